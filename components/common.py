@@ -1,0 +1,75 @@
+"""Shared interface pieces every cloud uses: tags/labels, stateful options, child options.
+
+One concept, one name, one place: a component never builds tags or protect flags by hand.
+"""
+
+from __future__ import annotations
+
+import inspect
+import re
+from typing import Any
+
+import pulumi
+
+from components.config.models import ZoneConfig
+
+ZONE_TAG = "llmops-zone"  # the cost-allocation tag budgets filter on (label on GCP)
+ENV_TAG = "llmops-environment"
+MANAGED_BY_TAG = "managed-by"
+
+
+def zone_tags(cfg: ZoneConfig) -> dict[str, str]:
+    """Tags for AWS and Azure resources: the user's tags plus the zone's own keys (which win)."""
+    return {**cfg.tags, ZONE_TAG: cfg.name, ENV_TAG: cfg.environment, MANAGED_BY_TAG: "pulumi"}
+
+
+def gcp_label(text: str) -> str:
+    """GCP label rules: lowercase letters, digits, _ and -, at most 63 characters."""
+    return re.sub(r"[^a-z0-9_-]", "_", text.lower())[:63]
+
+
+def zone_labels(cfg: ZoneConfig) -> dict[str, str]:
+    """The same tags as GCP labels (camelCase keys become snake_case, then sanitised)."""
+    return {gcp_label(re.sub(r"(?<!^)([A-Z])", r"_\1", k)): gcp_label(v) for k, v in zone_tags(cfg).items()}
+
+
+def stateful(cfg: ZoneConfig, parent: pulumi.Resource, **kwargs: Any) -> pulumi.ResourceOptions:
+    """Options for anything holding user data (keys, buckets, logs, vector stores): protected and retained
+    in prod (or when protectStateful is set) so no config change or `pulumi destroy` can delete it."""
+    keep = bool(cfg.protect_stateful)
+    return pulumi.ResourceOptions(parent=parent, protect=keep, retain_on_delete=keep, **kwargs)
+
+
+def child(parent: pulumi.Resource, **kwargs: Any) -> pulumi.ResourceOptions:
+    return pulumi.ResourceOptions(parent=parent, **kwargs)
+
+
+def _accepts(resource: pulumi.Resource, arg: str) -> bool:
+    init = getattr(type(resource), "_internal_init", None)
+    return init is not None and arg in inspect.signature(init).parameters
+
+
+def auto_tagging(cfg: ZoneConfig) -> pulumi.ResourceTransformation:
+    """A transformation (inherited by every child of the zone) that puts the zone's tags on every resource
+    whose type accepts ``tags`` (AWS, Azure) or ``labels`` (GCP). Explicit tags on a resource are kept;
+    the zone keys are added on top."""
+    tags = zone_tags(cfg)
+    labels = zone_labels(cfg)
+
+    def transform(args: pulumi.ResourceTransformationArgs) -> pulumi.ResourceTransformationResult | None:
+        if not isinstance(args.resource, pulumi.CustomResource) or args.type_.startswith("kubernetes:"):
+            return None
+        props = dict(args.props)
+        if args.type_.startswith("gcp:"):
+            if not _accepts(args.resource, "labels"):
+                return None
+            props["labels"] = {**labels, **(props.get("labels") or {})}
+        elif args.type_.startswith(("aws:", "azure-native:")):
+            if not _accepts(args.resource, "tags"):
+                return None
+            props["tags"] = {**tags, **(props.get("tags") or {})}
+        else:
+            return None
+        return pulumi.ResourceTransformationResult(props, args.opts)
+
+    return transform

@@ -1,0 +1,18 @@
+"""The one public config contract: typed models, validation with key paths, loading."""
+
+from components.config.errors import ConfigError
+from components.config.loader import load_from_pulumi, load_stack_file, parse_zone, read_stack_file
+from components.config.models import (
+    ArchitectureConfig,
+    BudgetConfig,
+    EndpointConfig,
+    GpuPoolConfig,
+    TeamConfig,
+    VectorStoreConfig,
+    ZoneConfig,
+)
+
+__all__ = [
+    "ArchitectureConfig", "BudgetConfig", "ConfigError", "EndpointConfig", "GpuPoolConfig", "TeamConfig",
+    "VectorStoreConfig", "ZoneConfig", "load_from_pulumi", "load_stack_file", "parse_zone", "read_stack_file",
+]

@@ -1,0 +1,181 @@
+"""Cross-field rules of the stack config. Each returns issues as (key path, message); all run, all report."""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from collections.abc import Callable, Iterator
+from importlib import import_module
+
+from components import catalog
+from components.config.models import ZoneConfig
+from components.naming import NameRule
+from components.network_plan import cidr_problem
+
+Issue = tuple[str, str]
+
+VECTOR_ENGINES = {
+    "aws": ("opensearch-serverless", "aurora-pgvector"),
+    "gcp": ("vertex-vector-search", "alloydb"),
+    "azure": ("ai-search", "cosmosdb"),
+}
+REGION_KEY = {"aws": "aws:region", "gcp": "gcp:region", "azure": "azure-native:location"}
+
+PRINCIPALS: dict[str, tuple[re.Pattern[str], str]] = {
+    "aws": (re.compile(r"^arn:aws[a-z-]*:iam::\d{12}:(role|user)/[\w+=,.@/-]{1,512}$"),
+            "an IAM role or user ARN (arn:aws:iam::<12-digit account>:role/<name>)"),
+    "gcp": (re.compile(r"^(user|group|serviceAccount):[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}$"),
+            "an IAM member (user:, group: or serviceAccount: followed by an email)"),
+    "azure": (re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"),
+              "an Entra ID object id (GUID) of a user or group"),
+}
+GCP_LABEL = re.compile(r"^[a-z0-9_-]{0,63}$")
+
+
+def _gpu_pools(cfg: ZoneConfig) -> Iterator[Issue]:
+    offered = catalog.gpus_offered(cfg.cloud)
+    for key, pool in cfg.gpu_pools.items():
+        path = f"gpuPools.{key}"
+        if pool.min_nodes > pool.max_nodes:
+            yield f"{path}.minNodes", f"minNodes ({pool.min_nodes}) must not exceed maxNodes ({pool.max_nodes})"
+        if pool.gpu not in offered:
+            yield f"{path}.gpu", f"GPU '{pool.gpu}' is not offered on {cfg.cloud}; choose one of {', '.join(offered)}"
+            continue
+        if pool.instance_type is not None:
+            shape = catalog.shape_named(cfg.cloud, pool.instance_type)
+            if shape is None:
+                yield f"{path}.instanceType", f"'{pool.instance_type}' is not a {cfg.cloud} GPU shape in the catalog"
+            elif (shape.gpu, shape.gpus) != (pool.gpu, pool.gpus_per_node):
+                yield (f"{path}.instanceType", f"'{shape.name}' has {shape.gpus} x {shape.gpu}, but the pool asks "
+                       f"for {pool.gpus_per_node} x {pool.gpu}")
+        elif catalog.shape_for(cfg.cloud, pool.gpu, pool.gpus_per_node) is None:
+            counts = ", ".join(str(n) for n in catalog.gpu_counts(cfg.cloud, pool.gpu))
+            yield (f"{path}.gpusPerNode", f"no {cfg.cloud} shape in the catalog has {pool.gpus_per_node} x "
+                   f"{pool.gpu}; shapes exist with {counts} GPU(s) per node")
+
+
+def _endpoints(cfg: ZoneConfig) -> Iterator[Issue]:
+    models = catalog.model_architectures()
+    for key, ep in cfg.endpoints.items():
+        path = f"endpoints.{key}"
+        if isinstance(ep.model, str):
+            arch = models.get(ep.model)
+            if arch is None:
+                yield (f"{path}.model", f"unknown model '{ep.model}'; use a catalog id ({', '.join(sorted(models))}) "
+                       "or an explicit architecture")
+            elif ep.max_context > arch.max_context:
+                yield f"{path}.maxContext", f"{ep.max_context} exceeds the model's maximum of {arch.max_context}"
+        elif ep.max_context > ep.model.max_context:
+            yield f"{path}.maxContext", f"{ep.max_context} exceeds the model's maximum of {ep.model.max_context}"
+        if ep.replicas.min > ep.replicas.max:
+            yield f"{path}.replicas.min", f"min ({ep.replicas.min}) must not exceed max ({ep.replicas.max})"
+        if ep.runtime == "managed":
+            if ep.pool is not None:
+                yield f"{path}.pool", "a managed endpoint runs on the cloud's serving instances, not on a pool"
+            if ep.replicas.min < 1:
+                yield f"{path}.replicas.min", "managed endpoints cannot scale to zero; use at least 1"
+        else:
+            if ep.instance_type is not None:
+                yield f"{path}.instanceType", "instanceType applies to managed endpoints; vllm endpoints use a pool"
+            if ep.pool is not None and ep.pool not in cfg.gpu_pools:
+                known = ", ".join(sorted(cfg.gpu_pools)) or "none defined"
+                yield f"{path}.pool", f"pool '{ep.pool}' is not defined under gpuPools (defined: {known})"
+
+
+def _network(cfg: ZoneConfig) -> Iterator[Issue]:
+    if problem := cidr_problem(cfg.network.cidr, cfg.network.zones):
+        yield "network.cidr", problem
+    nets = cfg.cluster.authorized_networks
+    for i, cidr in enumerate(nets):
+        if ipaddress.ip_network(cidr).prefixlen == 0 and cfg.is_prod:
+            yield f"cluster.authorizedNetworks.{i}", f"{cidr} opens the API server to the internet; not allowed in prod"
+    if cfg.is_prod and cfg.cluster.public_endpoint and not nets:
+        yield "cluster.publicEndpoint", "a public API endpoint in prod needs cluster.authorizedNetworks"
+
+
+def _vector_stores(cfg: ZoneConfig) -> Iterator[Issue]:
+    offered = VECTOR_ENGINES[cfg.cloud]
+    for key, store in cfg.vector_stores.items():
+        if store.engine not in offered:
+            yield (f"vectorStores.{key}.engine", f"engine '{store.engine}' is not offered on {cfg.cloud}; "
+                   f"choose {' or '.join(offered)}")
+
+
+def _teams(cfg: ZoneConfig) -> Iterator[Issue]:
+    pattern, what = PRINCIPALS[cfg.cloud]
+    for key, team in cfg.teams.items():
+        for i, member in enumerate(team.members):
+            if not pattern.match(member):
+                yield f"teams.{key}.members.{i}", f"'{member}' is not {what}"
+
+
+def _audit_and_budget(cfg: ZoneConfig) -> Iterator[Issue]:
+    if cfg.is_prod and cfg.audit.immutable is False:
+        yield "audit.immutable", "prod audit logs must be immutable; remove the key or set it to true"
+    if cfg.budget is None:
+        return
+    th = cfg.budget.thresholds_percent
+    for i, value in enumerate(th):
+        if not 1 <= value <= 200:
+            yield f"budget.thresholdsPercent.{i}", f"{value:g} is outside 1..200"
+    if any(b <= a for a, b in zip(th, th[1:], strict=False)):
+        yield "budget.thresholdsPercent", "thresholds must be strictly ascending"
+    if cfg.cloud == "gcp" and not cfg.budget.billing_account:
+        yield "budget.billingAccount", "GCP budgets need the billing account id (XXXXXX-XXXXXX-XXXXXX)"
+    if cfg.cloud != "gcp" and cfg.budget.billing_account:
+        yield "budget.billingAccount", f"billingAccount applies to GCP only, not {cfg.cloud}"
+
+
+def _placement(cfg: ZoneConfig) -> Iterator[Issue]:
+    if not cfg.region:
+        yield f"@{REGION_KEY[cfg.cloud]}", f"the {cfg.cloud} region is required (set {REGION_KEY[cfg.cloud]})"
+    if cfg.cloud == "gcp" and not cfg.project:
+        yield "@gcp:project", "the GCP project id is required (set gcp:project)"
+
+
+def _labels(cfg: ZoneConfig) -> Iterator[Issue]:
+    if cfg.cloud != "gcp":
+        return
+    for key, value in cfg.tags.items():
+        if not GCP_LABEL.match(key.lower()) or len(key) > 63:
+            yield f"tags.{key}", "GCP label keys are at most 63 characters of a-z, 0-9, _ and -"
+        elif len(value) > 63:
+            yield f"tags.{key}", f"GCP label values are at most 63 characters; this one has {len(value)}"
+
+
+def _names(cfg: ZoneConfig) -> Iterator[Issue]:
+    rules: list[NameRule] = import_module(f"components.{cfg.cloud}.names").NAME_RULES
+    for rule in rules:
+        if rule.over is None:
+            if problem := rule.problem(cfg.name):
+                yield "name", problem
+            continue
+        for key in getattr(cfg, _snake(rule.over)):
+            if problem := rule.problem(cfg.name, key):
+                yield f"{rule.over}.{key}", problem
+
+
+def _snake(camel: str) -> str:
+    return re.sub(r"(?<!^)([A-Z])", r"_\1", camel).lower()
+
+
+CHECKS: list[Callable[[ZoneConfig], Iterator[Issue]]] = [
+    _placement, _gpu_pools, _endpoints, _network, _vector_stores, _teams, _audit_and_budget, _labels, _names,
+]
+
+
+def extra_checks() -> list[Callable[[ZoneConfig], Iterator[Issue]]]:
+    """Checks owned by other modules (sizing fit), imported late to keep this module light."""
+    from components.sizing import config_issues
+
+    return [config_issues]
+
+
+def cross_checks(cfg: ZoneConfig) -> list[Issue]:
+    issues: list[Issue] = []
+    for check in CHECKS:
+        issues.extend(check(cfg))
+    if not issues:  # the fit check needs consistent pools and models
+        for check in extra_checks():
+            issues.extend(check(cfg))
+    return issues

@@ -1,0 +1,33 @@
+"""One error type for a bad config: every issue at once, each naming its key path."""
+
+from __future__ import annotations
+
+import re
+
+NAMESPACE = "llmops:zone"
+# pydantic puts union member tags and validator names into error locations; they are not config keys
+_NOT_A_KEY = re.compile(r"^(str|int|float|bool|[A-Z]\w*|function-\w+\[.*\]|[a-z-]+\[.*\])$")
+
+
+class ConfigError(Exception):
+    """Raised with all issues of a stack config; ``lines`` are ready to print."""
+
+    def __init__(self, issues: list[tuple[str, str]], source: str = "") -> None:
+        self.issues = issues
+        self.source = source
+        super().__init__("\n".join(self.lines))
+
+    @property
+    def lines(self) -> list[str]:
+        return [f"{key_path(path)}: {message}" for path, message in self.issues]
+
+
+def key_path(path: str) -> str:
+    """``gpuPools.a.minNodes`` -> ``llmops:zone.gpuPools.a.minNodes``; ``@aws:region`` -> ``aws:region``."""
+    if path.startswith("@"):
+        return path[1:]
+    return f"{NAMESPACE}.{path}" if path else NAMESPACE
+
+
+def loc_path(loc: tuple) -> str:
+    return ".".join(str(p) for p in loc if not (isinstance(p, str) and _NOT_A_KEY.match(p)))

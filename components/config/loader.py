@@ -1,0 +1,80 @@
+"""Load and validate the zone config from a stack YAML file (llz) or from Pulumi config (pulumi up)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from components.config.checks import REGION_KEY, cross_checks
+from components.config.errors import NAMESPACE, ConfigError, loc_path
+from components.config.models import ZoneConfig
+
+PROVIDER_KEYS = ("aws:region", "gcp:region", "gcp:project", "azure-native:location")
+
+
+def parse_zone(raw: Any, provider: Mapping[str, Any] | None = None, source: str = "") -> ZoneConfig:
+    """Validate a raw ``llmops:zone`` value; raise ConfigError with every issue, never anything else."""
+    provider = provider or {}
+    if not isinstance(raw, Mapping):
+        raise ConfigError([("", f"must be a mapping, got {type(raw).__name__}")], source)
+    data = dict(raw)
+    cloud = data.get("cloud")
+    if isinstance(cloud, str) and cloud in REGION_KEY:
+        data.setdefault("region", provider.get(REGION_KEY[cloud]))
+        if cloud == "gcp":
+            data.setdefault("project", provider.get("gcp:project"))
+    try:
+        cfg = ZoneConfig.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError([(loc_path(e["loc"]), e["msg"]) for e in exc.errors()], source) from None
+    issues = cross_checks(cfg)
+    if issues:
+        raise ConfigError(issues, source)
+    return cfg
+
+
+def read_stack_file(path: Path) -> dict[str, Any]:
+    """The ``config:`` mapping of a Pulumi.<stack>.yaml file."""
+    try:
+        doc = yaml.safe_load(path.read_text())
+    except FileNotFoundError:
+        raise ConfigError([("@" + str(path), "stack file not found")], str(path)) from None
+    except yaml.YAMLError as exc:
+        raise ConfigError([("@" + str(path), f"not valid YAML: {exc}")], str(path)) from None
+    if not isinstance(doc, dict) or not isinstance(doc.get("config"), dict):
+        raise ConfigError([("@" + str(path), "expected a top-level 'config:' mapping")], str(path))
+    return doc["config"]
+
+
+def load_stack_file(path: Path) -> ZoneConfig:
+    config = read_stack_file(path)
+    if NAMESPACE not in config:
+        raise ConfigError([("", f"missing; add '{NAMESPACE}:' under config:")], str(path))
+    return parse_zone(config[NAMESPACE], config, str(path))
+
+
+def load_from_pulumi() -> ZoneConfig:
+    """Inside a Pulumi program: read ``llmops:zone`` and the provider keys; a bad config stops the program
+    with every issue listed (pulumi.RunError prints no traceback) before any resource is registered."""
+    import pulumi
+
+    raw = pulumi.Config("llmops").get_object("zone")
+    provider = {}
+    for key in PROVIDER_KEYS:
+        ns, name = key.split(":")
+        if (value := pulumi.Config(ns).get(name)) is not None:
+            provider[key] = value
+    try:
+        return parse_zone(raw if raw is not None else {}, provider, "pulumi config")
+    except ConfigError as exc:
+        raise pulumi.RunError("invalid stack config:\n" + "\n".join(exc.lines)) from None
+
+
+def pulumi_config_values(config: Mapping[str, Any]) -> dict[str, str]:
+    """Stack-file config as the Pulumi engine passes it to a program: objects as JSON strings."""
+    return {k: v if isinstance(v, str) else json.dumps(v) for k, v in config.items()}

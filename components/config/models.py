@@ -1,0 +1,184 @@
+"""The stack config contract (namespace ``llmops``, key ``zone``): pydantic v2 models, camelCase in YAML.
+
+Field-level rules live on the fields; rules that relate several fields live in ``checks.py`` so that all
+of them are reported at once, each with its key path. Environment-driven defaults (``None`` here) are
+resolved by ``ZoneConfig.resolve_defaults``: prod is locked down, dev relaxes only cost-related defaults.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic.alias_generators import to_camel
+
+Cloud = Literal["aws", "gcp", "azure"]
+Environment = Literal["dev", "staging", "prod"]
+Precision = Literal["fp32", "bf16", "fp16", "fp8", "int8", "int4"]
+TeamRole = Literal["admin", "developer", "viewer"]
+
+# Map keys become parts of resource names and URNs: DNS labels, short enough for every cloud once prefixed.
+KEY_PATTERN = r"^[a-z]([a-z0-9-]{0,14}[a-z0-9])?$"
+ZONE_NAME_PATTERN = r"^[a-z][a-z0-9-]{1,10}[a-z0-9]$"
+EMAIL_PATTERN = r"^[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}$"
+TAG_KEY_PATTERN = r"^[A-Za-z][A-Za-z0-9_.:/=+@-]{0,62}$"
+
+
+def _cidr(value: str) -> str:
+    try:
+        net = ipaddress.ip_network(value, strict=True)
+    except ValueError as exc:
+        raise ValueError(f"not a valid IPv4 CIDR block ({exc})") from None
+    if net.version != 4:
+        raise ValueError("must be an IPv4 CIDR block")
+    return str(net)
+
+
+Cidr = Annotated[str, AfterValidator(_cidr)]
+Key = Annotated[str, Field(pattern=KEY_PATTERN)]
+
+
+class Model(BaseModel):
+    """Base: camelCase aliases, unknown keys rejected (a typo must not silently become a default)."""
+
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="forbid", frozen=False)
+
+
+class NetworkConfig(Model):
+    cidr: Cidr = "10.40.0.0/16"
+    zones: int = Field(3, ge=1, le=6, description="availability zones the network and node pools span")
+    nat_per_zone: bool | None = Field(None, description="one NAT gateway per zone (default: prod only)")
+
+
+class SystemNodesConfig(Model):
+    count: int = Field(2, ge=1, le=20)
+    max_count: int = Field(4, ge=1, le=50)
+
+
+class ClusterConfig(Model):
+    kubernetes_version: str = Field("1.31", pattern=r"^1\.(2[89]|3[0-9])$")
+    public_endpoint: bool = False
+    authorized_networks: list[Cidr] = Field(default_factory=list)
+    system_nodes: SystemNodesConfig = Field(default_factory=SystemNodesConfig)
+
+
+class GpuPoolConfig(Model):
+    gpu: str = Field(description="GPU model id from the catalog, e.g. L4, A10G, L40S, A100-80GB, H100, H200")
+    gpus_per_node: int = Field(1, ge=1, le=16)
+    min_nodes: int = Field(0, ge=0, le=1000)
+    max_nodes: int = Field(1, ge=1, le=1000)
+    capacity: Literal["on-demand", "spot"] = "on-demand"
+    instance_type: str | None = Field(None, description="explicit catalog shape; default: cheapest with gpusPerNode")
+    disk_size_gb: int = Field(200, ge=50, le=4096)
+
+
+class ArchitectureConfig(Model):
+    """An explicit model architecture, for models not in the catalog (numbers from its config.json)."""
+
+    name: str = Field(pattern=r"^[A-Za-z0-9._/-]{1,128}$")
+    layers: int = Field(ge=1, le=1024)
+    attention_heads: int = Field(ge=1, le=1024)
+    kv_heads: int = Field(ge=1, le=1024)
+    head_dim: int = Field(ge=1, le=4096)
+    parameters: int = Field(ge=1_000_000, le=10_000_000_000_000)
+    max_context: int = Field(131072, ge=128, le=10_000_000)
+
+
+class ReplicasConfig(Model):
+    min: int = Field(1, ge=0, le=1000)
+    max: int = Field(1, ge=1, le=1000)
+
+
+class EndpointConfig(Model):
+    model: str | ArchitectureConfig
+    precision: Precision = "bf16"
+    max_context: int = Field(8192, ge=128, le=10_000_000)
+    concurrency: int = Field(16, ge=1, le=4096)
+    runtime: Literal["vllm", "managed"] = "vllm"
+    pool: Key | None = Field(None, description="GPU pool to run on; default: a pool sized for the endpoint")
+    replicas: ReplicasConfig = Field(default_factory=ReplicasConfig)
+    exposure: Literal["internal", "public"] = "internal"
+    instance_type: str | None = Field(None, description="managed runtime only: explicit catalog shape")
+
+
+class VectorStoreConfig(Model):
+    engine: Literal[
+        "opensearch-serverless", "aurora-pgvector", "vertex-vector-search", "alloydb", "ai-search", "cosmosdb"
+    ]
+    dimensions: int = Field(ge=2, le=16000)
+    metric: Literal["cosine", "dot-product", "euclidean"] = "cosine"
+
+
+class TeamConfig(Model):
+    role: TeamRole
+    members: list[str] = Field(default_factory=list)
+    gpu_quota: int = Field(4, ge=0, le=4096, description="nvidia.com/gpu requests the namespace may hold")
+
+
+class AuditConfig(Model):
+    retention_days: int = Field(365, ge=1, le=3650)
+    immutable: bool | None = Field(None, description="WORM audit storage (default: prod only; prod cannot opt out)")
+
+
+class NotifyConfig(Model):
+    emails: list[Annotated[str, Field(pattern=EMAIL_PATTERN)]] = Field(default_factory=list)
+
+
+class BudgetConfig(Model):
+    monthly_limit_usd: float = Field(gt=0, le=100_000_000)
+    thresholds_percent: list[float] = Field(default_factory=lambda: [50.0, 80.0, 100.0], min_length=1, max_length=5)
+    forecast_alerts: bool = True
+    notify: NotifyConfig = Field(default_factory=NotifyConfig)
+    billing_account: str | None = Field(None, pattern=r"^[0-9A-F]{6}-[0-9A-F]{6}-[0-9A-F]{6}$")
+
+
+class Suppression(Model):
+    policy: str = Field(min_length=1)
+    resource: str = Field("*", min_length=1, description="fnmatch pattern over resource names")
+    reason: str = Field(min_length=10, description="why the violation is accepted; shown in every report")
+
+
+class PolicySettings(Model):
+    enforcement: dict[str, Literal["advisory", "mandatory", "disabled"]] = Field(default_factory=dict)
+    suppressions: list[Suppression] = Field(default_factory=list)
+    baseline: str | None = Field(None, description="baseline file (relative to stacks/) of accepted violations")
+
+
+class ZoneConfig(Model):
+    name: str = Field(pattern=ZONE_NAME_PATTERN, description="prefix of every resource name, 3-12 chars")
+    cloud: Cloud
+    environment: Environment
+    region: str | None = Field(None, description="filled from aws:region, gcp:region or azure-native:location")
+    project: str | None = Field(None, description="GCP project id; filled from gcp:project")
+    tags: dict[Annotated[str, Field(pattern=TAG_KEY_PATTERN)], Annotated[str, Field(max_length=256)]] = Field(
+        default_factory=dict
+    )
+    network: NetworkConfig = Field(default_factory=NetworkConfig)
+    cluster: ClusterConfig = Field(default_factory=ClusterConfig)
+    gpu_pools: dict[Key, GpuPoolConfig] = Field(default_factory=dict)
+    endpoints: dict[Key, EndpointConfig] = Field(default_factory=dict)
+    vector_stores: dict[Key, VectorStoreConfig] = Field(default_factory=dict)
+    teams: dict[Key, TeamConfig] = Field(default_factory=dict)
+    audit: AuditConfig = Field(default_factory=AuditConfig)
+    budget: BudgetConfig | None = None
+    protect_stateful: bool | None = Field(None, description="protect + retainOnDelete on stateful resources")
+    deletion_protection: bool | None = Field(None, description="cloud-side deletion protection on databases")
+    policy: PolicySettings = Field(default_factory=PolicySettings)
+
+    @model_validator(mode="after")
+    def resolve_defaults(self) -> ZoneConfig:
+        prod = self.environment == "prod"
+        if self.network.nat_per_zone is None:
+            self.network.nat_per_zone = prod
+        if self.audit.immutable is None:
+            self.audit.immutable = prod
+        if self.protect_stateful is None:
+            self.protect_stateful = prod
+        if self.deletion_protection is None:
+            self.deletion_protection = prod
+        return self
+
+    @property
+    def is_prod(self) -> bool:
+        return self.environment == "prod"

@@ -1,0 +1,153 @@
+"""The offline engine: run the same program as ``pulumi up`` under Pulumi's mock runtime and record it.
+
+``pulumi.runtime.set_mocks`` replaces the engine and resource monitor with in-process fakes. Our
+``RecordingMonitor`` subclasses the SDK's ``MockMonitor`` and keeps every RegisterResource request as the
+engine would see it (type, name, parent, camelCase inputs, protect, retainOnDelete, dependencies), while
+``RecordingMocks`` answers with realistic outputs (ARNs, ids, endpoints, kubeconfigs) so dependent code runs.
+No CLI, no credentials, no network.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import pulumi
+from pulumi.runtime import mocks as pulumi_mocks
+from pulumi.runtime import rpc, settings
+from pulumi.runtime.stack import run_pulumi_func
+from pulumi.runtime.sync_await import _sync_await
+
+from llz.mocks import GCP_PROJECT_NUMBER, MockContext, tables
+from llz.mocks.aws import GENERIC as AWS_GENERIC
+from llz.plan import Plan, PlannedResource
+
+PROJECT = "llmops-landing-zone"
+
+
+class OfflineRunError(Exception):
+    """The program failed under the mock runtime (a bug in a component, not a config error)."""
+
+
+def jsonable(value: Any) -> Any:
+    """Inputs as plain JSON: secrets unwrapped, resource references as their URN, unknowns as a marker."""
+    if isinstance(value, Mapping):
+        if rpc._special_sig_key in value:  # noqa: SLF001 - secret / resource-ref envelopes
+            sig = value[rpc._special_sig_key]  # noqa: SLF001
+            if sig == rpc._special_secret_sig:  # noqa: SLF001
+                return jsonable(value.get("value"))
+            if sig == rpc._special_resource_sig:  # noqa: SLF001
+                return value.get("urn")
+        return {str(k): jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [jsonable(v) for v in value]
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return value
+    if isinstance(value, pulumi.Resource):
+        return getattr(value, "_name", str(value))
+    if rpc.UNKNOWN == value:
+        return "<computed>"
+    return str(value)
+
+
+class RecordingMocks(pulumi.runtime.Mocks):
+    def __init__(self, region: str, project: str = "") -> None:
+        self.region = region
+        self.project = project
+        self.outputs, self.calls = tables()
+        self.unmocked_calls: set[str] = set()
+
+    def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str | None, dict]:
+        ctx = MockContext(args.typ, args.name, dict(args.inputs), self.region, self.project)
+        fn = self.outputs.get(args.typ)
+        if fn is None and args.typ.startswith("aws:"):
+            fn = AWS_GENERIC
+        extra = fn(ctx) if fn else {}
+        state = {**args.inputs, **extra}
+        resource_id = str(state.pop("id", None) or f"{args.name}-{ctx.digest()}")
+        if args.typ.startswith("gcp:") and "project" not in state and self.project:
+            state["project"] = self.project
+        return resource_id, state
+
+    def call(self, args: pulumi.runtime.MockCallArgs) -> dict:
+        fn = self.calls.get(args.token)
+        if fn is None:
+            self.unmocked_calls.add(args.token)
+            return {}
+        return fn(dict(args.args), self.region)
+
+
+class RecordingMonitor(pulumi_mocks.MockMonitor):
+    def __init__(self, mocks: RecordingMocks) -> None:
+        super().__init__(mocks)
+        self.records: list[PlannedResource] = []
+
+    def make_urn(self, parent: str, type_: str, name: str) -> str:
+        # The real engine does not put the root Stack type into child URNs; match it so offline URNs are real.
+        if "::pulumi:pulumi:Stack::" in parent:
+            parent = ""
+        return super().make_urn(parent, type_, name)
+
+    def RegisterResource(self, request):  # noqa: N802, ANN001, ANN201 - gRPC method name
+        response = super().RegisterResource(request)
+        if request.type != "pulumi:pulumi:Stack":
+            inputs = rpc.deserialize_properties(request.object, keep_unknowns=True)
+            self.records.append(PlannedResource(
+                urn=response.urn,
+                type=request.type,
+                name=request.name,
+                parent=request.parent or None,
+                custom=bool(request.custom),
+                inputs=jsonable(inputs),
+                protect=bool(request.protect),
+                retainOnDelete=bool(request.retainOnDelete),
+                dependencies=sorted(set(request.dependencies)),
+                provider=request.provider.split("::")[0] + "::" + request.provider.split("::")[-2]
+                if request.provider.count("::") >= 2 else (request.provider or None),
+                aliases=[a.urn for a in request.aliases if a.urn],
+            ))
+        return response
+
+
+class _ErrorLog(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.ERROR)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(record.getMessage())
+
+
+def run(
+    program: Callable[[], Any],
+    *,
+    stack: str,
+    config: Mapping[str, str],
+    region: str,
+    gcp_project: str = "",
+) -> tuple[list[PlannedResource], RecordingMocks]:
+    """Run ``program`` under mocks with ``config`` (as Pulumi would pass it) and return what it registered."""
+    mocks = RecordingMocks(region, gcp_project)
+    monitor = RecordingMonitor(mocks)
+    logger = logging.getLogger(f"llz.engine.{stack}")
+    logger.propagate = False
+    errors = _ErrorLog()
+    logger.addHandler(errors)
+    settings.ROOT.set(None)
+    pulumi.runtime.set_all_config(dict(config))
+    pulumi.runtime.set_mocks(mocks, project=PROJECT, stack=stack, preview=False, logger=logger, monitor=monitor)
+    settings.SETTINGS.rpc_manager.clear()
+    settings.SETTINGS.outputs.clear()
+    try:
+        _sync_await(run_pulumi_func(program))
+    except pulumi.RunError as exc:
+        raise OfflineRunError(str(exc)) from None
+    finally:
+        logger.removeHandler(errors)
+    if errors.messages:
+        raise OfflineRunError("\n".join(errors.messages))
+    return monitor.records, mocks
+
+
+__all__ = ["GCP_PROJECT_NUMBER", "OfflineRunError", "Plan", "RecordingMocks", "RecordingMonitor", "run"]

@@ -1,0 +1,64 @@
+"""Stack resolution and offline planning: stack YAML -> validated config -> recorded plan."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from components.config import ZoneConfig, load_stack_file, read_stack_file
+from components.config.loader import pulumi_config_values
+from llz import engine
+from llz.plan import Plan
+
+
+def project_root() -> Path:
+    """The directory holding Pulumi.yaml: from $LLZ_ROOT, the working directory upwards, or this checkout."""
+    if env := os.environ.get("LLZ_ROOT"):
+        return Path(env)
+    for here in [Path.cwd(), *Path.cwd().parents]:
+        if (here / "Pulumi.yaml").exists() and (here / "stacks").is_dir():
+            return here
+    return Path(__file__).resolve().parent.parent
+
+
+def stacks_dir() -> Path:
+    return project_root() / "stacks"
+
+
+def resolve_stack(stack: str | Path) -> tuple[str, Path]:
+    """A stack name under stacks/ or a path to a Pulumi.<name>.yaml file -> (name, path)."""
+    path = Path(stack)
+    if path.suffix in (".yaml", ".yml") or path.exists():
+        name = path.name.removeprefix("Pulumi.").rsplit(".", 1)[0]
+        return name, path
+    return str(stack), stacks_dir() / f"Pulumi.{stack}.yaml"
+
+
+def all_stacks() -> list[str]:
+    return sorted(p.name.removeprefix("Pulumi.").removesuffix(".yaml") for p in stacks_dir().glob("Pulumi.*.yaml"))
+
+
+def load(stack: str | Path) -> tuple[str, Path, ZoneConfig]:
+    name, path = resolve_stack(stack)
+    return name, path, load_stack_file(path)
+
+
+def plan(stack: str | Path) -> Plan:
+    """Validate the stack (ConfigError on a bad config, before anything is registered) and record its plan."""
+    from components.program import main
+
+    name, path, cfg = load(stack)
+    config = pulumi_config_values(read_stack_file(path))
+    records, _ = engine.run(lambda: main(cfg), stack=name, config=config, region=cfg.region or "",
+                            gcp_project=cfg.project or "")
+    return Plan(stack=name, cloud=cfg.cloud, environment=cfg.environment, resources=records)
+
+
+def plan_config(cfg: ZoneConfig, stack: str = "test") -> Plan:
+    """Plan an in-memory config (tests, benchmarks): the same program, no file."""
+    from components.program import main
+
+    config = {"llmops:zone": cfg.model_dump_json(by_alias=True, exclude_none=True)}
+    records, _ = engine.run(lambda: main(cfg), stack=stack, config=config, region=cfg.region or "",
+                            gcp_project=cfg.project or "")
+    return Plan(stack=stack, cloud=cfg.cloud, environment=cfg.environment, resources=records)

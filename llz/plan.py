@@ -1,0 +1,91 @@
+"""The recorded plan: every resource registration of one program run, as in DESIGN.md's plan JSON."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+
+@dataclass
+class PlannedResource:
+    urn: str
+    type: str
+    name: str
+    parent: str | None
+    custom: bool
+    inputs: dict[str, Any]
+    protect: bool = False
+    retainOnDelete: bool = False  # noqa: N815 - plan JSON field name
+    dependencies: list[str] = field(default_factory=list)
+    provider: str | None = None
+    aliases: list[str] = field(default_factory=list)
+
+    @property
+    def is_provider(self) -> bool:
+        return self.type.startswith("pulumi:providers:")
+
+
+@dataclass
+class Plan:
+    stack: str
+    cloud: str
+    environment: str
+    resources: list[PlannedResource]
+    policy: dict[str, Any] = field(default_factory=lambda: {"violations": []})
+    cost: dict[str, Any] = field(default_factory=dict)
+
+    # --- queries used by tests, policies, cost and reports -------------------------------------------
+    def of_type(self, type_: str) -> list[PlannedResource]:
+        return [r for r in self.resources if r.type == type_]
+
+    def one(self, type_: str, name: str | None = None) -> PlannedResource:
+        found = [r for r in self.of_type(type_) if name is None or r.name == name]
+        if len(found) != 1:
+            names = [r.name for r in self.of_type(type_)]
+            raise LookupError(f"expected one {type_} named {name!r}, found {len(found)} among {names}")
+        return found[0]
+
+    def by_urn(self, urn: str) -> PlannedResource:
+        for r in self.resources:
+            if r.urn == urn:
+                return r
+        raise LookupError(urn)
+
+    def children(self, urn: str) -> list[PlannedResource]:
+        return [r for r in self.resources if r.parent == urn]
+
+    def counts(self) -> Counter[str]:
+        return Counter(r.type for r in self.resources if not r.is_provider)
+
+    @property
+    def urns(self) -> set[str]:
+        return {r.urn for r in self.resources}
+
+    # --- serialisation -----------------------------------------------------------------------------
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "stack": self.stack,
+            "cloud": self.cloud,
+            "environment": self.environment,
+            "resources": [asdict(r) for r in self.resources],
+            "policy": self.policy,
+            "cost": self.cost,
+        }
+
+    def to_json(self, indent: int | None = 2) -> str:
+        return json.dumps(self.to_dict(), indent=indent, sort_keys=False, default=str)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Plan:
+        return cls(
+            stack=data["stack"], cloud=data["cloud"], environment=data["environment"],
+            resources=[PlannedResource(**r) for r in data["resources"]],
+            policy=data.get("policy", {"violations": []}), cost=data.get("cost", {}),
+        )
+
+    @classmethod
+    def load(cls, path: str) -> Plan:
+        with open(path) as fh:
+            return cls.from_dict(json.load(fh))
