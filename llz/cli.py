@@ -1,0 +1,169 @@
+"""``llz``: validate, preview, check, cost, size, graph, schema, preflight and prices for landing-zone stacks.
+
+STACK is a stack name under stacks/ (``aws-prod``) or a path to a ``Pulumi.<name>.yaml`` file. A bad config
+prints every issue with its key path and exits 2; nothing is planned or registered.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from components.config import ConfigError
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
+                  help="Offline planning, guardrails and FinOps for the LLMOps landing zone.")
+prices_app = typer.Typer(no_args_is_help=True, help="Maintain the dated price catalog.")
+app.add_typer(prices_app, name="prices")
+
+Stack = Annotated[str, typer.Argument(help="stack name under stacks/ or a path to Pulumi.<name>.yaml")]
+
+
+def _fail_config(exc: ConfigError) -> typer.Exit:
+    where = f" ({exc.source})" if exc.source else ""
+    typer.echo(f"invalid stack config{where}:", err=True)
+    for line in exc.lines:
+        typer.echo(f"  {line}", err=True)
+    return typer.Exit(2)
+
+
+def _plan(stack: str):  # noqa: ANN202 - returns llz.plan.Plan, imported lazily for start-up speed
+    from llz import offline
+    from llz.engine import OfflineRunError
+
+    try:
+        return offline.plan(stack)
+    except ConfigError as exc:
+        raise _fail_config(exc) from None
+    except OfflineRunError as exc:
+        typer.echo(f"the program failed offline: {exc}", err=True)
+        raise typer.Exit(1) from None
+
+
+@app.command()
+def validate(stack: Stack) -> None:
+    """Check a stack config only (no plan). Exit 0 when valid, 2 when not."""
+    from llz import offline
+
+    try:
+        name, path, cfg = offline.load(stack)
+    except ConfigError as exc:
+        raise _fail_config(exc) from None
+    typer.echo(f"{name}: valid ({cfg.cloud}, {cfg.environment}, {len(cfg.gpu_pools)} GPU pool(s), "
+               f"{len(cfg.endpoints)} endpoint(s), {len(cfg.vector_stores)} vector store(s), {len(cfg.teams)} team(s))")
+
+
+@app.command()
+def preview(
+    stack: Stack,
+    json_out: Annotated[Path | None, typer.Option("--json", help="write the plan JSON here")] = None,
+) -> None:
+    """Offline plan: resource tree, counts per type, policy summary and monthly cost."""
+    from llz import offline, preview as render
+
+    plan = _plan(stack)
+    _, _, cfg = offline.load(stack)
+    render.attach_policy_and_cost(plan, cfg)
+    render.print_preview(plan)
+    if json_out is not None:
+        json_out.write_text(plan.to_json())
+        typer.echo(f"plan written to {json_out}")
+
+
+@app.command()
+def check(
+    stacks: Annotated[list[str] | None, typer.Argument(help="stacks to check (default: every stack)")] = None,
+    sarif: Annotated[Path | None, typer.Option(help="write SARIF 2.1.0 here")] = None,
+    markdown: Annotated[Path | None, typer.Option(help="write a PR comment (Markdown) here")] = None,
+    junit: Annotated[Path | None, typer.Option(help="write JUnit XML here")] = None,
+) -> None:
+    """Run the guardrail pack over offline plans. Exit 1 on any mandatory violation."""
+    from llz import check as checker, offline
+
+    raise typer.Exit(checker.main(stacks or offline.all_stacks(), sarif, markdown, junit))
+
+
+@app.command()
+def cost(
+    stack: Stack,
+    against: Annotated[str | None, typer.Option(help="stack name or plan JSON to diff against")] = None,
+    markdown: Annotated[Path | None, typer.Option(help="write the table or diff as Markdown here")] = None,
+) -> None:
+    """Monthly cost estimate at minimum and maximum scale, or the diff against another stack or plan."""
+    from llz import cost as costs
+
+    try:
+        raise typer.Exit(costs.main(stack, against, markdown))
+    except ConfigError as exc:
+        raise _fail_config(exc) from None
+
+
+@app.command()
+def size(
+    model: Annotated[str, typer.Option(help="catalog model id, e.g. llama-3.1-70b")],
+    precision: Annotated[str, typer.Option(help="fp32 | bf16 | fp16 | fp8 | int8 | int4")] = "bf16",
+    context: Annotated[int, typer.Option(help="maximum context length in tokens")] = 8192,
+    concurrency: Annotated[int, typer.Option(help="concurrent sequences at full context")] = 16,
+    cloud: Annotated[str | None, typer.Option(help="aws | gcp | azure (default: all)")] = None,
+) -> None:
+    """GPU shapes that fit a model, cheapest first. Exit 2 when nothing fits."""
+    from llz import size as sizing
+
+    raise typer.Exit(sizing.main(model, precision, context, concurrency, cloud))
+
+
+@app.command()
+def graph(
+    stack: Stack,
+    fmt: Annotated[str, typer.Option("--format", help="mermaid | dot")] = "mermaid",
+) -> None:
+    """Architecture diagram of the offline plan (components and their resources)."""
+    from llz import graph as graphs
+
+    if fmt not in graphs.FORMATS:
+        typer.echo(f"--format must be one of {', '.join(graphs.FORMATS)}", err=True)
+        raise typer.Exit(2)
+    typer.echo(graphs.render(_plan(stack), fmt))
+
+
+@app.command()
+def schema() -> None:
+    """Print the JSON Schema of a stack file (stacks/schema.json is this output)."""
+    from llz.schema import schema_json
+
+    typer.echo(schema_json())
+
+
+@app.command()
+def preflight(stack: Stack) -> None:
+    """Live read-only checks with your AWS credentials (GPU quotas, instance offerings per AZ)."""
+    from llz import preflight as checks
+
+    try:
+        raise typer.Exit(checks.main(stack))
+    except ConfigError as exc:
+        raise _fail_config(exc) from None
+
+
+@prices_app.command("refresh")
+def prices_refresh(
+    cloud: Annotated[str, typer.Option(help="cloud whose prices to refresh (aws)")] = "aws",
+    out_dir: Annotated[Path | None, typer.Option(help="where to write the dated catalog file")] = None,
+) -> None:
+    """Pull current on-demand prices and write a new dated catalog file."""
+    from components.catalog import DATA_DIR
+    from llz import prices
+
+    path = prices.refresh(cloud, out_dir or DATA_DIR)
+    typer.echo(f"wrote {path}")
+
+
+def main() -> None:  # pragma: no cover - console entry alias
+    app()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(app())
