@@ -89,6 +89,18 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
             parent = ""
         return super().make_urn(parent, type_, name)
 
+    def _alias_urns(self, request) -> list[str]:  # noqa: ANN001
+        """Aliases as the URNs they stand for (a spec names only what differs from the resource itself)."""
+        urns = []
+        for alias in request.aliases:
+            if alias.urn:
+                urns.append(alias.urn)
+                continue
+            spec = alias.spec
+            parent = "" if spec.noParent else (spec.parentUrn or request.parent)
+            urns.append(self.make_urn(parent, spec.type or request.type, spec.name or request.name))
+        return urns
+
     def RegisterResource(self, request):  # noqa: N802, ANN001, ANN201 - gRPC method name
         response = super().RegisterResource(request)
         if request.type != "pulumi:pulumi:Stack":
@@ -97,7 +109,7 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
                 urn=response.urn,
                 type=request.type,
                 name=request.name,
-                parent=request.parent or None,
+                parent=None if not request.parent or "::pulumi:pulumi:Stack::" in request.parent else request.parent,
                 custom=bool(request.custom),
                 inputs=jsonable(inputs),
                 protect=bool(request.protect),
@@ -105,7 +117,7 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
                 dependencies=sorted(set(request.dependencies)),
                 provider=request.provider.split("::")[0] + "::" + request.provider.split("::")[-2]
                 if request.provider.count("::") >= 2 else (request.provider or None),
-                aliases=[a.urn for a in request.aliases if a.urn],
+                aliases=self._alias_urns(request),
             ))
         return response
 

@@ -6,7 +6,7 @@ import re
 
 NAMESPACE = "llmops:zone"
 # pydantic puts union member tags and validator names into error locations; they are not config keys
-_NOT_A_KEY = re.compile(r"^(str|int|float|bool|[A-Z]\w*|function-\w+\[.*\]|[a-z-]+\[.*\])$")
+_NOT_A_KEY = re.compile(r"^(str|int|float|bool|[A-Z]\w*|function-\w+\[.*\]|[a-z-]+\[.*\]|\[key\])$")
 
 
 class ConfigError(Exception):

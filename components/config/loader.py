@@ -12,7 +12,7 @@ from pydantic import ValidationError
 
 from components.config.checks import REGION_KEY, cross_checks
 from components.config.errors import NAMESPACE, ConfigError, loc_path
-from components.config.models import ZoneConfig
+from components.config.models import EMAIL_PATTERN, KEY_PATTERN, ZONE_NAME_PATTERN, ZoneConfig
 
 PROVIDER_KEYS = ("aws:region", "gcp:region", "gcp:project", "azure-native:location")
 
@@ -31,11 +31,24 @@ def parse_zone(raw: Any, provider: Mapping[str, Any] | None = None, source: str 
     try:
         cfg = ZoneConfig.model_validate(data)
     except ValidationError as exc:
-        raise ConfigError([(loc_path(e["loc"]), e["msg"]) for e in exc.errors()], source) from None
+        raise ConfigError([(loc_path(e["loc"]), friendly_message(e)) for e in exc.errors()], source) from None
     issues = cross_checks(cfg)
     if issues:
         raise ConfigError(issues, source)
     return cfg
+
+
+_PATTERN_HINTS = {
+    KEY_PATTERN: "must be a lowercase DNS label (a-z, 0-9 and -, starting with a letter) of at most 16 characters",
+    ZONE_NAME_PATTERN: "must be a lowercase DNS label (a-z, 0-9 and -, starting with a letter) of 3-12 characters",
+    EMAIL_PATTERN: "is not a valid email address",
+}
+
+
+def friendly_message(error: Mapping[str, Any]) -> str:
+    """Pydantic's message, with regexes replaced by what they mean and map keys called keys."""
+    msg = _PATTERN_HINTS.get((error.get("ctx") or {}).get("pattern", ""), error["msg"])
+    return f"the key {msg}" if error["loc"] and error["loc"][-1] == "[key]" else msg
 
 
 def read_stack_file(path: Path) -> dict[str, Any]:
