@@ -1,0 +1,79 @@
+"""The llz CLI contract: exit codes, plan JSON shape, schema freshness, diagrams."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from llz.cli import app
+from llz.offline import all_stacks, stacks_dir
+from llz.schema import schema_json
+
+ROOT = Path(__file__).resolve().parent.parent
+runner = CliRunner()
+
+
+def test_committed_schema_is_current() -> None:
+    assert (stacks_dir() / "schema.json").read_text() == schema_json(), \
+        "stacks/schema.json is stale: run `.venv/bin/llz schema > stacks/schema.json`"
+
+
+def test_schema_command_prints_the_schema() -> None:
+    result = runner.invoke(app, ["schema"])
+    assert result.exit_code == 0
+    schema = json.loads(result.output)
+    assert "llmops:zone" in schema["properties"]["config"]["properties"]
+
+
+@pytest.mark.parametrize("stack", all_stacks())
+def test_every_stack_file_points_at_the_schema(stack: str) -> None:
+    first = (stacks_dir() / f"Pulumi.{stack}.yaml").read_text().splitlines()[0]
+    assert first == "# yaml-language-server: $schema=./schema.json"
+
+
+def test_validate_broken_stack_exits_2_and_names_each_bad_key() -> None:
+    result = runner.invoke(app, ["validate", str(ROOT / "tests/fixtures/Pulumi.broken.yaml")])
+    assert result.exit_code == 2
+    assert "Traceback" not in result.output
+    for key in ("gpuPools.l4-serving.minNodes", "endpoints.chat.pool", "teams.research.members.0"):
+        assert f"llmops:zone.{key}: " in result.output
+
+
+def test_preview_of_a_broken_stack_exits_2_without_planning() -> None:
+    result = runner.invoke(app, ["preview", str(ROOT / "tests/fixtures/Pulumi.broken.yaml")])
+    assert result.exit_code == 2 and "llmops:zone.gpuPools.l4-serving.minNodes" in result.output
+
+
+def test_unknown_stack_exits_2_with_a_message() -> None:
+    result = runner.invoke(app, ["validate", "nope-dev"])
+    assert result.exit_code == 2 and "stack file not found" in result.output
+
+
+def test_preview_json_follows_the_plan_contract(tmp_path: Path) -> None:
+    out = tmp_path / "plan.json"
+    result = runner.invoke(app, ["preview", "aws-dev", "--json", str(out)])
+    assert result.exit_code == 0, result.output
+    plan = json.loads(out.read_text())
+    assert (plan["stack"], plan["cloud"], plan["environment"]) == ("aws-dev", "aws", "dev")
+    assert set(plan) >= {"resources", "policy", "cost"}
+    first = plan["resources"][0]
+    assert set(first) >= {"urn", "type", "name", "parent", "custom", "inputs", "protect", "retainOnDelete",
+                          "dependencies"}
+    assert isinstance(plan["policy"]["violations"], list)
+    assert plan["cost"]["monthlyUsd"] > 0
+
+
+@pytest.mark.parametrize("fmt", ["mermaid", "dot"])
+def test_graph_formats(fmt: str) -> None:
+    result = runner.invoke(app, ["graph", "aws-dev", "--format", fmt])
+    assert result.exit_code == 0, result.output
+    head = "flowchart LR" if fmt == "mermaid" else 'digraph "aws-dev"'
+    assert result.output.startswith(head)
+    assert "Cluster" in result.output
+
+
+def test_graph_rejects_unknown_format() -> None:
+    assert runner.invoke(app, ["graph", "aws-dev", "--format", "svg"]).exit_code == 2
