@@ -44,6 +44,15 @@ def child(parent: pulumi.Resource, **kwargs: Any) -> pulumi.ResourceOptions:
     return pulumi.ResourceOptions(parent=parent, **kwargs)
 
 
+# GCP types whose resource labels are not called ``labels``: a notification channel's ``labels`` configure the
+# channel (e.g. ``email_address``; unknown keys are rejected) and its resource labels are ``user_labels``; a GKE
+# cluster's are ``resource_labels`` (GKE copies them onto the node VMs and disks, so billing sees them).
+GCP_LABEL_ARG = {
+    "gcp:monitoring/notificationChannel:NotificationChannel": "user_labels",
+    "gcp:container/cluster:Cluster": "resource_labels",
+}
+
+
 def _accepts(resource: pulumi.Resource, arg: str) -> bool:
     init = getattr(type(resource), "_internal_init", None)
     return init is not None and arg in inspect.signature(init).parameters
@@ -61,9 +70,10 @@ def auto_tagging(cfg: ZoneConfig) -> pulumi.ResourceTransformation:
             return None
         props = dict(args.props)
         if args.type_.startswith("gcp:"):
-            if not _accepts(args.resource, "labels"):
+            arg = GCP_LABEL_ARG.get(args.type_, "labels")
+            if not _accepts(args.resource, arg):
                 return None
-            props["labels"] = {**labels, **(props.get("labels") or {})}
+            props[arg] = {**labels, **(props.get(arg) or {})}
         elif args.type_.startswith(("aws:", "azure-native:")):
             if not _accepts(args.resource, "tags"):
                 return None

@@ -1,50 +1,336 @@
-"""GPU sizing contract used by config validation and every cloud (full model lands with the FinOps issue).
+"""GPU sizing: model + precision + context + concurrency -> GPU memory -> the cheapest feasible shape.
 
-Interim behaviour: a vLLM endpoint takes all GPUs of its pool's node; endpoints must name a pool;
-managed endpoints take the cheapest catalog shape of the cloud's serving service.
+Memory model (reference: gpu-and-serving-facts.md section 2, vLLM's own accounting):
+
+- weights = parameters x bytes of the precision (fp32 4, bf16/fp16 2, fp8/int8 1, int4 0.5);
+- KV cache = 2 (K and V) x layers x KV heads x head_dim x KV bytes x maxContext x concurrency, i.e. the worst
+  case of ``concurrency`` sequences at full context. The KV cache is 16-bit except for fp8 serving (vLLM
+  ``--kv-cache-dtype fp8``) and fp32; int8/int4 quantise weights only;
+- per GPU, with tensor parallelism TP: weights/TP + KV/TP + OVERHEAD_GIB_PER_GPU must fit in usable GPU memory
+  x GPU_MEMORY_UTILIZATION (vLLM's ``gpu_memory_utilization`` default). When TP exceeds the KV heads, vLLM
+  replicates KV heads, so each GPU holds ceil(KV heads / TP) of them;
+- TP is a power of two that divides the attention heads, within one node (TP never crosses nodes here);
+- fp8 only on GPUs with FP8 tensor cores (catalog ``fp8`` flag: Ada and Hopper, not Ampere or Turing).
+
+The public contract used by config validation and every cloud: ``config_issues``, ``effective_pools``,
+``endpoint_pool``, ``replica_gpus``, ``pool_shape``, ``managed_shape``, ``MANAGED_SERVICE``.
 """
 
 from __future__ import annotations
 
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass
+
 from components import catalog
-from components.config.models import GpuPoolConfig, ZoneConfig
+from components.config.models import ArchitectureConfig, EndpointConfig, GpuPoolConfig, ZoneConfig
 
 MANAGED_SERVICE = {"aws": "sagemaker", "gcp": "vertex", "azure": "azureml"}
+SERVICE_LABEL = {"compute": "node pool", "sagemaker": "SageMaker", "vertex": "Vertex AI", "azureml": "Azure ML"}
+
+GIB = 1024**3
+GPU_MEMORY_UTILIZATION = 0.9  # vLLM CacheConfig.gpu_memory_utilization default (vllm/config/cache.py)
+# CUDA context, NCCL buffers, activations and CUDA graphs outside the KV pool. Heuristic: the reference gives
+# "~1-2 GiB per GPU"; the low end is used because vLLM's 10% reserve already covers part of it.
+OVERHEAD_GIB_PER_GPU = 1.0
+WEIGHT_BYTES = {"fp32": 4.0, "bf16": 2.0, "fp16": 2.0, "fp8": 1.0, "int8": 1.0, "int4": 0.5}
+KV_BYTES = {"fp32": 4.0, "bf16": 2.0, "fp16": 2.0, "fp8": 1.0, "int8": 2.0, "int4": 2.0}
+NEEDS_FP8 = frozenset({"fp8"})
 
 
-def config_issues(cfg: ZoneConfig) -> list[tuple[str, str]]:
-    return [(f"endpoints.{k}.pool", "a vllm endpoint needs a pool") for k, ep in cfg.endpoints.items()
-            if ep.runtime == "vllm" and ep.pool is None]
+# --- the memory model --------------------------------------------------------------------------------
 
 
-def effective_pools(cfg: ZoneConfig) -> dict[str, GpuPoolConfig]:
-    """Every GPU pool the zone creates: configured ones plus those sized for endpoints without a pool."""
-    return dict(cfg.gpu_pools)
+def architecture(model: str | ArchitectureConfig) -> catalog.ModelArchitecture:
+    """A catalog model id or an explicit architecture from the config, as one type."""
+    if isinstance(model, ArchitectureConfig):
+        return catalog.ModelArchitecture(model.name, model.name, model.layers, model.attention_heads,
+                                         model.kv_heads, model.head_dim, model.parameters, model.max_context,
+                                         source="explicit architecture in the stack config")
+    found = catalog.model_architectures().get(model)
+    if found is None:
+        known = ", ".join(sorted(catalog.model_architectures()))
+        raise KeyError(f"unknown model '{model}'; use a catalog id ({known}) or an explicit architecture")
+    return found
+
+
+@dataclass(frozen=True)
+class Workload:
+    arch: catalog.ModelArchitecture
+    precision: str
+    context: int
+    concurrency: int
+
+    @classmethod
+    def of(cls, ep: EndpointConfig) -> Workload:
+        return cls(architecture(ep.model), ep.precision, ep.max_context, ep.concurrency)
+
+    @property
+    def weights_gib(self) -> float:
+        return self.arch.parameters * WEIGHT_BYTES[self.precision] / GIB
+
+    def kv_gib(self, tp: int = 1) -> float:
+        """KV cache one GPU holds at tensor-parallel size ``tp`` (tp=1: the whole cache)."""
+        heads = math.ceil(self.arch.kv_heads / tp)
+        per_token = 2 * self.arch.layers * heads * self.arch.head_dim * KV_BYTES[self.precision]
+        return per_token * self.context * self.concurrency / GIB
+
+    def need_per_gpu_gib(self, tp: int) -> float:
+        return self.weights_gib / tp + self.kv_gib(tp) + OVERHEAD_GIB_PER_GPU
+
+    @property
+    def total_gib(self) -> float:
+        """Weights + whole KV cache (the number to quote; per-GPU overhead comes on top)."""
+        return self.weights_gib + self.kv_gib(1)
+
+    def describe(self) -> str:
+        return (f"{self.arch.id} {self.precision} at {self.context} tokens x {self.concurrency} sequences needs "
+                f"{self.total_gib:.1f} GiB (weights {self.weights_gib:.1f} + KV cache {self.kv_gib(1):.1f}) "
+                f"+ {OVERHEAD_GIB_PER_GPU:g} GiB per GPU")
+
+
+def usable_gib(gpu: catalog.GpuModel) -> float:
+    return gpu.memory_gib * GPU_MEMORY_UTILIZATION
+
+
+def tp_sizes(arch: catalog.ModelArchitecture, max_gpus: int) -> list[int]:
+    """Tensor-parallel sizes allowed on a node of ``max_gpus`` GPUs: powers of two dividing the attention heads."""
+    sizes, tp = [], 1
+    while tp <= max_gpus:
+        if arch.attention_heads % tp == 0:
+            sizes.append(tp)
+        tp *= 2
+    return sizes
+
+
+def precision_ok(w: Workload, gpu: catalog.GpuModel) -> bool:
+    return w.precision not in NEEDS_FP8 or gpu.fp8
+
+
+def smallest_tp(w: Workload, gpu: catalog.GpuModel, gpus: int) -> int | None:
+    """Smallest TP size on ``gpus`` GPUs of ``gpu`` that holds one replica, or None."""
+    if not precision_ok(w, gpu):
+        return None
+    budget = usable_gib(gpu)
+    return next((tp for tp in tp_sizes(w.arch, gpus) if w.need_per_gpu_gib(tp) <= budget), None)
+
+
+@dataclass(frozen=True)
+class Fit:
+    shape: catalog.GpuShape
+    tp: int  # GPUs one replica uses (tensor-parallel size)
+    need_per_gpu_gib: float
+    usable_per_gpu_gib: float
+
+    @property
+    def replicas_per_node(self) -> int:
+        return self.shape.gpus // self.tp
+
+    @property
+    def headroom_gib(self) -> float:
+        """Usable memory left over on the replica's GPUs."""
+        return (self.usable_per_gpu_gib - self.need_per_gpu_gib) * self.tp
+
+
+def fit(w: Workload, shape: catalog.GpuShape) -> Fit | None:
+    gpu = shape.gpu_model
+    tp = smallest_tp(w, gpu, shape.gpus)
+    return None if tp is None else Fit(shape, tp, w.need_per_gpu_gib(tp), usable_gib(gpu))
+
+
+def _price_order(f: Fit) -> tuple[float, int, str]:
+    return (f.shape.usd_per_hour, f.shape.gpus, f.shape.name)
+
+
+def feasible(w: Workload, cloud: str, service: str = "compute") -> list[Fit]:
+    """Every shape of a cloud's service that holds one replica, cheapest first."""
+    fits = (fit(w, s) for s in catalog.shapes(cloud, service))
+    return sorted((f for f in fits if f is not None), key=_price_order)
+
+
+def cheapest(w: Workload, cloud: str, service: str = "compute") -> Fit | None:
+    found = feasible(w, cloud, service)
+    return found[0] if found else None
+
+
+def largest_offer(cloud: str, service: str = "compute") -> str:
+    """The shape with the most usable GPU memory, for "nothing fits" messages."""
+    best = max(catalog.shapes(cloud, service), key=lambda s: s.gpus * usable_gib(s.gpu_model))
+    return f"{best.name} ({best.gpus} x {best.gpu}, {best.gpus * usable_gib(best.gpu_model):.1f} GiB usable)"
+
+
+# --- the contract used by config validation and the clouds ----------------------------------------------
 
 
 def endpoint_pool(cfg: ZoneConfig, endpoint: str) -> str:
-    pool = cfg.endpoints[endpoint].pool
-    assert pool is not None
-    return pool
+    """The pool a vLLM endpoint runs on: the one it names, or the pool sized for it (keyed by the endpoint)."""
+    return cfg.endpoints[endpoint].pool or endpoint
+
+
+def _auto_pool(cfg: ZoneConfig, ep: EndpointConfig) -> GpuPoolConfig | None:
+    best = cheapest(Workload.of(ep), cfg.cloud)
+    if best is None:
+        return None
+    per_node = best.replicas_per_node
+    low = 0 if cfg.environment == "dev" else ep.replicas.min
+    return GpuPoolConfig(
+        gpu=best.shape.gpu, gpus_per_node=best.shape.gpus, instance_type=best.shape.name, capacity="on-demand",
+        min_nodes=math.ceil(low / per_node), max_nodes=max(1, math.ceil(ep.replicas.max / per_node)),
+    )
+
+
+def effective_pools(cfg: ZoneConfig) -> dict[str, GpuPoolConfig]:
+    """Every GPU pool the zone creates: configured ones plus one sized for each vLLM endpoint without a pool.
+
+    A sized pool is keyed by its endpoint, runs the cheapest feasible shape on demand and scales 0..replicas.max
+    nodes in dev, replicas.min..replicas.max otherwise (divided by the replicas one node holds).
+    """
+    pools = dict(cfg.gpu_pools)
+    for key, ep in cfg.endpoints.items():
+        if ep.runtime == "vllm" and ep.pool is None and key not in cfg.gpu_pools:
+            pool = _auto_pool(cfg, ep)
+            if pool is not None:
+                pools[key] = pool
+    return pools
 
 
 def replica_gpus(cfg: ZoneConfig, endpoint: str) -> int:
-    """GPUs one vLLM replica requests (its tensor-parallel size)."""
-    return effective_pools(cfg)[endpoint_pool(cfg, endpoint)].gpus_per_node
+    """GPUs one vLLM replica requests: the smallest feasible tensor-parallel size on its pool's GPU."""
+    pool = effective_pools(cfg)[endpoint_pool(cfg, endpoint)]
+    tp = smallest_tp(Workload.of(cfg.endpoints[endpoint]), catalog.gpu_models()[pool.gpu], pool.gpus_per_node)
+    if tp is None:
+        raise ValueError(f"endpoint '{endpoint}' does not fit pool '{endpoint_pool(cfg, endpoint)}' "
+                         "(config validation reports this)")
+    return tp
 
 
 def pool_shape(cfg: ZoneConfig, pool: str) -> catalog.GpuShape:
     p = effective_pools(cfg)[pool]
-    shape = catalog.shape_named(cfg.cloud, p.instance_type) if p.instance_type else \
-        catalog.shape_for(cfg.cloud, p.gpu, p.gpus_per_node)
-    assert shape is not None, "config validation guarantees a shape"
+    shape = (catalog.shape_named(cfg.cloud, p.instance_type) if p.instance_type
+             else catalog.shape_for(cfg.cloud, p.gpu, p.gpus_per_node))
+    if shape is None:
+        raise ValueError(f"pool '{pool}' has no catalog shape (config validation reports this)")
     return shape
 
 
 def managed_shape(cfg: ZoneConfig, endpoint: str) -> catalog.GpuShape:
+    """The managed service's shape for an endpoint: its instanceType, else the cheapest feasible one."""
     service = MANAGED_SERVICE[cfg.cloud]
     ep = cfg.endpoints[endpoint]
-    options = catalog.shapes(cfg.cloud, service) or catalog.shapes(cfg.cloud)
     if ep.instance_type:
-        return next(s for s in options if s.name == ep.instance_type)
-    return min(options, key=lambda s: s.usd_per_hour)
+        shape = catalog.shape_named(cfg.cloud, ep.instance_type, service)
+    else:
+        best = cheapest(Workload.of(ep), cfg.cloud, service)
+        shape = best.shape if best else None
+    if shape is None:
+        raise ValueError(f"endpoint '{endpoint}' has no feasible {service} shape (config validation reports this)")
+    return shape
+
+
+def managed_replica_gpus(cfg: ZoneConfig, endpoint: str) -> int:
+    """Tensor-parallel size of a managed endpoint on its shape (for the serving container's settings)."""
+    shape = managed_shape(cfg, endpoint)
+    tp = smallest_tp(Workload.of(cfg.endpoints[endpoint]), shape.gpu_model, shape.gpus)
+    if tp is None:
+        raise ValueError(f"endpoint '{endpoint}' does not fit {shape.name} (config validation reports this)")
+    return tp
+
+
+# --- config validation -----------------------------------------------------------------------------------
+
+Issue = tuple[str, str]
+
+
+def config_issues(cfg: ZoneConfig) -> list[Issue]:
+    """Fit checks: every endpoint fits its pool or managed shape, sized pools exist, pools hold the replicas."""
+    issues: list[Issue] = []
+    for key, ep in cfg.endpoints.items():
+        issues.extend(_endpoint_issues(cfg, key, ep))
+    if not issues:
+        issues.extend(_pool_capacity_issues(cfg))
+    return issues
+
+
+def _endpoint_issues(cfg: ZoneConfig, key: str, ep: EndpointConfig) -> Iterable[Issue]:
+    path = f"endpoints.{key}"
+    try:
+        w = Workload.of(ep)
+    except KeyError as exc:  # unknown model: the config checks already report it with its key path
+        yield f"{path}.model", str(exc.args[0])
+        return
+    if ep.runtime == "managed":
+        yield from _managed_issues(cfg, path, ep, w)
+        return
+    if ep.pool is None:
+        if key in cfg.gpu_pools:
+            msg = (f"without a pool the zone sizes a pool named '{key}' for this endpoint, but gpuPools already "
+                   f"defines '{key}'; set pool: {key} to run on it, or rename the endpoint")
+            yield f"{path}.pool", msg
+        elif cheapest(w, cfg.cloud) is None:
+            yield f"{path}.model", f"{w.describe()}; {_no_fit(cfg.cloud, 'compute')}"
+        return
+    pool = cfg.gpu_pools[ep.pool]
+    gpu = catalog.gpu_models()[pool.gpu]
+    if not precision_ok(w, gpu):
+        fp8 = ", ".join(g.id for g in catalog.gpu_models().values() if g.fp8)
+        msg = (f"{ep.precision} needs FP8 tensor cores, which {pool.gpu} (pool '{ep.pool}') does not have; "
+               f"use bf16, int8 or int4 here, or a pool of {fp8}")
+        yield f"{path}.precision", msg
+    elif smallest_tp(w, gpu, pool.gpus_per_node) is None:
+        offer = f"pool '{ep.pool}' offers {pool.gpus_per_node} x {pool.gpu}"
+        yield f"{path}.pool", (f"{_too_small(w, gpu, pool.gpus_per_node, offer)}; use more or larger GPUs per node, "
+                               "a lower precision, context or concurrency, or drop pool to have one sized")
+
+
+def _no_fit(cloud: str, service: str) -> str:
+    return f"no {SERVICE_LABEL[service]} shape on {cloud} in the catalog holds it (largest: {largest_offer(cloud, service)})"
+
+
+def _too_small(w: Workload, gpu: catalog.GpuModel, gpus: int, offer: str) -> str:
+    """"<needs X GiB>; <offer>: Y GiB usable per GPU (0.9 x M), Z GiB needed per GPU at tensor parallel T"."""
+    tp = tp_sizes(w.arch, gpus)[-1]
+    return (f"{w.describe()}; {offer}: {usable_gib(gpu):.1f} GiB usable per GPU ({GPU_MEMORY_UTILIZATION:g} x "
+            f"{gpu.memory_gib:g}), {w.need_per_gpu_gib(tp):.1f} GiB needed per GPU at tensor parallel {tp}")
+
+
+def _managed_issues(cfg: ZoneConfig, path: str, ep: EndpointConfig, w: Workload) -> Iterable[Issue]:
+    service = MANAGED_SERVICE[cfg.cloud]
+    label = SERVICE_LABEL[service]
+    if ep.instance_type is None:
+        if cheapest(w, cfg.cloud, service) is None:
+            yield f"{path}.model", f"{w.describe()}; {_no_fit(cfg.cloud, service)}"
+        return
+    shape = catalog.shape_named(cfg.cloud, ep.instance_type, service)
+    if shape is None:
+        offered = sorted(catalog.shapes(cfg.cloud, service), key=lambda s: s.usd_per_hour)
+        yield (f"{path}.instanceType", f"'{ep.instance_type}' is not a {label} GPU shape in the catalog; "
+               f"choose one of {', '.join(s.name for s in offered)}")
+    elif not precision_ok(w, shape.gpu_model):
+        yield (f"{path}.precision", f"{ep.precision} needs FP8 tensor cores, which {shape.gpu} ({shape.name}) "
+               "does not have; use bf16, int8 or int4, or another instanceType")
+    elif fit(w, shape) is None:
+        offer = f"{shape.name} offers {shape.gpus} x {shape.gpu}"
+        yield (f"{path}.instanceType", f"{_too_small(w, shape.gpu_model, shape.gpus, offer)}; choose a larger "
+               "instanceType or remove it to have one picked")
+
+
+def _pool_capacity_issues(cfg: ZoneConfig) -> Iterable[Issue]:
+    """A pool at maxNodes must hold replicas.max of every endpoint placed on it (a replica never spans nodes)."""
+    demand: dict[str, list[tuple[str, int, int]]] = {}
+    for key, ep in cfg.endpoints.items():
+        if ep.runtime == "vllm" and ep.pool is not None:
+            demand.setdefault(ep.pool, []).append((key, replica_gpus(cfg, key), ep.replicas.max))
+    for pool_key, users in demand.items():
+        pool = cfg.gpu_pools[pool_key]
+        fix = f"raise gpuPools.{pool_key}.maxNodes or lower replicas.max"
+        for key, tp, n in users:
+            per_node = pool.gpus_per_node // tp
+            if n > pool.max_nodes * per_node:
+                yield (f"endpoints.{key}.replicas.max", f"pool '{pool_key}' holds at most {pool.max_nodes * per_node} "
+                       f"replica(s) of {tp} GPU(s) (maxNodes {pool.max_nodes} x {per_node} per node), not {n}; {fix}")
+        wanted = sum(tp * n for _, tp, n in users)
+        slots = pool.max_nodes * pool.gpus_per_node
+        if len(users) > 1 and wanted > slots:
+            asks = ", ".join(f"{k}: {n} x {tp} GPU(s)" for k, tp, n in users)
+            yield (f"gpuPools.{pool_key}.maxNodes", f"pool '{pool_key}' has at most {slots} GPUs (maxNodes "
+                   f"{pool.max_nodes} x {pool.gpus_per_node}); its endpoints ask for {wanted} at replicas.max ({asks})")

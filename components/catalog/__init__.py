@@ -1,8 +1,15 @@
-"""Dated catalog data: GPU models, GPU shapes per cloud and LLM architectures.
+"""Dated catalog data: GPU models, GPU shapes per cloud, system node shapes, priced items and LLM architectures.
 
-Every row carries its source and as-of date (see the CSV files under ``data/``). Code never spells an
-instance type: pools, endpoints, sizing and cost all read their shapes from here. Shape files are named
-``shapes-<cloud>-<YYYY-MM-DD>.csv``; the newest file per cloud wins, so a price refresh only adds a file.
+Every row carries its source and as-of date (see the CSV files under ``data/``); a figure that could not be
+sourced says "assumption" in its source. Code never spells an instance type or a price: pools, endpoints,
+sizing and cost all read them from here.
+
+- ``shapes-<cloud>-<YYYY-MM-DD>.csv``: GPU shapes per service (``compute`` VMs for node pools, ``sagemaker``,
+  ``vertex``, ``azureml`` managed endpoints). The newest file per cloud wins, so a price refresh only adds a file.
+- ``items-<cloud>-<YYYY-MM-DD>.csv``: everything else the cost estimate prices (cluster fee, NAT, vector store
+  units, logs, keys, the Spot discount assumption), newest file per cloud wins.
+- ``system-nodes.csv``: the non-GPU node shape of each cloud's system pool (one row per cloud).
+- ``usage-assumptions.csv``: usage volumes (log GB, stored GB...) for usage-billed resources, stated as such.
 """
 
 from __future__ import annotations
@@ -15,7 +22,7 @@ from pathlib import Path
 
 DATA_DIR = Path(__file__).parent / "data"
 CLOUDS = ("aws", "gcp", "azure")
-_SHAPE_FILE = re.compile(r"^shapes-(aws|gcp|azure)-(\d{4}-\d{2}-\d{2})\.csv$")
+_DATED_FILE = re.compile(r"^(shapes|items)-(aws|gcp|azure)-(\d{4}-\d{2}-\d{2})\.csv$")
 
 
 @dataclass(frozen=True)
@@ -51,6 +58,38 @@ class GpuShape:
     def gpu_memory_gib(self) -> float:
         return self.gpu_model.memory_gib * self.gpus
 
+    @property
+    def is_assumption(self) -> bool:
+        return "assumption" in self.source.lower()
+
+
+@dataclass(frozen=True)
+class PriceItem:
+    """A unit price the cost estimate needs besides GPU shapes (``item`` is the same key on every cloud)."""
+
+    cloud: str
+    item: str
+    unit: str
+    usd: float
+    region: str
+    as_of: str
+    source: str
+
+    @property
+    def is_assumption(self) -> bool:
+        return "assumption" in self.source.lower()
+
+
+@dataclass(frozen=True)
+class UsageAssumption:
+    """Usage volume of a usage-billed resource at minimum and maximum scale: always an assumption."""
+
+    key: str
+    unit: str
+    min: float
+    max: float
+    source: str
+
 
 @dataclass(frozen=True)
 class ModelArchitecture:
@@ -80,14 +119,26 @@ def gpu_models() -> dict[str, GpuModel]:
     }
 
 
-def shape_file(cloud: str, data_dir: Path = DATA_DIR) -> Path:
-    """The newest dated shape file of a cloud."""
+def dated_file(kind: str, cloud: str, data_dir: Path = DATA_DIR) -> Path:
+    """The newest ``<kind>-<cloud>-<date>.csv`` (kind: shapes | items)."""
     found = sorted(
-        (m.group(2), p) for p in data_dir.iterdir() if (m := _SHAPE_FILE.match(p.name)) and m.group(1) == cloud
+        (m.group(3), p) for p in data_dir.iterdir()
+        if (m := _DATED_FILE.match(p.name)) and m.group(1) == kind and m.group(2) == cloud
     )
     if not found:
-        raise FileNotFoundError(f"no shapes-{cloud}-<date>.csv in {data_dir}")
+        raise FileNotFoundError(f"no {kind}-{cloud}-<date>.csv in {data_dir}")
     return found[-1][1]
+
+
+def shape_file(cloud: str, data_dir: Path = DATA_DIR) -> Path:
+    """The newest dated shape file of a cloud."""
+    return dated_file("shapes", cloud, data_dir)
+
+
+def clear_caches() -> None:
+    """Forget loaded files (after ``llz prices refresh`` wrote a newer one)."""
+    for fn in (gpu_models, shapes, services, system_nodes, items, usage_assumptions, model_architectures):
+        fn.cache_clear()
 
 
 @cache
@@ -103,6 +154,13 @@ def shapes(cloud: str, service: str = "compute") -> tuple[GpuShape, ...]:
 
 def shape_named(cloud: str, name: str, service: str = "compute") -> GpuShape | None:
     return next((s for s in shapes(cloud, service) if s.name == name), None)
+
+
+@cache
+def services(cloud: str) -> tuple[str, ...]:
+    """Services with GPU shapes in a cloud's shape file (compute first)."""
+    found = {r["service"] for r in _rows(shape_file(cloud))}
+    return tuple(sorted(found, key=lambda s: (s != "compute", s)))
 
 
 def gpus_offered(cloud: str, service: str = "compute") -> list[str]:
@@ -127,3 +185,78 @@ def model_architectures() -> dict[str, ModelArchitecture]:
                                    int(r["max_context"]), r["as_of"], r["source"])
         for r in _rows(DATA_DIR / "models.csv")
     }
+
+
+# --- priced items and usage assumptions -----------------------------------------------------------------
+
+
+@cache
+def items(cloud: str) -> dict[str, PriceItem]:
+    return {
+        r["item"]: PriceItem(cloud, r["item"], r["unit"], float(r["usd"]), r["region"], r["as_of"], r["source"])
+        for r in _rows(dated_file("items", cloud))
+    }
+
+
+def item(cloud: str, key: str) -> PriceItem:
+    found = items(cloud).get(key)
+    if found is None:
+        raise LookupError(f"no '{key}' row in {dated_file('items', cloud).name}")
+    return found
+
+
+def spot_discount(cloud: str) -> float:
+    """Fraction off the on-demand price assumed for Spot capacity (a stated assumption row per cloud)."""
+    return item(cloud, "spot-discount").usd
+
+
+@cache
+def usage_assumptions() -> dict[str, UsageAssumption]:
+    return {
+        r["key"]: UsageAssumption(r["key"], r["unit"], float(r["min"]), float(r["max"]), r["source"])
+        for r in _rows(DATA_DIR / "usage-assumptions.csv")
+    }
+
+
+def usage(key: str) -> UsageAssumption:
+    found = usage_assumptions().get(key)
+    if found is None:
+        raise LookupError(f"no '{key}' row in usage-assumptions.csv")
+    return found
+
+
+@dataclass(frozen=True)
+class NodeShape:
+    """A general-purpose (non-GPU) shape for a cluster's system nodes: CoreDNS, agents, controllers."""
+
+    cloud: str
+    name: str
+    vcpu: int
+    memory_gib: float
+    usd_per_hour: float
+    region: str
+    as_of: str
+    source: str
+
+
+@cache
+def system_nodes() -> dict[str, NodeShape]:
+    return {
+        r["cloud"]: NodeShape(r["cloud"], r["name"], int(r["vcpu"]), float(r["memory_gib"]),
+                              float(r["usd_per_hour"]), r["region"], r["as_of"], r["source"])
+        for r in _rows(DATA_DIR / "system-nodes.csv")
+    }
+
+
+def system_node(cloud: str) -> NodeShape:
+    """The system node shape of a cloud (one row per cloud in ``data/system-nodes.csv``)."""
+    try:
+        return system_nodes()[cloud]
+    except KeyError:
+        raise KeyError(f"no system node shape for {cloud} in {DATA_DIR / 'system-nodes.csv'}") from None
+
+
+def system_shape(cloud: str, name: str) -> NodeShape | None:
+    """The system node shape of a cloud if it is called ``name`` (the cost estimate looks shapes up by name)."""
+    shape = system_nodes().get(cloud)
+    return shape if shape is not None and shape.name == name else None

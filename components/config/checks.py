@@ -155,12 +155,82 @@ def _names(cfg: ZoneConfig) -> Iterator[Issue]:
                 yield f"{rule.over}.{key}", problem
 
 
+# --- GCP-specific checks (limits from components/gcp/limits.py, which imports no provider SDK) ---------------
+def _gcp(cfg: ZoneConfig) -> Iterator[Issue]:
+    if cfg.cloud != "gcp":
+        return
+    limits = import_module("components.gcp.limits")
+    if problem := limits.cidr_problem(cfg.network.cidr):
+        yield "network.cidr", problem
+    if cfg.budget is not None and (problem := limits.budget_channels_problem(cfg.budget.notify.emails)):
+        yield "budget.notify.emails", problem
+    members = [m for t in cfg.teams.values() for m in t.members]
+    if problem := limits.group_domains_problem(limits.group_domains(members)):
+        yield "teams", problem
+
+
+# --- Azure-specific checks (limits from components/azure/names.py and registry.py: no provider SDK) ------------
+def _azure_pools(cfg: ZoneConfig) -> Iterator[Issue]:
+    """AKS agent pool names: pools whose keys render to the same name, or to the system pool's, would collide.
+    Pools sized for a vLLM endpoint without a pool are keyed (and named) by the endpoint."""
+    if cfg.cloud != "azure":
+        return
+    names = import_module("components.azure.names")
+    keys = {k: f"gpuPools.{k}" for k in cfg.gpu_pools}
+    keys.update({k: f"endpoints.{k}" for k, ep in cfg.endpoints.items()
+                 if ep.runtime == "vllm" and ep.pool is None and k not in cfg.gpu_pools})
+    seen: dict[str, str] = {}
+    for key, path in keys.items():
+        rendered = names.AGENT_POOL.render(cfg.name, key)
+        if path.startswith("endpoints.") and (problem := names.AGENT_POOL.problem(cfg.name, key)):
+            yield path, f"{problem} (the pool sized for this endpoint takes its name)"
+        elif rendered == names.SYSTEM_POOL:
+            yield path, f"the AKS agent pool name '{rendered}' is the zone's system pool; choose another key"
+        elif rendered in seen:
+            yield path, f"the AKS agent pool name '{rendered}' is also the name of {seen[rendered]}; rename one"
+        seen.setdefault(rendered, path)
+
+
+def _azure_services(cfg: ZoneConfig) -> Iterator[Issue]:
+    """Names, models, dimensions and receivers the Azure services accept."""
+    if cfg.cloud != "azure":
+        return
+    names = import_module("components.azure.names")
+    registry = import_module("components.azure.registry")
+    limit = import_module("components.azure.limits").MAX_VECTOR_DIMENSIONS
+    if "--" in cfg.name:
+        yield "name", "Azure Key Vault names may not contain consecutive hyphens"
+    for key, ep in cfg.endpoints.items():
+        if ep.runtime != "managed":
+            continue
+        if problem := names.ML_ENDPOINT.problem(cfg.name, key):
+            yield f"endpoints.{key}", problem
+        if registry.registry_model(ep.model, ep.precision) is None:
+            offered = ", ".join(f"{m} ({p})" for m, p in sorted(registry.AZUREML_MODELS))
+            model = ep.model if isinstance(ep.model, str) else ep.model.name
+            yield f"endpoints.{key}.model", (
+                f"managed endpoints on Azure deploy an Azure ML model catalog entry; none for {model} at "
+                f"{ep.precision} (offered: {offered}); use runtime: vllm for other models")
+    for key, store in cfg.vector_stores.items():
+        if store.engine in VECTOR_ENGINES["azure"] and store.dimensions > limit:
+            yield f"vectorStores.{key}.dimensions", (
+                f"{store.engine} vector indexes take at most {limit} dimensions, not {store.dimensions}")
+    for key, team in cfg.teams.items():
+        lowered = [m.lower() for m in team.members]
+        for i, member in enumerate(lowered):
+            if member in lowered[:i]:
+                yield f"teams.{key}.members.{i}", f"'{team.members[i]}' is listed twice"
+    if cfg.budget is not None and not cfg.budget.notify.emails:
+        yield "budget.notify.emails", "Azure budget alerts need at least one email receiver for the action group"
+
+
 def _snake(camel: str) -> str:
     return re.sub(r"(?<!^)([A-Z])", r"_\1", camel).lower()
 
 
 CHECKS: list[Callable[[ZoneConfig], Iterator[Issue]]] = [
     _placement, _gpu_pools, _endpoints, _network, _vector_stores, _teams, _audit_and_budget, _labels, _names,
+    _gcp, _azure_pools, _azure_services,
 ]
 
 

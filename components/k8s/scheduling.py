@@ -8,6 +8,7 @@ selector from it. Nothing retypes a label or a taint, so the two cannot drift ap
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 GPU_RESOURCE = "nvidia.com/gpu"
 POOL_LABEL = "llmops.io/pool"
@@ -65,3 +66,46 @@ class PoolScheduling:
 
     def tolerations(self) -> list[dict[str, str]]:
         return [self.taint.toleration()]
+
+
+# --- derived selectors for workloads that span several pools (GPU DaemonSets) and the taint check ----------
+
+
+def node_affinity_terms(pools: list[PoolScheduling]) -> list[dict[str, Any]]:
+    """Required node-affinity terms (ORed) selecting the nodes of any of ``pools``: one term per pool, built
+    from that pool's own node selector, so a DaemonSet lands exactly where a serving pod of the pool could."""
+    terms = []
+    for p in pools:
+        term = {"matchExpressions": [{"key": k, "operator": "In", "values": [v]}
+                                     for k, v in sorted(p.node_selector().items())]}
+        if term not in terms:
+            terms.append(term)
+    return terms
+
+
+def tolerations_for(pools: list[PoolScheduling]) -> list[dict[str, str]]:
+    """The union of the pools' tolerations, in pool order, without duplicates."""
+    out: list[dict[str, str]] = []
+    for p in pools:
+        for t in p.tolerations():
+            if t not in out:
+                out.append(t)
+    return out
+
+
+def tolerates(tolerations: list[dict[str, Any]], key: str, value: str, effect: str) -> bool:
+    """Kubernetes toleration matching (core/v1 Toleration.ToleratesTaint): an empty key with Exists matches
+    every taint; an empty effect matches every effect; Exists ignores the value."""
+    for t in tolerations:
+        if t.get("effect") and t["effect"] != effect:
+            continue
+        op = t.get("operator") or "Equal"
+        if not t.get("key"):
+            if op == "Exists":
+                return True
+            continue
+        if t["key"] != key:
+            continue
+        if op == "Exists" or (t.get("value") or "") == value:
+            return True
+    return False

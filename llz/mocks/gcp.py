@@ -1,8 +1,282 @@
-"""gcp mock outputs (filled in as the gcp components land)."""
+"""GCP mock outputs: ids, self links, emails and endpoints shaped like the real ones, derived from the
+resource name so a plan is identical run to run. Inputs are echoed back by the engine; these add what Google
+computes (resource ids in their API path form, service account emails, the GKE endpoint and CA, ...)."""
 
 from __future__ import annotations
 
-from llz.mocks import CallFn, OutputFn
+import base64
+import ipaddress
+from typing import Any
 
-OUTPUTS: dict[str, OutputFn] = {}
-CALLS: dict[str, CallFn] = {}
+from llz.mocks import GCP_PROJECT_NUMBER, CallFn, MockContext, OutputFn
+
+COMPUTE = "https://www.googleapis.com/compute/v1"
+# Service agent domains per API (https://cloud.google.com/iam/docs/service-agents).
+AGENT_DOMAINS = {
+    "aiplatform.googleapis.com": "gcp-sa-aiplatform.iam.gserviceaccount.com",
+    "alloydb.googleapis.com": "gcp-sa-alloydb.iam.gserviceaccount.com",
+    "pubsub.googleapis.com": "gcp-sa-pubsub.iam.gserviceaccount.com",
+    "container.googleapis.com": "container-engine-robot.iam.gserviceaccount.com",
+    "compute.googleapis.com": "compute-system.iam.gserviceaccount.com",
+    "logging.googleapis.com": "gcp-sa-logging.iam.gserviceaccount.com",
+    "storage.googleapis.com": "gs-project-accounts.iam.gserviceaccount.com",
+}
+# A syntactically valid PEM body (not a real CA): what masterAuth.clusterCaCertificate carries, base64 again.
+_CA_PEM = ("-----BEGIN CERTIFICATE-----\nMIIBszCCAVmgAwIBAgIUTW9jayBHS0UgY2x1c3RlciBDQTAKBggqhkjOPQQDAjAV\n"
+           "-----END CERTIFICATE-----\n")
+
+
+def _project(ctx: MockContext) -> str:
+    return str(ctx.inputs.get("project") or ctx.project)
+
+
+def _name(ctx: MockContext) -> str:
+    return str(ctx.inputs.get("name") or ctx.name)
+
+
+def _digits(ctx: MockContext, n: int = 19) -> str:
+    """A numeric id (Vertex AI, Monitoring) that never starts with 0."""
+    return str(int(ctx.digest(16), 16))[:n].lstrip("0") or "1"
+
+
+def _agent(service: str) -> str:
+    domain = AGENT_DOMAINS.get(service, f"gcp-sa-{service.split('.')[0]}.iam.gserviceaccount.com")
+    return f"service-{GCP_PROJECT_NUMBER}@{domain}"
+
+
+def _path(template: str) -> OutputFn:
+    """``id`` (and ``name`` where the API uses the full path) from a template over project/region/name."""
+    def fn(ctx: MockContext) -> dict[str, Any]:
+        loc = ctx.inputs.get("location") or ctx.inputs.get("region") or ctx.region
+        path = template.format(project=_project(ctx), region=loc, name=_name(ctx))
+        return {"id": path, "selfLink": f"{COMPUTE}/{path}"} if path.startswith("projects/") else {"id": path}
+    return fn
+
+
+def _service(ctx: MockContext) -> dict[str, Any]:
+    return {"id": f"{_project(ctx)}/{ctx.inputs.get('service')}"}
+
+
+def _service_identity(ctx: MockContext) -> dict[str, Any]:
+    email = _agent(str(ctx.inputs.get("service")))
+    return {"id": f"projects/{_project(ctx)}/services/{ctx.inputs.get('service')}", "email": email,
+            "member": f"serviceAccount:{email}"}
+
+
+def _key_ring(ctx: MockContext) -> dict[str, Any]:
+    return {"id": f"projects/{_project(ctx)}/locations/{ctx.inputs.get('location', ctx.region)}/keyRings/{_name(ctx)}"}
+
+
+def _crypto_key(ctx: MockContext) -> dict[str, Any]:
+    return {"id": f"{ctx.inputs.get('keyRing')}/cryptoKeys/{_name(ctx)}", "primary": [{"name": "1", "state": "ENABLED"}]}
+
+
+def _iam(ctx: MockContext) -> dict[str, Any]:
+    return {"etag": f"BwY{ctx.digest(10)}="}
+
+
+def _subnetwork(ctx: MockContext) -> dict[str, Any]:
+    out = _path("projects/{project}/regions/{region}/subnetworks/{name}")(ctx)
+    cidr = ctx.inputs.get("ipCidrRange")
+    if cidr:
+        out["gatewayAddress"] = str(next(ipaddress.ip_network(str(cidr)).hosts()))
+    return out
+
+
+def _account(ctx: MockContext) -> dict[str, Any]:
+    email = f"{ctx.inputs.get('accountId')}@{_project(ctx)}.iam.gserviceaccount.com"
+    path = f"projects/{_project(ctx)}/serviceAccounts/{email}"
+    return {"id": path, "name": path, "email": email, "member": f"serviceAccount:{email}",
+            "uniqueId": str(int(ctx.digest(16), 16))[:21]}
+
+
+def _cluster(ctx: MockContext) -> dict[str, Any]:
+    project, loc, name = _project(ctx), ctx.inputs.get("location", ctx.region), _name(ctx)
+    private = (ctx.inputs.get("privateClusterConfig") or {}).get("enablePrivateEndpoint", True)
+    internal = f"10.{int(ctx.digest(2), 16) % 250}.0.2"
+    octets = int(ctx.digest(4), 16)
+    public = f"34.{(octets >> 8) % 250}.{(octets & 0xFF) % 250}.10"
+    endpoints = dict(ctx.inputs.get("controlPlaneEndpointsConfig") or {})
+    dns = dict(endpoints.get("dnsEndpointConfig") or {})
+    dns["endpoint"] = f"gke-{ctx.digest(32)}-{GCP_PROJECT_NUMBER}.{loc}.gke.goog"
+    endpoints["dnsEndpointConfig"] = dns
+    master_auth = dict(ctx.inputs.get("masterAuth") or {})
+    master_auth["clusterCaCertificate"] = base64.b64encode(_CA_PEM.encode()).decode()
+    private_config = {**(ctx.inputs.get("privateClusterConfig") or {}), "privateEndpoint": internal,
+                      "publicEndpoint": "" if private else public}
+    return {
+        "id": f"projects/{project}/locations/{loc}/clusters/{name}",
+        "selfLink": f"https://container.googleapis.com/v1/projects/{project}/locations/{loc}/clusters/{name}",
+        "endpoint": internal if private else public,
+        "masterAuth": master_auth,
+        "controlPlaneEndpointsConfig": endpoints,
+        "privateClusterConfig": private_config,
+        "masterVersion": f"{ctx.inputs.get('minMasterVersion', '1.31')}.5-gke.1000000",
+        "labelFingerprint": ctx.digest(8),
+        "operation": "",
+    }
+
+
+def _node_pool(ctx: MockContext) -> dict[str, Any]:
+    cluster = str(ctx.inputs.get("cluster", ""))
+    name = _name(ctx)
+    return {"id": f"{cluster}/nodePools/{name}" if cluster.startswith("projects/") else f"{cluster}/{name}",
+            "instanceGroupUrls": [(f"{COMPUTE}/projects/{_project(ctx)}/zones/{ctx.region}-a/"
+                                   f"instanceGroupManagers/gke-{name[:30]}-{ctx.digest(8)}-grp")],
+            "version": "1.31.5-gke.1000000"}
+
+
+def _bucket(ctx: MockContext) -> dict[str, Any]:
+    name = _name(ctx)
+    return {"id": name, "url": f"gs://{name}", "selfLink": f"https://www.googleapis.com/storage/v1/b/{name}",
+            "projectNumber": GCP_PROJECT_NUMBER}
+
+
+def _vertex(kind: str) -> OutputFn:
+    def fn(ctx: MockContext) -> dict[str, Any]:
+        loc = ctx.inputs.get("location") or ctx.inputs.get("region") or ctx.region
+        rid = str(ctx.inputs.get("name") or _digits(ctx))
+        path = f"projects/{_project(ctx)}/locations/{loc}/{kind}/{rid}"
+        return {"id": path, "name": rid}
+    return fn
+
+
+def _garden(ctx: MockContext) -> dict[str, Any]:
+    loc = ctx.inputs.get("location") or ctx.region
+    endpoint = f"projects/{GCP_PROJECT_NUMBER}/locations/{loc}/endpoints/{_digits(ctx, 10)}"
+    return {"id": endpoint, "endpoint": endpoint, "deployedModelId": _digits(ctx, 12),
+            "deployedModelDisplayName": ctx.inputs.get("modelConfig", {}).get("modelDisplayName", ctx.name)}
+
+
+def _deployed_index(ctx: MockContext) -> dict[str, Any]:
+    endpoint = str(ctx.inputs.get("indexEndpoint", ""))
+    region = ctx.inputs.get("region") or ctx.region
+    tenant = f"t{ctx.digest(6)}-tp"  # Google-owned tenant project
+    return {"id": f"{endpoint}/deployedIndex/{ctx.inputs.get('deployedIndexId')}", "name": endpoint,
+            "privateEndpoints": [{"matchGrpcAddress": "", "pscAutomatedEndpoints": [],
+                                  "serviceAttachment": f"projects/{tenant}/regions/{region}/serviceAttachments/"
+                                                       f"sa-gkedpm-{ctx.digest(20)}"}]}
+
+
+def _address(ctx: MockContext) -> dict[str, Any]:
+    out = _path("projects/{project}/regions/{region}/addresses/{name}")(ctx)
+    return {**out, "address": f"10.40.0.{int(ctx.digest(2), 16) % 200 + 20}"}
+
+
+def _forwarding_rule(ctx: MockContext) -> dict[str, Any]:
+    out = _path("projects/{project}/regions/{region}/forwardingRules/{name}")(ctx)
+    return {**out, "pscConnectionId": _digits(ctx, 17), "pscConnectionStatus": "ACCEPTED"}
+
+
+def _alloydb_cluster(ctx: MockContext) -> dict[str, Any]:
+    path = f"projects/{_project(ctx)}/locations/{ctx.inputs.get('location', ctx.region)}/clusters/" \
+           f"{ctx.inputs.get('clusterId')}"
+    return {"id": path, "name": path, "uid": ctx.digest(32), "state": "READY"}
+
+
+def _alloydb_instance(ctx: MockContext) -> dict[str, Any]:
+    path = f"{ctx.inputs.get('cluster')}/instances/{ctx.inputs.get('instanceId')}"
+    return {"id": path, "name": path, "uid": ctx.digest(32), "state": "READY",
+            "ipAddress": f"10.40.160.{int(ctx.digest(2), 16) % 200 + 2}"}
+
+
+def _log_bucket(ctx: MockContext) -> dict[str, Any]:
+    path = f"projects/{_project(ctx)}/locations/{ctx.inputs.get('location')}/buckets/{ctx.inputs.get('bucketId')}"
+    return {"id": path, "name": path, "lifecycleState": "ACTIVE"}
+
+
+def _sink(ctx: MockContext) -> dict[str, Any]:
+    return {"id": f"projects/{_project(ctx)}/sinks/{_name(ctx)}",
+            "writerIdentity": f"serviceAccount:{_agent('logging.googleapis.com')}"}
+
+
+def _budget(ctx: MockContext) -> dict[str, Any]:
+    d = ctx.digest(32)
+    path = f"billingAccounts/{ctx.inputs.get('billingAccount')}/budgets/{d[:8]}-{d[8:12]}-{d[12:16]}-{d[16:20]}-{d[20:]}"
+    return {"id": path, "name": path}
+
+
+def _channel(ctx: MockContext) -> dict[str, Any]:
+    path = f"projects/{_project(ctx)}/notificationChannels/{_digits(ctx)}"
+    return {"id": path, "name": path, "verificationStatus": "VERIFICATION_STATUS_UNSPECIFIED"}
+
+
+def _custom_role(ctx: MockContext) -> dict[str, Any]:
+    path = f"projects/{_project(ctx)}/roles/{ctx.inputs.get('roleId')}"
+    return {"id": path, "name": path, "deleted": False}
+
+
+OUTPUTS: dict[str, OutputFn] = {
+    "gcp:projects/service:Service": _service,
+    "gcp:projects/serviceIdentity:ServiceIdentity": _service_identity,
+    "gcp:kms/keyRing:KeyRing": _key_ring,
+    "gcp:kms/cryptoKey:CryptoKey": _crypto_key,
+    "gcp:kms/cryptoKeyIAMMember:CryptoKeyIAMMember": _iam,
+    "gcp:compute/network:Network": _path("projects/{project}/global/networks/{name}"),
+    "gcp:compute/subnetwork:Subnetwork": _subnetwork,
+    "gcp:compute/router:Router": _path("projects/{project}/regions/{region}/routers/{name}"),
+    "gcp:compute/routerNat:RouterNat": _path("{project}/{region}/{name}"),
+    "gcp:compute/firewall:Firewall": _path("projects/{project}/global/firewalls/{name}"),
+    "gcp:compute/globalAddress:GlobalAddress": _path("projects/{project}/global/addresses/{name}"),
+    "gcp:compute/address:Address": _address,
+    "gcp:compute/forwardingRule:ForwardingRule": _forwarding_rule,
+    "gcp:servicenetworking/connection:Connection": lambda ctx: {
+        "id": f"{ctx.inputs.get('network')}:{ctx.inputs.get('service')}",
+        "peering": "servicenetworking-googleapis-com"},
+    "gcp:serviceaccount/account:Account": _account,
+    "gcp:serviceaccount/iAMMember:IAMMember": _iam,
+    "gcp:projects/iAMMember:IAMMember": _iam,
+    "gcp:projects/iAMCustomRole:IAMCustomRole": _custom_role,
+    "gcp:projects/iAMAuditConfig:IAMAuditConfig": _iam,
+    "gcp:container/cluster:Cluster": _cluster,
+    "gcp:container/nodePool:NodePool": _node_pool,
+    "gcp:storage/bucket:Bucket": _bucket,
+    "gcp:storage/bucketIAMMember:BucketIAMMember": _iam,
+    "gcp:vertex/aiEndpoint:AiEndpoint": _vertex("endpoints"),
+    "gcp:vertex/aiEndpointWithModelGardenDeployment:AiEndpointWithModelGardenDeployment": _garden,
+    "gcp:vertex/aiIndex:AiIndex": _vertex("indexes"),
+    "gcp:vertex/aiIndexEndpoint:AiIndexEndpoint": _vertex("indexEndpoints"),
+    "gcp:vertex/aiIndexEndpointDeployedIndex:AiIndexEndpointDeployedIndex": _deployed_index,
+    "gcp:alloydb/cluster:Cluster": _alloydb_cluster,
+    "gcp:alloydb/instance:Instance": _alloydb_instance,
+    "gcp:logging/projectBucketConfig:ProjectBucketConfig": _log_bucket,
+    "gcp:logging/projectSink:ProjectSink": _sink,
+    "gcp:billing/budget:Budget": _budget,
+    "gcp:pubsub/topic:Topic": _path("projects/{project}/topics/{name}"),
+    "gcp:pubsub/topicIAMMember:TopicIAMMember": _iam,
+    "gcp:monitoring/notificationChannel:NotificationChannel": _channel,
+}
+
+
+def _get_project(args: dict[str, Any], region: str) -> dict[str, Any]:
+    project = args.get("projectId", "")
+    return {"id": f"projects/{project}", "projectId": project, "number": GCP_PROJECT_NUMBER, "name": project,
+            "labels": {}, "orgId": "", "folderId": ""}
+
+
+def _get_zones(args: dict[str, Any], region: str) -> dict[str, Any]:
+    where = args.get("region") or region
+    # us-central1 has zones a, b, c and f; most regions have a, b and c.
+    suffixes = ["a", "b", "c", "f"] if where == "us-central1" else ["a", "b", "c"]
+    return {"id": f"projects/{args.get('project', '')}/regions/{where}", "names": [f"{where}-{s}" for s in suffixes],
+            "project": args.get("project", ""), "region": where, "status": args.get("status", "UP")}
+
+
+def _storage_agent(args: dict[str, Any], region: str) -> dict[str, Any]:
+    email = _agent("storage.googleapis.com")
+    return {"id": email, "emailAddress": email, "member": f"serviceAccount:{email}", "project": args.get("project")}
+
+
+def _logging_cmek(args: dict[str, Any], region: str) -> dict[str, Any]:
+    project = args.get("project", "")
+    return {"id": f"projects/{project}/cmekSettings", "name": f"projects/{project}/cmekSettings",
+            "serviceAccountId": _agent("logging.googleapis.com"), "project": project,
+            "kmsKeyName": "", "kmsKeyVersionName": ""}
+
+
+CALLS: dict[str, CallFn] = {
+    "gcp:organizations/getProject:getProject": _get_project,
+    "gcp:compute/getZones:getZones": _get_zones,
+    "gcp:storage/getProjectServiceAccount:getProjectServiceAccount": _storage_agent,
+    "gcp:logging/getProjectCmekSettings:getProjectCmekSettings": _logging_cmek,
+}

@@ -1,0 +1,164 @@
+"""Cluster: a private EKS control plane with access entries, Pod Identity and a small system node group.
+
+- API endpoint private; public only when ``cluster.publicEndpoint`` is set, and then only for
+  ``cluster.authorizedNetworks``.
+- Kubernetes secrets envelope-encrypted with the cluster CMK; all five control-plane log types go to a log
+  group created here first (so it has the audit key and a retention, which EKS would not set).
+- Authentication mode ``API``: who may call the API server is a list of EKS access entries (no aws-auth
+  ConfigMap to drift). Workloads get AWS credentials through EKS Pod Identity (agent add-on) and, for
+  tools that still need it, the cluster's OIDC provider (IRSA).
+- Core add-ons are EKS-managed (``bootstrapSelfManagedAddons`` off): VPC CNI, kube-proxy and the Pod Identity
+  agent before any node joins, CoreDNS once the system nodes exist.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+import pulumi
+import pulumi_aws as aws
+import pulumi_kubernetes as k8s
+
+from components import catalog
+from components.aws.base import AwsContext, log_group, service_trust
+from components.aws.names import EKS_CLUSTER
+from components.common import child, zone_tags
+from components.config.models import ZoneConfig
+
+TYPE = "llmops:aws:Cluster"
+LOG_TYPES = ["api", "audit", "authenticator", "controllerManager", "scheduler"]
+SYSTEM_LABEL = {"llmops.io/role": "system"}
+# Pods must not borrow the node role: workloads get credentials from Pod Identity, and the node daemons that
+# do use IMDS (VPC CNI, Pod Identity agent, kube-proxy) run on the host network, one hop away.
+IMDS_HOP_LIMIT = 1
+
+
+def node_launch_template(logical: str, cfg: ZoneConfig, disk_gb: int, key_arn: pulumi.Input[str],
+                         parent: pulumi.Resource, description: str) -> aws.ec2.LaunchTemplate:
+    """Launch template shared by every managed node group: IMDSv2 only (CIS AWS 5.7), gp3 root volume
+    encrypted with the data CMK, and the zone's tags on instances and volumes so GPU hours show up under
+    the zone's cost-allocation tag. No AMI and no instance type: the node group sets both."""
+    tags = zone_tags(cfg)
+    return aws.ec2.LaunchTemplate(
+        logical, name=logical, description=description, update_default_version=True,
+        block_device_mappings=[{
+            "device_name": "/dev/xvda",  # root device of the EKS AL2023 AMIs
+            "ebs": {"volume_size": disk_gb, "volume_type": "gp3", "encrypted": "true", "kms_key_id": key_arn,
+                    "delete_on_termination": "true"},
+        }],
+        metadata_options={"http_endpoint": "enabled", "http_tokens": "required",
+                          "http_put_response_hop_limit": IMDS_HOP_LIMIT, "instance_metadata_tags": "disabled"},
+        tag_specifications=[{"resource_type": kind, "tags": {**tags, "Name": logical}}
+                            for kind in ("instance", "volume", "network-interface")],
+        opts=child(parent))
+
+
+def kubeconfig(name: str, endpoint: str, ca: str, region: str) -> str:
+    """kubeconfig for the Kubernetes provider: token from ``aws eks get-token`` (short-lived, nothing stored)."""
+    user = {"exec": {"apiVersion": "client.authentication.k8s.io/v1beta1", "command": "aws",
+                     "args": ["eks", "get-token", "--cluster-name", name, "--region", region, "--output", "json"]}}
+    return json.dumps({
+        "apiVersion": "v1", "kind": "Config", "current-context": name, "preferences": {},
+        "clusters": [{"name": name, "cluster": {"server": endpoint, "certificate-authority-data": ca}}],
+        "contexts": [{"name": name, "context": {"cluster": name, "user": name}}],
+        "users": [{"name": name, "user": user}],
+    })
+
+
+@dataclass
+class ClusterArgs:
+    cfg: ZoneConfig
+    ctx: AwsContext
+    subnet_ids: list[pulumi.Output[str]]
+    secrets_key_arn: pulumi.Input[str]
+    log_key_arn: pulumi.Input[str]
+    disk_key_arn: pulumi.Input[str]
+
+
+class Cluster(pulumi.ComponentResource):
+    eks: aws.eks.Cluster
+    node_role: aws.iam.Role
+    oidc_provider: aws.iam.OpenIdConnectProvider
+    system_nodes: aws.eks.NodeGroup
+    provider: k8s.Provider
+
+    def __init__(self, name: str, args: ClusterArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__(TYPE, name, None, opts)
+        cfg, ctx = args.cfg, args.ctx
+        z = cfg.name
+        self.name = EKS_CLUSTER.render(z)
+
+        role = aws.iam.Role(f"{z}-cluster", name=f"{z}-cluster",
+                            assume_role_policy=service_trust(ctx, "eks", actions=["sts:AssumeRole", "sts:TagSession"]),
+                            opts=child(self))
+        cluster_policy = aws.iam.RolePolicyAttachment(
+            f"{z}-cluster-eks", role=role.name, policy_arn=ctx.managed_policy("AmazonEKSClusterPolicy"),
+            opts=child(self))
+
+        # Node role shared by the system and GPU node groups: join the cluster, pull images, run the VPC CNI.
+        self.node_role = aws.iam.Role(f"{z}-node", name=f"{z}-node", assume_role_policy=service_trust(ctx, "ec2"),
+                                      opts=child(self))
+        node_policies = [
+            aws.iam.RolePolicyAttachment(f"{z}-node-{short}", role=self.node_role.name,
+                                         policy_arn=ctx.managed_policy(policy), opts=child(self))
+            for short, policy in (("worker", "AmazonEKSWorkerNodePolicy"),
+                                  ("ecr-pull", "AmazonEC2ContainerRegistryPullOnly"),
+                                  ("cni", "AmazonEKS_CNI_Policy"))
+        ]
+
+        logs = log_group(f"{z}-eks", f"/aws/eks/{self.name}/cluster", cfg, ctx, args.log_key_arn, self)
+        public = cfg.cluster.public_endpoint
+        vpc_config: dict[str, Any] = {"subnet_ids": args.subnet_ids, "endpoint_private_access": True,
+                                      "endpoint_public_access": public}
+        if public and cfg.cluster.authorized_networks:
+            vpc_config["public_access_cidrs"] = list(cfg.cluster.authorized_networks)
+        self.eks = aws.eks.Cluster(
+            f"{z}-eks", name=self.name, version=cfg.cluster.kubernetes_version, role_arn=role.arn,
+            vpc_config=vpc_config,
+            encryption_config={"provider": {"key_arn": args.secrets_key_arn}, "resources": ["secrets"]},
+            enabled_cluster_log_types=LOG_TYPES,
+            access_config={"authentication_mode": "API",
+                           # the identity running `pulumi up` must be able to apply the in-cluster layer
+                           "bootstrap_cluster_creator_admin_permissions": True},
+            bootstrap_self_managed_addons=False,
+            # STANDARD support: a cluster left on an old version is upgraded instead of silently billed
+            # for extended support.
+            upgrade_policy={"support_type": "STANDARD"},
+            deletion_protection=bool(cfg.deletion_protection),
+            opts=child(self, depends_on=[logs, cluster_policy]))
+        self.node_security_group_id = self.eks.vpc_config.cluster_security_group_id
+
+        issuer = self.eks.identities.apply(lambda ids: ids[0].oidcs[0].issuer)
+        self.oidc_provider = aws.iam.OpenIdConnectProvider(
+            f"{z}-oidc", url=issuer, client_id_lists=[ctx.service("sts")], opts=child(self))
+
+        early = [self._addon(z, "vpc-cni"), self._addon(z, "kube-proxy"), self._addon(z, "eks-pod-identity-agent")]
+
+        shape = catalog.system_node("aws")
+        template = node_launch_template(f"{z}-system", cfg, 50, args.disk_key_arn, self,
+                                        f"{z}: system nodes (IMDSv2, encrypted gp3)")
+        sys_cfg = cfg.cluster.system_nodes
+        self.system_nodes = aws.eks.NodeGroup(
+            f"{z}-system", cluster_name=self.eks.name, node_group_name=f"{z}-system",
+            node_role_arn=self.node_role.arn, subnet_ids=args.subnet_ids, ami_type="AL2023_x86_64_STANDARD",
+            instance_types=[shape.name], capacity_type="ON_DEMAND",
+            scaling_config={"min_size": sys_cfg.count, "desired_size": sys_cfg.count, "max_size": sys_cfg.max_count},
+            update_config={"max_unavailable": 1}, labels=SYSTEM_LABEL,
+            launch_template={"id": template.id, "version": template.latest_version.apply(str)},
+            opts=child(self, depends_on=[*node_policies, *early], ignore_changes=["scalingConfig.desiredSize"]))
+        self._addon(z, "coredns", depends_on=[self.system_nodes])
+
+        self.kubeconfig = pulumi.Output.all(self.eks.name, self.eks.endpoint,
+                                            self.eks.certificate_authority.data).apply(
+            lambda v: kubeconfig(v[0], v[1], v[2], ctx.region))
+        self.provider = k8s.Provider(f"{z}-k8s", kubeconfig=self.kubeconfig, opts=child(self))
+        self.register_outputs({"name": self.eks.name, "endpoint": self.eks.endpoint,
+                               "oidcProviderArn": self.oidc_provider.arn})
+
+    def _addon(self, z: str, addon: str, depends_on: list[pulumi.Resource] | None = None) -> aws.eks.Addon:
+        # No addon_version: EKS installs the default version for the cluster's Kubernetes version.
+        return aws.eks.Addon(f"{z}-{addon}", cluster_name=self.eks.name, addon_name=addon,
+                             resolve_conflicts_on_create="OVERWRITE", resolve_conflicts_on_update="OVERWRITE",
+                             opts=child(self, depends_on=depends_on or []))

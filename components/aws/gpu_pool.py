@@ -1,0 +1,91 @@
+"""GPU pool: an EKS managed node group on the NVIDIA-accelerated AL2023 AMI (driver and container toolkit
+baked in; the device plugin comes from the in-cluster layer).
+
+The instance type comes from ``components.sizing.pool_shape`` (the dated catalog), never from code. The
+taint and labels come from the pool's ``PoolScheduling``, the same object serving pods derive their
+tolerations and node selectors from. Pools can scale from zero: Cluster Autoscaler builds a node template
+from ``k8s.io/cluster-autoscaler/node-template/*`` tags on the Auto Scaling group
+(github.com/kubernetes/autoscaler, cluster-autoscaler/cloudprovider/aws/README.md). EKS does not copy node
+group tags to the group's ASG, so the tags are set on the node group (documentation, DescribeNodegroup)
+and on its ASG (``aws.autoscaling.Tag``), where the autoscaler reads them.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_aws as aws
+
+from components import sizing
+from components.aws.cluster import node_launch_template
+from components.aws.names import NODE_GROUP
+from components.common import child
+from components.config.models import ZoneConfig
+from components.k8s.scheduling import GPU_RESOURCE, PoolScheduling
+
+TYPE = "llmops:aws:GpuPool"
+AMI_TYPE = "AL2023_x86_64_NVIDIA"
+CA_TEMPLATE = "k8s.io/cluster-autoscaler/node-template"
+
+
+def autoscaler_tags(sched: PoolScheduling) -> dict[str, str]:
+    """Node-template tags describing the pool's nodes before one exists: labels, taint and GPU count."""
+    tags = {f"{CA_TEMPLATE}/label/{k}": v for k, v in sched.labels.items()}
+    tags[f"{CA_TEMPLATE}/taint/{sched.taint.key}"] = f"{sched.taint.value}:{sched.taint.effect}"
+    tags[f"{CA_TEMPLATE}/resources/{GPU_RESOURCE}"] = str(sched.gpus_per_node)
+    return tags
+
+
+def scheduling(cfg: ZoneConfig, pool: str) -> PoolScheduling:
+    """The pool's scheduling contract, from its config and catalog shape."""
+    p = sizing.effective_pools(cfg)[pool]
+    return PoolScheduling.for_pool("aws", pool, p.gpu, p.gpus_per_node, sizing.pool_shape(cfg, pool).name)
+
+
+@dataclass
+class GpuPoolArgs:
+    cfg: ZoneConfig
+    pool: str
+    cluster_name: pulumi.Input[str]
+    node_role_arn: pulumi.Input[str]
+    subnet_ids: list[pulumi.Output[str]]
+    disk_key_arn: pulumi.Input[str]
+    depends_on: list[pulumi.Resource]  # node role policies and the networking add-ons nodes need to join
+
+
+class GpuPool(pulumi.ComponentResource):
+    node_group: aws.eks.NodeGroup
+    scheduling: PoolScheduling
+
+    def __init__(self, name: str, args: GpuPoolArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__(TYPE, name, None, opts)
+        cfg = args.cfg
+        pool = sizing.effective_pools(cfg)[args.pool]
+        sched = self.scheduling = scheduling(cfg, args.pool)
+        group_name = NODE_GROUP.render(cfg.name, args.pool)
+        template = node_launch_template(group_name, cfg, pool.disk_size_gb, args.disk_key_arn, self,
+                                        f"{group_name}: {pool.gpus_per_node} x {pool.gpu} (IMDSv2, encrypted gp3)")
+        ca_tags = autoscaler_tags(sched)
+        self.node_group = aws.eks.NodeGroup(
+            group_name, cluster_name=args.cluster_name, node_group_name=group_name, node_role_arn=args.node_role_arn,
+            subnet_ids=args.subnet_ids, ami_type=AMI_TYPE, instance_types=[sched.instance_type],
+            capacity_type="SPOT" if pool.capacity == "spot" else "ON_DEMAND",
+            scaling_config={"min_size": pool.min_nodes, "desired_size": pool.min_nodes, "max_size": pool.max_nodes},
+            update_config={"max_unavailable": 1},
+            labels=sched.labels, taints=[sched.taint.aws], tags=ca_tags,
+            launch_template={"id": template.id, "version": template.latest_version.apply(str)},
+            # The autoscaler owns the current size; config sets only the bounds.
+            opts=child(self, depends_on=args.depends_on, ignore_changes=["scalingConfig.desiredSize"]))
+        asg_name = self.node_group.resources.apply(lambda rs: rs[0].autoscaling_groups[0].name)
+        for key, value in ca_tags.items():
+            aws.autoscaling.Tag(
+                f"{group_name}-{_slug(key.removeprefix(CA_TEMPLATE + '/'))}", autoscaling_group_name=asg_name,
+                # Not propagated: the tags describe the group to the autoscaler, not the instances.
+                tag={"key": key, "value": value, "propagate_at_launch": False}, opts=child(self))
+        self.register_outputs({"nodeGroup": self.node_group.node_group_name, "instanceType": sched.instance_type})
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")

@@ -1,0 +1,131 @@
+"""Keys: the zone's customer-managed KMS keys, one per purpose, each with rotation and a least-privilege policy.
+
+- cluster: EKS envelope encryption of Kubernetes secrets.
+- audit: CloudTrail log files and every CloudWatch log group of the zone.
+- data: model bucket, vector stores, SageMaker volumes, Secrets Manager and the GPU nodes' EBS root volumes.
+
+Each key policy gives the account root the key *administration* actions only (no crypto use, so a broad IAM
+policy elsewhere cannot decrypt zone data), then grants crypto use per service with conditions:
+``kms:ViaService`` + ``kms:CallerAccount`` for use through a service, ``aws:SourceArn`` and an encryption context
+for service principals. See https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-default.html and
+https://docs.aws.amazon.com/kms/latest/developerguide/conditions-kms.html.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_aws as aws
+
+from components.aws.base import AwsContext, Statement, document, log_group_patterns, statement
+from components.aws.names import TRAIL
+from components.common import child, stateful
+from components.config.models import ZoneConfig
+
+TYPE = "llmops:aws:Keys"
+
+# The console's "key administrators" set: manage, rotate, schedule deletion; no Encrypt/Decrypt/GenerateDataKey.
+ADMIN_ACTIONS = [
+    "kms:Create*", "kms:Describe*", "kms:Enable*", "kms:List*", "kms:Put*", "kms:Update*", "kms:Revoke*",
+    "kms:Disable*", "kms:Get*", "kms:Delete*", "kms:TagResource", "kms:UntagResource", "kms:ScheduleKeyDeletion",
+    "kms:CancelKeyDeletion", "kms:RotateKeyOnDemand",
+]
+USE_ACTIONS = ["kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:DescribeKey"]
+# Services that use the data key on a caller's behalf (ec2: EBS volumes of nodes and SageMaker instances).
+DATA_SERVICES = ("s3", "rds", "sagemaker", "aoss", "secretsmanager", "ec2")
+DELETION_WINDOW_DAYS = 30  # the maximum: a key scheduled for deletion by mistake can be recovered for a month
+
+
+def admin_statement(ctx: AwsContext) -> Statement:
+    return statement("KeyAdministration", ADMIN_ACTIONS, "*", principal={"AWS": ctx.root})
+
+
+def cluster_key_policy(ctx: AwsContext) -> str:
+    """EKS creates a grant for the cluster role when the cluster is created; the creating principal needs
+    DescribeKey and CreateGrant through EKS (docs.aws.amazon.com/eks/latest/userguide/enable-kms.html)."""
+    return document(
+        admin_statement(ctx),
+        statement("UseThroughEks", ["kms:Encrypt", "kms:Decrypt", "kms:DescribeKey", "kms:CreateGrant"], "*",
+                  principal={"AWS": ctx.root},
+                  condition={"StringEquals": {"kms:ViaService": ctx.via("eks"), "kms:CallerAccount": ctx.account_id}}),
+    )
+
+
+def audit_key_policy(ctx: AwsContext, cfg: ZoneConfig) -> str:
+    trail_arn = ctx.arn("cloudtrail", f"trail/{TRAIL.render(cfg.name)}")
+    any_trail = f"arn:{ctx.partition}:cloudtrail:*:{ctx.account_id}:trail/*"
+    return document(
+        admin_statement(ctx),
+        # CloudWatch Logs encrypts only the zone's own log groups with this key
+        # (docs.aws.amazon.com/AmazonCloudWatch/latest/logs/encrypt-log-data-kms.html). The documented
+        # policy also lists kms:Describe*, which carries no encryption context and so could never match the
+        # condition; encryption-context keys are strings, hence StringLike.
+        statement("CloudWatchLogsUse", ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*"],
+                  "*", principal={"Service": ctx.via("logs")},
+                  condition={"StringLike": {"kms:EncryptionContext:aws:logs:arn": log_group_patterns(ctx, cfg.name)}}),
+        # CloudTrail encrypts log files for the zone's trail only
+        # (docs.aws.amazon.com/awscloudtrail/latest/userguide/create-kms-key-policy-for-cloudtrail.html).
+        statement("CloudTrailEncrypt", "kms:GenerateDataKey*", "*", principal={"Service": ctx.service("cloudtrail")},
+                  condition={"StringEquals": {"aws:SourceArn": trail_arn},
+                             "StringLike": {"kms:EncryptionContext:aws:cloudtrail:arn": any_trail}}),
+        statement("CloudTrailDescribe", "kms:DescribeKey", "*", principal={"Service": ctx.service("cloudtrail")},
+                  condition={"StringEquals": {"aws:SourceArn": trail_arn}}),
+        # Auditors of this account may read trail files (their IAM policy must allow it too).
+        statement("ReadTrailLogs", ["kms:Decrypt", "kms:ReEncryptFrom"], "*", principal={"AWS": ctx.root},
+                  condition={"StringEquals": {"kms:CallerAccount": ctx.account_id},
+                             "StringLike": {"kms:EncryptionContext:aws:cloudtrail:arn": any_trail}}),
+    )
+
+
+def data_key_policy(ctx: AwsContext) -> str:
+    via = [ctx.via(s) for s in DATA_SERVICES]
+    # Node groups launch instances through the Auto Scaling service-linked role, which needs the key for
+    # encrypted EBS root volumes (docs.aws.amazon.com/autoscaling/ec2/userguide/key-policy-requirements-EBS-encryption.html).
+    asg = (f"arn:{ctx.partition}:iam::{ctx.account_id}:role/aws-service-role/autoscaling.{ctx.dns_suffix}/"
+           "AWSServiceRoleForAutoScaling")
+    return document(
+        admin_statement(ctx),
+        statement("UseThroughZoneServices", USE_ACTIONS, "*", principal={"AWS": ctx.root},
+                  condition={"StringEquals": {"kms:CallerAccount": ctx.account_id, "kms:ViaService": via}}),
+        statement("GrantsForZoneServices", ["kms:CreateGrant", "kms:ListGrants", "kms:RevokeGrant"], "*",
+                  principal={"AWS": ctx.root},
+                  condition={"StringEquals": {"kms:CallerAccount": ctx.account_id, "kms:ViaService": via},
+                             "Bool": {"kms:GrantIsForAWSResource": "true"}}),
+        statement("AutoScalingEbsUse", USE_ACTIONS, "*", principal={"AWS": asg}),
+        statement("AutoScalingEbsGrants", "kms:CreateGrant", "*", principal={"AWS": asg},
+                  condition={"Bool": {"kms:GrantIsForAWSResource": "true"}}),
+    )
+
+
+@dataclass
+class KeysArgs:
+    cfg: ZoneConfig
+    ctx: AwsContext
+
+
+class Keys(pulumi.ComponentResource):
+    cluster: aws.kms.Key
+    audit: aws.kms.Key
+    data: aws.kms.Key
+
+    def __init__(self, name: str, args: KeysArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__(TYPE, name, None, opts)
+        cfg, ctx = args.cfg, args.ctx
+        self.cluster = self._key(cfg, "cluster", "EKS secrets envelope encryption", cluster_key_policy(ctx))
+        self.audit = self._key(cfg, "audit", "CloudTrail and CloudWatch Logs", audit_key_policy(ctx, cfg))
+        self.data = self._key(cfg, "data", "model weights, vector stores, endpoints, node volumes",
+                              data_key_policy(ctx))
+        # CIS AWS 5.1.1: new EBS volumes in the region are encrypted even outside the zone's launch templates.
+        # An account setting, so destroying one zone must not switch it off for everyone else.
+        self.ebs_default = aws.ebs.EncryptionByDefault(
+            f"{cfg.name}-ebs-encryption-by-default", enabled=True, opts=child(self, retain_on_delete=True))
+        self.register_outputs({"cluster": self.cluster.arn, "audit": self.audit.arn, "data": self.data.arn})
+
+    def _key(self, cfg: ZoneConfig, purpose: str, description: str, policy: str) -> aws.kms.Key:
+        key = aws.kms.Key(
+            f"{cfg.name}-{purpose}-key", description=f"{cfg.name}: {description}", enable_key_rotation=True,
+            deletion_window_in_days=DELETION_WINDOW_DAYS, policy=policy, opts=stateful(cfg, self))
+        aws.kms.Alias(f"{cfg.name}-{purpose}-alias", name=f"alias/{cfg.name}-{purpose}", target_key_id=key.key_id,
+                      opts=child(self))
+        return key

@@ -1,0 +1,134 @@
+"""Team RBAC: per team an IAM role its members assume, mapped into the cluster as a Kubernetes group.
+
+The chain is: member principal -> ``sts:AssumeRole`` on the team role -> EKS access entry putting the role in
+the Kubernetes group ``llmops:<team>`` (no EKS access policy, so no cluster-wide rights) -> the team
+namespace's RoleBinding for that group (components.k8s.TeamNamespace). The role's IAM policy is per team
+role (viewer < developer < admin) and scoped to the zone's own resources; nothing is ``*:*``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pulumi
+import pulumi_aws as aws
+
+from components.aws.base import AwsContext, Statement, document, document_of, log_group_patterns, statement
+from components.aws.names import TEAM_ROLE
+from components.common import child
+from components.config.models import TeamConfig, ZoneConfig
+from components.k8s import TeamNamespace, TeamNamespaceArgs
+
+TYPE = "llmops:aws:TeamAccess"
+TEAM_TAG = "llmops-team"  # principals carrying this tag may assume a team role that lists no members
+RANK = {"viewer": 0, "developer": 1, "admin": 2}
+
+
+def kubernetes_group(team: str) -> str:
+    return f"llmops:{team}"
+
+
+def trust_policy(ctx: AwsContext, team: str, members: list[str]) -> str:
+    """Members by ARN; a team without members falls back to attribute-based access: principals of this
+    account tagged ``llmops-team=<team>`` (whose own IAM policy must also allow the AssumeRole)."""
+    if members:
+        return document(statement("TeamMembersAssume", "sts:AssumeRole", principal={"AWS": sorted(members)}))
+    return document(statement("TaggedPrincipalsAssume", "sts:AssumeRole", principal={"AWS": ctx.root},
+                              condition={"StringEquals": {f"aws:PrincipalTag/{TEAM_TAG}": team}}))
+
+
+@dataclass
+class TeamPolicyInputs:
+    """What a team's IAM policy may reach; ARNs only known after deployment come as outputs."""
+
+    cluster_arn: pulumi.Input[str]
+    model_bucket_arn: str
+    data_key_arn: pulumi.Input[str]
+    sagemaker_endpoints: list[str] = field(default_factory=list)  # endpoint names
+    collections: list[str] = field(default_factory=list)  # OpenSearch collection names
+
+
+def team_statements(ctx: AwsContext, cfg: ZoneConfig, role: str, inputs: TeamPolicyInputs, cluster_arn: str,
+                    data_key_arn: str) -> list[Statement]:
+    rank = RANK[role]
+    cluster_name = cluster_arn.rsplit("/", 1)[-1]
+    stmts = [
+        # See the cluster and its node groups (kubectl config, console); Kubernetes rights come from RBAC.
+        statement("DescribeCluster", ["eks:DescribeCluster", "eks:ListNodegroups", "eks:ListAddons",
+                                      "eks:AccessKubernetesApi"], cluster_arn),
+        statement("DescribeNodegroups", ["eks:DescribeNodegroup", "eks:DescribeAddon"],
+                  [ctx.arn("eks", f"nodegroup/{cluster_name}/*/*"), ctx.arn("eks", f"addon/{cluster_name}/*/*")]),
+        # Read the zone's logs (control plane, flow logs, database logs).
+        statement("ReadZoneLogs", ["logs:DescribeLogStreams", "logs:GetLogEvents", "logs:FilterLogEvents",
+                                   "logs:StartQuery"], log_group_patterns(ctx, cfg.name)),
+    ]
+    if rank >= RANK["developer"]:
+        bucket = inputs.model_bucket_arn
+        stmts += [
+            statement("ListModelBucket", "s3:ListBucket", bucket),
+            statement("ReadModels", "s3:GetObject", f"{bucket}/*"),
+            statement("DecryptModelsThroughS3", "kms:Decrypt", data_key_arn,
+                      condition={"StringEquals": {"kms:ViaService": ctx.via("s3")}}),
+        ]
+        if inputs.sagemaker_endpoints:
+            stmts.append(statement(
+                "InvokeZoneEndpoints", ["sagemaker:InvokeEndpoint", "sagemaker:InvokeEndpointWithResponseStream"],
+                [ctx.arn("sagemaker", f"endpoint/{name}") for name in inputs.sagemaker_endpoints]))
+        if inputs.collections:
+            # The collections' data access policies decide what each team may do inside them.
+            stmts.append(statement("ZoneVectorCollections", "aoss:APIAccessAll", ctx.arn("aoss", "collection/*"),
+                                   condition={"StringEquals": {"aoss:collection": inputs.collections}}))
+    if rank >= RANK["admin"]:
+        bucket = inputs.model_bucket_arn
+        stmts += [
+            # Stage and retire model weights; versioning keeps every overwritten object recoverable.
+            statement("WriteModels", ["s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload"], f"{bucket}/*"),
+            statement("EncryptModelsThroughS3", ["kms:GenerateDataKey", "kms:Decrypt"], data_key_arn,
+                      condition={"StringEquals": {"kms:ViaService": ctx.via("s3")}}),
+            statement("InspectZoneEndpoints", ["sagemaker:DescribeEndpoint", "sagemaker:DescribeEndpointConfig",
+                                               "sagemaker:DescribeModel"],
+                      [ctx.arn("sagemaker", f"{kind}/{cfg.name}-*")
+                       for kind in ("endpoint", "endpoint-config", "model")]),
+        ]
+    return stmts
+
+
+@dataclass
+class TeamAccessArgs:
+    cfg: ZoneConfig
+    ctx: AwsContext
+    key: str
+    team: TeamConfig
+    cluster_name: pulumi.Input[str]
+    policy: TeamPolicyInputs
+    k8s_provider: pulumi.ProviderResource
+
+
+class TeamAccess(pulumi.ComponentResource):
+    role: aws.iam.Role
+
+    def __init__(self, name: str, args: TeamAccessArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__(TYPE, name, None, opts)
+        cfg, ctx, key, team = args.cfg, args.ctx, args.key, args.team
+        role_name = TEAM_ROLE.render(cfg.name, key)
+        group = kubernetes_group(key)
+        self.role = aws.iam.Role(
+            role_name, name=role_name, description=f"{cfg.name} team {key} ({team.role})",
+            assume_role_policy=trust_policy(ctx, key, team.members), max_session_duration=3600,
+            tags={TEAM_TAG: key}, opts=child(self))
+        inputs = args.policy
+        aws.iam.RolePolicy(
+            role_name, name=f"{team.role}-access", role=self.role.id,
+            policy=document_of(lambda cluster_arn, key_arn: team_statements(ctx, cfg, team.role, inputs,
+                                                                              cluster_arn, key_arn),
+                               inputs.cluster_arn, inputs.data_key_arn),
+            opts=child(self))
+        entry = aws.eks.AccessEntry(
+            role_name, cluster_name=args.cluster_name, principal_arn=self.role.arn, type="STANDARD",
+            kubernetes_groups=[group], opts=child(self))
+        self.namespace = TeamNamespace(
+            f"{cfg.name}-team-{key}",
+            TeamNamespaceArgs(team=key, role=team.role, gpu_quota=team.gpu_quota,
+                              subjects=[{"kind": "Group", "name": group, "apiGroup": "rbac.authorization.k8s.io"}]),
+            pulumi.ResourceOptions(parent=self, provider=args.k8s_provider, depends_on=[entry]))
+        self.register_outputs({"roleArn": self.role.arn, "kubernetesGroup": group})

@@ -1,0 +1,325 @@
+"""Serving: the zone's model bucket, vLLM endpoints on the cluster and managed SageMaker endpoints.
+
+Model weights live in one private bucket per zone, under ``<Hugging Face repo id>/`` (stage them once, e.g.
+``huggingface-cli download <repo> --local-dir m && aws s3 sync m s3://<bucket>/<repo>/``). Both runtimes read
+them from there, inside the VPC through the S3 gateway endpoint: no Hugging Face token and no internet
+egress at serving time.
+
+- ``vllm``: the in-cluster VllmEndpoint (components.k8s) streams the weights from S3 (Run:ai Model
+  Streamer). Its ServiceAccount is bound by an EKS Pod Identity association to the zone's serving role,
+  which can read the model bucket and nothing else that holds data.
+- ``managed``: a SageMaker real-time endpoint running the Hugging Face TGI deep-learning container, network
+  isolated (the container has no network at all; SageMaker copies the weights in from S3 first), in the
+  private subnets, its ML volume encrypted with the data CMK, scaled by Application Auto Scaling on
+  concurrent requests per instance.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+import pulumi
+import pulumi_aws as aws
+
+from components import catalog, sizing
+from components.aws.base import (
+    AwsContext,
+    Statement,
+    document_of,
+    log_group,
+    private_bucket,
+    service_trust,
+    statement,
+)
+from components.aws.gpu_pool import GpuPool
+from components.aws.names import SAGEMAKER_ENDPOINT
+from components.common import child
+from components.config.models import ZoneConfig
+from components.k8s import VllmEndpoint, VllmEndpointArgs, service_account_name
+
+# Hugging Face TGI deep-learning container for SageMaker (LLM serving), pinned:
+# huggingface-pytorch-tgi-inference:2.4.0-tgi3.0.1-gpu-py311-cu124-ubuntu22.04-v2.0, pushed 2025-01-09
+# (huggingface hub-docs docs/sagemaker/tgi.md; aws/deep-learning-containers available_images.md).
+# Image URI pattern: <registry account>.dkr.ecr.<region>.<dns suffix>/<repository>:<tag>; the registry account
+# per region is the one sagemaker-python-sdk lists (src/sagemaker/image_uri_config/huggingface-llm.json).
+TGI_REPOSITORY = "huggingface-pytorch-tgi-inference"
+TGI_TAG = "2.4.0-tgi3.0.1-gpu-py311-cu124-ubuntu22.04-v2.0"
+DLC_DEFAULT_ACCOUNT = "763104351884"
+DLC_ACCOUNTS = {
+    "af-south-1": "626614931356", "ap-east-1": "871362719292", "ap-northeast-3": "364406365360",
+    "ap-south-2": "772153158452", "ap-southeast-3": "907027046896", "ap-southeast-4": "457447274322",
+    "ca-west-1": "204538143572", "cn-north-1": "727897471807", "cn-northwest-1": "727897471807",
+    "eu-central-2": "380420809688", "eu-south-1": "692866216735", "eu-south-2": "503227376785",
+    "il-central-1": "780543022126", "me-central-1": "914824155844", "me-south-1": "217643126080",
+    "us-gov-east-1": "446045086412", "us-gov-west-1": "442386744353",
+}
+VARIANT = "AllTraffic"
+# TGI's --dtype accepts float16 and bfloat16; fp8 is a load-time quantisation; int8/int4 checkpoints
+# declare their method (AWQ, GPTQ...) in config.json, which TGI reads.
+TGI_PRECISION = {"bf16": {"DTYPE": "bfloat16"}, "fp16": {"DTYPE": "float16"}, "fp8": {"QUANTIZE": "fp8"},
+                 "fp32": {}, "int8": {}, "int4": {}}
+SCALE_AT = 0.8  # scale out when a replica holds 80% of the concurrent requests it was sized for
+
+
+def tgi_image(ctx: AwsContext) -> tuple[str, str]:
+    """(image URI, ECR repository ARN) of the pinned TGI container in the zone's region."""
+    account = DLC_ACCOUNTS.get(ctx.region, DLC_DEFAULT_ACCOUNT)
+    uri = f"{account}.dkr.ecr.{ctx.region}.{ctx.dns_suffix}/{TGI_REPOSITORY}:{TGI_TAG}"
+    return uri, f"arn:{ctx.partition}:ecr:{ctx.region}:{account}:repository/{TGI_REPOSITORY}"
+
+
+def model_id(cfg: ZoneConfig, endpoint: str) -> str:
+    """Hugging Face repo id (or explicit architecture name) of an endpoint's model: the served model name
+    and the key prefix of its weights in the model bucket."""
+    return sizing.architecture(cfg.endpoints[endpoint].model).hf_name
+
+
+def ml_instance_type(shape: catalog.GpuShape) -> str:
+    """SageMaker instance type of a catalog shape (compute shapes lack the ``ml.`` prefix)."""
+    return shape.name if shape.name.startswith("ml.") else f"ml.{shape.name}"
+
+
+def model_read_statements(ctx: AwsContext, bucket_arn: str, key_arn: str, prefix: str = "") -> list[Statement]:
+    """Read the model bucket (optionally one prefix) and decrypt its objects, through S3 only."""
+    listing = statement("ListModels", "s3:ListBucket", bucket_arn,
+                        condition={"StringLike": {"s3:prefix": [f"{prefix}*"]}} if prefix else None)
+    return [
+        listing,
+        statement("ReadModels", "s3:GetObject", f"{bucket_arn}/{prefix}*"),
+        statement("DecryptModels", "kms:Decrypt", key_arn, condition={"StringEquals": {"kms:ViaService": ctx.via("s3")}}),
+    ]
+
+
+# --- the bucket -------------------------------------------------------------------------------------------------
+
+@dataclass
+class ModelBucketArgs:
+    cfg: ZoneConfig
+    ctx: AwsContext
+    key_arn: pulumi.Input[str]
+
+
+class ModelBucket(pulumi.ComponentResource):
+    def __init__(self, name: str, args: ModelBucketArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("llmops:aws:ModelBucket", name, None, opts)
+        cfg, ctx = args.cfg, args.ctx
+        # Bucket names are global: account and region make the deterministic name unique.
+        store = private_bucket(f"{cfg.name}-models", f"{cfg.name}-models-{ctx.account_id}-{ctx.region}", cfg, ctx,
+                               args.key_arn, self)
+        self.bucket, self.name, self.arn = store.bucket, store.name, store.arn
+        self.safeguards = store.safeguards
+        self.register_outputs({"bucket": self.name})
+
+
+# --- vLLM on the cluster ---------------------------------------------------------------------------------------
+
+@dataclass
+class ServingArgs:
+    cfg: ZoneConfig
+    ctx: AwsContext
+    cluster_name: pulumi.Input[str]
+    cluster_arn: str
+    bucket: ModelBucket
+    data_key_arn: pulumi.Input[str]
+    pools: dict[str, GpuPool]
+    serving_namespace: str
+    k8s_provider: pulumi.ProviderResource
+    collections: list[str] = field(default_factory=list)  # OpenSearch collections the serving role may read
+    depends_on: list[pulumi.Resource] = field(default_factory=list)  # in-cluster add-ons (namespaces)
+
+
+class Serving(pulumi.ComponentResource):
+    """The zone's serving identity and its vLLM endpoints."""
+
+    role: aws.iam.Role
+    endpoints: dict[str, VllmEndpoint]
+
+    def __init__(self, name: str, args: ServingArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("llmops:aws:Serving", name, None, opts)
+        cfg, ctx = args.cfg, args.ctx
+        z = cfg.name
+        # EKS Pod Identity trust, guarded against confused deputies by account and cluster
+        # (docs.aws.amazon.com/eks/latest/userguide/pod-id-role.html).
+        self.role = aws.iam.Role(
+            f"{z}-serving", name=f"{z}-serving", description=f"{z}: vLLM endpoints (EKS Pod Identity)",
+            assume_role_policy=service_trust(ctx, "pods.eks", actions=["sts:AssumeRole", "sts:TagSession"], condition={
+                "StringEquals": {"aws:SourceAccount": ctx.account_id},
+                "ArnEquals": {"aws:SourceArn": args.cluster_arn}}),
+            opts=child(self))
+
+        def statements(key_arn: str) -> list[Statement]:
+            stmts = model_read_statements(ctx, args.bucket.arn, key_arn)
+            if args.collections:
+                # Retrieval for RAG: the collections' data access policies admit this role read-only.
+                stmts.append(statement("ReadVectorCollections", "aoss:APIAccessAll", ctx.arn("aoss", "collection/*"),
+                                       condition={"StringEquals": {"aoss:collection": args.collections}}))
+            return stmts
+
+        policy = aws.iam.RolePolicy(f"{z}-serving", name="read-models", role=self.role.id,
+                                    policy=document_of(statements, args.data_key_arn), opts=child(self))
+
+        self.endpoints = {}
+        for key, ep in cfg.endpoints.items():
+            if ep.runtime != "vllm":
+                continue
+            pool = args.pools[sizing.endpoint_pool(cfg, key)]
+            sa = service_account_name(key)
+            assoc = aws.eks.PodIdentityAssociation(
+                f"{z}-{key}", cluster_name=args.cluster_name, namespace=args.serving_namespace, service_account=sa,
+                role_arn=self.role.arn, opts=child(self, depends_on=[policy]))
+            hf = model_id(cfg, key)
+            self.endpoints[key] = VllmEndpoint(
+                f"{z}-{key}",
+                VllmEndpointArgs(
+                    endpoint=key, model=f"s3://{args.bucket.name}/{hf}/", served_model_name=hf,
+                    precision=ep.precision, max_context=ep.max_context, concurrency=ep.concurrency,
+                    gpus=sizing.replica_gpus(cfg, key), replicas_min=ep.replicas.min, replicas_max=ep.replicas.max,
+                    pool=pool.scheduling, namespace=args.serving_namespace, service_account_name=sa,
+                    # Region for the S3 client of the model streamer (Pod Identity supplies the credentials).
+                    env={"AWS_REGION": ctx.region, "AWS_DEFAULT_REGION": ctx.region},
+                    pod_labels={"llmops.io/endpoint": key}),
+                pulumi.ResourceOptions(parent=self, provider=args.k8s_provider,
+                                       depends_on=[assoc, pool.node_group, *args.bucket.safeguards,
+                                                   *args.depends_on]))
+        self.register_outputs({"roleArn": self.role.arn,
+                               "endpoints": {k: e.url for k, e in self.endpoints.items()}})
+
+
+# --- SageMaker -------------------------------------------------------------------------------------------------
+
+@dataclass
+class ManagedEndpointArgs:
+    cfg: ZoneConfig
+    ctx: AwsContext
+    key: str
+    bucket: ModelBucket
+    data_key_arn: pulumi.Input[str]
+    log_key_arn: pulumi.Input[str]
+    vpc_id: pulumi.Input[str]
+    vpc_cidr: str
+    subnet_ids: list[pulumi.Output[str]]
+    s3_prefix_list_id: pulumi.Input[str]  # the S3 gateway endpoint's prefix list
+
+
+def container_environment(cfg: ZoneConfig, key: str) -> dict[str, str]:
+    """TGI settings (huggingface.co/docs/text-generation-inference/reference/launcher)."""
+    ep = cfg.endpoints[key]
+    # Leave an eighth of the context (at least one token) for generated tokens.
+    max_input = max(1, ep.max_context - max(1, ep.max_context // 8))
+    return {
+        "HF_MODEL_ID": "/opt/ml/model",  # where SageMaker places the S3 prefix
+        "SM_NUM_GPUS": str(sizing.managed_replica_gpus(cfg, key)),
+        "MAX_TOTAL_TOKENS": str(ep.max_context), "MAX_INPUT_TOKENS": str(max_input),
+        "MAX_CONCURRENT_REQUESTS": str(ep.concurrency),
+        "MESSAGES_API_ENABLED": "true",  # OpenAI-compatible /v1/chat/completions, like the vLLM endpoints
+        **TGI_PRECISION[ep.precision],
+    }
+
+
+class ManagedEndpoint(pulumi.ComponentResource):
+    endpoint: aws.sagemaker.Endpoint
+
+    def __init__(self, name: str, args: ManagedEndpointArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("llmops:aws:ManagedEndpoint", name, None, opts)
+        cfg, ctx, key = args.cfg, args.ctx, args.key
+        z = cfg.name
+        ep = cfg.endpoints[key]
+        endpoint_name = SAGEMAKER_ENDPOINT.render(z, key)
+        image, repository_arn = tgi_image(ctx)
+        hf = model_id(cfg, key)
+        shape = sizing.managed_shape(cfg, key)
+        instance_type = ml_instance_type(shape)
+        env = container_environment(cfg, key)
+        group_name = f"/aws/sagemaker/Endpoints/{endpoint_name}"
+        logs = log_group(f"{z}-{key}-endpoint", group_name, cfg, ctx, args.log_key_arn, self)
+        group_arn = ctx.arn("logs", f"log-group:{group_name}")
+
+        role_name = f"{z}-{key}-sagemaker"
+        role = aws.iam.Role(role_name, name=role_name, description=f"{z}: SageMaker endpoint {key}",
+                            assume_role_policy=service_trust(ctx, "sagemaker"), opts=child(self))
+        vpc_arn = pulumi.Output.from_input(args.vpc_id).apply(lambda vpc: ctx.arn("ec2", f"vpc/{vpc}"))
+
+        def statements(key_arn: str, vpc: str) -> list[Statement]:
+            return [
+                *model_read_statements(ctx, args.bucket.arn, key_arn, prefix=f"{hf}/"),
+                statement("EcrLogin", "ecr:GetAuthorizationToken", "*"),  # account-wide by design
+                statement("PullServingImage", ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer",
+                                               "ecr:BatchCheckLayerAvailability"], repository_arn),
+                statement("WriteEndpointLogs", ["logs:CreateLogStream", "logs:PutLogEvents",
+                                                "logs:DescribeLogStreams"], [group_arn, f"{group_arn}:*"]),
+                # Private networking: SageMaker attaches ENIs in the zone's VPC
+                # (docs.aws.amazon.com/sagemaker/latest/dg/host-vpc.html). Describe calls take no resource.
+                statement("DescribeNetwork", ["ec2:DescribeNetworkInterfaces", "ec2:DescribeVpcs",
+                                              "ec2:DescribeDhcpOptions", "ec2:DescribeSubnets",
+                                              "ec2:DescribeSecurityGroups"], "*"),
+                statement("ManageEnisInZoneVpc", ["ec2:CreateNetworkInterface", "ec2:CreateNetworkInterfacePermission",
+                                                  "ec2:DeleteNetworkInterface",
+                                                  "ec2:DeleteNetworkInterfacePermission"], "*",
+                          condition={"ArnEquals": {"ec2:Vpc": vpc}}),
+            ]
+
+        role_policy = aws.iam.RolePolicy(role_name, name="serve-model", role=role.id,
+                                         policy=document_of(statements, args.data_key_arn, vpc_arn), opts=child(self))
+
+        sg = aws.ec2.SecurityGroup(
+            role_name, name=role_name, vpc_id=args.vpc_id,
+            description=f"SageMaker endpoint {endpoint_name}: HTTPS out to S3 and the VPC endpoints only",
+            ingress=[],  # invocations arrive through the SageMaker runtime API, never on these ENIs
+            egress=[{"description": "S3 gateway endpoint", "protocol": "tcp", "from_port": 443, "to_port": 443,
+                     "prefix_list_ids": [args.s3_prefix_list_id]},
+                    {"description": "Interface endpoints", "protocol": "tcp", "from_port": 443, "to_port": 443,
+                     "cidr_blocks": [args.vpc_cidr]}],
+            opts=child(self))
+
+        # SageMaker models and endpoint configurations are immutable. Their names carry a digest of their
+        # content, so a change creates the new pair before the endpoint switches over (blue/green) and the
+        # old pair is deleted afterwards; the same config always yields the same names.
+        spec: dict[str, Any] = {"image": image, "env": env, "model": hf, "instance": instance_type,
+                                "initial": ep.replicas.min, "role": role_name}
+        digest = hashlib.sha256(json.dumps(spec, sort_keys=True).encode()).hexdigest()[:8]
+        model = aws.sagemaker.Model(
+            f"{z}-{key}", name=f"{endpoint_name}-{digest}", execution_role_arn=role.arn,
+            enable_network_isolation=True,
+            vpc_config={"subnets": args.subnet_ids, "security_group_ids": [sg.id]},
+            primary_container={
+                "image": image, "mode": "SingleModel", "environment": env,
+                "model_data_source": {"s3_data_sources": [{"s3_uri": f"s3://{args.bucket.name}/{hf}/",
+                                                           "s3_data_type": "S3Prefix", "compression_type": "None"}]},
+            },
+            opts=child(self, depends_on=[role_policy, *args.bucket.safeguards]))
+        config = aws.sagemaker.EndpointConfiguration(
+            f"{z}-{key}", name=f"{endpoint_name}-{digest}", kms_key_arn=args.data_key_arn,
+            production_variants=[{
+                "variant_name": VARIANT, "model_name": model.name, "instance_type": instance_type,
+                "initial_instance_count": ep.replicas.min,
+                # Weights are copied in and loaded before the health check passes: allow for large models.
+                "model_data_download_timeout_in_seconds": 3600,
+                "container_startup_health_check_timeout_in_seconds": 1800,
+            }],
+            opts=child(self))
+        self.endpoint = aws.sagemaker.Endpoint(
+            f"{z}-{key}", name=endpoint_name, endpoint_config_name=config.name, opts=child(self, depends_on=[logs]))
+
+        # Application Auto Scaling keeps replicas.min..max instances, tracking concurrent requests per
+        # instance (high-resolution metric, docs.aws.amazon.com/sagemaker/latest/dg/
+        # endpoint-auto-scaling-add-code-define.html).
+        target = aws.appautoscaling.Target(
+            f"{z}-{key}", service_namespace="sagemaker", scalable_dimension="sagemaker:variant:DesiredInstanceCount",
+            resource_id=self.endpoint.name.apply(lambda n: f"endpoint/{n}/variant/{VARIANT}"),
+            min_capacity=ep.replicas.min, max_capacity=ep.replicas.max, opts=child(self))
+        aws.appautoscaling.Policy(
+            f"{z}-{key}", name=f"{endpoint_name}-concurrency", policy_type="TargetTrackingScaling",
+            service_namespace=target.service_namespace, scalable_dimension=target.scalable_dimension,
+            resource_id=target.resource_id,
+            target_tracking_scaling_policy_configuration={
+                "target_value": max(1.0, round(ep.concurrency * SCALE_AT, 1)),
+                "predefined_metric_specification": {
+                    "predefined_metric_type": "SageMakerVariantConcurrentRequestsPerModelHighResolution"},
+                "scale_out_cooldown": 60, "scale_in_cooldown": 600,
+            },
+            opts=child(self))
+        self.instance_type = instance_type
+        self.register_outputs({"endpointName": self.endpoint.name, "instanceType": instance_type})

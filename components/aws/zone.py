@@ -1,0 +1,126 @@
+"""The AWS landing zone: wires the entity components in dependency order and returns the zone's outputs.
+
+keys -> network -> cluster (+ in-cluster add-ons) -> GPU pools -> model bucket -> team access -> serving
+(vLLM on the cluster, SageMaker) -> vector stores -> audit -> budget.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pulumi
+
+from components import sizing
+from components.aws.audit import Audit, AuditArgs
+from components.aws.base import AwsContext
+from components.aws.budget import Budget, BudgetArgs
+from components.aws.cluster import Cluster, ClusterArgs
+from components.aws.gpu_pool import GpuPool, GpuPoolArgs
+from components.aws.keys import Keys, KeysArgs
+from components.aws.names import SAGEMAKER_ENDPOINT
+from components.aws.network import Network, NetworkArgs
+from components.aws.rbac import TeamAccess, TeamAccessArgs, TeamPolicyInputs
+from components.aws.serving import (
+    ManagedEndpoint,
+    ManagedEndpointArgs,
+    ModelBucket,
+    ModelBucketArgs,
+    Serving,
+    ServingArgs,
+)
+from components.aws.vector_store import VectorStoreArgs, collection_names, vector_store
+from components.common import child
+from components.config.models import ZoneConfig
+from components.k8s import ClusterAddons
+
+
+def build(zone: pulumi.ComponentResource, cfg: ZoneConfig) -> dict[str, Any]:
+    ctx = AwsContext.lookup(cfg)
+    z = cfg.name
+    managed = [k for k, ep in cfg.endpoints.items() if ep.runtime == "managed"]
+    opensearch = any(s.engine == "opensearch-serverless" for s in cfg.vector_stores.values())
+    collections = collection_names(cfg)
+
+    keys = Keys(f"{z}-keys", KeysArgs(cfg, ctx), child(zone))
+    network = Network(f"{z}-network", NetworkArgs(
+        cfg, ctx, flow_log_key_arn=keys.audit.arn,
+        extra_interface_endpoints=["sagemaker.runtime"] if managed else [],  # private invocations
+        opensearch_endpoint=opensearch), child(zone))
+    subnets = network.private_subnet_ids
+    cluster = Cluster(f"{z}-cluster", ClusterArgs(
+        cfg, ctx, subnet_ids=subnets, secrets_key_arn=keys.cluster.arn, log_key_arn=keys.audit.arn,
+        disk_key_arn=keys.data.arn), child(zone))
+    cluster_arn = ctx.arn("eks", f"cluster/{cluster.name}")
+
+    pools = {
+        key: GpuPool(f"{z}-pool-{key}", GpuPoolArgs(
+            cfg, key, cluster_name=cluster.eks.name, node_role_arn=cluster.node_role.arn, subnet_ids=subnets,
+            disk_key_arn=keys.data.arn, depends_on=[cluster.system_nodes]), child(zone))
+        for key in sizing.effective_pools(cfg)
+    }
+    addons = ClusterAddons(f"{z}-addons", [p.scheduling for p in pools.values()],
+                           pulumi.ResourceOptions(parent=cluster, provider=cluster.provider))
+
+    bucket = ModelBucket(f"{z}-model-bucket", ModelBucketArgs(cfg, ctx, keys.data.arn), child(zone))
+
+    teams = {
+        key: TeamAccess(f"{z}-team-{key}", TeamAccessArgs(
+            cfg, ctx, key, team, cluster_name=cluster.eks.name, k8s_provider=cluster.provider,
+            policy=TeamPolicyInputs(cluster_arn=cluster.eks.arn, model_bucket_arn=bucket.arn,
+                                    data_key_arn=keys.data.arn,
+                                    sagemaker_endpoints=[SAGEMAKER_ENDPOINT.render(z, k) for k in managed],
+                                    collections=collections)),
+            child(zone, depends_on=[addons]))
+        for key, team in cfg.teams.items()
+    }
+
+    serving = Serving(f"{z}-serving", ServingArgs(
+        cfg, ctx, cluster_name=cluster.eks.name, cluster_arn=cluster_arn, bucket=bucket, data_key_arn=keys.data.arn,
+        pools=pools, serving_namespace=addons.serving_namespace, k8s_provider=cluster.provider,
+        collections=collections, depends_on=[addons]), child(zone))
+    managed_endpoints = {
+        key: ManagedEndpoint(f"{z}-managed-{key}", ManagedEndpointArgs(
+            cfg, ctx, key, bucket=bucket, data_key_arn=keys.data.arn, log_key_arn=keys.audit.arn,
+            vpc_id=network.vpc.id, vpc_cidr=network.cidr, subnet_ids=subnets,
+            s3_prefix_list_id=network.s3_endpoint.prefix_list_id), child(zone))
+        for key in managed
+    }
+
+    stores = {
+        key: vector_store(f"{z}-vector-{key}", VectorStoreArgs(
+            cfg, ctx, key, store, kms_key_arn=keys.data.arn, log_key_arn=keys.audit.arn, vpc_id=network.vpc.id,
+            subnet_ids=subnets,
+            opensearch_endpoint_id=network.opensearch_endpoint.id if network.opensearch_endpoint else None,
+            client_security_group_id=cluster.node_security_group_id, serving_role_arn=serving.role.arn,
+            team_roles={k: (cfg.teams[k].role, t.role.arn) for k, t in teams.items()}), child(zone))
+        for key, store in cfg.vector_stores.items()
+    }
+
+    audit = Audit(f"{z}-audit", AuditArgs(cfg, ctx, key_arn=keys.audit.arn, model_bucket_arn=bucket.arn),
+                  child(zone))
+    budget = Budget(f"{z}-budget", BudgetArgs(cfg, ctx), child(zone)) if cfg.budget else None
+
+    outputs: dict[str, Any] = {
+        "accountId": ctx.account_id,
+        "region": ctx.region,
+        "availabilityZones": list(ctx.zones),
+        "vpcId": network.vpc.id,
+        "privateSubnetIds": subnets,
+        "clusterName": cluster.eks.name,
+        "clusterEndpoint": cluster.eks.endpoint,
+        "clusterOidcProviderArn": cluster.oidc_provider.arn,
+        "gpuNodeGroups": {k: p.node_group.node_group_name for k, p in pools.items()},
+        "modelBucket": bucket.name,
+        "servingRoleArn": serving.role.arn,
+        "servingEndpoints": {k: e.url for k, e in serving.endpoints.items()},
+        "managedEndpoints": {k: m.endpoint.name for k, m in managed_endpoints.items()},
+        "vectorStores": {k: s.endpoint for k, s in stores.items()},  # type: ignore[attr-defined]
+        "teamRoleArns": {k: t.role.arn for k, t in teams.items()},
+        "auditBucket": audit.bucket.id,
+        "trailArn": audit.trail.arn,
+        "kmsKeys": {"cluster": keys.cluster.arn, "audit": keys.audit.arn, "data": keys.data.arn},
+    }
+    if budget is not None:
+        outputs["budgetName"] = budget.budget.name
+        outputs["budgetAlertsTopicArn"] = budget.topic.arn
+    return outputs

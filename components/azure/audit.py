@@ -1,0 +1,98 @@
+"""Audit: the log sink of the zone (a Log Analytics workspace and an immutable storage account) and the
+subscription activity log. Every other component sends its own resource logs here through ``LogSink``.
+
+Immutability: an account-level time-based retention policy (version-level WORM) of ``audit.retentionDays``,
+inherited by every container, including the ``insights-logs-*`` containers Azure Monitor creates itself (a
+container-level policy on a container of ours would not cover them). Azure only creates such a policy
+``Unlocked``; ``Locked`` (irreversible: retention can then only grow) is an update of an existing policy.
+Neither the container-level ``BlobContainerImmutabilityPolicy`` resource (its state is output-only; locking
+is a separate POST action) nor a create can lock it, so locking is the second step of a prod deployment:
+``pulumi config set llmops:lockAuditImmutability true`` after the first ``pulumi up`` (see the README).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_azure_native as azure
+
+from components.azure import names
+from components.azure.base import AzureContext, LogSink, delete_lock, diagnostics
+from components.azure.keys import Keys
+from components.azure.network import Network
+from components.azure.storage import private_storage, storage_diagnostics
+from components.common import stateful
+from components.config.models import ZoneConfig
+from components.naming import name
+
+TYPE = "llmops:azure:Audit"
+# Log Analytics interactive retention bounds (PerGB2018); longer periods are kept by the immutable storage.
+# https://learn.microsoft.com/azure/azure-monitor/logs/data-retention-configure
+WORKSPACE_RETENTION = (30, 730)
+# Activity log categories of a subscription diagnostic setting.
+# https://learn.microsoft.com/azure/azure-monitor/essentials/activity-log-schema
+ACTIVITY_LOG_CATEGORIES = ("Administrative", "Security", "ServiceHealth", "Alert", "Recommendation", "Policy",
+                           "Autoscale", "ResourceHealth")
+
+
+@dataclass
+class AuditArgs:
+    cfg: ZoneConfig
+    ctx: AzureContext
+    network: Network
+    keys: Keys
+    lock_immutability: bool = False  # second deployment step: turn the Unlocked WORM policy into Locked
+
+
+def workspace_retention(days: int) -> int:
+    low, high = WORKSPACE_RETENTION
+    return min(max(days, low), high)
+
+
+def immutability_policy(cfg: ZoneConfig, lock: bool) -> dict | None:
+    """The account-level WORM policy when ``audit.immutable``; append writes stay allowed so Azure Monitor can
+    keep appending to its log blobs while nothing already written can change."""
+    if not cfg.audit.immutable:
+        return None
+    return {"enabled": True, "immutability_policy": {
+        "immutability_period_since_creation_in_days": cfg.audit.retention_days,
+        "allow_protected_append_writes": True,
+        "state": "Locked" if lock else "Unlocked"}}
+
+
+class Audit(pulumi.ComponentResource):
+    def __init__(self, name_: str, args: AuditArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__(TYPE, name_, None, opts)
+        cfg, ctx, network, keys = args.cfg, args.ctx, args.network, args.keys
+        rg = network.resource_group.name
+        self.workspace = azure.operationalinsights.Workspace(
+            name(cfg.name, "logs"), workspace_name=name(cfg.name, "logs"), resource_group_name=rg,
+            location=ctx.location, sku={"name": "PerGB2018"},
+            retention_in_days=workspace_retention(cfg.audit.retention_days),
+            # Entra ID only; readers need access to the resources whose logs they query.
+            features={"disable_local_auth": True, "enable_log_access_using_only_resource_permissions": True},
+            opts=stateful(cfg, self))
+        delete_lock(name(cfg.name, "logs-lock"), cfg, scope=self.workspace.id, parent=self,
+                    what="the audit log workspace")
+
+        # Azure Monitor writes diagnostic logs as a trusted service, which a private endpoint cannot carry.
+        self.storage = private_storage(
+            name(cfg.name, "audit-store"), names.AUDIT_STORAGE.render(cfg.name, suffix=ctx.suffix), cfg, ctx,
+            keys=keys, network=network, parent=self, sku="Standard_GZRS" if cfg.is_prod else "Standard_LRS",
+            soft_delete_days=30 if cfg.is_prod else 7, trusted_services_only=True,
+            immutability=immutability_policy(cfg, args.lock_immutability))
+        self.sink = LogSink(self.workspace.id, self.storage.account.id)
+
+        # The subscription's activity log (control-plane operations on every resource), CIS Azure 6.1.1.1.
+        self.activity_log = azure.monitor.SubscriptionDiagnosticSetting(
+            name(cfg.name, "activity-log"), name=name(cfg.name, "activity-log"), workspace_id=self.workspace.id,
+            storage_account_id=self.storage.account.id,
+            logs=[{"category": c, "enabled": True} for c in ACTIVITY_LOG_CATEGORIES],
+            opts=pulumi.ResourceOptions(parent=self))
+
+        # The sink's own logs: workspace queries and blob access go to the workspace only.
+        own = self.sink.workspace_only()
+        diagnostics(name(cfg.name, "logs-diag"), cfg, resource_id=self.workspace.id, sink=own, parent=self)
+        storage_diagnostics(name(cfg.name, "audit-store"), cfg, self.storage, own, self)
+        self.register_outputs({"workspaceId": self.workspace.id, "auditStorageId": self.storage.account.id})

@@ -1,0 +1,137 @@
+"""Keys: the zone's Key Vault, its customer-managed keys, the identity services use to reach them, and the disk
+encryption set for node disks.
+
+The vault uses Azure RBAC (no access policies), purge protection and soft delete, and has no public network
+access: clients reach it through a private endpoint; Azure services that encrypt with these keys (Storage,
+managed disks, Cosmos DB, Azure ML) come in as trusted services. Each key has a rotation policy.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_azure_native as azure
+
+from components.azure import names
+from components.azure.base import ALL_METRICS, AzureContext, LogSink, delete_lock, diagnostics, grant
+from components.azure.network import Network
+from components.common import child, stateful
+from components.config.models import ZoneConfig
+from components.naming import name
+
+TYPE = "llmops:azure:Keys"
+SOFT_DELETE_DAYS = 90  # the maximum; purge protection keeps deleted keys recoverable that long
+
+
+@dataclass(frozen=True)
+class KeySpec:
+    purpose: str
+    size: int
+
+
+# One key per purpose, so revoking one (e.g. a vector store's) leaves the others working.
+KEY_SPECS: dict[str, KeySpec] = {
+    "aks": KeySpec("AKS KMS etcd encryption of Kubernetes secrets", 2048),  # AKS KMS examples use RSA 2048
+    "disk": KeySpec("node OS and data disks (disk encryption set)", 3072),
+    "storage": KeySpec("storage accounts: model weights and audit logs", 3072),
+    "data": KeySpec("data services: Cosmos DB, Azure ML workspace", 3072),
+}
+# Rotate yearly, expire after two years (a rotated key's old version stays usable for decryption until then),
+# and notify 30 days before expiry. https://learn.microsoft.com/azure/key-vault/keys/how-to-configure-key-rotation
+ROTATION_POLICY = {
+    "attributes": {"expiry_time": "P2Y"},
+    "lifetime_actions": [
+        {"action": {"type": "rotate"}, "trigger": {"time_after_create": "P1Y"}},
+        {"action": {"type": "notify"}, "trigger": {"time_before_expiry": "P30D"}},
+    ],
+}
+
+
+def private_vault(logical: str, vault_name: str, cfg: ZoneConfig, ctx: AzureContext, *, network: Network,
+                  parent: pulumi.Resource, premium: bool = False
+                  ) -> tuple[azure.keyvault.Vault, azure.network.PrivateEndpoint]:
+    """A Key Vault with Azure RBAC authorization (no access policies), soft delete at the maximum retention,
+    purge protection, no public network access (trusted Azure services excepted) and a private endpoint;
+    stateful, and locked in prod."""
+    vault = azure.keyvault.Vault(
+        logical, vault_name=vault_name, resource_group_name=network.resource_group.name, location=ctx.location,
+        properties={
+            "tenant_id": ctx.tenant_id,
+            "sku": {"family": "A", "name": "premium" if premium else "standard"},
+            "enable_rbac_authorization": True,
+            "enable_soft_delete": True,
+            "soft_delete_retention_in_days": SOFT_DELETE_DAYS,
+            "enable_purge_protection": True,
+            "public_network_access": "Disabled",
+            "network_acls": {"default_action": "Deny", "bypass": "AzureServices"},
+        },
+        opts=stateful(cfg, parent))
+    delete_lock(f"{logical}-lock", cfg, scope=vault.id, parent=parent, what=f"key vault {vault_name}")
+    endpoint = network.private_endpoint(f"{logical}-pe", target_id=vault.id, group_id="vault", parent=parent)
+    return vault, endpoint
+
+
+@dataclass
+class KeysArgs:
+    cfg: ZoneConfig
+    ctx: AzureContext
+    network: Network
+
+
+class Keys(pulumi.ComponentResource):
+    def __init__(self, name_: str, args: KeysArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__(TYPE, name_, None, opts)
+        cfg, ctx, network = args.cfg, args.ctx, args.network
+        self.cfg = cfg
+        rg = network.resource_group.name
+        # Prod keys live in HSMs (Premium vault, RSA-HSM); dev uses software keys in a Standard vault.
+        hsm = cfg.is_prod
+        self.vault_name = names.KEY_VAULT.render(cfg.name, suffix=ctx.suffix)
+        self.vault, self.endpoint = private_vault(name(cfg.name, "kv"), self.vault_name, cfg, ctx, network=network,
+                                                  parent=self, premium=hsm)
+
+        self.keys: dict[str, azure.keyvault.Key] = {}
+        for key, spec in KEY_SPECS.items():
+            self.keys[key] = azure.keyvault.Key(
+                name(cfg.name, "key", key), key_name=name(cfg.name, key), vault_name=self.vault.name,
+                resource_group_name=rg,
+                properties={
+                    "kty": "RSA-HSM" if hsm else "RSA",
+                    "key_size": spec.size,
+                    "key_ops": ["encrypt", "decrypt", "wrapKey", "unwrapKey"],
+                    "rotation_policy": ROTATION_POLICY,
+                },
+                tags={"purpose": spec.purpose},
+                opts=stateful(cfg, self))
+
+        # The identity storage accounts, Cosmos DB, Azure ML and the disk encryption set use for their keys: a
+        # user-assigned identity exists before those resources, so CMK can be set when they are created.
+        self.cmk_identity = azure.managedidentity.UserAssignedIdentity(
+            name(cfg.name, "cmk-id"), resource_name_=name(cfg.name, "cmk"), resource_group_name=rg,
+            location=ctx.location, opts=child(self))
+        self.cmk_grants = [
+            grant(name(cfg.name, "cmk", key, "crypto"), ctx, scope=self.keys[key].id,
+                  role="Key Vault Crypto Service Encryption User", principal_id=self.cmk_identity.principal_id,
+                  parent=self)
+            for key in ("disk", "storage", "data")
+        ]
+
+        # Node disks (OS and data) of every agent pool are encrypted with the disk key; the set follows the key
+        # to its newest version automatically.
+        self.disk_encryption_set = azure.compute.DiskEncryptionSet(
+            name(cfg.name, "des"), disk_encryption_set_name=name(cfg.name, "des"), resource_group_name=rg,
+            location=ctx.location, encryption_type="EncryptionAtRestWithCustomerKey",
+            identity={"type": "UserAssigned", "user_assigned_identities": [self.cmk_identity.id]},
+            active_key={"key_url": self.keys["disk"].key_uri_with_version, "source_vault": {"id": self.vault.id}},
+            rotation_to_latest_key_version_enabled=True,
+            opts=child(self, depends_on=self.cmk_grants))
+        self.register_outputs({"vaultId": self.vault.id, "diskEncryptionSetId": self.disk_encryption_set.id})
+
+    def key_uri(self, key: str) -> pulumi.Output[str]:
+        """The versionless key URI: services that accept it follow rotations without a config change."""
+        return self.keys[key].key_uri
+
+    def enable_diagnostics(self, sink: LogSink) -> None:
+        diagnostics(name(self.cfg.name, "kv-diag"), self.cfg, resource_id=self.vault.id, sink=sink, parent=self,
+                    metrics=ALL_METRICS)

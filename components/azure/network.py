@@ -1,0 +1,177 @@
+"""Network: the zone's resource group, VNet, subnets, NSGs, NAT gateway, private DNS zones and private endpoints.
+
+Azure subnets span every availability zone of the region, so the per-zone private subnets of the shared plan
+collapse into one node subnet (``private[0]``); node pools are spread over zones by ``availabilityZones``.
+The other subnets come from the plan's spare blocks: ``spare[0]`` holds every private endpoint, and the
+first /28 of ``spare[1]`` is the AKS API server subnet (API Server VNet Integration, required for KMS with a
+private key vault). Public subnets are not needed: egress uses the NAT gateway, ingress stays internal.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_azure_native as azure
+
+from components.azure.base import ALL_LOGS, ALL_METRICS, AzureContext, LogSink, diagnostics
+from components.common import child
+from components.config.models import ZoneConfig
+from components.naming import name
+from components.network_plan import plan_subnets
+
+TYPE = "llmops:azure:Network"
+API_SERVER_PREFIX = 28  # minimum size of the API server subnet (AKS API Server VNet Integration docs)
+
+# Private DNS zone of each private-link sub-resource (public Azure cloud).
+# https://learn.microsoft.com/azure/private-link/private-endpoint-dns
+PRIVATE_DNS_ZONES: dict[str, tuple[str, ...]] = {
+    "vault": ("privatelink.vaultcore.azure.net",),
+    "blob": ("privatelink.blob.core.windows.net",),
+    "searchService": ("privatelink.search.windows.net",),
+    "Sql": ("privatelink.documents.azure.com",),
+    "amlworkspace": ("privatelink.api.azureml.ms", "privatelink.notebooks.azure.net"),
+}
+# Ports clients use through private endpoints: HTTPS, plus Cosmos DB direct mode (10250-10256).
+PRIVATE_ENDPOINT_PORTS = ["443", "10250-10256"]
+
+
+def subnet_layout(cidr: str, zones: int) -> dict[str, str]:
+    """The three subnets of the VNet, carved from the shared plan (see the module docstring)."""
+    plan = plan_subnets(cidr, zones)
+    api = next(ipaddress.ip_network(plan.spare[1]).subnets(new_prefix=API_SERVER_PREFIX))
+    return {"nodes": plan.private[0], "endpoints": plan.spare[0], "apiserver": str(api)}
+
+
+@dataclass
+class NetworkArgs:
+    cfg: ZoneConfig
+    ctx: AzureContext
+
+
+class Network(pulumi.ComponentResource):
+    """Resource group, VNet and subnets, NSGs, NAT egress, and the private DNS zones private endpoints use."""
+
+    def __init__(self, name_: str, args: NetworkArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__(TYPE, name_, None, opts)
+        cfg, ctx = args.cfg, args.ctx
+        self.cfg, self.ctx = cfg, ctx
+        own = child(self)
+        self.resource_group_name = name(cfg.name, "rg")
+        self.resource_group = azure.resources.ResourceGroup(
+            name(cfg.name, "rg"), resource_group_name=self.resource_group_name, location=ctx.location, opts=own)
+        rg = self.resource_group.name
+        self.resource_group_id = ctx.resource_group_id(self.resource_group_name)
+        layout = subnet_layout(cfg.network.cidr, cfg.network.zones)
+        self.layout = layout
+
+        self.vnet = azure.network.VirtualNetwork(
+            name(cfg.name, "vnet"), virtual_network_name=name(cfg.name, "vnet"), resource_group_name=rg,
+            location=ctx.location, address_space={"address_prefixes": [cfg.network.cidr]}, opts=own)
+
+        # Egress: one NAT gateway on the node subnet (AKS outboundType userAssignedNATGateway). Standard NAT
+        # gateways are zonal resources and a subnet takes one, so network.natPerZone cannot add more here.
+        self.egress_ip = azure.network.PublicIPAddress(
+            name(cfg.name, "nat-ip"), public_ip_address_name=name(cfg.name, "nat-ip"), resource_group_name=rg,
+            location=ctx.location, sku={"name": "Standard", "tier": "Regional"},
+            public_ip_allocation_method="Static", public_ip_address_version="IPv4", opts=own)
+        self.nat = azure.network.NatGateway(
+            name(cfg.name, "nat"), nat_gateway_name=name(cfg.name, "nat"), resource_group_name=rg,
+            location=ctx.location, sku={"name": "Standard"}, idle_timeout_in_minutes=4,
+            public_ip_addresses=[{"id": self.egress_ip.id}], opts=own)
+
+        # Nodes: the platform default rules (VNet and load balancer in, Internet in denied) are what AKS needs;
+        # the NSG exists so flows are logged and so later rules have a home.
+        self.nodes_nsg = azure.network.NetworkSecurityGroup(
+            name(cfg.name, "nodes-nsg"), network_security_group_name=name(cfg.name, "nodes-nsg"),
+            resource_group_name=rg, location=ctx.location, opts=own)
+        # Private endpoints: only the VNet may reach them, and only on the service ports.
+        self.endpoints_nsg = azure.network.NetworkSecurityGroup(
+            name(cfg.name, "endpoints-nsg"), network_security_group_name=name(cfg.name, "endpoints-nsg"),
+            resource_group_name=rg, location=ctx.location,
+            security_rules=[
+                {"name": "allow-vnet-to-private-endpoints", "priority": 100, "direction": "Inbound",
+                 "access": "Allow", "protocol": "Tcp", "source_address_prefix": "VirtualNetwork",
+                 "source_port_range": "*", "destination_address_prefix": layout["endpoints"],
+                 "destination_port_ranges": PRIVATE_ENDPOINT_PORTS},
+                {"name": "deny-all-other-inbound", "priority": 4096, "direction": "Inbound", "access": "Deny",
+                 "protocol": "*", "source_address_prefix": "*", "source_port_range": "*",
+                 "destination_address_prefix": "*", "destination_port_range": "*"},
+            ], opts=own)
+
+        # Subnets are separate resources, created one after another: Azure rejects concurrent subnet writes on
+        # one VNet (AnotherOperationInProgress). No subnet gets default outbound access (retired for new VNets).
+        self.nodes_subnet = azure.network.Subnet(
+            name(cfg.name, "nodes"), subnet_name="nodes", virtual_network_name=self.vnet.name,
+            resource_group_name=rg, address_prefix=layout["nodes"], default_outbound_access=False,
+            network_security_group={"id": self.nodes_nsg.id}, nat_gateway={"id": self.nat.id}, opts=own)
+        self.endpoints_subnet = azure.network.Subnet(
+            name(cfg.name, "endpoints"), subnet_name="private-endpoints", virtual_network_name=self.vnet.name,
+            resource_group_name=rg, address_prefix=layout["endpoints"], default_outbound_access=False,
+            network_security_group={"id": self.endpoints_nsg.id},
+            private_endpoint_network_policies="Enabled",  # so the NSG above applies to private endpoints
+            opts=child(self, depends_on=[self.nodes_subnet]))
+        self.api_subnet = azure.network.Subnet(
+            name(cfg.name, "apiserver"), subnet_name="aks-apiserver", virtual_network_name=self.vnet.name,
+            resource_group_name=rg, address_prefix=layout["apiserver"], default_outbound_access=False,
+            delegations=[{"name": "aks-apiserver", "service_name": "Microsoft.ContainerService/managedClusters"}],
+            opts=child(self, depends_on=[self.endpoints_subnet]))
+
+        self._dns_zones: dict[str, azure.privatedns.PrivateZone] = {}
+        self._links: dict[str, azure.privatedns.VirtualNetworkLink] = {}
+        self.register_outputs({"vnetId": self.vnet.id, "nodesSubnetId": self.nodes_subnet.id})
+
+    # --- private DNS and private endpoints ------------------------------------------------------------------
+
+    def dns_zone(self, zone_name: str) -> azure.privatedns.PrivateZone:
+        """The private DNS zone, created on first use and linked to the VNet (one per zone per VNet)."""
+        if zone_name not in self._dns_zones:
+            key = zone_name.removeprefix("privatelink.").replace(".", "-")
+            zone = azure.privatedns.PrivateZone(
+                name(self.cfg.name, "dns", key), private_zone_name=zone_name,
+                resource_group_name=self.resource_group.name, location="global", opts=child(self))
+            self._links[zone_name] = azure.privatedns.VirtualNetworkLink(
+                name(self.cfg.name, "dns", key, "link"), virtual_network_link_name=name(self.cfg.name, "vnet"),
+                private_zone_name=zone.name, resource_group_name=self.resource_group.name, location="global",
+                virtual_network={"id": self.vnet.id}, registration_enabled=False, opts=child(self))
+            self._dns_zones[zone_name] = zone
+        return self._dns_zones[zone_name]
+
+    def private_endpoint(self, logical: str, *, target_id: pulumi.Input[str], group_id: str,
+                         parent: pulumi.Resource, depends_on: Sequence[pulumi.Resource] = ()
+                         ) -> azure.network.PrivateEndpoint:
+        """A private endpoint in the endpoints subnet for one sub-resource (``group_id``) of ``target_id``,
+        registered in the matching private DNS zones so the service's public name resolves privately."""
+        zones = [self.dns_zone(z) for z in PRIVATE_DNS_ZONES[group_id]]
+        endpoint = azure.network.PrivateEndpoint(
+            logical, private_endpoint_name=logical, resource_group_name=self.resource_group.name,
+            location=self.ctx.location, subnet={"id": self.endpoints_subnet.id},
+            custom_network_interface_name=f"{logical}-nic",
+            private_link_service_connections=[{"name": logical, "private_link_service_id": target_id,
+                                               "group_ids": [group_id]}],
+            opts=pulumi.ResourceOptions(parent=parent, depends_on=list(depends_on)))
+        azure.network.PrivateDnsZoneGroup(
+            f"{logical}-dns", private_dns_zone_group_name="default", private_endpoint_name=endpoint.name,
+            resource_group_name=self.resource_group.name,
+            private_dns_zone_configs=[{"name": z.removeprefix("privatelink.").replace(".", "-"),
+                                       "private_dns_zone_id": zone.id}
+                                      for z, zone in zip(PRIVATE_DNS_ZONES[group_id], zones, strict=True)],
+            opts=pulumi.ResourceOptions(parent=parent))
+        return endpoint
+
+    # --- audit ------------------------------------------------------------------------------------------
+
+    def enable_diagnostics(self, sink: LogSink) -> None:
+        """Logs of the network's resources; called once the audit sink exists (the sink itself needs the
+        network and the keys, so the network is built before it)."""
+        cfg = self.cfg
+        diagnostics(name(cfg.name, "vnet-diag"), cfg, resource_id=self.vnet.id, sink=sink, parent=self,
+                    metrics=ALL_METRICS)
+        diagnostics(name(cfg.name, "nat-ip-diag"), cfg, resource_id=self.egress_ip.id, sink=sink, parent=self,
+                    metrics=ALL_METRICS)
+        for key, nsg in (("nodes", self.nodes_nsg), ("endpoints", self.endpoints_nsg)):
+            # NSGs have logs (rule events and counters) but no metrics.
+            diagnostics(name(cfg.name, key, "nsg-diag"), cfg, resource_id=nsg.id, sink=sink, parent=self,
+                        logs=ALL_LOGS)

@@ -1,0 +1,311 @@
+"""Serving: the zone's model storage, vLLM endpoints on AKS (workload identity that can only read the model
+container), and managed endpoints on Azure ML (a private, CMK-encrypted workspace with a managed network,
+managed online endpoints and deployments).
+
+vLLM streams safetensors straight from ``az://models/<hf repo>`` in the model storage account (Run:ai model
+streamer, the Kubernetes layer's ``az://`` support) with the endpoint's own user-assigned identity, federated
+with the endpoint's Kubernetes service account: no secret exists anywhere.
+https://learn.microsoft.com/azure/aks/workload-identity-overview
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pulumi
+import pulumi_azure_native as azure
+
+from components import catalog, sizing
+from components.azure import names
+from components.azure.base import (
+    ALL_LOGS,
+    ALL_METRICS,
+    AzureContext,
+    LogSink,
+    delete_lock,
+    diagnostics,
+    grant,
+)
+from components.azure.gpu_pool import AksPoolScheduling
+from components.azure.keys import Keys, private_vault
+from components.azure.network import Network
+from components.azure.registry import RegistryModel, registry_model
+from components.azure.storage import PrivateStorage, private_storage, storage_diagnostics
+from components.common import child, stateful
+from components.config.models import ArchitectureConfig, EndpointConfig, ZoneConfig
+from components.k8s import VllmEndpoint, VllmEndpointArgs, service_account_name
+from components.naming import name
+
+MODEL_STORE_TYPE = "llmops:azure:ModelStore"
+VLLM_TYPE = "llmops:azure:VllmService"
+WORKSPACE_TYPE = "llmops:azure:MlWorkspace"
+MANAGED_TYPE = "llmops:azure:ManagedEndpoint"
+MODEL_CONTAINER = "models"
+# Azure AD workload identity: the token exchange audience, the service account annotation and the pod label
+# the AKS mutating webhook acts on. https://azure.github.io/azure-workload-identity/docs/
+TOKEN_AUDIENCE = "api://AzureADTokenExchange"
+CLIENT_ID_ANNOTATION = "azure.workload.identity/client-id"
+USE_LABEL = "azure.workload.identity/use"
+DEPLOYMENT_NAME = "primary"  # one deployment per managed endpoint; blue/green adds a second name later
+# Azure Monitor autoscale of a managed deployment on GPU utilisation (deployment metrics:
+# https://learn.microsoft.com/azure/azure-monitor/reference/supported-metrics/microsoft-machinelearningservices-workspaces-onlineendpoints-deployments-metrics)
+SCALE_METRIC = "GpuUtilizationPercentage"
+SCALE_OUT_ABOVE, SCALE_IN_BELOW = 70, 25
+
+
+def model_repo(ep: EndpointConfig) -> str:
+    """The Hugging Face repo id of an endpoint's model: its path in the model container."""
+    if isinstance(ep.model, ArchitectureConfig):
+        return ep.model.name
+    return catalog.model_architectures()[ep.model].hf_name
+
+
+def served_name(ep: EndpointConfig) -> str:
+    return ep.model.name.split("/")[-1].lower() if isinstance(ep.model, ArchitectureConfig) else ep.model
+
+
+# --- model storage --------------------------------------------------------------------------------------------
+
+@dataclass
+class ModelStoreArgs:
+    cfg: ZoneConfig
+    ctx: AzureContext
+    network: Network
+    keys: Keys
+    sink: LogSink
+
+
+class ModelStore(pulumi.ComponentResource):
+    """The zone's model weights: a private, CMK-encrypted storage account with one ``models`` container."""
+
+    def __init__(self, name_: str, args: ModelStoreArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__(MODEL_STORE_TYPE, name_, None, opts)
+        cfg, ctx = args.cfg, args.ctx
+        self.account_name = names.MODEL_STORAGE.render(cfg.name, suffix=ctx.suffix)
+        self.store: PrivateStorage = private_storage(
+            name(cfg.name, "model-store"), self.account_name, cfg, ctx, keys=args.keys, network=args.network,
+            parent=self, sku="Standard_ZRS" if cfg.is_prod else "Standard_LRS",
+            soft_delete_days=30 if cfg.is_prod else 7)
+        self.container = azure.storage.BlobContainer(
+            name(cfg.name, "models"), container_name=MODEL_CONTAINER, account_name=self.store.account.name,
+            resource_group_name=args.network.resource_group.name, public_access="None",
+            opts=stateful(cfg, self, depends_on=[self.store.blob_service]))
+        # The scope readers get: this container only, not the account.
+        self.container_scope = pulumi.Output.concat(self.store.account.id, "/blobServices/default/containers/",
+                                                    MODEL_CONTAINER)
+        storage_diagnostics(name(cfg.name, "model-store"), cfg, self.store, args.sink, self)
+        self.register_outputs({"account": self.account_name, "container": MODEL_CONTAINER})
+
+    def uri(self, path: str) -> str:
+        return f"az://{MODEL_CONTAINER}/{path}"
+
+
+# --- vLLM on AKS --------------------------------------------------------------------------------------------
+
+@dataclass
+class VllmServiceArgs:
+    cfg: ZoneConfig
+    ctx: AzureContext
+    key: str
+    endpoint: EndpointConfig
+    pool: AksPoolScheduling
+    models: ModelStore
+    resource_group: pulumi.Input[str]
+    oidc_issuer_url: pulumi.Input[str]
+    namespace: str
+    k8s_provider: pulumi.ProviderResource
+    after: list[pulumi.Resource] = field(default_factory=list)  # the agent pool and the serving namespace
+
+
+class VllmService(pulumi.ComponentResource):
+    """One vLLM endpoint: its Azure identity (federated with the endpoint's service account, Storage Blob
+    Data Reader on the model container only) and the in-cluster objects from the Kubernetes layer."""
+
+    def __init__(self, name_: str, args: VllmServiceArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__(VLLM_TYPE, name_, None, opts)
+        cfg, ctx, key, ep = args.cfg, args.ctx, args.key, args.endpoint
+        z = cfg.name
+        self.identity = azure.managedidentity.UserAssignedIdentity(
+            name(z, key, "vllm-id"), resource_name_=name(z, key, "vllm"), resource_group_name=args.resource_group,
+            location=ctx.location, opts=child(self))
+        sa = service_account_name(key)
+        self.federation = azure.managedidentity.FederatedIdentityCredential(
+            name(z, key, "vllm-fic"), federated_identity_credential_resource_name=name(z, key),
+            resource_name_=self.identity.name, resource_group_name=args.resource_group,
+            issuer=args.oidc_issuer_url, subject=f"system:serviceaccount:{args.namespace}:{sa}",
+            audiences=[TOKEN_AUDIENCE], opts=child(self))
+        self.reader = grant(name(z, key, "vllm-models"), ctx, scope=args.models.container_scope,
+                            role="Storage Blob Data Reader", principal_id=self.identity.principal_id, parent=self)
+        self.endpoint = VllmEndpoint(
+            name(z, key),
+            VllmEndpointArgs(
+                endpoint=key, model=args.models.uri(model_repo(ep)), served_model_name=served_name(ep),
+                precision=ep.precision, max_context=ep.max_context, concurrency=ep.concurrency,
+                gpus=sizing.replica_gpus(cfg, key), replicas_min=ep.replicas.min, replicas_max=ep.replicas.max,
+                pool=args.pool, namespace=args.namespace, service_account_name=sa,
+                service_account_annotations={CLIENT_ID_ANNOTATION: self.identity.client_id},  # type: ignore[dict-item]
+                pod_labels={USE_LABEL: "true"},
+                env={"AZURE_STORAGE_ACCOUNT_NAME": args.models.account_name}),
+            opts=pulumi.ResourceOptions(parent=self, provider=args.k8s_provider,
+                                        depends_on=[self.federation, self.reader, *args.after]))
+        self.register_outputs({"clientId": self.identity.client_id, "url": self.endpoint.url})
+
+
+# --- Azure ML -------------------------------------------------------------------------------------------------
+
+@dataclass
+class MlWorkspaceArgs:
+    cfg: ZoneConfig
+    ctx: AzureContext
+    network: Network
+    keys: Keys
+    sink: LogSink
+
+
+class MlWorkspace(pulumi.ComponentResource):
+    """The Azure ML workspace managed endpoints live in: no public network access (a private endpoint for
+    clients), a managed network that only allows approved outbound traffic, CMK encryption with the zone's
+    data key, identity-based access to its own private storage and Key Vault, App Insights on the audit
+    workspace. https://learn.microsoft.com/azure/machine-learning/how-to-managed-network"""
+
+    def __init__(self, name_: str, args: MlWorkspaceArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__(WORKSPACE_TYPE, name_, None, opts)
+        cfg, ctx, network, keys = args.cfg, args.ctx, args.network, args.keys
+        z, rg = cfg.name, network.resource_group.name
+        self.storage = private_storage(
+            name(z, "ml-store"), names.ML_STORAGE.render(z, suffix=ctx.suffix), cfg, ctx, keys=keys,
+            network=network, parent=self, sku="Standard_ZRS" if cfg.is_prod else "Standard_LRS",
+            soft_delete_days=30 if cfg.is_prod else 7)
+        self.vault, _ = private_vault(name(z, "ml-kv"), names.ML_KEY_VAULT.render(z, suffix=ctx.suffix), cfg, ctx,
+                                     network=network, parent=self)
+        self.insights = azure.applicationinsights.Component(
+            name(z, "ml-insights"), resource_name_=name(z, "ml-insights"), resource_group_name=rg,
+            location=ctx.location, kind="web", application_type="web", ingestion_mode="LogAnalytics",
+            workspace_resource_id=args.sink.workspace_id, disable_local_auth=True, opts=child(self))
+        self.workspace_name = names.ML_WORKSPACE.render(z)
+        self.workspace = azure.machinelearningservices.Workspace(
+            name(z, "mlw"), workspace_name=self.workspace_name, resource_group_name=rg, location=ctx.location,
+            kind="Default", sku={"name": "Basic", "tier": "Basic"},
+            friendly_name=f"{z} managed endpoints",
+            identity={"type": "SystemAssigned,UserAssigned", "user_assigned_identities": [keys.cmk_identity.id]},
+            storage_account=self.storage.account.id, key_vault=self.vault.id,
+            application_insights=self.insights.id,
+            public_network_access="Disabled",
+            managed_network={"isolation_mode": "AllowOnlyApprovedOutbound"},
+            provision_network_now=True,  # the managed network exists before the first deployment needs it
+            encryption={"status": "Enabled",
+                        "key_vault_properties": {"key_vault_arm_id": keys.vault.id,
+                                                 "key_identifier": keys.keys["data"].key_uri_with_version},
+                        "identity": {"user_assigned_identity": keys.cmk_identity.id}},
+            system_datastores_auth_mode="Identity",  # the workspace storage allows no shared keys
+            hbi_workspace=cfg.is_prod,  # high business impact: less diagnostic data leaves the workspace
+            v1_legacy_mode=False,
+            opts=stateful(cfg, self, depends_on=keys.cmk_grants))
+        delete_lock(name(z, "mlw-lock"), cfg, scope=self.workspace.id, parent=self, what="the Azure ML workspace")
+        self.endpoint = network.private_endpoint(name(z, "mlw-pe"), target_id=self.workspace.id,
+                                                 group_id="amlworkspace", parent=self)
+        diagnostics(name(z, "mlw-diag"), cfg, resource_id=self.workspace.id, sink=args.sink, parent=self,
+                    metrics=ALL_METRICS)
+        diagnostics(name(z, "ml-kv-diag"), cfg, resource_id=self.vault.id, sink=args.sink, parent=self,
+                    metrics=ALL_METRICS)
+        storage_diagnostics(name(z, "ml-store"), cfg, self.storage, args.sink, self)
+        self.register_outputs({"workspace": self.workspace_name})
+
+
+@dataclass
+class ManagedEndpointArgs:
+    cfg: ZoneConfig
+    ctx: AzureContext
+    key: str
+    endpoint: EndpointConfig
+    workspace: MlWorkspace
+    resource_group: pulumi.Input[str]
+    sink: LogSink
+
+
+def request_settings(ep: EndpointConfig) -> dict:
+    # Concurrency is per instance: the curated vLLM-based environment batches that many requests.
+    return {"max_concurrent_requests_per_instance": ep.concurrency, "request_timeout": "PT90S",
+            "max_queue_wait": "PT30S"}
+
+
+def probes(model: RegistryModel) -> tuple[dict, dict]:
+    # Weights load for minutes before the server answers; liveness waits for it, readiness polls early.
+    liveness = {"initial_delay": "PT15M", "period": "PT10S", "timeout": "PT2S", "failure_threshold": 60,
+                "success_threshold": 1}
+    readiness = {"initial_delay": "PT10S", "period": "PT10S", "timeout": "PT2S", "failure_threshold": 30,
+                 "success_threshold": 1}
+    return liveness, readiness
+
+
+class ManagedEndpoint(pulumi.ComponentResource):
+    """A managed online endpoint (Entra ID tokens only, no public network access) with one deployment of the
+    registry model on the catalog's Azure ML instance type, scaled by Azure Monitor between replicas.min and
+    replicas.max. Callers name the deployment in the ``azureml-model-deployment`` header: endpoint traffic can
+    only name a deployment that already exists, which a single declarative pass cannot order."""
+
+    def __init__(self, name_: str, args: ManagedEndpointArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__(MANAGED_TYPE, name_, None, opts)
+        cfg, ctx, key, ep = args.cfg, args.ctx, args.key, args.endpoint
+        z = cfg.name
+        model = registry_model(ep.model, ep.precision)
+        assert model is not None, "config validation guarantees an Azure ML registry model"
+        self.shape = sizing.managed_shape(cfg, key)
+        workspace = args.workspace.workspace
+        self.endpoint_name = names.ML_ENDPOINT.render(z, key, suffix=ctx.suffix)
+        self.endpoint = azure.machinelearningservices.OnlineEndpoint(
+            name(z, key, "online"), endpoint_name=self.endpoint_name, workspace_name=workspace.name,
+            resource_group_name=args.resource_group, location=ctx.location, kind="Managed",
+            identity={"type": "SystemAssigned"},
+            # AADToken: callers present Entra ID tokens (AzureML Data Scientist can score); no keys to leak.
+            properties={"auth_mode": "AADToken", "public_network_access": "Disabled",
+                                        "description": f"{z} {key}: {model.name}"},
+            opts=child(self, depends_on=[args.workspace.endpoint]))
+        liveness, readiness = probes(model)
+        self.deployment = azure.machinelearningservices.OnlineDeployment(
+            name(z, key, "deployment"), deployment_name=DEPLOYMENT_NAME, endpoint_name=self.endpoint.name,
+            workspace_name=workspace.name, resource_group_name=args.resource_group, location=ctx.location,
+            kind="Managed", sku={"name": "Default", "capacity": ep.replicas.min},
+            properties={
+                "endpoint_compute_type": "Managed",
+                "instance_type": self.shape.name,
+                "model": model.asset_id,
+                "environment_variables": {"AZUREML_MODEL_DIR": model.model_dir},
+                "scale_settings": {"scale_type": "Default"},  # instance count: sku.capacity and the autoscale
+                "request_settings": request_settings(ep),
+                "liveness_probe": liveness, "readiness_probe": readiness,
+                "app_insights_enabled": True,
+            },
+            opts=child(self))
+        self.autoscale = None
+        if ep.replicas.max > ep.replicas.min:
+            self.autoscale = azure.monitor.AutoscaleSetting(
+                name(z, key, "autoscale"), autoscale_setting_name=name(z, key, "autoscale"),
+                resource_group_name=args.resource_group, location=ctx.location, enabled=True,
+                target_resource_uri=self.deployment.id,
+                profiles=[{
+                    "name": "replicas",
+                    "capacity": {"minimum": str(ep.replicas.min), "maximum": str(ep.replicas.max),
+                                 "default": str(ep.replicas.min)},
+                    "rules": [self._rule(self.deployment.id, "GreaterThan", SCALE_OUT_ABOVE, "Increase", "PT5M"),
+                              self._rule(self.deployment.id, "LessThan", SCALE_IN_BELOW, "Decrease", "PT15M")],
+                }],
+                opts=child(self))
+        diagnostics(name(z, key, "online-diag"), cfg, resource_id=self.endpoint.id, sink=args.sink, parent=self,
+                    logs=ALL_LOGS, metrics=ALL_METRICS)
+        self.register_outputs({"endpoint": self.endpoint_name, "deployment": DEPLOYMENT_NAME,
+                               "instanceType": self.shape.name})
+
+    @staticmethod
+    def _rule(deployment_id: pulumi.Output[str], operator: str, threshold: int, direction: str,
+              cooldown: str) -> dict:
+        # Scale out after 5 busy minutes, in after 15 quiet ones: a GPU instance takes minutes to come up.
+        return {
+            "metric_trigger": {"metric_name": SCALE_METRIC, "metric_resource_uri": deployment_id,
+                               "metric_namespace": "microsoft.machinelearningservices/workspaces/onlineendpoints/"
+                                                   "deployments",
+                               "time_grain": "PT1M", "statistic": "Average",
+                               "time_window": "PT5M" if direction == "Increase" else "PT15M",
+                               "time_aggregation": "Average", "operator": operator, "threshold": threshold},
+            "scale_action": {"direction": direction, "type": "ChangeCount", "value": "1", "cooldown": cooldown},
+        }

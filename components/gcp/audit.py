@@ -1,0 +1,68 @@
+"""Audit: data-access audit logs for the zone's services, kept in a CMEK log bucket of their own.
+
+Admin Activity logs are always on in GCP; Data Access logs are off by default (except BigQuery), so the zone
+turns on ADMIN_READ, DATA_READ and DATA_WRITE for Vertex AI, Cloud Storage and GKE
+(https://cloud.google.com/logging/docs/audit/configure-data-access). A project sink copies every audit log
+(``cloudaudit.googleapis.com`` log names: activity, data access, system event, policy denied) into a regional
+log bucket encrypted with the zone's log key, retained ``audit.retentionDays`` and locked when
+``audit.immutable`` (a locked bucket cannot be deleted and its retention cannot be lowered: WORM). The sink
+writes to a bucket of its own project, which needs no grant for its writer identity
+(https://cloud.google.com/logging/docs/export/configure_export_v2#dest-auth).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_gcp as gcp
+
+from components.common import child, stateful
+from components.config.models import ZoneConfig
+from components.gcp.keys import LOGS, Keys
+from components.gcp.project import GcpContext, ProjectServices
+from components.naming import name
+
+TYPE = "llmops:gcp:Audit"
+AUDITED_SERVICES = ("aiplatform.googleapis.com", "storage.googleapis.com", "container.googleapis.com")
+LOG_TYPES = ("ADMIN_READ", "DATA_READ", "DATA_WRITE")
+AUDIT_FILTER = 'logName:"cloudaudit.googleapis.com"'
+
+
+@dataclass
+class AuditArgs:
+    cfg: ZoneConfig
+    ctx: GcpContext
+    keys: Keys
+    services: ProjectServices
+
+
+class Audit(pulumi.ComponentResource):
+    configs: list[gcp.projects.IAMAuditConfig]
+    bucket: gcp.logging.ProjectBucketConfig
+    sink: gcp.logging.ProjectSink
+
+    def __init__(self, name_: str, args: AuditArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__(TYPE, name_, None, opts)
+        cfg, ctx = args.cfg, args.ctx
+        z = cfg.name
+        self.configs = [
+            gcp.projects.IAMAuditConfig(
+                f"{z}-audit-{service.split('.')[0]}", project=ctx.project, service=service,
+                audit_log_configs=[{"log_type": t} for t in LOG_TYPES],
+                opts=child(self, depends_on=args.services.deps("cloudresourcemanager")))
+            for service in AUDITED_SERVICES
+        ]
+        self.bucket_id = name(z, "audit")
+        self.bucket = gcp.logging.ProjectBucketConfig(
+            f"{z}-audit", project=ctx.project, location=ctx.region, bucket_id=self.bucket_id,
+            description=f"{z} audit logs", retention_days=cfg.audit.retention_days,
+            cmek_settings={"kms_key_name": args.keys.key(LOGS)}, locked=bool(cfg.audit.immutable),
+            opts=stateful(cfg, self, depends_on=[*args.keys.ready(LOGS), *args.services.deps("logging")]))
+        self.destination = f"logging.googleapis.com/projects/{ctx.project}/locations/{ctx.region}/buckets/{self.bucket_id}"
+        self.sink = gcp.logging.ProjectSink(
+            f"{z}-audit", name=name(z, "audit"), project=ctx.project, destination=self.destination,
+            filter=AUDIT_FILTER, unique_writer_identity=True, description=f"{z}: every audit log to {self.bucket_id}",
+            opts=child(self, depends_on=[self.bucket]))
+        self.register_outputs({"bucket": self.destination, "sink": self.sink.name,
+                               "writerIdentity": self.sink.writer_identity})

@@ -1,0 +1,202 @@
+"""Cluster: a private GKE Standard cluster and its small system node pool.
+
+Private nodes always; the control plane's IP endpoint is private unless ``cluster.publicEndpoint`` asks for a
+public one, and either way only the zone's CIDR plus ``cluster.authorizedNetworks`` may reach it (config
+validation refuses 0.0.0.0/0 in prod). ``pulumi up`` reaches a private cluster through GKE's DNS-based
+control-plane endpoint, which Google's front end guards with IAM (``container.clusters.connect``), so no IP
+endpoint has to be opened for the deployer
+(https://cloud.google.com/kubernetes-engine/docs/concepts/network-isolation#dns-based_endpoint).
+
+Workload Identity, shielded nodes, Dataplane V2 (enforces the NetworkPolicies the Kubernetes layer writes),
+application-layer Secrets encryption with the zone's CMEK, Cloud Logging and Managed Prometheus on, a
+release channel (STABLE in prod), Binary Authorization enforcement in prod, and Google Groups for RBAC when
+teams name ``group:`` members. Node service accounts are dedicated, with the minimal roles Google documents
+(https://cloud.google.com/kubernetes-engine/docs/how-to/hardening-your-cluster#use_least_privilege_sa);
+never the Compute Engine default service account.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_gcp as gcp
+import pulumi_kubernetes as k8s
+
+from components import catalog, sizing
+from components.common import child, zone_labels
+from components.config.models import ZoneConfig
+from components.gcp.keys import BOOT_DISK, GKE_SECRETS, Keys
+from components.gcp.names import GKE_CLUSTER, SYSTEM_NODE_POOL, SYSTEM_NODE_SERVICE_ACCOUNT
+from components.gcp.network import PODS_RANGE, SERVICES_RANGE, Network
+from components.gcp.project import GcpContext, ProjectServices
+from components.gcp.rbac import gke_security_group
+
+TYPE = "llmops:gcp:Cluster"
+NODE_ROLES = (
+    "roles/logging.logWriter",
+    "roles/monitoring.metricWriter",
+    "roles/monitoring.viewer",
+    "roles/stackdriver.resourceMetadata.writer",
+    "roles/artifactregistry.reader",
+)
+# Node VMs get the cloud-platform scope and IAM decides what the node service account may do (Google's
+# recommendation); legacy scopes would only add a second, coarser permission system.
+NODE_SCOPES = ["https://www.googleapis.com/auth/cloud-platform"]
+IMAGE_TYPE = "COS_CONTAINERD"
+SYSTEM_POOL_LABEL = {"llmops.io/pool": "system"}
+
+
+def node_identity(parent: pulumi.Resource, logical: str, account_id: str, display: str, ctx: GcpContext,
+                  deps: list[pulumi.Resource]) -> tuple[gcp.serviceaccount.Account, list[gcp.projects.IAMMember]]:
+    """A dedicated node service account with only the roles nodes need (logs, metrics, image pulls)."""
+    sa = gcp.serviceaccount.Account(logical, account_id=account_id, display_name=display, project=ctx.project,
+                                    opts=child(parent, depends_on=deps))
+    grants = [gcp.projects.IAMMember(f"{logical}-{role.split('/')[1].replace('.', '-').lower()}",
+                                     project=ctx.project, role=role, member=sa.member, opts=child(parent))
+              for role in NODE_ROLES]
+    return sa, grants
+
+
+def secure_node_config(cfg: ZoneConfig, sa_email: pulumi.Input[str], boot_key: pulumi.Input[str],
+                       pool: str) -> dict:
+    """Settings every node of the zone shares: dedicated SA, GKE metadata server (Workload Identity, no
+    node credentials for pods), shielded VM with secure boot, CMEK boot disk, COS, and the zone's labels on
+    the VMs (a nested field the zone's auto-tagging cannot reach) plus the pool's, for cost attribution."""
+    return {
+        "resource_labels": {**zone_labels(cfg), "llmops-pool": pool},
+        "service_account": sa_email,
+        "oauth_scopes": NODE_SCOPES,
+        "workload_metadata_config": {"mode": "GKE_METADATA"},
+        "shielded_instance_config": {"enable_secure_boot": True, "enable_integrity_monitoring": True},
+        "boot_disk_kms_key": boot_key,
+        "image_type": IMAGE_TYPE,
+        "metadata": {"disable-legacy-endpoints": "true"},
+    }
+
+
+def kubeconfig(name: str, server: pulumi.Input[str], ca: pulumi.Input[str] | None) -> pulumi.Output[str]:
+    """A kubeconfig that authenticates through gke-gcloud-auth-plugin (Application Default Credentials);
+    the DNS endpoint serves a publicly trusted certificate, so it needs no CA."""
+    def render(args: list[str | None]) -> str:
+        host, cert = args
+        cluster = {"server": f"https://{host}"}
+        if cert:
+            cluster["certificate-authority-data"] = cert
+        return json.dumps({
+            "apiVersion": "v1", "kind": "Config", "current-context": name,
+            "clusters": [{"name": name, "cluster": cluster}],
+            "contexts": [{"name": name, "context": {"cluster": name, "user": name}}],
+            "users": [{"name": name, "user": {"exec": {
+                "apiVersion": "client.authentication.k8s.io/v1beta1", "command": "gke-gcloud-auth-plugin",
+                "provideClusterInfo": True,
+                "installHint": "gcloud components install gke-gcloud-auth-plugin"}}}],
+        })
+    return pulumi.Output.secret(pulumi.Output.all(server, ca).apply(render))
+
+
+@dataclass
+class ClusterArgs:
+    cfg: ZoneConfig
+    ctx: GcpContext
+    services: ProjectServices
+    network: Network
+    keys: Keys
+
+
+class Cluster(pulumi.ComponentResource):
+    cluster: gcp.container.Cluster
+    system_pool: gcp.container.NodePool
+    provider: k8s.Provider
+
+    def __init__(self, name_: str, args: ClusterArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__(TYPE, name_, None, opts)
+        cfg, ctx, net, keys = args.cfg, args.ctx, args.network, args.keys
+        z = cfg.name
+        self.name = GKE_CLUSTER.render(z)
+        self.workload_pool = f"{ctx.project}.svc.id.goog"
+
+        self.system_sa, system_grants = node_identity(
+            self, f"{z}-system-nodes", SYSTEM_NODE_SERVICE_ACCOUNT.render(z), f"{z} GKE system nodes", ctx,
+            args.services.deps("iam"))
+        node_config = secure_node_config(cfg, self.system_sa.email, keys.key(BOOT_DISK), "system")
+
+        authorized = [{"cidr_block": cfg.network.cidr, "display_name": "zone network"}] + [
+            {"cidr_block": c, "display_name": f"authorized-{i}"} for i, c in enumerate(cfg.cluster.authorized_networks)]
+        prod = cfg.is_prod
+        logging = ["SYSTEM_COMPONENTS", "WORKLOADS"] + (["APISERVER", "CONTROLLER_MANAGER", "SCHEDULER"] if prod else [])
+        monitoring = ["SYSTEM_COMPONENTS"] + (["APISERVER", "CONTROLLER_MANAGER", "SCHEDULER", "STORAGE", "POD",
+                                               "DEPLOYMENT", "HPA"] if prod else [])
+        # GPU metrics from GKE's managed DCGM (GKE 1.30+): GKE's GPU nodes have no NVIDIA container runtime to
+        # give a self-managed DCGM exporter the driver libraries.
+        if sizing.effective_pools(cfg) and int(cfg.cluster.kubernetes_version.split(".")[1]) >= 30:
+            monitoring.append("DCGM")
+        group = gke_security_group(cfg)
+
+        self.cluster = gcp.container.Cluster(
+            f"{z}-gke", name=self.name, project=ctx.project, location=ctx.region, node_locations=ctx.zones,
+            network=net.vpc.id, subnetwork=net.subnet.id,
+            # GKE needs a default pool at creation; it is removed at once and the node pools below take over.
+            # Its node config is still the secure one, so even those short-lived nodes never run as the
+            # Compute Engine default service account.
+            remove_default_node_pool=True, initial_node_count=1, node_config=node_config,
+            release_channel={"channel": "STABLE" if prod else "REGULAR"},
+            min_master_version=cfg.cluster.kubernetes_version,
+            workload_identity_config={"workload_pool": self.workload_pool},
+            enable_shielded_nodes=True, enable_legacy_abac=False,
+            database_encryption={"state": "ENCRYPTED", "key_name": keys.key(GKE_SECRETS)},
+            private_cluster_config={"enable_private_nodes": True,
+                                    "enable_private_endpoint": not cfg.cluster.public_endpoint,
+                                    "master_global_access_config": {"enabled": True}},
+            master_authorized_networks_config={"cidr_blocks": authorized, "gcp_public_cidrs_access_enabled": False,
+                                               "private_endpoint_enforcement_enabled": True},
+            control_plane_endpoints_config={"dns_endpoint_config": {"allow_external_traffic": True}},
+            master_auth={"client_certificate_config": {"issue_client_certificate": False}},
+            ip_allocation_policy={"cluster_secondary_range_name": PODS_RANGE,
+                                  "services_secondary_range_name": SERVICES_RANGE},
+            datapath_provider="ADVANCED_DATAPATH", default_max_pods_per_node=64,
+            logging_config={"enable_components": logging},
+            monitoring_config={"enable_components": monitoring, "managed_prometheus": {"enabled": True}},
+            addons_config={
+                "http_load_balancing": {"disabled": False},
+                "horizontal_pod_autoscaling": {"disabled": False},
+                "gce_persistent_disk_csi_driver_config": {"enabled": True},
+                "gcs_fuse_csi_driver_config": {"enabled": True},  # model weights mounted from the bucket
+                "dns_cache_config": {"enabled": True},
+            },
+            security_posture_config={"mode": "BASIC", "vulnerability_mode": "VULNERABILITY_BASIC"},
+            binary_authorization={"evaluation_mode": "PROJECT_SINGLETON_POLICY_ENFORCE"} if prod else None,
+            authenticator_groups_config={"security_group": group} if group else None,
+            cost_management_config={"enabled": True},  # per-namespace cost allocation in the billing export
+            maintenance_policy={"daily_maintenance_window": {"start_time": "03:00"}},
+            deletion_protection=cfg.deletion_protection,
+            # The node config only shapes the default pool GKE deletes right after creation; a later change
+            # (e.g. a new zone tag) must not replace the cluster.
+            opts=child(self, ignore_changes=["nodeConfig", "initialNodeCount"],
+                       depends_on=[*args.services.deps("container"), *keys.ready(GKE_SECRETS),
+                                   *keys.ready(BOOT_DISK), *system_grants]))
+
+        system = cfg.cluster.system_nodes
+        zones = cfg.network.zones
+        self.system_pool = gcp.container.NodePool(
+            f"{z}-system", name=SYSTEM_NODE_POOL.render(z), project=ctx.project, location=ctx.region,
+            cluster=self.cluster.id,
+            initial_node_count=math.ceil(system.count / zones),  # per zone
+            autoscaling={"total_min_node_count": system.count, "total_max_node_count": system.max_count,
+                         "location_policy": "BALANCED"},
+            management={"auto_repair": True, "auto_upgrade": True},
+            upgrade_settings={"strategy": "SURGE", "max_surge": 1, "max_unavailable": 0},
+            node_config={**node_config, "machine_type": catalog.system_node("gcp").name,
+                         "disk_type": "pd-balanced", "disk_size_gb": 100, "labels": SYSTEM_POOL_LABEL},
+            opts=child(self))
+
+        endpoint = (self.cluster.endpoint if cfg.cluster.public_endpoint
+                    else self.cluster.control_plane_endpoints_config.apply(
+                        lambda c: c.dns_endpoint_config.endpoint))
+        ca = self.cluster.master_auth.cluster_ca_certificate if cfg.cluster.public_endpoint else None
+        self.kubeconfig = kubeconfig(f"gke_{ctx.project}_{ctx.region}_{self.name}", endpoint, ca)
+        self.provider = k8s.Provider(f"{z}-gke", kubeconfig=self.kubeconfig, enable_server_side_apply=True,
+                                     opts=child(self, depends_on=[self.system_pool]))
+        self.register_outputs({"name": self.cluster.name, "endpoint": endpoint})

@@ -1,0 +1,153 @@
+"""RBAC: per team, IAM bindings of least-privilege roles and a Kubernetes namespace with its Role.
+
+Cloud side, by team role (never roles/owner or roles/editor; the zone's infrastructure belongs to Pulumi, so
+no team role can change it by hand):
+- viewer: read the cluster (to fetch credentials), Vertex AI, metrics and logs; read the model bucket.
+- developer: viewer, plus calling the zone's Vertex endpoints and querying/upserting vectors (a custom role:
+  roles/aiplatform.user would also let them create training jobs, datasets and endpoints), AlloyDB IAM
+  database login, read/write objects in the model bucket.
+- admin: developer, plus monitoring dashboards and alerts, data-access audit logs, full object control on
+  the model bucket.
+Vertex AI and AlloyDB roles are granted only when the zone runs them. Inside the cluster each team gets a
+namespace, Role, RoleBinding and GPU quota from the Kubernetes layer; ``group:`` members work there through
+Google Groups for RBAC (the cluster's security group is derived from the members' domain).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_gcp as gcp
+
+from components.common import child
+from components.config.models import TeamConfig, ZoneConfig
+from components.gcp.limits import group_domains
+from components.gcp.names import CUSTOM_ROLE, underscored
+from components.gcp.project import GcpContext
+from components.k8s import TeamNamespace, TeamNamespaceArgs
+
+TYPE = "llmops:gcp:TeamAccess"
+ROLES_TYPE = "llmops:gcp:TeamRoles"
+RBAC_API_GROUP = "rbac.authorization.k8s.io"
+
+# Permissions of the custom "model user" role: invoke endpoints, query and stream-update vector indexes
+# (https://cloud.google.com/vertex-ai/docs/general/access-control).
+MODEL_USER_PERMISSIONS = [
+    "aiplatform.endpoints.get",
+    "aiplatform.endpoints.list",
+    "aiplatform.endpoints.predict",
+    "aiplatform.indexEndpoints.get",
+    "aiplatform.indexEndpoints.list",
+    "aiplatform.indexEndpoints.queryVectors",
+    "aiplatform.indexes.get",
+    "aiplatform.indexes.list",
+    "aiplatform.indexes.update",  # streaming upserts of datapoints
+]
+MODEL_USER = "model_user"
+BUCKET_ROLE = {"viewer": "roles/storage.objectViewer", "developer": "roles/storage.objectUser",
+               "admin": "roles/storage.objectAdmin"}
+
+
+def uses_vertex(cfg: ZoneConfig) -> bool:
+    return (any(s.engine == "vertex-vector-search" for s in cfg.vector_stores.values())
+            or any(e.runtime == "managed" for e in cfg.endpoints.values()))
+
+
+def uses_alloydb(cfg: ZoneConfig) -> bool:
+    return any(s.engine == "alloydb" for s in cfg.vector_stores.values())
+
+
+def project_roles(cfg: ZoneConfig, role: str, model_user: pulumi.Input[str] | None) -> list[pulumi.Input[str]]:
+    """Project-level roles of a team role, in a fixed order."""
+    roles: list[pulumi.Input[str]] = ["roles/container.clusterViewer", "roles/monitoring.viewer",
+                                      "roles/logging.viewer"]
+    if uses_vertex(cfg):
+        roles.append("roles/aiplatform.viewer")
+    if role in ("developer", "admin"):
+        if model_user is not None:
+            roles.append(model_user)
+        if uses_alloydb(cfg):
+            roles += ["roles/alloydb.client", "roles/alloydb.databaseUser", "roles/serviceusage.serviceUsageConsumer"]
+    if role == "admin":
+        roles += ["roles/monitoring.editor", "roles/logging.privateLogViewer"]
+    return roles
+
+
+def k8s_subject(member: str) -> dict[str, str]:
+    """An IAM member as a Kubernetes RBAC subject: GKE authenticates users and service accounts by email and
+    Google Groups (through Google Groups for RBAC) by group email."""
+    kind, email = member.split(":", 1)
+    return {"kind": "Group" if kind == "group" else "User", "name": email, "apiGroup": RBAC_API_GROUP}
+
+
+def gke_security_group(cfg: ZoneConfig) -> str | None:
+    """The Google Groups for RBAC security group (one per cluster), when any team names a group; config
+    validation guarantees all groups share one domain."""
+    domains = group_domains(m for t in cfg.teams.values() for m in t.members)
+    return f"gke-security-groups@{domains[0]}" if domains else None
+
+
+def _short(role: pulumi.Input[str]) -> str:
+    return role.split("/")[-1].replace(".", "-").lower() if isinstance(role, str) else MODEL_USER.replace("_", "-")
+
+
+def _digest(member: str) -> str:
+    """Stable per-member suffix for logical names, so reordering members changes no URN."""
+    return hashlib.sha256(member.encode()).hexdigest()[:8]
+
+
+class TeamRoles(pulumi.ComponentResource):
+    """The zone's custom roles, shared by every team that needs them."""
+
+    model_user: gcp.projects.IAMCustomRole | None
+
+    def __init__(self, name_: str, cfg: ZoneConfig, ctx: GcpContext, deps: list[pulumi.Resource],
+                 opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__(ROLES_TYPE, name_, None, opts)
+        self.model_user = None
+        if uses_vertex(cfg) and any(t.role != "viewer" for t in cfg.teams.values()):
+            self.model_user = gcp.projects.IAMCustomRole(
+                f"{cfg.name}-{MODEL_USER}", project=ctx.project,
+                role_id=underscored(CUSTOM_ROLE.render(cfg.name, MODEL_USER)),
+                title=f"{cfg.name} model user", stage="GA", permissions=MODEL_USER_PERMISSIONS,
+                description="Call the zone's Vertex AI endpoints; query and update its vector indexes.",
+                opts=child(self, depends_on=deps))
+        self.register_outputs({"modelUser": self.model_user.name if self.model_user else None})
+
+
+@dataclass
+class TeamAccessArgs:
+    cfg: ZoneConfig
+    ctx: GcpContext
+    key: str
+    team: TeamConfig
+    roles: TeamRoles
+    bucket: pulumi.Input[str]  # the zone's model bucket name
+    k8s_provider: pulumi.ProviderResource
+
+
+class TeamAccess(pulumi.ComponentResource):
+    bindings: list[pulumi.CustomResource]
+
+    def __init__(self, name_: str, args: TeamAccessArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__(TYPE, name_, None, opts)
+        cfg, ctx, key, team = args.cfg, args.ctx, args.key, args.team
+        z = cfg.name
+        custom = args.roles.model_user.name if args.roles.model_user else None
+        self.bindings = []
+        for role in project_roles(cfg, team.role, custom):
+            for member in team.members:
+                self.bindings.append(gcp.projects.IAMMember(
+                    f"{z}-{key}-{_short(role)}-{_digest(member)}", project=ctx.project, role=role, member=member,
+                    opts=child(self)))
+        for member in team.members:
+            self.bindings.append(gcp.storage.BucketIAMMember(
+                f"{z}-{key}-bucket-{_digest(member)}", bucket=args.bucket, role=BUCKET_ROLE[team.role],
+                member=member, opts=child(self)))
+        self.namespace = TeamNamespace(
+            f"{z}-{key}", TeamNamespaceArgs(team=key, role=team.role, gpu_quota=team.gpu_quota,
+                                            subjects=[k8s_subject(m) for m in team.members]),
+            opts=pulumi.ResourceOptions(parent=self, provider=args.k8s_provider))
+        self.register_outputs({"members": len(team.members)})

@@ -1,0 +1,99 @@
+"""The GCP landing zone: every GCP entity of one zone, in dependency order, under the LandingZone component.
+
+APIs -> keys -> network -> GKE cluster -> GPU pools -> in-cluster add-ons -> model bucket and endpoints ->
+vector stores -> team access -> audit -> budget. Maps in the config become maps of components keyed by name,
+so adding a pool, endpoint, store or team adds resources without touching the URNs of the others.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pulumi
+
+from components import sizing
+from components.config.models import ZoneConfig
+from components.gcp.audit import Audit, AuditArgs
+from components.gcp.budget import Budget, BudgetArgs
+from components.gcp.cluster import Cluster, ClusterArgs
+from components.gcp.gpu_pool import GpuPool, GpuPoolArgs
+from components.gcp.keys import Keys, KeysArgs
+from components.gcp.network import Network, NetworkArgs
+from components.gcp.project import GcpContext, ProjectServices
+from components.gcp.rbac import TeamAccess, TeamAccessArgs, TeamRoles
+from components.gcp.serving import (
+    ModelBucket,
+    VertexEndpoint,
+    VertexEndpointArgs,
+    VllmService,
+    VllmServiceArgs,
+)
+from components.gcp.vector_store import AlloyDbVectorStore, VectorSearch, VectorStoreArgs
+from components.k8s import ClusterAddons
+
+
+def build(zone: pulumi.ComponentResource, cfg: ZoneConfig) -> dict[str, Any]:
+    z = cfg.name
+    ctx = GcpContext.lookup(cfg)
+
+    def under(parent: pulumi.Resource = zone) -> pulumi.ResourceOptions:
+        return pulumi.ResourceOptions(parent=parent)
+
+    services = ProjectServices(f"{z}-project", cfg, under())
+    keys = Keys(f"{z}-keys", KeysArgs(cfg, ctx, services), under())
+    network = Network(f"{z}-network", NetworkArgs(cfg, ctx, services), under())
+    cluster = Cluster(f"{z}-cluster", ClusterArgs(cfg, ctx, services, network, keys), under())
+    pools = {key: GpuPool(f"{z}-pool-{key}", GpuPoolArgs(cfg, ctx, services, key, pool, cluster, keys), under())
+             for key, pool in sizing.effective_pools(cfg).items()}
+    # GKE runs its own NVIDIA device plugin and (with the DCGM monitoring component) GPU metrics; the shared
+    # layer adds the platform namespaces and the GPU agents' policies.
+    addons = ClusterAddons(f"{z}-addons", [p.scheduling for p in pools.values()],
+                           pulumi.ResourceOptions(parent=cluster, provider=cluster.provider),
+                           device_plugin=False, dcgm_exporter=False)
+    serving_ns = addons.serving_namespace
+
+    bucket = ModelBucket(f"{z}-models", cfg, ctx, keys, services, under())
+    endpoints: dict[str, pulumi.Output[str] | str] = {}
+    for key, ep in cfg.endpoints.items():
+        if ep.runtime == "vllm":
+            pool = pools[sizing.endpoint_pool(cfg, key)]
+            VllmService(f"{z}-endpoint-{key}", VllmServiceArgs(
+                cfg, ctx, key, ep, pool.scheduling, bucket, cluster.cluster, serving_ns, cluster.provider,
+                after=[pool.node_pool, addons.namespaces[serving_ns]]), under())
+            endpoints[key] = f"http://{key}.{serving_ns}.svc.cluster.local"
+        else:
+            vertex = VertexEndpoint(f"{z}-endpoint-{key}", VertexEndpointArgs(
+                cfg, ctx, key, ep, network, keys, services), under())
+            endpoints[key] = vertex.endpoint_id
+
+    stores: dict[str, pulumi.Output[str]] = {}
+    for key, store in cfg.vector_stores.items():
+        args = VectorStoreArgs(cfg, ctx, key, store, network, keys, services)
+        if store.engine == "vertex-vector-search":
+            vs = VectorSearch(f"{z}-store-{key}", args, under())
+            stores[key] = vs.index_endpoint.id
+        else:
+            db = AlloyDbVectorStore(f"{z}-store-{key}", args, under())
+            stores[key] = db.primary.ip_address
+
+    roles = TeamRoles(f"{z}-team-roles", cfg, ctx, services.deps("iam"), under())
+    for key, team in cfg.teams.items():
+        TeamAccess(f"{z}-team-{key}", TeamAccessArgs(cfg, ctx, key, team, roles, bucket.bucket.name,
+                                                     cluster.provider), under())
+
+    audit = Audit(f"{z}-audit", AuditArgs(cfg, ctx, keys, services), under())
+    outputs: dict[str, Any] = {
+        "project": ctx.project,
+        "region": ctx.region,
+        "network": network.vpc.id,
+        "cluster": cluster.cluster.name,
+        "kubeconfig": cluster.kubeconfig,
+        "modelBucket": f"gs://{bucket.name}",
+        "endpoints": endpoints,
+        "vectorStores": stores,
+        "auditBucket": audit.destination,
+    }
+    if cfg.budget is not None:
+        budget = Budget(f"{z}-budget", BudgetArgs(cfg, ctx, keys, services), under())
+        outputs["budget"] = budget.budget.name
+    return outputs

@@ -1,0 +1,391 @@
+"""VllmEndpoint: one model served by vLLM's OpenAI-compatible server on a GPU pool.
+
+Objects (all named after the endpoint key, in the serving namespace): ServiceAccount (the cloud's workload
+identity binds to it), Deployment, ClusterIP Service, HorizontalPodAutoscaler, PodDisruptionBudget and a
+NetworkPolicy admitting traffic only from the endpoint's own namespace and the shared ingress namespace.
+Scheduling (node selector, tolerations) is derived from the pool's ``PoolScheduling``, never retyped.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+
+import pulumi
+from pulumi_kubernetes.apps import v1 as apps
+from pulumi_kubernetes.autoscaling import v2 as hpa
+from pulumi_kubernetes.core import v1 as core
+from pulumi_kubernetes.meta import v1 as metav1
+from pulumi_kubernetes.networking import v1 as net
+from pulumi_kubernetes.policy import v1 as policy
+
+from components import catalog
+from components.k8s import images
+from components.k8s.meta import (
+    INGRESS_NAMESPACE,
+    SKIP_AWAIT,
+    labels,
+    metadata,
+    namespace_peer,
+    restricted_container_security,
+    restricted_pod_security,
+    selector_labels,
+    toleration_args,
+)
+from components.k8s.scheduling import GPU_RESOURCE, PoolScheduling
+
+TYPE = "llmops:k8s:VllmEndpoint"
+APP = "vllm"
+PORT = 8000
+MODEL_DIR = "/models"
+GPU_MEMORY_UTILIZATION = 0.9  # vLLM's default budget; sizing (reference 2.1) assumes the same fraction
+
+# --dtype per precision. Weight quantisation is a separate flag (see _precision_args).
+DTYPE = {"fp32": "float32", "fp16": "float16", "bf16": "bfloat16",
+         "fp8": "auto", "int8": "auto", "int4": "auto"}
+# Object-store URIs vLLM streams straight into GPU memory with the Run:ai Model Streamer
+# (https://docs.vllm.ai/en/stable/models/extensions/runai_model_streamer/). az:// needs vLLM with the
+# streamer's Azure backend (vllm-project/vllm#34614) and AZURE_STORAGE_ACCOUNT_NAME in ``env``.
+STREAMED_SCHEMES = ("s3://", "gs://", "az://")
+_HF_REPO = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*(/[A-Za-z0-9][A-Za-z0-9._-]*)?$")
+_DNS_1035 = re.compile(r"^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$")
+_ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+# Quantisation marker: "use what the checkpoint's config.json declares" (AWQ, GPTQ, compressed-tensors).
+FROM_CHECKPOINT = "checkpoint"
+
+# Node headroom left to the kubelet, system reserve and node agents when a replica's CPU and memory are
+# derived from the pool's shape (EKS/GKE/AKS reserve roughly 0.1-0.5 vCPU and 1-3 GiB on GPU shapes).
+CPU_SHARE, CPU_RESERVE = 0.9, 0.5
+MEMORY_SHARE, MEMORY_RESERVE_GIB = 0.85, 2.0
+CACHE_HEADROOM_GIB = 20  # torch.compile / Triton caches and tokenizer files next to the weights
+
+
+@dataclass
+class VllmEndpointArgs:
+    endpoint: str  # config key; names every object of the endpoint
+    model: str  # Hugging Face repo id, or s3:// | gs:// | az:// URI of a safetensors checkpoint
+    served_model_name: str
+    precision: str  # fp32 | bf16 | fp16 | fp8 | int8 | int4
+    max_context: int
+    concurrency: int  # --max-num-seqs
+    gpus: int  # per replica; the tensor-parallel size
+    replicas_min: int
+    replicas_max: int
+    pool: PoolScheduling
+    namespace: str
+    service_account_annotations: dict[str, str] = field(default_factory=dict)
+    pod_labels: dict[str, str] = field(default_factory=dict)
+    env: dict[str, str] = field(default_factory=dict)
+    # --- optional, with defaults -------------------------------------------------------------------------
+    service_account_name: str | None = None  # default: the endpoint key
+    quantization: str | None = None  # default per precision; FROM_CHECKPOINT or a vLLM method name overrides
+    hf_token_secret: str | None = None  # Secret (key "token") for gated Hugging Face models; a file
+    cpu: str | None = None  # per replica; default: the replica's share of the pool's shape
+    memory: str | None = None
+    model_cache_size: str | None = None  # emptyDir cap; default: the replica's GPU memory + headroom
+    allow_from_namespaces: list[str] = field(default_factory=list)  # e.g. a monitoring namespace
+    target_cpu: str = "1500m"  # HPA: average CPU per replica (see the HPA below)
+    queue_target: int | None = None  # HPA on waiting requests instead; needs a custom-metrics adapter
+    queue_metric: str = "vllm:num_requests_waiting"  # the name the cluster's metrics adapter serves it under
+    image: images.Image = images.VLLM
+
+    @property
+    def sa_name(self) -> str:
+        return self.service_account_name or service_account_name(self.endpoint)
+
+    def problems(self) -> list[str]:
+        out = []
+        if not _DNS_1035.match(self.endpoint):
+            out.append(f"endpoint {self.endpoint!r} must be a DNS-1035 label (it names a Service)")
+        if self.precision not in DTYPE:
+            out.append(f"precision {self.precision!r} is not one of {', '.join(DTYPE)}")
+        if not (self.model.startswith(STREAMED_SCHEMES) or _HF_REPO.match(self.model)):
+            out.append(f"model {self.model!r} is neither a Hugging Face repo id "
+                       "nor an s3://, gs:// or az:// URI")
+        if not 1 <= self.gpus <= self.pool.gpus_per_node:
+            out.append(f"gpus={self.gpus} must be between 1 and the {self.pool.gpus_per_node} GPUs of a node "
+                       f"of pool {self.pool.pool!r} (tensor parallelism does not span nodes)")
+        if self.max_context < 1 or self.concurrency < 1:
+            out.append("max_context and concurrency must be positive")
+        if self.replicas_min < 0 or self.replicas_max < max(1, self.replicas_min):
+            out.append(f"replicas {self.replicas_min}..{self.replicas_max}: "
+                       "need 0 <= min <= max and max >= 1")
+        if not re.fullmatch(r"\d+m|\d+(\.\d+)?", self.target_cpu):
+            out.append(f"target_cpu {self.target_cpu!r} is not a CPU quantity")
+        if self.queue_target is not None and self.queue_target < 1:
+            out.append("queue_target must be at least 1 waiting request per replica")
+        out += [f"env name {k!r} is not a valid variable name" for k in self.env if not _ENV_NAME.match(k)]
+        return out
+
+
+def service_account_name(endpoint: str) -> str:
+    """The ServiceAccount an endpoint runs as (``llm-serving/<endpoint>``), known before anything is created
+    so a cloud can write its workload-identity trust (IRSA, GKE WI, Azure WI) first."""
+    return endpoint
+
+
+def _precision_args(precision: str, quantization: str | None) -> list[str]:
+    """fp8: vLLM quantises bf16/fp16 weights to FP8 at load (dynamic per-tensor scales; FP8 tensor cores on
+    Ada/Hopper, weight-only Marlin kernels on Ampere). int8/int4 have no online path that keeps accuracy,
+    so they expect a pre-quantised checkpoint (AWQ, GPTQ, compressed-tensors W8A8/W4A16): vLLM reads the
+    method from its config.json, and ``quantization`` may name it explicitly."""
+    out = ["--dtype", DTYPE[precision]]
+    method = quantization if quantization is not None else ("fp8" if precision == "fp8" else FROM_CHECKPOINT)
+    if method != FROM_CHECKPOINT:
+        out += ["--quantization", method]
+    return out
+
+
+def vllm_args(a: VllmEndpointArgs) -> list[str]:
+    out = ["--model", a.model, "--served-model-name", a.served_model_name, "--port", str(PORT),
+           "--tensor-parallel-size", str(a.gpus), "--max-model-len", str(a.max_context),
+           "--max-num-seqs", str(a.concurrency), *_precision_args(a.precision, a.quantization),
+           "--gpu-memory-utilization", str(GPU_MEMORY_UTILIZATION)]
+    if a.model.startswith(STREAMED_SCHEMES):
+        out += ["--load-format", "runai_streamer"]
+    return out
+
+
+def _shape(pool: PoolScheduling) -> catalog.GpuShape | None:
+    return next((s for c in catalog.CLOUDS if (s := catalog.shape_named(c, pool.instance_type))), None)
+
+
+def replica_resources(a: VllmEndpointArgs) -> tuple[str, str]:
+    """CPU and memory of one replica: its GPU share of the node, minus the node's system headroom.
+    Requests equal limits (Guaranteed QoS: a serving pod is never the first to be evicted)."""
+    if a.cpu and a.memory:
+        return a.cpu, a.memory
+    shape = _shape(a.pool)
+    if shape is None:
+        raise ValueError(f"endpoint {a.endpoint!r}: instance type {a.pool.instance_type!r} of pool "
+                         f"{a.pool.pool!r} is not in the catalog; pass cpu= and memory= explicitly")
+    share = a.gpus / a.pool.gpus_per_node
+    cpu = a.cpu or str(max(1, math.floor((shape.vcpu * CPU_SHARE - CPU_RESERVE) * share)))
+    memory_gib = max(4, math.floor((shape.memory_gib * MEMORY_SHARE - MEMORY_RESERVE_GIB) * share))
+    memory = a.memory or f"{memory_gib}Gi"
+    return cpu, memory
+
+
+def model_cache_size(a: VllmEndpointArgs) -> str:
+    """Weights that fit the replica's GPUs fit this cap; the node disk (gpuPools.diskSizeGb) must hold
+    them."""
+    if a.model_cache_size:
+        return a.model_cache_size
+    gpu = catalog.gpu_models().get(a.pool.gpu)
+    if gpu is None:
+        raise ValueError(f"endpoint {a.endpoint!r}: GPU {a.pool.gpu!r} is not in the catalog; "
+                         "pass model_cache_size=")
+    return f"{math.ceil(gpu.memory_gib * a.gpus) + CACHE_HEADROOM_GIB}Gi"
+
+
+def startup_failure_threshold(gpus: int) -> int:
+    """Startup window in 10 s probes: image pull, weight download and load, CUDA-graph capture. Larger
+    tensor-parallel replicas serve larger models: 25 minutes for one GPU, up to 60 for eight."""
+    return 120 + 30 * gpus
+
+
+class VllmEndpoint(pulumi.ComponentResource):
+    """A vLLM OpenAI-compatible endpoint: Deployment, Service, HPA, PDB, NetworkPolicy, ServiceAccount."""
+
+    def __init__(self, name: str, args: VllmEndpointArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        if problems := args.problems():
+            raise ValueError(f"VllmEndpoint {name!r}: " + "; ".join(problems))
+        super().__init__(TYPE, name, None, opts)
+        a = args
+        ns = a.namespace
+        child = pulumi.ResourceOptions(parent=self)
+        obj = a.endpoint
+        lbls = labels(APP, obj, "model-server", a.image.version)
+        select = selector_labels(APP, obj)
+
+        self.service_account = core.ServiceAccount(
+            f"{name}-sa",
+            metadata=metadata(a.sa_name, lbls, ns, annotations=dict(a.service_account_annotations)),
+            # The pod needs no Kubernetes API token; cloud workload identity injects its own projected token.
+            automount_service_account_token=False,
+            opts=child)
+
+        self.deployment = apps.Deployment(
+            f"{name}-deploy", metadata=metadata(obj, lbls, ns, annotations=self._await_annotations(a)),
+            spec=self._deployment_spec(a, lbls, select), opts=child)
+
+        self.service = core.Service(
+            f"{name}-svc",
+            metadata=metadata(obj, lbls, ns, annotations=SKIP_AWAIT),
+            spec=core.ServiceSpecArgs(
+                type="ClusterIP", selector=select,
+                ports=[core.ServicePortArgs(name="http", port=PORT, target_port="http", protocol="TCP",
+                                            app_protocol="http")]),
+            opts=child)
+
+        # HPA minReplicas must be >= 1 (0 needs the alpha HPAScaleToZero gate). replicas.min = 0 therefore
+        # parks the endpoint: the Deployment is created with 0 replicas, and the HPA (min 1) stays dormant,
+        # because the HPA controller does not scale a target that has 0 replicas ("ScalingDisabled").
+        # Scaling the Deployment to >= 1 (kubectl scale, or raising replicas.min) wakes it and autoscaling
+        # resumes between 1 and max. GPU nodes of a parked endpoint scale to zero.
+        self.hpa = hpa.HorizontalPodAutoscaler(
+            f"{name}-hpa",
+            metadata=metadata(obj, lbls, ns),
+            spec=hpa.HorizontalPodAutoscalerSpecArgs(
+                scale_target_ref=hpa.CrossVersionObjectReferenceArgs(
+                    api_version="apps/v1", kind="Deployment", name=self.deployment.metadata.name),
+                min_replicas=max(1, a.replicas_min), max_replicas=max(1, a.replicas_min, a.replicas_max),
+                metrics=[self._metric(a)],
+                # A GPU replica takes minutes to start and costs dollars per hour: add at once (up to two
+                # a minute), remove one per 5 minutes after 10 quiet ones, so a lull keeps warm replicas.
+                behavior=hpa.HorizontalPodAutoscalerBehaviorArgs(
+                    scale_up=hpa.HPAScalingRulesArgs(
+                        stabilization_window_seconds=0,
+                        policies=[hpa.HPAScalingPolicyArgs(type="Pods", value=2, period_seconds=60)]),
+                    scale_down=hpa.HPAScalingRulesArgs(
+                        stabilization_window_seconds=600,
+                        policies=[hpa.HPAScalingPolicyArgs(type="Pods", value=1, period_seconds=300)])),
+            ),
+            opts=child)
+
+        # maxUnavailable (not minAvailable): a single-replica endpoint must not block GPU node drains and
+        # scale-down forever. AlwaysAllow lets a replica stuck loading be evicted.
+        self.pdb = policy.PodDisruptionBudget(
+            f"{name}-pdb",
+            metadata=metadata(obj, lbls, ns),
+            spec=policy.PodDisruptionBudgetSpecArgs(
+                max_unavailable=1, selector=metav1.LabelSelectorArgs(match_labels=select),
+                unhealthy_pod_eviction_policy="AlwaysAllow"),
+            opts=child)
+
+        sources = list(dict.fromkeys([ns, INGRESS_NAMESPACE, *a.allow_from_namespaces]))
+        self.network_policy = net.NetworkPolicy(
+            f"{name}-netpol",
+            metadata=metadata(obj, lbls, ns),
+            spec=net.NetworkPolicySpecArgs(
+                pod_selector=metav1.LabelSelectorArgs(match_labels=select),
+                policy_types=["Ingress"],
+                ingress=[net.NetworkPolicyIngressRuleArgs(
+                    from_=[namespace_peer(s) for s in sources],
+                    ports=[net.NetworkPolicyPortArgs(port=PORT, protocol="TCP")])]),
+            opts=child)
+
+        self.service_account_name = a.sa_name
+        self.service_name = obj
+        self.url = f"http://{obj}.{ns}.svc.cluster.local:{PORT}/v1"
+        self.register_outputs({"url": self.url, "serviceAccount": a.sa_name, "model": a.served_model_name})
+
+    # --- pieces -------------------------------------------------------------------------------------------
+    @staticmethod
+    def _metric(a: VllmEndpointArgs) -> hpa.MetricSpecArgs:
+        """The HPA signal. Default: CPU, the one metric every managed cluster serves (metrics-server), as an
+        absolute average per replica: vLLM's engine loop holds about one core while it has work and the API
+        server adds tokenisation and streaming on top, so use grows with load whatever the replica's size (a
+        utilisation target would never trigger on an 8-GPU replica's large CPU request). Better, when the
+        cluster runs a custom-metrics adapter (Prometheus Adapter, GKE's Stackdriver adapter): the number of
+        requests waiting for a batch slot, vLLM's own saturation signal."""
+        if a.queue_target is not None:
+            return hpa.MetricSpecArgs(type="Pods", pods=hpa.PodsMetricSourceArgs(
+                metric=hpa.MetricIdentifierArgs(name=a.queue_metric),
+                target=hpa.MetricTargetArgs(type="AverageValue", average_value=str(a.queue_target))))
+        return hpa.MetricSpecArgs(type="Resource", resource=hpa.ResourceMetricSourceArgs(
+            name="cpu", target=hpa.MetricTargetArgs(type="AverageValue", average_value=a.target_cpu)))
+
+    @staticmethod
+    def _progress_deadline(a: VllmEndpointArgs) -> int:
+        # Startup window plus 15 minutes for the cluster autoscaler to bring up a GPU node.
+        return startup_failure_threshold(a.gpus) * 10 + 900
+
+    def _await_annotations(self, a: VllmEndpointArgs) -> dict[str, str]:
+        # `pulumi up` waits for the rollout; the default 10 minutes is shorter than a GPU cold start.
+        return {"pulumi.com/timeoutSeconds": str(self._progress_deadline(a))}
+
+    def _deployment_spec(self, a: VllmEndpointArgs, lbls: dict[str, str],
+                         select: dict[str, str]) -> apps.DeploymentSpecArgs:
+        cpu, memory = replica_resources(a)
+        gpus = str(a.gpus)
+        resources = core.ResourceRequirementsArgs(
+            requests={"cpu": cpu, "memory": memory, GPU_RESOURCE: gpus},
+            limits={"cpu": cpu, "memory": memory, GPU_RESOURCE: gpus})
+        health = core.HTTPGetActionArgs(path="/health", port="http")
+        volumes = [
+            core.VolumeArgs(name="model-cache", empty_dir=core.EmptyDirVolumeSourceArgs(
+                size_limit=model_cache_size(a))),
+            core.VolumeArgs(name="tmp", empty_dir=core.EmptyDirVolumeSourceArgs(size_limit="4Gi")),
+        ]
+        mounts = [core.VolumeMountArgs(name="model-cache", mount_path=MODEL_DIR),
+                  core.VolumeMountArgs(name="tmp", mount_path="/tmp")]
+        if a.gpus > 1:
+            # NCCL moves tensor-parallel activations through /dev/shm; the runtime's 64 MiB default is far
+            # too small. Memory-backed, so it counts against the container's memory limit.
+            volumes.append(core.VolumeArgs(name="dshm", empty_dir=core.EmptyDirVolumeSourceArgs(
+                medium="Memory", size_limit=f"{min(16, 2 * a.gpus)}Gi")))
+            mounts.append(core.VolumeMountArgs(name="dshm", mount_path="/dev/shm"))
+        env = {
+            # The image has no user for our UID: getpass (used by torch.compile) falls back to $USER.
+            "HOME": "/tmp", "USER": APP,
+            "HF_HOME": f"{MODEL_DIR}/huggingface", "VLLM_CACHE_ROOT": f"{MODEL_DIR}/vllm",
+            "TRITON_CACHE_DIR": f"{MODEL_DIR}/triton",
+            "TORCHINDUCTOR_CACHE_DIR": f"{MODEL_DIR}/torchinductor",
+            "XDG_CACHE_HOME": f"{MODEL_DIR}/cache", "XDG_CONFIG_HOME": "/tmp/.config",
+            "NUMBA_CACHE_DIR": "/tmp/numba",
+            "VLLM_NO_USAGE_STATS": "1", "DO_NOT_TRACK": "1",  # no telemetry leaves a private landing zone
+        }
+        if a.hf_token_secret:
+            # As a file, not an env var (checkov CKV_K8S_35): huggingface_hub reads HF_TOKEN_PATH.
+            volumes.append(core.VolumeArgs(name="hf-token", secret=core.SecretVolumeSourceArgs(
+                secret_name=a.hf_token_secret, default_mode=0o440)))
+            mounts.append(core.VolumeMountArgs(name="hf-token", mount_path="/var/run/secrets/huggingface",
+                                                      read_only=True))
+            env["HF_TOKEN_PATH"] = "/var/run/secrets/huggingface/token"
+        env.update(a.env)
+        container = core.ContainerArgs(
+            name=APP, image=a.image.ref, image_pull_policy="IfNotPresent" if a.image.digest else "Always",
+            command=["python3", "-m", "vllm.entrypoints.openai.api_server"], args=vllm_args(a),
+            ports=[core.ContainerPortArgs(name="http", container_port=PORT, protocol="TCP")],
+            env=[core.EnvVarArgs(name=k, value=v) for k, v in env.items()],
+            resources=resources,
+            startup_probe=core.ProbeArgs(http_get=health, period_seconds=10, timeout_seconds=5,
+                                                failure_threshold=startup_failure_threshold(a.gpus)),
+            readiness_probe=core.ProbeArgs(http_get=health, period_seconds=10, timeout_seconds=5,
+                                                  failure_threshold=3),
+            # /health answers from the engine loop; a long prefill can delay it, so allow a minute.
+            liveness_probe=core.ProbeArgs(http_get=health, period_seconds=15, timeout_seconds=10,
+                                                 failure_threshold=4),
+            # Leave time for the Service endpoints to drop the pod before the server stops accepting.
+            lifecycle=core.LifecycleArgs(pre_stop=core.LifecycleHandlerArgs(
+                exec_=core.ExecActionArgs(command=["sleep", "10"]))),
+            security_context=restricted_container_security(read_only_root=True),
+            volume_mounts=mounts,
+        )
+        return apps.DeploymentSpecArgs(
+            # With an HPA the replica count is the HPA's: leaving it out keeps `pulumi up` from resetting a
+            # scaled-out endpoint to its minimum on every change. Only a parked endpoint pins 0 (see HPA).
+            replicas=0 if a.replicas_min == 0 else None,
+            selector=metav1.LabelSelectorArgs(match_labels=select),
+            revision_history_limit=3,
+            progress_deadline_seconds=self._progress_deadline(a),
+            # Surge one replica, never drop below the current count: capacity holds during a rollout.
+            strategy=apps.DeploymentStrategyArgs(
+                type="RollingUpdate",
+                rolling_update=apps.RollingUpdateDeploymentArgs(max_surge=1, max_unavailable=0)),
+            template=core.PodTemplateSpecArgs(
+                metadata=metav1.ObjectMetaArgs(
+                    labels={**a.pod_labels, **lbls},
+                    annotations={"prometheus.io/scrape": "true", "prometheus.io/port": str(PORT),
+                                 "prometheus.io/path": "/metrics"}),
+                spec=core.PodSpecArgs(
+                    service_account_name=self.service_account.metadata.name,
+                    automount_service_account_token=False,
+                    # Service links would inject VLLM_PORT=tcp://... for a Service named "vllm", which vLLM
+                    # reads as its own port setting and fails on.
+                    enable_service_links=False,
+                    node_selector=a.pool.node_selector(),
+                    tolerations=toleration_args(a.pool.tolerations()),
+                    topology_spread_constraints=[core.TopologySpreadConstraintArgs(
+                        max_skew=1, topology_key="topology.kubernetes.io/zone",
+                        when_unsatisfiable="ScheduleAnyway",
+                        label_selector=metav1.LabelSelectorArgs(match_labels=select))],
+                    security_context=restricted_pod_security(),
+                    termination_grace_period_seconds=120,  # in-flight generations finish after SIGTERM
+                    containers=[container],
+                    volumes=volumes,
+                ),
+            ),
+        )

@@ -1,0 +1,331 @@
+"""``llz check``: the guardrail pack over offline plans, with SARIF, Markdown and JUnit reports.
+
+Stacks are planned in parallel processes (at most two: planning is CPU-bound and the CI runners have two
+cores); each worker plans one stack, evaluates the pack (timed separately from planning) and estimates its
+cost. Suppressions and the baseline come from the stack config (``llmops:zone.policy``); suppressed and
+baselined findings are kept and shown in every report, they just never fail the check.
+
+Also ``python -m llz.check pack-config STACK`` (the ``--policy-pack-config`` JSON for ``pulumi preview``) and
+``python -m llz.check baseline STACK`` (a baseline file accepting every current finding).
+"""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+import sys
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+from components.config import ConfigError, ZoneConfig
+from components.config.errors import key_path
+from llz.plan import Plan
+from policies import registry
+from policies.base import MANDATORY, Resource, Stack
+from policies.registry import Settings, Suppression
+
+MAX_WORKERS = 2
+
+
+@dataclass
+class Violation:
+    policy: str
+    enforcement: str  # effective level: mandatory | advisory
+    severity: str
+    urn: str | None
+    message: str
+    suppressed_by: str | None = None  # the suppression's reason, or "baseline <file>"
+    resource: str = ""  # the resource's logical name ("" for stack-wide findings)
+    baselined: bool = False
+
+    @property
+    def blocking(self) -> bool:
+        return self.enforcement == MANDATORY and self.suppressed_by is None
+
+
+@dataclass
+class StackResult:
+    stack: str
+    path: str  # the stack file, relative to the project root where possible
+    cloud: str = ""
+    environment: str = ""
+    violations: list[Violation] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)  # config errors (key path: message) or a program failure
+    resources: int = 0
+    rules_run: list[str] = field(default_factory=list)
+    plan_seconds: float = 0.0
+    eval_seconds: float = 0.0  # time spent in rule evaluation only
+    cost: dict[str, Any] | None = None  # monthly_min_usd, monthly_max_usd, unpriced, budget_usd
+
+    @property
+    def mandatory(self) -> list[Violation]:
+        return [v for v in self.violations if v.blocking]
+
+    @property
+    def advisory(self) -> list[Violation]:
+        return [v for v in self.violations if v.suppressed_by is None and not v.blocking]
+
+    @property
+    def suppressed(self) -> list[Violation]:
+        return [v for v in self.violations if v.suppressed_by is not None]
+
+    @property
+    def passed(self) -> bool:
+        return not self.errors and not self.mandatory
+
+
+# --- settings from the stack config ------------------------------------------------------------------------
+
+def baseline_path(cfg: ZoneConfig, stack_file: Path | None) -> Path | None:
+    """``policy.baseline`` is relative to the directory holding the stack file (stacks/)."""
+    if not cfg.policy.baseline:
+        return None
+    path = Path(cfg.policy.baseline)
+    if path.is_absolute():
+        return path
+    from llz.offline import stacks_dir
+
+    return (stack_file.parent if stack_file is not None else stacks_dir()) / path
+
+
+def load_baseline(path: Path) -> set[tuple[str, str]]:
+    """A baseline file: a JSON list of {"policy": name, "urn": urn}."""
+    data = json.loads(path.read_text())
+    if not isinstance(data, list) or not all(isinstance(e, dict) and {"policy", "urn"} <= set(e) for e in data):
+        raise ValueError("expected a JSON list of {\"policy\": ..., \"urn\": ...} objects")
+    return {(str(e["policy"]), str(e["urn"])) for e in data}
+
+
+def policy_issues(cfg: ZoneConfig, stack_file: Path | None = None) -> list[tuple[str, str]]:
+    """Config errors of ``llmops:zone.policy`` only the pack can find: unknown policy names, a bad baseline."""
+    names = {r.name for r in registry.rules()}
+    issues = []
+    for name in cfg.policy.enforcement:
+        if name != "all" and name not in names:
+            issues.append((f"policy.enforcement.{name}", f"unknown policy '{name}'"))
+    for i, s in enumerate(cfg.policy.suppressions):
+        if not any(registry.base.matches(s.policy, n) for n in names):
+            issues.append((f"policy.suppressions.{i}.policy", f"'{s.policy}' matches no policy of the pack"))
+    path = baseline_path(cfg, stack_file)
+    if path is not None:
+        try:
+            load_baseline(path)
+        except FileNotFoundError:
+            issues.append(("policy.baseline", f"baseline file {path} not found"))
+        except ValueError as exc:
+            issues.append(("policy.baseline", f"baseline file {path} is not valid: {exc}"))
+    return issues
+
+
+def settings_for(cfg: ZoneConfig, stack_file: Path | None = None) -> Settings:
+    path = baseline_path(cfg, stack_file)
+    baseline = load_baseline(path) if path is not None and path.exists() else set()
+    return Settings(
+        environment=cfg.environment,
+        enforcement=dict(cfg.policy.enforcement),
+        suppressions=[Suppression(s.policy, s.resource, s.reason) for s in cfg.policy.suppressions],
+        baseline=baseline,
+        baseline_source=path.name if path is not None else "",
+    )
+
+
+# --- evaluation ------------------------------------------------------------------------------------------
+
+def stack_view(plan: Plan, estimator: Callable[[Stack], Any] | None = None) -> Stack:
+    resources = [Resource.of(r.type, r.name, r.urn, r.inputs, protect=r.protect, retain_on_delete=r.retainOnDelete,
+                             parent=r.parent, dependencies=tuple(r.dependencies))
+                 for r in plan.resources if not r.is_provider]
+    return Stack(plan.stack, plan.environment, resources, plan=plan,
+                 estimator=estimator if estimator is not None else registry.default_estimator)
+
+
+def evaluate_timed(plan: Plan, cfg: ZoneConfig, stack_file: Path | None = None,
+                   estimator: Callable[[Stack], Any] | None = None) -> tuple[list[Violation], float, list[str]]:
+    settings = settings_for(cfg, stack_file)
+    started = time.perf_counter()
+    stack = stack_view(plan, estimator)
+    result = registry.evaluate(stack, settings)
+    seconds = time.perf_counter() - started
+    violations = [
+        Violation(policy=f.rule.name, enforcement=f.level, severity=f.rule.severity, urn=f.urn, message=f.message,
+                  suppressed_by=f.suppressed_by or (f"baseline {settings.baseline_source}" if f.baselined else None),
+                  resource=f.resource, baselined=f.baselined)
+        for f in result.findings
+    ]
+    return violations, seconds, [r.name for r in result.rules_run]
+
+
+def evaluate(plan: Plan, cfg: ZoneConfig, estimator: Callable[[Stack], Any] | None = None) -> list[Violation]:
+    """The pack's findings on one plan (``llz preview`` fills plan.policy with them)."""
+    from llz.offline import resolve_stack
+
+    _, path = resolve_stack(plan.stack)
+    return evaluate_timed(plan, cfg, path if path.exists() else None, estimator)[0]
+
+
+def _relative(path: Path) -> str:
+    from llz.offline import project_root
+
+    try:
+        return str(path.resolve().relative_to(project_root().resolve()))
+    except ValueError:
+        return str(path)
+
+
+def check_stack(stack: str) -> StackResult:
+    """Plan one stack, evaluate the pack, estimate its cost (runs in a worker process)."""
+    from llz import offline
+    from llz.engine import OfflineRunError
+
+    name, path = offline.resolve_stack(stack)
+    result = StackResult(stack=name, path=_relative(path))
+    try:
+        _, _, cfg = offline.load(stack)
+    except ConfigError as exc:
+        result.errors = exc.lines
+        return result
+    result.cloud, result.environment = cfg.cloud, cfg.environment
+    if issues := policy_issues(cfg, path):
+        result.errors = [f"{key_path(p)}: {m}" for p, m in issues]
+        return result
+    started = time.perf_counter()
+    try:
+        plan = offline.plan(path)
+    except OfflineRunError as exc:
+        result.errors = [f"the program failed offline: {exc}"]
+        return result
+    result.plan_seconds = time.perf_counter() - started
+    result.resources = sum(1 for r in plan.resources if not r.is_provider)
+    estimate = _estimate(plan)
+    result.violations, result.eval_seconds, result.rules_run = evaluate_timed(
+        plan, cfg, path, estimator=lambda _stack: estimate)
+    if estimate is not None:
+        result.cost = {"monthly_min_usd": estimate.monthly_min_usd, "monthly_max_usd": estimate.monthly_max_usd,
+                       "unpriced": len(estimate.unpriced),
+                       "budget_usd": cfg.budget.monthly_limit_usd if cfg.budget else None}
+    return result
+
+
+def _estimate(plan: Plan) -> Any:
+    try:
+        from llz.cost import estimate
+    except ImportError:
+        return None
+    return estimate(plan)
+
+
+def check_plans(stacks: Sequence[str]) -> list[StackResult]:
+    """Check every stack, in parallel processes (at most two); results in the order given."""
+    stacks = list(stacks)
+    if len(stacks) <= 1:
+        return [check_stack(s) for s in stacks]
+    # spawn, not fork: the parent may already hold Pulumi runtime threads and gRPC state (pytest, llz).
+    ctx = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=min(MAX_WORKERS, len(stacks)), mp_context=ctx) as pool:
+        return list(pool.map(check_stack, stacks))
+
+
+# --- output ----------------------------------------------------------------------------------------------
+
+LEVEL_STYLE = {"mandatory": "bold red", "advisory": "yellow"}
+
+
+def stack_table(result: StackResult) -> Table:
+    status = "[green]pass[/]" if result.passed else "[red]FAIL[/]"
+    title = (f"{result.stack} ({result.cloud}, {result.environment}): {status} - {len(result.mandatory)} mandatory, "
+             f"{len(result.advisory)} advisory, {len(result.suppressed)} suppressed; {result.resources} resources, "
+             f"{len(result.rules_run)} policies")
+    table = Table(title=title, title_justify="left", show_lines=False)
+    for col in ("enforcement", "severity", "policy", "resource", "message"):
+        table.add_column(col, overflow="fold")
+    order = {"mandatory": 0, "advisory": 1}
+    for v in sorted(result.violations, key=lambda v: (v.suppressed_by is not None, order.get(v.enforcement, 2),
+                                                      v.policy, v.resource)):
+        level = f"[{LEVEL_STYLE.get(v.enforcement, '')}]{v.enforcement}[/]" if v.suppressed_by is None else \
+            f"[dim]{v.enforcement} (suppressed)[/]"
+        message = v.message if v.suppressed_by is None else f"{v.message} [dim]- suppressed: {v.suppressed_by}[/]"
+        table.add_row(level, v.severity, v.policy, v.resource or "(stack)", message)
+    return table
+
+
+def print_results(results: list[StackResult], console: Console) -> None:
+    for result in results:
+        if result.errors:
+            console.print(f"[red]{result.stack}[/] ({result.path}): invalid stack config")
+            for line in result.errors:
+                console.print(f"  {line}", highlight=False)
+            continue
+        console.print(stack_table(result))
+    blocking = sum(len(r.mandatory) for r in results)
+    failed = [r.stack for r in results if not r.passed]
+    console.print(f"{len(results)} stack(s) checked: {len(results) - len(failed)} passed"
+                  + (f", failed: {', '.join(failed)}" if failed else "") + f"; {blocking} mandatory violation(s)")
+
+
+def main(stacks: Sequence[str], sarif: Path | None = None, markdown: Path | None = None,
+         junit: Path | None = None, console: Console | None = None) -> int:
+    """Exit status: 2 if a stack config is invalid, else 1 on any mandatory violation, else 0."""
+    from llz import offline
+    from llz.reports import junit as junit_report
+    from llz.reports import markdown as markdown_report
+    from llz.reports import sarif as sarif_report
+
+    console = console or Console()
+    results = check_plans(list(stacks) or offline.all_stacks())
+    print_results(results, console)
+    if sarif is not None:
+        sarif.write_text(json.dumps(sarif_report.render(results), indent=2) + "\n")
+    if markdown is not None:
+        markdown.write_text(markdown_report.render(results))
+    if junit is not None:
+        junit.write_text(junit_report.render(results))
+    if any(r.errors for r in results):
+        return 2
+    return 1 if any(r.mandatory for r in results) else 0
+
+
+# --- pack config and baselines for the real CLI path ---------------------------------------------------------
+
+def pack_config(stack: str) -> dict[str, Any]:
+    """``--policy-pack-config`` JSON for ``pulumi preview --stack <stack> --policy-pack policies``."""
+    from llz import offline
+
+    _, path, cfg = offline.load(stack)
+    return registry.pack_config(settings_for(cfg, path))
+
+
+def baseline(stack: str) -> list[dict[str, str]]:
+    """Every current unsuppressed finding of a stack as baseline entries (adopt the pack, see only new ones)."""
+    result = check_stack(stack)
+    if result.errors:
+        raise ConfigError([("", e) for e in result.errors], stack)
+    return sorted(({"policy": v.policy, "urn": v.urn or ""} for v in result.violations
+                   if v.suppressed_by is None or v.baselined), key=lambda e: (e["policy"], e["urn"]))
+
+
+def _cli(argv: list[str]) -> int:
+    usage = "usage: python -m llz.check {pack-config|baseline} STACK"
+    if len(argv) != 2 or argv[0] not in ("pack-config", "baseline"):
+        print(usage, file=sys.stderr)
+        return 2
+    try:
+        data: Any = pack_config(argv[1]) if argv[0] == "pack-config" else baseline(argv[1])
+    except ConfigError as exc:
+        print("\n".join(exc.lines), file=sys.stderr)
+        return 2
+    print(json.dumps(data, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(_cli(sys.argv[1:]))
+
+
+__all__ = ["StackResult", "Violation", "check_plans", "evaluate", "main", "pack_config"]
