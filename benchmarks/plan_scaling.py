@@ -31,9 +31,9 @@ def synthetic(endpoints: int):  # noqa: ANN201 - ZoneConfig
     zone = {
         "name": "bench", "cloud": "aws", "environment": "prod",
         "network": {"cidr": "10.60.0.0/16", "zones": 3},
-        "gpuPools": {f"pool-{p:03d}": {"gpu": "L4", "gpusPerNode": 1, "minNodes": 1, "maxNodes": 8}
+        "gpuPools": {f"pool-{p:03d}": {"gpu": "L4", "gpusPerNode": 1, "minNodes": 1, "maxNodes": 20}
                      for p in range(pools)},
-        "endpoints": {f"ep-{i:03d}": {"model": "llama-3.1-8b", "maxContext": 8192, "concurrency": 8,
+        "endpoints": {f"ep-{i:03d}": {"model": "llama-3.1-8b", "maxContext": 4096, "concurrency": 4,
                                       "pool": f"pool-{i % pools:03d}", "replicas": {"min": 1, "max": 2}}
                       for i in range(endpoints)},
         "vectorStores": {"docs": {"engine": "opensearch-serverless", "dimensions": 1024}},

@@ -84,7 +84,8 @@ class Workload:
         return self.weights_gib + self.kv_gib(1)
 
     def describe(self) -> str:
-        return (f"{self.arch.id} {self.precision} at {self.context} tokens x {self.concurrency} sequences needs "
+        return (f"{self.arch.id} {self.precision} at {self.context} tokens x {self.concurrency} sequences "
+                f"needs "
                 f"{self.total_gib:.1f} GiB (weights {self.weights_gib:.1f} + KV cache {self.kv_gib(1):.1f}) "
                 f"+ {OVERHEAD_GIB_PER_GPU:g} GiB per GPU")
 
@@ -94,7 +95,7 @@ def usable_gib(gpu: catalog.GpuModel) -> float:
 
 
 def tp_sizes(arch: catalog.ModelArchitecture, max_gpus: int) -> list[int]:
-    """Tensor-parallel sizes allowed on a node of ``max_gpus`` GPUs: powers of two dividing the attention heads."""
+    """Tensor-parallel sizes on a node of ``max_gpus`` GPUs: powers of two dividing the attention heads."""
     sizes, tp = [], 1
     while tp <= max_gpus:
         if arch.attention_heads % tp == 0:
@@ -223,7 +224,8 @@ def managed_shape(cfg: ZoneConfig, endpoint: str) -> catalog.GpuShape:
         best = cheapest(Workload.of(ep), cfg.cloud, service)
         shape = best.shape if best else None
     if shape is None:
-        raise ValueError(f"endpoint '{endpoint}' has no feasible {service} shape (config validation reports this)")
+        raise ValueError(f"endpoint '{endpoint}' has no feasible {service} shape "
+                         "(config validation reports this)")
     return shape
 
 
@@ -263,8 +265,8 @@ def _endpoint_issues(cfg: ZoneConfig, key: str, ep: EndpointConfig) -> Iterable[
         return
     if ep.pool is None:
         if key in cfg.gpu_pools:
-            msg = (f"without a pool the zone sizes a pool named '{key}' for this endpoint, but gpuPools already "
-                   f"defines '{key}'; set pool: {key} to run on it, or rename the endpoint")
+            msg = (f"without a pool the zone sizes a pool named '{key}' for this endpoint, but gpuPools "
+                   f"already defines '{key}'; set pool: {key} to run on it, or rename the endpoint")
             yield f"{path}.pool", msg
         elif cheapest(w, cfg.cloud) is None:
             yield f"{path}.model", f"{w.describe()}; {_no_fit(cfg.cloud, 'compute')}"
@@ -278,12 +280,14 @@ def _endpoint_issues(cfg: ZoneConfig, key: str, ep: EndpointConfig) -> Iterable[
         yield f"{path}.precision", msg
     elif smallest_tp(w, gpu, pool.gpus_per_node) is None:
         offer = f"pool '{ep.pool}' offers {pool.gpus_per_node} x {pool.gpu}"
-        yield f"{path}.pool", (f"{_too_small(w, gpu, pool.gpus_per_node, offer)}; use more or larger GPUs per node, "
-                               "a lower precision, context or concurrency, or drop pool to have one sized")
+        msg = (f"{_too_small(w, gpu, pool.gpus_per_node, offer)}; use more or larger GPUs per node, a lower "
+               "precision, context or concurrency, or drop pool to have one sized")
+        yield f"{path}.pool", msg
 
 
 def _no_fit(cloud: str, service: str) -> str:
-    return f"no {SERVICE_LABEL[service]} shape on {cloud} in the catalog holds it (largest: {largest_offer(cloud, service)})"
+    label = SERVICE_LABEL[service]
+    return f"no {label} shape on {cloud} in the catalog holds it (largest: {largest_offer(cloud, service)})"
 
 
 def _too_small(w: Workload, gpu: catalog.GpuModel, gpus: int, offer: str) -> str:
@@ -303,19 +307,19 @@ def _managed_issues(cfg: ZoneConfig, path: str, ep: EndpointConfig, w: Workload)
     shape = catalog.shape_named(cfg.cloud, ep.instance_type, service)
     if shape is None:
         offered = sorted(catalog.shapes(cfg.cloud, service), key=lambda s: s.usd_per_hour)
-        yield (f"{path}.instanceType", f"'{ep.instance_type}' is not a {label} GPU shape in the catalog; "
-               f"choose one of {', '.join(s.name for s in offered)}")
+        yield (f"{path}.instanceType", (f"'{ep.instance_type}' is not a {label} GPU shape in the catalog; "
+               f"choose one of {', '.join(s.name for s in offered)}"))
     elif not precision_ok(w, shape.gpu_model):
-        yield (f"{path}.precision", f"{ep.precision} needs FP8 tensor cores, which {shape.gpu} ({shape.name}) "
-               "does not have; use bf16, int8 or int4, or another instanceType")
+        yield (f"{path}.precision", (f"{ep.precision} needs FP8 tensor cores, which {shape.gpu} ({shape.name}) "
+               "does not have; use bf16, int8 or int4, or another instanceType"))
     elif fit(w, shape) is None:
         offer = f"{shape.name} offers {shape.gpus} x {shape.gpu}"
-        yield (f"{path}.instanceType", f"{_too_small(w, shape.gpu_model, shape.gpus, offer)}; choose a larger "
-               "instanceType or remove it to have one picked")
+        yield (f"{path}.instanceType", (f"{_too_small(w, shape.gpu_model, shape.gpus, offer)}; choose a larger "
+               "instanceType or remove it to have one picked"))
 
 
 def _pool_capacity_issues(cfg: ZoneConfig) -> Iterable[Issue]:
-    """A pool at maxNodes must hold replicas.max of every endpoint placed on it (a replica never spans nodes)."""
+    """A pool at maxNodes must hold replicas.max of every endpoint on it (a replica never spans nodes)."""
     demand: dict[str, list[tuple[str, int, int]]] = {}
     for key, ep in cfg.endpoints.items():
         if ep.runtime == "vllm" and ep.pool is not None:
@@ -326,11 +330,13 @@ def _pool_capacity_issues(cfg: ZoneConfig) -> Iterable[Issue]:
         for key, tp, n in users:
             per_node = pool.gpus_per_node // tp
             if n > pool.max_nodes * per_node:
-                yield (f"endpoints.{key}.replicas.max", f"pool '{pool_key}' holds at most {pool.max_nodes * per_node} "
-                       f"replica(s) of {tp} GPU(s) (maxNodes {pool.max_nodes} x {per_node} per node), not {n}; {fix}")
+                msg = (f"pool '{pool_key}' holds at most {pool.max_nodes * per_node} replica(s) of {tp} GPU(s) "
+                       f"(maxNodes {pool.max_nodes} x {per_node} per node), not {n}; {fix}")
+                yield f"endpoints.{key}.replicas.max", msg
         wanted = sum(tp * n for _, tp, n in users)
         slots = pool.max_nodes * pool.gpus_per_node
         if len(users) > 1 and wanted > slots:
             asks = ", ".join(f"{k}: {n} x {tp} GPU(s)" for k, tp, n in users)
-            yield (f"gpuPools.{pool_key}.maxNodes", f"pool '{pool_key}' has at most {slots} GPUs (maxNodes "
-                   f"{pool.max_nodes} x {pool.gpus_per_node}); its endpoints ask for {wanted} at replicas.max ({asks})")
+            msg = (f"pool '{pool_key}' has at most {slots} GPUs (maxNodes {pool.max_nodes} x {pool.gpus_per_node}); "
+                   f"its endpoints ask for {wanted} at replicas.max ({asks})")
+            yield f"gpuPools.{pool_key}.maxNodes", msg

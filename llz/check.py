@@ -221,15 +221,57 @@ def _estimate(plan: Plan) -> Any:
     return estimate(plan)
 
 
+def check_many(stacks: list[str]) -> list[StackResult]:
+    return [check_stack(s) for s in stacks]
+
+
+def _cloud_of(stack: str) -> str:
+    from components.config import read_stack_file
+    from llz import offline
+
+    try:
+        zone = read_stack_file(offline.resolve_stack(stack)[1]).get("llmops:zone")
+    except ConfigError:
+        return ""
+    return str(zone.get("cloud", "")) if isinstance(zone, dict) else ""
+
+
+def partition(stacks: list[str], workers: int) -> list[list[str]]:
+    """Balanced shares (at most ceil(n / workers) stacks each) that keep a cloud's stacks together where they
+    fit: a process pays the first-plan warm-up of a cloud's SDK modules once per cloud it plans."""
+    target = -(-len(stacks) // workers)
+    by_cloud: dict[str, list[str]] = {}
+    for s in stacks:
+        by_cloud.setdefault(_cloud_of(s), []).append(s)
+    shares: list[list[str]] = [[] for _ in range(workers)]
+    clouds: list[set[str]] = [set() for _ in range(workers)]
+    for cloud, group in sorted(by_cloud.items(), key=lambda kv: -len(kv[1])):
+        for s in group:
+            open_ = [i for i in range(workers) if len(shares[i]) < target]
+            same = [i for i in open_ if cloud in clouds[i]]
+            i = same[0] if same else min(open_, key=lambda j: len(shares[j]))
+            shares[i].append(s)
+            clouds[i].add(cloud)
+    return [s for s in shares if s]
+
+
 def check_plans(stacks: Sequence[str]) -> list[StackResult]:
     """Check every stack, in parallel processes (at most two); results in the order given."""
     stacks = list(stacks)
     if len(stacks) <= 1:
-        return [check_stack(s) for s in stacks]
+        return check_many(stacks)
+    shares = partition(stacks, min(MAX_WORKERS, len(stacks)))
     # spawn, not fork: the parent may already hold Pulumi runtime threads and gRPC state (pytest, llz).
     ctx = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=min(MAX_WORKERS, len(stacks)), mp_context=ctx) as pool:
-        return list(pool.map(check_stack, stacks))
+    with ProcessPoolExecutor(max_workers=len(shares), mp_context=ctx) as pool:
+        done = {r.stack: r for share in pool.map(check_many, shares) for r in share}
+    return [done[offline_name(s)] for s in stacks]
+
+
+def offline_name(stack: str) -> str:
+    from llz import offline
+
+    return offline.resolve_stack(stack)[0]
 
 
 # --- output ----------------------------------------------------------------------------------------------

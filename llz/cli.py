@@ -157,7 +157,13 @@ def prices_refresh(
     from components.catalog import DATA_DIR
     from llz import prices
 
-    path = prices.refresh(cloud, out_dir or DATA_DIR)
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    try:
+        path = prices.refresh(cloud, out_dir or DATA_DIR)
+    except (prices.RefreshError, BotoCoreError, ClientError) as exc:
+        typer.echo(f"price refresh failed: {exc}", err=True)
+        raise typer.Exit(2) from None
     typer.echo(f"wrote {path}")
 
 

@@ -472,7 +472,7 @@ def _gcp_deployed_index(r: PlannedResource, ctx: Ctx) -> Result:
         machine = _get(dedicated, "machineSpec", "machineType")
         low, high = _num(dedicated.get("minReplicaCount"), 1), _num(dedicated.get("maxReplicaCount"), 1)
     elif automatic:
-        machine = "n1-standard-16"  # Vector Search's default serving machine for automatic resources
+        machine = "automatic"  # the catalog prices Vector Search's default serving node for automatic resources
         low, high = _num(automatic.get("minReplicaCount"), 2), _num(automatic.get("maxReplicaCount"), 2)
     else:
         return Unpriced("deployed index without dedicated or automatic resources")
@@ -580,7 +580,7 @@ def _az_agent_pool(r: PlannedResource, ctx: Ctx) -> Result:
 
 def _az_online_deployment(r: PlannedResource, ctx: Ctx) -> Result:
     props = r.inputs.get("onlineDeploymentProperties") or r.inputs.get("properties") or {}
-    instance = props.get("instanceType")
+    instance = props.get("instanceType", props.get("instance_type"))  # either spelling reaches the engine
     shape = catalog.shape_named("azure", instance or "", "azureml")
     if shape is None:
         return Unpriced(f"Azure ML instance type '{instance}' is not in the catalog")
@@ -589,6 +589,11 @@ def _az_online_deployment(r: PlannedResource, ctx: Ctx) -> Result:
     low, high = count, count
     if scale.get("scaleType") == "TargetUtilization":
         low, high = _num(scale.get("minInstances"), count), _num(scale.get("maxInstances"), count)
+    for setting in ctx.referencing(r, "azure-native:monitor:AutoscaleSetting"):  # Azure Monitor autoscale
+        if setting.inputs.get("enabled", True):
+            caps = [p.get("capacity") or {} for p in setting.inputs.get("profiles") or []]
+            low = min((_num(c.get("minimum"), low) for c in caps), default=low)
+            high = max((_num(c.get("maximum"), high) for c in caps), default=high)
     each = shape.usd_per_hour * HOURS_PER_MONTH
     return Price(low * each, high * each,
                  f"Azure ML managed online deployment {low:g}-{high:g} x {instance} at {_usd(shape.usd_per_hour)}/h")
@@ -639,6 +644,12 @@ def _az_key(r: PlannedResource, ctx: Ctx) -> Result:
     return free("software-protected keys bill per 10,000 operations only")
 
 
+def _az_app_insights(r: PlannedResource, ctx: Ctx) -> Result:
+    if r.inputs.get("workspaceResourceId"):
+        return free("workspace-based: ingestion is billed on the Log Analytics workspace")
+    return _logs(ctx, _num(r.inputs.get("retentionInDays")) or 90, 90, "Application Insights (classic)")
+
+
 AZURE_RULES: dict[str, Rule] = {
     "azure-native:containerservice:ManagedCluster": _az_cluster,
     "azure-native:containerservice:AgentPool": _az_agent_pool,
@@ -663,6 +674,11 @@ AZURE_RULES: dict[str, Rule] = {
     "azure-native:consumption:Budget": lambda r, ctx: free("Cost Management budgets"),
     "azure-native:insights:ActionGroup": lambda r, ctx: free("email notifications within the free allowance"),
     "azure-native:insights:DiagnosticSetting": lambda r, ctx: free("billed on the destination workspace"),
+    "azure-native:monitor:DiagnosticSetting": lambda r, ctx: free("billed on the destination workspace"),
+    "azure-native:monitor:SubscriptionDiagnosticSetting": lambda r, ctx: free("billed on the destination"),
+    "azure-native:monitor:ActionGroup": lambda r, ctx: free("email notifications within the free allowance"),
+    "azure-native:monitor:AutoscaleSetting": lambda r, ctx: free("Azure Monitor autoscale (its instances are billed)"),
+    "azure-native:applicationinsights:Component": _az_app_insights,
 }
 AZURE_FREE_PREFIXES = {
     "azure-native:resources:": "resource group", "azure-native:network:VirtualNetwork": "virtual network",
@@ -675,6 +691,7 @@ AZURE_FREE_PREFIXES = {
     "azure-native:storage:BlobServiceProperties": "storage setting",
     "azure-native:storage:StorageAccountManagementPolicy": "storage setting",
     "azure-native:storage:ManagementPolicy": "storage setting",
+    "azure-native:compute:DiskEncryptionSet": "disk encryption set (keys billed on Key Vault)",
 }
 
 RULES = {"aws": AWS_RULES, "gcp": GCP_RULES, "azure": AZURE_RULES}
@@ -688,7 +705,7 @@ COMMON_FREE_PREFIXES = {
 
 
 # GCP's per-resource IAM types (topicIAMMember, bucketIAMBinding, ...) and Azure role assignments
-_IAM_TYPE = re.compile(r"IAM(Member|Binding|Policy|AuditConfig)$|:RoleAssignment$")
+_IAM_TYPE = re.compile(r"IAM(Member|Binding|Policy|AuditConfig)$|RoleAssignment$")
 
 
 def price(r: PlannedResource, ctx: Ctx) -> Result:

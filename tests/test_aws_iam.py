@@ -28,7 +28,9 @@ def documents() -> list[tuple[str, str, dict]]:
         for r in plan.resources:
             for field in IAM_POLICY_INPUTS.get(r.type, ()):
                 if r.inputs.get(field):
-                    out.append((f"{stack}:{r.type.rsplit(':', 1)[-1]}:{r.name}", field, json.loads(r.inputs[field])))
+                    out.append(
+                        (f"{stack}:{r.type.rsplit(':', 1)[-1]}:{r.name}", field, json.loads(r.inputs[field]))
+                    )
     return out
 
 
@@ -39,13 +41,21 @@ def for_parliament(field: str, doc: dict, resource: str) -> dict:
     if field != "assumeRolePolicy":
         return doc
     role = resource.rsplit(":", 1)[-1]
-    return {**doc, "Statement": [{**s, "Resource": f"arn:aws:iam::123456789012:role/{role}"} for s in doc["Statement"]]}
+    return {
+        **doc,
+        "Statement": [{**s, "Resource": f"arn:aws:iam::123456789012:role/{role}"} for s in doc["Statement"]],
+    }
 
 
 def test_all_kinds_of_documents_are_checked(documents: list) -> None:
     kinds = {(r.split(":")[1], f) for r, f, _ in documents}
-    assert kinds == {("Role", "assumeRolePolicy"), ("RolePolicy", "policy"), ("Key", "policy"),
-                     ("BucketPolicy", "policy"), ("TopicPolicy", "policy")}
+    assert kinds == {
+        ("Role", "assumeRolePolicy"),
+        ("RolePolicy", "policy"),
+        ("Key", "policy"),
+        ("BucketPolicy", "policy"),
+        ("TopicPolicy", "policy"),
+    }
     assert len(documents) >= 35
 
 
@@ -63,9 +73,17 @@ def test_parliament_finds_nothing_of_medium_severity_or_higher(documents: list) 
 
 def test_parliament_would_catch_a_bad_document() -> None:
     """The check above is live: parliament rates these MEDIUM or higher."""
-    bad = {"Version": "2012-10-17", "Statement": [
-        {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::b/*",
-         "Condition": {"StringEquals": {"kms:ViaService": "s3.us-east-1.amazonaws.com"}}}]}
+    bad = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Action": "s3:GetObject",
+                "Resource": "arn:aws:s3:::b/*",
+                "Condition": {"StringEquals": {"kms:ViaService": "s3.us-east-1.amazonaws.com"}},
+            }
+        ],
+    }
     findings = [enhance_finding(f) for f in analyze_policy_string(json.dumps(bad)).findings]
     assert any(SEVERITY[f.severity] >= SEVERITY["MEDIUM"] for f in findings)
 
@@ -94,8 +112,9 @@ def test_identity_policies_name_their_resources(documents: list) -> None:
         for s in _allows(doc):
             if s["Resource"] == "*" and "Condition" not in s:
                 actions = [s["Action"]] if isinstance(s["Action"], str) else s["Action"]
-                assert all(a == "ecr:GetAuthorizationToken" or a.startswith("ec2:Describe") for a in actions), \
-                    (resource, actions)
+                assert all(
+                    a == "ecr:GetAuthorizationToken" or a.startswith("ec2:Describe") for a in actions
+                ), (resource, actions)
 
 
 def test_resource_policies_admit_only_named_principals(documents: list) -> None:

@@ -1,4 +1,4 @@
-"""The AWS landing zone, entity by entity, on the recorded plans of stacks/Pulumi.aws-dev.yaml and aws-prod.yaml.
+"""The AWS landing zone, entity by entity, on the recorded plans of the aws-dev and aws-prod stacks.
 
 Each test reads what the program registered (types, key inputs, options, dependencies), never log text.
 """
@@ -27,9 +27,13 @@ from llz.plan import Plan, PlannedResource
 REGION = "us-east-1"
 LOG_TYPES = {"api", "audit", "authenticator", "controllerManager", "scheduler"}
 STATEFUL_TYPES = {
-    "aws:kms/key:Key", "aws:s3/bucket:Bucket", "aws:cloudwatch/logGroup:LogGroup",
-    "aws:opensearch/serverlessCollection:ServerlessCollection", "aws:rds/cluster:Cluster",
-    "aws:cloudtrail/trail:Trail", "aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration",
+    "aws:kms/key:Key",
+    "aws:s3/bucket:Bucket",
+    "aws:cloudwatch/logGroup:LogGroup",
+    "aws:opensearch/serverlessCollection:ServerlessCollection",
+    "aws:rds/cluster:Cluster",
+    "aws:cloudtrail/trail:Trail",
+    "aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration",
 }
 
 
@@ -84,16 +88,28 @@ def as_list(v: str | list[str]) -> list[str]:
     return [v] if isinstance(v, str) else list(v)
 
 
-# --- the whole plan -------------------------------------------------------------------------------------------
+# --- the whole plan -----------------------------------------------------------------------------------------
+
 
 def test_both_stacks_plan_with_every_entity(dev: Plan, prod: Plan) -> None:
     for plan in (dev, prod):
         kinds = {r.type for r in plan.resources if r.type.startswith("llmops:aws:")}
-        assert {"llmops:aws:Keys", "llmops:aws:Network", "llmops:aws:Cluster", "llmops:aws:GpuPool",
-                "llmops:aws:ModelBucket", "llmops:aws:Serving", "llmops:aws:TeamAccess",
-                "llmops:aws:OpenSearchVectorStore", "llmops:aws:Audit", "llmops:aws:Budget"} <= kinds
+        assert {
+            "llmops:aws:Keys",
+            "llmops:aws:Network",
+            "llmops:aws:Cluster",
+            "llmops:aws:GpuPool",
+            "llmops:aws:ModelBucket",
+            "llmops:aws:Serving",
+            "llmops:aws:TeamAccess",
+            "llmops:aws:OpenSearchVectorStore",
+            "llmops:aws:Audit",
+            "llmops:aws:Budget",
+        } <= kinds
     assert {"llmops:aws:ManagedEndpoint", "llmops:aws:AuroraVectorStore"} <= {r.type for r in prod.resources}
-    assert not {"llmops:aws:ManagedEndpoint", "llmops:aws:AuroraVectorStore"} & {r.type for r in dev.resources}
+    assert not {"llmops:aws:ManagedEndpoint", "llmops:aws:AuroraVectorStore"} & {
+        r.type for r in dev.resources
+    }
 
 
 def test_every_aws_resource_sits_under_a_zone_component(prod: Plan) -> None:
@@ -130,8 +146,9 @@ def test_no_resource_is_auto_named(dev: Plan, prod: Plan) -> None:
     assert checked > 50
 
 
-def test_every_taggable_resource_carries_the_zone_tags(dev: Plan, prod: Plan, dev_cfg: ZoneConfig,
-                                                       prod_cfg: ZoneConfig) -> None:
+def test_every_taggable_resource_carries_the_zone_tags(
+    dev: Plan, prod: Plan, dev_cfg: ZoneConfig, prod_cfg: ZoneConfig
+) -> None:
     checked = 0
     for plan, cfg in ((dev, dev_cfg), (prod, prod_cfg)):
         expected = zone_tags(cfg)
@@ -168,10 +185,12 @@ def test_no_snake_case_key_reaches_the_engine(prod: Plan, dev: Plan) -> None:
                 assert not walk(r.inputs, r.name), (r.type, walk(r.inputs, r.name))
 
 
-# --- network ----------------------------------------------------------------------------------------------------
+# --- network ------------------------------------------------------------------------------------------------
 
-def test_network_subnets_follow_the_shared_plan(dev: Plan, prod: Plan, dev_cfg: ZoneConfig,
-                                                prod_cfg: ZoneConfig) -> None:
+
+def test_network_subnets_follow_the_shared_plan(
+    dev: Plan, prod: Plan, dev_cfg: ZoneConfig, prod_cfg: ZoneConfig
+) -> None:
     for plan, cfg in ((dev, dev_cfg), (prod, prod_cfg)):
         carve = plan_subnets(cfg.network.cidr, cfg.network.zones)
         azs = [f"{REGION}{c}" for c in "abcdef"][: cfg.network.zones]
@@ -181,7 +200,10 @@ def test_network_subnets_follow_the_shared_plan(dev: Plan, prod: Plan, dev_cfg: 
             q = one(plan, "aws:ec2/subnet:Subnet", f"acme-llm-public-{az}").inputs
             assert (p["availabilityZone"], p["cidrBlock"], p["mapPublicIpOnLaunch"]) == (az, private, False)
             assert (q["availabilityZone"], q["cidrBlock"], q["mapPublicIpOnLaunch"]) == (az, public, False)
-            assert p["tags"]["kubernetes.io/role/internal-elb"] == "1" and q["tags"]["kubernetes.io/role/elb"] == "1"
+            assert (
+                p["tags"]["kubernetes.io/role/internal-elb"] == "1"
+                and q["tags"]["kubernetes.io/role/elb"] == "1"
+            )
         assert len(plan.of_type("aws:ec2/subnet:Subnet")) == 2 * cfg.network.zones
 
 
@@ -200,21 +222,28 @@ def test_nat_per_zone_in_prod_one_in_dev(dev: Plan, prod: Plan, prod_cfg: ZoneCo
 
 def test_vpc_endpoints_and_their_security_group(dev: Plan, prod: Plan) -> None:
     def services(plan: Plan) -> dict[str, PlannedResource]:
-        return {r.inputs["serviceName"].removeprefix(f"com.amazonaws.{REGION}."): r
-                for r in plan.of_type("aws:ec2/vpcEndpoint:VpcEndpoint")}
+        return {
+            r.inputs["serviceName"].removeprefix(f"com.amazonaws.{REGION}."): r
+            for r in plan.of_type("aws:ec2/vpcEndpoint:VpcEndpoint")
+        }
 
     base_set = {"s3", "ecr.api", "ecr.dkr", "sts", "logs"}
     assert set(services(dev)) == base_set
     assert set(services(prod)) == base_set | {"sagemaker.runtime"}  # prod has a managed endpoint
     prod_eps = services(prod)
-    assert prod_eps["s3"].inputs["vpcEndpointType"] == "Gateway" and len(prod_eps["s3"].inputs["routeTableIds"]) == 3
+    assert (
+        prod_eps["s3"].inputs["vpcEndpointType"] == "Gateway"
+        and len(prod_eps["s3"].inputs["routeTableIds"]) == 3
+    )
     sg = one(prod, "aws:ec2/securityGroup:SecurityGroup", "acme-llm-endpoints")
     for svc, ep in prod_eps.items():
         if svc != "s3":
             assert ep.inputs["vpcEndpointType"] == "Interface" and ep.inputs["privateDnsEnabled"] is True
             assert len(ep.inputs["subnetIds"]) == 3 and sg.urn in ep.dependencies
     assert sg.inputs["egress"] == []
-    assert [(r["fromPort"], r["toPort"], r["cidrBlocks"]) for r in sg.inputs["ingress"]] == [(443, 443, ["10.40.0.0/16"])]
+    assert [(r["fromPort"], r["toPort"], r["cidrBlocks"]) for r in sg.inputs["ingress"]] == [
+        (443, 443, ["10.40.0.0/16"])
+    ]
     default_sg = one(prod, "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup", "acme-llm-default-sg").inputs
     assert default_sg["ingress"] == [] and default_sg["egress"] == []
     aoss = one(prod, "aws:opensearch/serverlessVpcEndpoint:ServerlessVpcEndpoint", "acme-llm-aoss").inputs
@@ -234,12 +263,17 @@ def test_flow_logs_go_to_a_kms_encrypted_log_group(prod: Plan, prod_cfg: ZoneCon
     assert flow["iamRoleArn"].endswith("role/acme-llm-flow-logs")
 
 
-# --- keys -------------------------------------------------------------------------------------------------------
+# --- keys ---------------------------------------------------------------------------------------------------
+
 
 def test_keys_rotate_and_give_root_administration_but_no_crypto(prod: Plan) -> None:
     keys = prod.of_type("aws:kms/key:Key")
-    assert {k.name for k in keys} == {"acme-llm-cluster-key", "acme-llm-audit-key", "acme-llm-data-key",
-                                      "acme-llm-budget-alerts-key"}
+    assert {k.name for k in keys} == {
+        "acme-llm-cluster-key",
+        "acme-llm-audit-key",
+        "acme-llm-data-key",
+        "acme-llm-budget-alerts-key",
+    }
     for k in keys:
         assert k.inputs["enableKeyRotation"] is True and k.inputs["deletionWindowInDays"] == 30
         stmts = statements(policy(k))
@@ -251,12 +285,19 @@ def test_keys_rotate_and_give_root_administration_but_no_crypto(prod: Plan) -> N
             if sid != "KeyAdministration":
                 assert "Condition" in s or "AWSServiceRoleForAutoScaling" in json.dumps(s["Principal"]), sid
     assert {a.inputs["name"] for a in prod.of_type("aws:kms/alias:Alias")} == {
-        "alias/acme-llm-cluster", "alias/acme-llm-audit", "alias/acme-llm-data", "alias/acme-llm-budget-alerts"}
+        "alias/acme-llm-cluster",
+        "alias/acme-llm-audit",
+        "alias/acme-llm-data",
+        "alias/acme-llm-budget-alerts",
+    }
 
 
 def test_key_policies_scope_services_with_conditions(prod: Plan) -> None:
     cluster = statements(policy(one(prod, "aws:kms/key:Key", "acme-llm-cluster-key")))
-    assert cluster["UseThroughEks"]["Condition"]["StringEquals"]["kms:ViaService"] == f"eks.{REGION}.amazonaws.com"
+    assert (
+        cluster["UseThroughEks"]["Condition"]["StringEquals"]["kms:ViaService"]
+        == f"eks.{REGION}.amazonaws.com"
+    )
     audit = statements(policy(one(prod, "aws:kms/key:Key", "acme-llm-audit-key")))
     assert audit["CloudWatchLogsUse"]["Principal"] == {"Service": f"logs.{REGION}.amazonaws.com"}
     assert "kms:EncryptionContext:aws:logs:arn" in audit["CloudWatchLogsUse"]["Condition"]["StringLike"]
@@ -266,8 +307,12 @@ def test_key_policies_scope_services_with_conditions(prod: Plan) -> None:
     via = data["UseThroughZoneServices"]["Condition"]["StringEquals"]["kms:ViaService"]
     assert {f"{s}.{REGION}.amazonaws.com" for s in ("s3", "rds", "sagemaker", "aoss", "ec2")} <= set(via)
     assert data["GrantsForZoneServices"]["Condition"]["Bool"] == {"kms:GrantIsForAWSResource": "true"}
-    assert one(prod, "aws:ebs/encryptionByDefault:EncryptionByDefault",
-               "acme-llm-ebs-encryption-by-default").inputs["enabled"] is True
+    assert (
+        one(
+            prod, "aws:ebs/encryptionByDefault:EncryptionByDefault", "acme-llm-ebs-encryption-by-default"
+        ).inputs["enabled"]
+        is True
+    )
 
 
 def test_every_zone_log_group_is_covered_by_the_audit_key(prod: Plan) -> None:
@@ -277,14 +322,19 @@ def test_every_zone_log_group_is_covered_by_the_audit_key(prod: Plan) -> None:
     patterns = doc["CloudWatchLogsUse"]["Condition"]["StringLike"]["kms:EncryptionContext:aws:logs:arn"]
     groups = prod.of_type("aws:cloudwatch/logGroup:LogGroup")
     assert {g.inputs["name"] for g in groups} == {
-        "/aws/vpc/acme-llm-flow-logs", "/aws/eks/acme-llm/cluster", "/aws/cloudtrail/acme-llm-trail",
-        "/aws/rds/cluster/acme-llm-catalog/postgresql", "/aws/sagemaker/Endpoints/acme-llm-summarize"}
+        "/aws/vpc/acme-llm-flow-logs",
+        "/aws/eks/acme-llm/cluster",
+        "/aws/cloudtrail/acme-llm-trail",
+        "/aws/rds/cluster/acme-llm-catalog/postgresql",
+        "/aws/sagemaker/Endpoints/acme-llm-summarize",
+    }
     for g in groups:
         arn = f"arn:aws:logs:{REGION}:{ACCOUNT_ID}:log-group:{g.inputs['name']}"
         assert any(fnmatch.fnmatchcase(arn, p) for p in patterns), arn
 
 
-# --- cluster ----------------------------------------------------------------------------------------------------
+# --- cluster ------------------------------------------------------------------------------------------------
+
 
 def test_cluster_is_private_encrypted_logged_and_uses_access_entries(prod: Plan) -> None:
     eks = one(prod, "aws:eks/cluster:Cluster", "acme-llm-eks")
@@ -292,7 +342,10 @@ def test_cluster_is_private_encrypted_logged_and_uses_access_entries(prod: Plan)
     assert i["name"] == "acme-llm" and i["version"] == "1.31"
     assert i["vpcConfig"]["endpointPrivateAccess"] is True and i["vpcConfig"]["endpointPublicAccess"] is False
     assert "publicAccessCidrs" not in i["vpcConfig"] and len(i["vpcConfig"]["subnetIds"]) == 3
-    assert i["encryptionConfig"] == {"resources": ["secrets"], "provider": {"keyArn": key_arn(prod, "cluster")}}
+    assert i["encryptionConfig"] == {
+        "resources": ["secrets"],
+        "provider": {"keyArn": key_arn(prod, "cluster")},
+    }
     assert set(i["enabledClusterLogTypes"]) == LOG_TYPES
     assert i["accessConfig"]["authenticationMode"] == "API"
     assert i["bootstrapSelfManagedAddons"] is False
@@ -318,10 +371,16 @@ def test_cluster_identity_addons_and_roles(prod: Plan) -> None:
     system = one(prod, "aws:eks/nodeGroup:NodeGroup", "acme-llm-system")
     assert system.urn in addons["coredns"].dependencies  # CoreDNS needs nodes to become active
     assert addons["vpc-cni"].urn in system.dependencies  # nodes need the CNI to become ready
-    attached = {(r.inputs["role"], r.inputs["policyArn"].rsplit("/", 1)[-1])
-                for r in prod.of_type("aws:iam/rolePolicyAttachment:RolePolicyAttachment")}
-    assert attached == {("acme-llm-cluster", "AmazonEKSClusterPolicy"), ("acme-llm-node", "AmazonEKSWorkerNodePolicy"),
-                        ("acme-llm-node", "AmazonEC2ContainerRegistryPullOnly"), ("acme-llm-node", "AmazonEKS_CNI_Policy")}
+    attached = {
+        (r.inputs["role"], r.inputs["policyArn"].rsplit("/", 1)[-1])
+        for r in prod.of_type("aws:iam/rolePolicyAttachment:RolePolicyAttachment")
+    }
+    assert attached == {
+        ("acme-llm-cluster", "AmazonEKSClusterPolicy"),
+        ("acme-llm-node", "AmazonEKSWorkerNodePolicy"),
+        ("acme-llm-node", "AmazonEC2ContainerRegistryPullOnly"),
+        ("acme-llm-node", "AmazonEKS_CNI_Policy"),
+    }
     trust = policy(one(prod, "aws:iam/role:Role", "acme-llm-cluster"), "assumeRolePolicy")["Statement"][0]
     assert trust["Principal"] == {"Service": "eks.amazonaws.com"}
 
@@ -331,14 +390,20 @@ def test_system_node_group_is_small_and_on_demand(prod: Plan, prod_cfg: ZoneConf
     assert ng["instanceTypes"] == [catalog.system_node("aws").name]
     assert ng["capacityType"] == "ON_DEMAND" and ng["amiType"] == "AL2023_x86_64_STANDARD"
     sys_cfg = prod_cfg.cluster.system_nodes
-    assert ng["scalingConfig"] == {"minSize": sys_cfg.count, "desiredSize": sys_cfg.count, "maxSize": sys_cfg.max_count}
+    assert ng["scalingConfig"] == {
+        "minSize": sys_cfg.count,
+        "desiredSize": sys_cfg.count,
+        "maxSize": sys_cfg.max_count,
+    }
     assert "taints" not in ng
 
 
-# --- GPU pools --------------------------------------------------------------------------------------------------
+# --- GPU pools ----------------------------------------------------------------------------------------------
 
-def test_gpu_pools_take_shape_and_scheduling_from_the_shared_contracts(prod: Plan, dev: Plan, prod_cfg: ZoneConfig,
-                                                                       dev_cfg: ZoneConfig) -> None:
+
+def test_gpu_pools_take_shape_and_scheduling_from_the_shared_contracts(
+    prod: Plan, dev: Plan, prod_cfg: ZoneConfig, dev_cfg: ZoneConfig
+) -> None:
     for plan, cfg in ((prod, prod_cfg), (dev, dev_cfg)):
         pools = sizing.effective_pools(cfg)
         assert len(plan.of_type("llmops:aws:GpuPool")) == len(pools)
@@ -349,26 +414,39 @@ def test_gpu_pools_take_shape_and_scheduling_from_the_shared_contracts(prod: Pla
             sched = PoolScheduling.for_pool("aws", key, pool.gpu, pool.gpus_per_node, shape.name)
             assert ng["amiType"] == "AL2023_x86_64_NVIDIA" and ng["instanceTypes"] == [shape.name]
             assert ng["labels"] == sched.labels and ng["taints"] == [sched.taint.aws]
-            assert ng["scalingConfig"] == {"minSize": pool.min_nodes, "desiredSize": pool.min_nodes,
-                                           "maxSize": pool.max_nodes}
+            assert ng["scalingConfig"] == {
+                "minSize": pool.min_nodes,
+                "desiredSize": pool.min_nodes,
+                "maxSize": pool.max_nodes,
+            }
             assert ng["capacityType"] == ("SPOT" if pool.capacity == "spot" else "ON_DEMAND")
             assert ng["taints"] == [{"key": GPU_RESOURCE, "value": "true", "effect": "NO_SCHEDULE"}]
     assert one(dev, "aws:eks/nodeGroup:NodeGroup", "acme-llm-l4-serving").inputs["capacityType"] == "SPOT"
-    assert one(prod, "aws:eks/nodeGroup:NodeGroup", "acme-llm-h100-serving").inputs["instanceTypes"] == ["p5.48xlarge"]
+    assert one(prod, "aws:eks/nodeGroup:NodeGroup", "acme-llm-h100-serving").inputs["instanceTypes"] == [
+        "p5.48xlarge"
+    ]
 
 
 def test_gpu_pools_scale_from_zero_with_autoscaler_node_templates(dev: Plan) -> None:
     ng = one(dev, "aws:eks/nodeGroup:NodeGroup", "acme-llm-l4-serving")
     assert ng.inputs["scalingConfig"]["minSize"] == 0
-    expected = {f"{CA_TEMPLATE}/label/llmops.io/pool": "l4-serving", f"{CA_TEMPLATE}/label/llmops.io/gpu": "L4",
-                f"{CA_TEMPLATE}/taint/nvidia.com/gpu": "true:NoSchedule",
-                f"{CA_TEMPLATE}/resources/nvidia.com/gpu": "1"}
+    expected = {
+        f"{CA_TEMPLATE}/label/llmops.io/pool": "l4-serving",
+        f"{CA_TEMPLATE}/label/llmops.io/gpu": "L4",
+        f"{CA_TEMPLATE}/taint/nvidia.com/gpu": "true:NoSchedule",
+        f"{CA_TEMPLATE}/resources/nvidia.com/gpu": "1",
+    }
     assert expected.items() <= ng.inputs["tags"].items()
-    asg_tags = {t.inputs["tag"]["key"]: t.inputs["tag"]["value"] for t in dev.of_type("aws:autoscaling/tag:Tag")
-                if ng.urn in t.dependencies}
+    asg_tags = {
+        t.inputs["tag"]["key"]: t.inputs["tag"]["value"]
+        for t in dev.of_type("aws:autoscaling/tag:Tag")
+        if ng.urn in t.dependencies
+    }
     assert asg_tags == expected
-    assert all(t.inputs["autoscalingGroupName"].startswith("eks-acme-llm-l4-serving-")
-               for t in dev.of_type("aws:autoscaling/tag:Tag"))
+    assert all(
+        t.inputs["autoscalingGroupName"].startswith("eks-acme-llm-l4-serving-")
+        for t in dev.of_type("aws:autoscaling/tag:Tag")
+    )
 
 
 def test_node_launch_templates_require_imdsv2_and_encrypt_gp3_with_the_cmk(prod: Plan) -> None:
@@ -379,7 +457,11 @@ def test_node_launch_templates_require_imdsv2_and_encrypt_gp3_with_the_cmk(prod:
         assert md["httpTokens"] == "required" and 1 <= md["httpPutResponseHopLimit"] <= 2
         (bdm,) = t.inputs["blockDeviceMappings"]
         ebs = bdm["ebs"]
-        assert (ebs["volumeType"], ebs["encrypted"], ebs["kmsKeyId"]) == ("gp3", "true", key_arn(prod, "data"))
+        assert (ebs["volumeType"], ebs["encrypted"], ebs["kmsKeyId"]) == (
+            "gp3",
+            "true",
+            key_arn(prod, "data"),
+        )
         assert "imageId" not in t.inputs and "instanceType" not in t.inputs  # the node group sets both
         for spec in t.inputs["tagSpecifications"]:  # GPU hours land on the zone's cost-allocation tag
             assert spec["tags"][ZONE_TAG] == "acme-llm"
@@ -388,7 +470,8 @@ def test_node_launch_templates_require_imdsv2_and_encrypt_gp3_with_the_cmk(prod:
         assert ng.inputs["launchTemplate"]["id"].startswith("lt-") and lt.name == ng.inputs["nodeGroupName"]
 
 
-# --- serving ----------------------------------------------------------------------------------------------------
+# --- serving ------------------------------------------------------------------------------------------------
+
 
 def test_model_bucket_is_private_encrypted_and_versioned(prod: Plan) -> None:
     bucket = one(prod, "aws:s3/bucket:Bucket", "acme-llm-models")
@@ -398,11 +481,18 @@ def test_model_bucket_is_private_encrypted_and_versioned(prod: Plan) -> None:
 
 
 def _assert_private_bucket(plan: Plan, logical: str, name: str, key: str) -> None:
-    pab = one(plan, "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock", f"{logical}-public-access").inputs
-    assert all(pab[k] is True for k in ("blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls",
-                                        "restrictPublicBuckets"))
-    sse = one(plan, "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
-              f"{logical}-sse").inputs["rules"][0]
+    pab = one(
+        plan, "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock", f"{logical}-public-access"
+    ).inputs
+    assert all(
+        pab[k] is True
+        for k in ("blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets")
+    )
+    sse = one(
+        plan,
+        "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
+        f"{logical}-sse",
+    ).inputs["rules"][0]
     assert sse["applyServerSideEncryptionByDefault"] == {"sseAlgorithm": "aws:kms", "kmsMasterKeyId": key}
     versioning = one(plan, "aws:s3/bucketVersioning:BucketVersioning", f"{logical}-versioning").inputs
     assert versioning["versioningConfiguration"]["status"] == "Enabled"
@@ -412,29 +502,45 @@ def _assert_private_bucket(plan: Plan, logical: str, name: str, key: str) -> Non
     assert set(tls["Resource"]) == {f"arn:aws:s3:::{name}", f"arn:aws:s3:::{name}/*"}
 
 
-def test_vllm_endpoints_run_through_the_k8s_layer_with_a_pod_identity_role(prod: Plan, prod_cfg: ZoneConfig) -> None:
+def test_vllm_endpoints_run_through_the_k8s_layer_with_a_pod_identity_role(
+    prod: Plan, prod_cfg: ZoneConfig
+) -> None:
     vllm = [k for k, e in prod_cfg.endpoints.items() if e.runtime == "vllm"]
     assert {r.name for r in prod.of_type("llmops:k8s:VllmEndpoint")} == {f"acme-llm-{k}" for k in vllm}
     role = one(prod, "aws:iam/role:Role", "acme-llm-serving")
     trust = policy(role, "assumeRolePolicy")["Statement"][0]
     assert trust["Principal"] == {"Service": "pods.eks.amazonaws.com"}
     assert set(trust["Action"]) == {"sts:AssumeRole", "sts:TagSession"}
-    assert trust["Condition"]["ArnEquals"]["aws:SourceArn"] == f"arn:aws:eks:{REGION}:{ACCOUNT_ID}:cluster/acme-llm"
+    assert (
+        trust["Condition"]["ArnEquals"]["aws:SourceArn"]
+        == f"arn:aws:eks:{REGION}:{ACCOUNT_ID}:cluster/acme-llm"
+    )
     for key in vllm:
         assoc = one(prod, "aws:eks/podIdentityAssociation:PodIdentityAssociation", f"acme-llm-{key}").inputs
-        assert assoc == {"clusterName": "acme-llm", "namespace": "llm-serving", "serviceAccount": key,
-                         "roleArn": f"arn:aws:iam::{ACCOUNT_ID}:role/acme-llm-serving",
-                         "tags": assoc["tags"]}
-        sa = next(r for r in prod.of_type("kubernetes:core/v1:ServiceAccount")
-                  if r.inputs["metadata"]["name"] == key and r.inputs["metadata"]["namespace"] == "llm-serving")
+        assert assoc == {
+            "clusterName": "acme-llm",
+            "namespace": "llm-serving",
+            "serviceAccount": key,
+            "roleArn": f"arn:aws:iam::{ACCOUNT_ID}:role/acme-llm-serving",
+            "tags": assoc["tags"],
+        }
+        sa = next(
+            r
+            for r in prod.of_type("kubernetes:core/v1:ServiceAccount")
+            if r.inputs["metadata"]["name"] == key and r.inputs["metadata"]["namespace"] == "llm-serving"
+        )
         assert sa is not None
-        deploy = next(r for r in prod.of_type("kubernetes:apps/v1:Deployment") if r.inputs["metadata"]["name"] == key)
+        deploy = next(
+            r for r in prod.of_type("kubernetes:apps/v1:Deployment") if r.inputs["metadata"]["name"] == key
+        )
         container = deploy.inputs["spec"]["template"]["spec"]["containers"][0]
         gpus = str(sizing.replica_gpus(prod_cfg, key))
         assert container["resources"]["limits"][GPU_RESOURCE] == gpus
         args = container["args"]
         model = args[args.index("--model") + 1]
-        assert model.startswith(f"s3://acme-llm-models-{ACCOUNT_ID}-{REGION}/")  # weights from the zone's bucket
+        assert model.startswith(
+            f"s3://acme-llm-models-{ACCOUNT_ID}-{REGION}/"
+        )  # weights from the zone's bucket
 
 
 def test_serving_role_can_only_read_the_model_bucket(prod: Plan) -> None:
@@ -444,33 +550,53 @@ def test_serving_role_can_only_read_the_model_bucket(prod: Plan) -> None:
         assert s["Effect"] == "Allow"
         for action in as_list(s["Action"]):
             service, verb = action.split(":")
-            assert not verb.startswith(("Put", "Delete", "Create", "Update", "Write")) and "*" not in verb, action
+            assert not verb.startswith(("Put", "Delete", "Create", "Update", "Write")) and "*" not in verb, (
+                action
+            )
             if service == "s3":
                 assert all(r in (bucket, f"{bucket}/*") for r in as_list(s["Resource"]))
             elif service == "kms":
-                assert verb == "Decrypt" and s["Condition"]["StringEquals"]["kms:ViaService"].startswith("s3.")
+                assert verb == "Decrypt" and s["Condition"]["StringEquals"]["kms:ViaService"].startswith(
+                    "s3."
+                )
             else:
-                assert action == "aoss:APIAccessAll" and s["Condition"]["StringEquals"]["aoss:collection"] == [
-                    "acme-llm-docs"]
+                assert action == "aoss:APIAccessAll" and s["Condition"]["StringEquals"][
+                    "aoss:collection"
+                ] == ["acme-llm-docs"]
 
 
-def test_managed_endpoint_is_isolated_private_encrypted_and_autoscaled(prod: Plan, prod_cfg: ZoneConfig) -> None:
+def test_managed_endpoint_is_isolated_private_encrypted_and_autoscaled(
+    prod: Plan, prod_cfg: ZoneConfig
+) -> None:
     model = one(prod, "aws:sagemaker/model:Model", "acme-llm-summarize").inputs
     assert model["enableNetworkIsolation"] is True
     assert len(model["vpcConfig"]["subnets"]) == 3 and len(model["vpcConfig"]["securityGroupIds"]) == 1
     image = model["primaryContainer"]["image"]
-    assert re.fullmatch(rf"763104351884\.dkr\.ecr\.{REGION}\.amazonaws\.com/huggingface-pytorch-tgi-inference:"
-                        r"[\w.-]+-tgi[\d.]+-gpu-py\d+-cu\d+-ubuntu[\d.]+(-v[\d.]+)?", image)
+    assert re.fullmatch(
+        rf"763104351884\.dkr\.ecr\.{REGION}\.amazonaws\.com/huggingface-pytorch-tgi-inference:"
+        r"[\w.-]+-tgi[\d.]+-gpu-py\d+-cu\d+-ubuntu[\d.]+(-v[\d.]+)?",
+        image,
+    )
     (source,) = model["primaryContainer"]["modelDataSource"]["s3DataSources"]
-    assert source["s3Uri"] == f"s3://acme-llm-models-{ACCOUNT_ID}-{REGION}/mistralai/Mistral-7B-Instruct-v0.1/"
-    config = one(prod, "aws:sagemaker/endpointConfiguration:EndpointConfiguration", "acme-llm-summarize").inputs
+    assert (
+        source["s3Uri"] == f"s3://acme-llm-models-{ACCOUNT_ID}-{REGION}/mistralai/Mistral-7B-Instruct-v0.1/"
+    )
+    config = one(
+        prod, "aws:sagemaker/endpointConfiguration:EndpointConfiguration", "acme-llm-summarize"
+    ).inputs
     assert config["kmsKeyArn"] == key_arn(prod, "data")
     (variant,) = config["productionVariants"]
     shape = sizing.managed_shape(prod_cfg, "summarize")
-    assert variant["instanceType"].startswith("ml.") and variant["instanceType"].endswith(shape.name.removeprefix("ml."))
+    assert variant["instanceType"].startswith("ml.") and variant["instanceType"].endswith(
+        shape.name.removeprefix("ml.")
+    )
     assert variant["modelName"] == model["name"] and variant["initialInstanceCount"] == 1
     endpoint = one(prod, "aws:sagemaker/endpoint:Endpoint", "acme-llm-summarize").inputs
-    assert endpoint == {"name": "acme-llm-summarize", "endpointConfigName": config["name"], "tags": endpoint["tags"]}
+    assert endpoint == {
+        "name": "acme-llm-summarize",
+        "endpointConfigName": config["name"],
+        "tags": endpoint["tags"],
+    }
     target = one(prod, "aws:appautoscaling/target:Target", "acme-llm-summarize").inputs
     assert (target["minCapacity"], target["maxCapacity"]) == (1, 3)
     assert target["resourceId"] == "endpoint/acme-llm-summarize/variant/AllTraffic"
@@ -489,7 +615,8 @@ def test_managed_shape_falls_back_to_an_ml_prefixed_compute_shape() -> None:
         assert ml_instance_type(sm[0]) == sm[0].name
 
 
-# --- vector stores ----------------------------------------------------------------------------------------------
+# --- vector stores ------------------------------------------------------------------------------------------
+
 
 def test_opensearch_collection_is_cmk_encrypted_vpc_only_and_admits_only_zone_roles(prod: Plan) -> None:
     coll = one(prod, "aws:opensearch/serverlessCollection:ServerlessCollection", "acme-llm-docs")
@@ -499,18 +626,27 @@ def test_opensearch_collection_is_cmk_encrypted_vpc_only_and_admits_only_zone_ro
     assert enc.urn in coll.dependencies and net.urn in coll.dependencies  # encryption policy first
     assert json.loads(enc.inputs["policy"]) == {
         "Rules": [{"ResourceType": "collection", "Resource": ["collection/acme-llm-docs"]}],
-        "AWSOwnedKey": False, "KmsARN": key_arn(prod, "data")}
+        "AWSOwnedKey": False,
+        "KmsARN": key_arn(prod, "data"),
+    }
     (rule,) = json.loads(net.inputs["policy"])
     vpce = one(prod, "aws:opensearch/serverlessVpcEndpoint:ServerlessVpcEndpoint", "acme-llm-aoss")
     assert rule["AllowFromPublic"] is False and len(rule["SourceVPCEs"]) == 1 and vpce.urn in net.dependencies
-    data = json.loads(one(prod, "aws:opensearch/serverlessAccessPolicy:ServerlessAccessPolicy",
-                          "acme-llm-docs-data").inputs["policy"])
+    data = json.loads(
+        one(
+            prod, "aws:opensearch/serverlessAccessPolicy:ServerlessAccessPolicy", "acme-llm-docs-data"
+        ).inputs["policy"]
+    )
     principals = {p for entry in data for p in entry["Principal"]}
-    roles = {f"arn:aws:iam::{ACCOUNT_ID}:role/acme-llm-{r}" for r in
-             ("serving", "team-research", "team-platform", "team-analysts")}
+    roles = {
+        f"arn:aws:iam::{ACCOUNT_ID}:role/acme-llm-{r}"
+        for r in ("serving", "team-research", "team-platform", "team-analysts")
+    }
     assert principals == roles
-    perms = {entry["Description"].split()[0]: {p for rule in entry["Rules"] for p in rule["Permission"]}
-             for entry in data}
+    perms = {
+        entry["Description"].split()[0]: {p for rule in entry["Rules"] for p in rule["Permission"]}
+        for entry in data
+    }
     assert "aoss:WriteDocument" not in perms["serving"] | perms["viewer"]
     assert "aoss:DeleteIndex" in perms["admin"] and "aoss:DeleteIndex" not in perms["developer"]
     assert not any("*" in p for ps in perms.values() for p in ps)
@@ -535,10 +671,14 @@ def test_aurora_pgvector_is_private_encrypted_iam_auth_and_protected_in_prod(pro
     cluster_sg = one(prod, "aws:eks/cluster:Cluster", "acme-llm-eks")
     assert (ingress["fromPort"], ingress["toPort"]) == (5432, 5432) and "cidrBlocks" not in ingress
     assert ingress["securityGroups"][0].startswith("sg-") and sg["egress"] == []
-    assert cluster_sg.urn in one(prod, "aws:ec2/securityGroup:SecurityGroup", "acme-llm-catalog-db").dependencies
+    assert (
+        cluster_sg.urn in one(prod, "aws:ec2/securityGroup:SecurityGroup", "acme-llm-catalog-db").dependencies
+    )
     instances = prod.of_type("aws:rds/clusterInstance:ClusterInstance")
-    assert len(instances) == 2 and all(x.inputs["instanceClass"] == "db.serverless" and
-                                       x.inputs["publiclyAccessible"] is False for x in instances)
+    assert len(instances) == 2 and all(
+        x.inputs["instanceClass"] == "db.serverless" and x.inputs["publiclyAccessible"] is False
+        for x in instances
+    )
     params = one(prod, "aws:rds/clusterParameterGroup:ClusterParameterGroup", "acme-llm-catalog").inputs
     assert {"name": "rds.force_ssl", "value": "1", "applyMethod": "pending-reboot"} in params["parameters"]
 
@@ -556,9 +696,12 @@ def test_aurora_in_dev_has_no_deletion_protection_and_no_final_snapshot(dev_cfg:
     assert plan.one("aws:eks/cluster:Cluster").inputs["deletionProtection"] is False
 
 
-# --- RBAC -------------------------------------------------------------------------------------------------------
+# --- RBAC ---------------------------------------------------------------------------------------------------
 
-def test_team_roles_are_assumable_by_members_and_mapped_into_the_cluster(prod: Plan, prod_cfg: ZoneConfig) -> None:
+
+def test_team_roles_are_assumable_by_members_and_mapped_into_the_cluster(
+    prod: Plan, prod_cfg: ZoneConfig
+) -> None:
     for key, team in prod_cfg.teams.items():
         name = names.TEAM_ROLE.render("acme-llm", key)
         role = one(prod, "aws:iam/role:Role", name)
@@ -567,12 +710,19 @@ def test_team_roles_are_assumable_by_members_and_mapped_into_the_cluster(prod: P
         entry = one(prod, "aws:eks/accessEntry:AccessEntry", name).inputs
         assert entry["kubernetesGroups"] == [f"llmops:{key}"] and entry["type"] == "STANDARD"
         assert entry["principalArn"] == f"arn:aws:iam::{ACCOUNT_ID}:role/{name}"
-        binding = next(r for r in prod.of_type("kubernetes:rbac.authorization.k8s.io/v1:RoleBinding")
-                       if r.inputs["metadata"]["namespace"] == f"team-{key}")
-        assert binding.inputs["subjects"] == [{"kind": "Group", "name": f"llmops:{key}",
-                                               "apiGroup": "rbac.authorization.k8s.io"}]
-        quota = next(r for r in prod.of_type("kubernetes:core/v1:ResourceQuota")
-                     if r.inputs["metadata"]["namespace"] == f"team-{key}")
+        binding = next(
+            r
+            for r in prod.of_type("kubernetes:rbac.authorization.k8s.io/v1:RoleBinding")
+            if r.inputs["metadata"]["namespace"] == f"team-{key}"
+        )
+        assert binding.inputs["subjects"] == [
+            {"kind": "Group", "name": f"llmops:{key}", "apiGroup": "rbac.authorization.k8s.io"}
+        ]
+        quota = next(
+            r
+            for r in prod.of_type("kubernetes:core/v1:ResourceQuota")
+            if r.inputs["metadata"]["namespace"] == f"team-{key}"
+        )
         assert quota.inputs["spec"]["hard"][f"requests.{GPU_RESOURCE}"] == str(team.gpu_quota)
 
 
@@ -598,7 +748,8 @@ def test_team_without_members_falls_back_to_tagged_principals() -> None:
     assert stmt["Condition"] == {"StringEquals": {f"aws:PrincipalTag/{TEAM_TAG}": "ops"}}
 
 
-# --- audit ------------------------------------------------------------------------------------------------------
+# --- audit --------------------------------------------------------------------------------------------------
+
 
 def test_trail_is_multi_region_validated_encrypted_with_model_data_events(prod: Plan) -> None:
     trail = one(prod, "aws:cloudtrail/trail:Trail", "acme-llm-trail").inputs
@@ -612,12 +763,15 @@ def test_trail_is_multi_region_validated_encrypted_with_model_data_events(prod: 
     assert fields["resources.ARN"]["startsWiths"] == [f"arn:aws:s3:::acme-llm-models-{ACCOUNT_ID}-{REGION}/"]
 
 
-def test_audit_bucket_is_worm_private_and_lets_only_the_trail_write(dev: Plan, prod: Plan, dev_cfg: ZoneConfig,
-                                                                   prod_cfg: ZoneConfig) -> None:
+def test_audit_bucket_is_worm_private_and_lets_only_the_trail_write(
+    dev: Plan, prod: Plan, dev_cfg: ZoneConfig, prod_cfg: ZoneConfig
+) -> None:
     for plan, cfg, mode in ((prod, prod_cfg, "COMPLIANCE"), (dev, dev_cfg, "GOVERNANCE")):
         name = f"acme-llm-audit-{ACCOUNT_ID}-{REGION}"
         assert one(plan, "aws:s3/bucket:Bucket", "acme-llm-audit").inputs["objectLockEnabled"] is True
-        lock = one(plan, "aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration", "acme-llm-audit-lock")
+        lock = one(
+            plan, "aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration", "acme-llm-audit-lock"
+        )
         assert lock.inputs["rule"]["defaultRetention"] == {"mode": mode, "days": cfg.audit.retention_days}
         _assert_private_bucket(plan, "acme-llm-audit", name, key_arn(plan, "audit"))
         doc = statements(policy(one(plan, "aws:s3/bucketPolicy:BucketPolicy", "acme-llm-audit-policy")))
@@ -625,13 +779,17 @@ def test_audit_bucket_is_worm_private_and_lets_only_the_trail_write(dev: Plan, p
         assert write["Principal"] == {"Service": "cloudtrail.amazonaws.com"}
         assert write["Resource"] == f"arn:aws:s3:::{name}/AWSLogs/{ACCOUNT_ID}/*"
         assert write["Condition"]["StringEquals"]["aws:SourceArn"].endswith(":trail/acme-llm-trail")
-        (rule,) = one(plan, "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration",
-                      "acme-llm-audit-lifecycle").inputs["rules"]
+        (rule,) = one(
+            plan,
+            "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration",
+            "acme-llm-audit-lifecycle",
+        ).inputs["rules"]
         assert rule["expiration"]["days"] == cfg.audit.retention_days and rule["status"] == "Enabled"
 
 
-def test_log_groups_have_retention_and_the_audit_key(dev: Plan, prod: Plan, dev_cfg: ZoneConfig,
-                                                     prod_cfg: ZoneConfig) -> None:
+def test_log_groups_have_retention_and_the_audit_key(
+    dev: Plan, prod: Plan, dev_cfg: ZoneConfig, prod_cfg: ZoneConfig
+) -> None:
     for plan, cfg in ((dev, dev_cfg), (prod, prod_cfg)):
         for g in plan.of_type("aws:cloudwatch/logGroup:LogGroup"):
             days = g.inputs["retentionInDays"]
@@ -639,7 +797,8 @@ def test_log_groups_have_retention_and_the_audit_key(dev: Plan, prod: Plan, dev_
             assert g.inputs["kmsKeyId"] == key_arn(plan, "audit")
 
 
-# --- budget -----------------------------------------------------------------------------------------------------
+# --- budget -------------------------------------------------------------------------------------------------
+
 
 def test_budget_filters_on_the_zone_tag_and_alerts_per_threshold(prod: Plan, prod_cfg: ZoneConfig) -> None:
     b = one(prod, "aws:budgets/budget:Budget", "acme-llm-monthly").inputs
@@ -648,7 +807,9 @@ def test_budget_filters_on_the_zone_tag_and_alerts_per_threshold(prod: Plan, pro
     topic = f"arn:aws:sns:{REGION}:{ACCOUNT_ID}:acme-llm-budget-alerts"
     got = {(n["notificationType"], n["threshold"]) for n in b["notifications"]}
     th = prod_cfg.budget.thresholds_percent
-    assert got == {(kind, t) for kind in ("ACTUAL", "FORECASTED") for t in th} and len(b["notifications"]) <= 10
+    assert (
+        got == {(kind, t) for kind in ("ACTUAL", "FORECASTED") for t in th} and len(b["notifications"]) <= 10
+    )
     for n in b["notifications"]:
         assert n["subscriberSnsTopicArns"] == [topic]
         assert n["subscriberEmailAddresses"] == prod_cfg.budget.notify.emails
@@ -671,7 +832,10 @@ def test_cost_anomaly_monitor_watches_the_zone_tag(prod: Plan, prod_cfg: ZoneCon
     monitor = one(prod, "aws:costexplorer/anomalyMonitor:AnomalyMonitor", "acme-llm-spend")
     spec = json.loads(monitor.inputs["monitorSpecification"])
     assert monitor.inputs["monitorType"] == "CUSTOM" and spec["Tags"] == {
-        "Key": ZONE_TAG, "Values": ["acme-llm"], "MatchOptions": ["EQUALS"]}
+        "Key": ZONE_TAG,
+        "Values": ["acme-llm"],
+        "MatchOptions": ["EQUALS"],
+    }
     sub = one(prod, "aws:costexplorer/anomalySubscription:AnomalySubscription", "acme-llm-spend-anomalies")
     assert monitor.urn in sub.dependencies
     assert {s["address"] for s in sub.inputs["subscribers"]} == set(prod_cfg.budget.notify.emails)
@@ -682,7 +846,9 @@ def test_no_budget_resources_without_a_budget(dev_cfg: ZoneConfig) -> None:
     cfg = dev_cfg.model_copy(deep=True)
     cfg.budget = None
     plan = offline.plan_config(cfg)
-    assert not [r for r in plan.resources if r.type.startswith(("aws:budgets", "aws:costexplorer", "aws:sns"))]
+    assert not [
+        r for r in plan.resources if r.type.startswith(("aws:budgets", "aws:costexplorer", "aws:sns"))
+    ]
 
 
 def test_anomaly_alerts_go_to_the_topic_when_no_email_is_configured(dev_cfg: ZoneConfig) -> None:
@@ -696,7 +862,8 @@ def test_anomaly_alerts_go_to_the_topic_when_no_email_is_configured(dev_cfg: Zon
     assert publishers == ["budgets.amazonaws.com", "costalerts.amazonaws.com"]
 
 
-# --- prod vs dev ------------------------------------------------------------------------------------------------
+# --- prod vs dev --------------------------------------------------------------------------------------------
+
 
 def test_stateful_resources_are_protected_and_retained_in_prod_only(dev: Plan, prod: Plan) -> None:
     for plan, keep in ((prod, True), (dev, False)):
@@ -718,7 +885,8 @@ def test_prod_and_dev_differ_as_designed(dev: Plan, prod: Plan) -> None:
     assert dev.one(coll).inputs["standbyReplicas"] == "DISABLED"
 
 
-# --- in-cluster objects -----------------------------------------------------------------------------------------
+# --- in-cluster objects -------------------------------------------------------------------------------------
+
 
 def test_kubernetes_objects_validate_and_pass_checkov(dev: Plan, prod: Plan, prod_cfg: ZoneConfig) -> None:
     from k8s_validation import assert_k8s_valid, checkov_failures
@@ -742,3 +910,77 @@ def test_cidr_of_every_subnet_is_inside_the_vpc(prod: Plan) -> None:
     vpc = ipaddress.ip_network(one(prod, "aws:ec2/vpc:Vpc", "acme-llm-vpc").inputs["cidrBlock"])
     for s in prod.of_type("aws:ec2/subnet:Subnet"):
         assert ipaddress.ip_network(s.inputs["cidrBlock"]).subnet_of(vpc)
+
+
+# --- other shapes of config ---------------------------------------------------------------------------------
+
+
+def test_minimal_config_is_already_private_and_complete() -> None:
+    from components.config import parse_zone
+
+    cfg = parse_zone(
+        {
+            "name": "mini",
+            "cloud": "aws",
+            "environment": "dev",
+            "network": {"cidr": "10.60.0.0/16", "zones": 1},
+        },
+        {"aws:region": "eu-west-1"},
+    )
+    plan = offline.plan_config(cfg)
+    eks = plan.one("aws:eks/cluster:Cluster").inputs
+    assert (
+        eks["vpcConfig"]["endpointPublicAccess"] is False and set(eks["enabledClusterLogTypes"]) == LOG_TYPES
+    )
+    assert len(plan.of_type("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock")) == 2
+    assert plan.one("aws:cloudtrail/trail:Trail").inputs["isMultiRegionTrail"] is True
+    assert not plan.of_type("llmops:aws:GpuPool") and not plan.of_type("aws:budgets/budget:Budget")
+    assert all(r.inputs["availabilityZone"] == "eu-west-1a" for r in plan.of_type("aws:ec2/subnet:Subnet"))
+
+
+def test_explicit_architecture_sized_pool_and_managed_fp8_endpoint() -> None:
+    from components.config import parse_zone
+
+    raw = {
+        "name": "arch",
+        "cloud": "aws",
+        "environment": "staging",
+        "network": {"cidr": "10.60.0.0/16", "zones": 2},
+        "endpoints": {
+            "custom": {
+                "model": {
+                    "name": "acme/tiny-7b",
+                    "layers": 32,
+                    "attentionHeads": 32,
+                    "kvHeads": 8,
+                    "headDim": 128,
+                    "parameters": 7_000_000_000,
+                    "maxContext": 32768,
+                },
+                "precision": "int4",
+                "maxContext": 4096,
+                "concurrency": 4,
+                "runtime": "vllm",
+            },
+            "m": {
+                "model": "llama-3.1-8b",
+                "runtime": "managed",
+                "precision": "fp8",
+                "maxContext": 4096,
+                "concurrency": 4,
+            },
+        },
+    }
+    cfg = parse_zone(raw, {"aws:region": "eu-west-1"})
+    plan = offline.plan_config(cfg)
+    # a pool sized for the endpoint without one, named after it
+    ng = plan.one("aws:eks/nodeGroup:NodeGroup", "arch-custom").inputs
+    assert ng["instanceTypes"] == [sizing.pool_shape(cfg, "custom").name]
+    deploy = plan.one("kubernetes:apps/v1:Deployment").inputs["spec"]["template"]["spec"]["containers"][0]
+    assert (
+        deploy["args"][deploy["args"].index("--model") + 1]
+        == f"s3://arch-models-{ACCOUNT_ID}-eu-west-1/acme/tiny-7b/"
+    )
+    container = plan.one("aws:sagemaker/model:Model").inputs["primaryContainer"]
+    assert container["environment"]["QUANTIZE"] == "fp8" and "DTYPE" not in container["environment"]
+    assert container["image"].startswith("763104351884.dkr.ecr.eu-west-1.amazonaws.com/")

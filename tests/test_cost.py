@@ -207,6 +207,83 @@ def test_gcp_reference_stack_totals_equal_an_independent_sum(stack: str) -> None
     assert all(i.free for i in est.items if i.urn not in priced)
 
 
+def expected_azure(plan: Plan, stack: str) -> tuple[float, float, set[str]]:
+    """The Azure stack's monthly cost recomputed from the config and the catalog."""
+    _, _, cfg = offline.load(stack)
+    a = {k: v.usd for k, v in catalog.items("azure").items()}
+    lo = hi = 0.0
+    priced: set[str] = set()
+
+    def add(r: PlannedResource, low: float, high: float) -> None:
+        nonlocal lo, hi
+        lo, hi = lo + low, hi + high
+        priced.add(r.urn)
+
+    disk = a["disk-gb-month"]
+    for r in plan.of_type("azure-native:containerservice:ManagedCluster"):
+        fee = a[f"cluster-hour:{r.inputs['sku']['tier']}"] * H
+        (system,) = r.inputs["agentPoolProfiles"]
+        each = catalog.system_node("azure").usd_per_hour * H + system["osDiskSizeGB"] * disk
+        sys_cfg = cfg.cluster.system_nodes
+        add(r, fee + sys_cfg.count * each, fee + sys_cfg.max_count * each)
+    pools = sizing.effective_pools(cfg)
+    for r in plan.of_type("azure-native:containerservice:AgentPool"):
+        key = next(k for k in pools if r.name.endswith(f"-{k}"))
+        pool, shape = pools[key], sizing.pool_shape(cfg, key)
+        factor = 1 - a["spot-discount"] if pool.capacity == "spot" else 1.0
+        each = shape.usd_per_hour * factor * H + pool.disk_size_gb * disk
+        add(r, pool.min_nodes * each, pool.max_nodes * each)
+    for r in plan.of_type("azure-native:machinelearningservices:OnlineDeployment"):
+        key = next(k for k in cfg.endpoints if r.name == f"{cfg.name}-{k}-deployment")
+        shape, ep = sizing.managed_shape(cfg, key), cfg.endpoints[key]
+        add(r, ep.replicas.min * shape.usd_per_hour * H, ep.replicas.max * shape.usd_per_hour * H)
+    for r in plan.of_type("azure-native:search:Service"):
+        c = r.inputs["replicaCount"] * r.inputs["partitionCount"] * a[f"ai-search-su-hour:{r.inputs['sku']['name']}"] * H
+        add(r, c, c)
+    store_lo, store_hi = usage("vector-storage-gb")
+    for r in plan.of_type("azure-native:cosmosdb:DatabaseAccount"):
+        serverless = any(c["name"] == "EnableServerless" for c in r.inputs.get("capabilities") or [])
+        ru_lo, ru_hi = usage("cosmos-million-ru-month") if serverless else (0, 0)
+        ru = a["cosmos-serverless-million-ru"]
+        add(r, store_lo * a["cosmos-storage-gb-month"] + ru_lo * ru, store_hi * a["cosmos-storage-gb-month"] + ru_hi * ru)
+    for t in ("azure-native:cosmosdb:SqlResourceSqlDatabase", "azure-native:cosmosdb:SqlResourceSqlContainer"):
+        for r in plan.of_type(t):
+            top = (r.inputs.get("options") or {}).get("autoscaleSettings", {}).get("maxThroughput")
+            if top:
+                add(r, top / 1000 * a["cosmos-autoscale-100rus-hour"] * H, top / 100 * a["cosmos-autoscale-100rus-hour"] * H)
+    log_lo, log_hi = usage("log-gb-month")
+    for r in plan.of_type("azure-native:operationalinsights:Workspace"):
+        per_gb = a["log-ingest-gb"] + max(0, r.inputs["retentionInDays"] - 31) / (H / 24) * a["log-storage-gb-month"]
+        add(r, log_lo * per_gb, log_hi * per_gb)
+    nat_lo, nat_hi = usage("nat-gb-month")
+    for r in plan.of_type("azure-native:network:NatGateway"):
+        base = a["nat-gateway-hour"] * H
+        add(r, base + nat_lo * a["nat-gateway-gb"], base + nat_hi * a["nat-gateway-gb"])
+    for t, c in (("azure-native:network:PublicIPAddress", a["public-ip-hour"] * H),
+                 ("azure-native:network:PrivateEndpoint", a["private-endpoint-hour"] * H),
+                 ("azure-native:privatedns:PrivateZone", a["private-dns-zone-month"])):
+        for r in plan.of_type(t):
+            add(r, c, c)
+    for r in plan.of_type("azure-native:keyvault:Key"):
+        if r.inputs["properties"]["kty"].endswith("-HSM"):
+            add(r, a["kms-key-month"], a["kms-key-month"])
+    obj_lo, obj_hi = usage("object-gb")
+    for r in plan.of_type("azure-native:storage:StorageAccount"):
+        add(r, obj_lo * a["object-storage-gb-month"], obj_hi * a["object-storage-gb-month"])
+    return lo, hi, priced
+
+
+@pytest.mark.parametrize("stack", ["azure-dev", "azure-prod"])
+def test_azure_reference_stack_totals_equal_an_independent_sum(stack: str) -> None:
+    plan = offline.plan(stack)
+    est = cost.estimate(plan)
+    lo, hi, priced = expected_azure(plan, stack)
+    assert (est.monthly_min_usd, est.monthly_max_usd) == (pytest.approx(lo, abs=0.05), pytest.approx(hi, abs=0.05))
+    assert {i.urn for i in est.billed} == priced
+    assert est.unpriced == []
+    assert all(i.free for i in est.items if i.urn not in priced)
+
+
 def test_prod_costs_more_at_every_scale_and_gpu_nodes_dominate(estimates: dict[str, cost.CostEstimate]) -> None:
     prod = estimates["aws-prod"]
     top = max(prod.items, key=lambda i: i.monthly_max_usd)

@@ -7,10 +7,12 @@ from __future__ import annotations
 import importlib
 import inspect
 import ipaddress
+import json
 import re
 from typing import Any
 
 import pytest
+from k8s_validation import CheckovReport, assert_k8s_valid, assert_tolerations_match_taints, checkov_report
 
 from components import catalog, sizing
 from components.common import ZONE_TAG, zone_labels
@@ -99,8 +101,6 @@ def test_logical_names_are_unique_per_type(prod: Plan) -> None:
 
 
 def test_every_gcp_resource_names_the_project(prod: Plan, prod_cfg: ZoneConfig) -> None:
-    import pulumi_gcp  # noqa: F401 - the classes below are looked up by type token
-
     for r in prod.resources:
         if r.type.startswith("gcp:") and "project" in _args_of(r.type):
             assert r.inputs.get("project") == prod_cfg.project, r.name
@@ -110,15 +110,16 @@ def test_labels_on_every_labelable_gcp_resource(prod: Plan, prod_cfg: ZoneConfig
     labels = zone_labels(prod_cfg)
     arg = {"gcp:monitoring/notificationChannel:NotificationChannel": "userLabels",
            "gcp:container/cluster:Cluster": "resourceLabels"}
-    labelled = 0
+    labelled = set()
     for r in prod.resources:
         if not r.type.startswith("gcp:"):
             continue
         field = arg.get(r.type, "labels")
         if _snake(field) in _args_of(r.type):
             assert labels.items() <= (r.inputs.get(field) or {}).items(), r.name
-            labelled += 1
-    assert labelled >= 20
+            labelled.add(r.type.rsplit(":", 1)[1])
+    assert labelled == {"Cluster", "Instance", "Address", "ForwardingRule", "GlobalAddress", "CryptoKey",
+                        "NotificationChannel", "Topic", "Bucket", "AiIndex", "AiIndexEndpoint"}
     for value in labels.values():  # GCP label rules
         assert re.fullmatch(r"[a-z0-9_-]{0,63}", value)
     # A notification channel's `labels` configure the channel: only the address may be there.
@@ -293,7 +294,7 @@ def test_gpu_pools_follow_the_catalog_and_the_scheduling_contract(stack: str, pr
     pools = by_name(plan, NODE_POOL)
     for key, pool in sizing.effective_pools(cfg).items():
         shape = sizing.pool_shape(cfg, key)
-        p = pools[f"acme-llm-{key}"].inputs
+        p = pools[f"acme-llm-gpu-{key}"].inputs
         nc = p["nodeConfig"]
         assert p["name"] == f"acme-llm-gpu-{key}"
         assert nc["machineType"] == shape.name
@@ -318,7 +319,7 @@ def test_gpu_pools_follow_the_catalog_and_the_scheduling_contract(stack: str, pr
 
 
 def test_dev_pool_is_spot_and_scales_to_zero(dev: Plan) -> None:
-    p = by_name(dev, NODE_POOL)["acme-llm-l4-serving"].inputs
+    p = by_name(dev, NODE_POOL)["acme-llm-gpu-l4-serving"].inputs
     assert p["nodeConfig"]["spot"] is True and p["autoscaling"]["totalMinNodeCount"] == 0
 
 
@@ -560,3 +561,39 @@ def test_every_input_key_exists_in_the_installed_sdk(stack: str, prod: Plan, dev
                 unknown += _unknown_keys(v, args[_snake(k)], inputs_module, f"{r.type}.{k}")
     assert unknown == []
 
+
+
+# --- Kubernetes objects: schema, scheduling, checkov -----------------------------------------------------------
+@pytest.fixture(scope="module")
+def checkov(prod: Plan) -> CheckovReport:  # the one checkov run of this module
+    return checkov_report(prod)
+
+
+def test_kubernetes_objects_validate_against_the_cluster_version(prod: Plan, dev: Plan,
+                                                                  prod_cfg: ZoneConfig) -> None:
+    assert assert_k8s_valid(prod, prod_cfg.cluster.kubernetes_version) == []
+    assert assert_k8s_valid(dev, "1.31") == []
+
+
+def test_serving_pods_tolerate_the_taints_of_the_pools_they_select(prod: Plan) -> None:
+    placement = assert_tolerations_match_taints(prod)  # pools read from the GKE node pools in the plan
+    assert placement == {"Deployment.llm-serving.chat": ["l4-serving"],
+                         "Deployment.llm-serving.reasoning": ["h100-serving"]}
+
+
+def test_checkov_finds_nothing_beyond_the_skip_list(checkov: CheckovReport) -> None:
+    assert checkov.failures == [], "\n".join(f"{f['check_id']} {f['resource']}: {f['check_name']}"
+                                             for f in checkov.failures)
+    assert checkov.resources >= 20 and checkov.passed > 200  # it really scanned the plan
+    assert checkov.accepted == []  # GKE runs no node agent of ours, so no accepted finding applies
+
+
+def test_kubeconfig_reaches_a_private_cluster_through_the_dns_endpoint(prod: Plan) -> None:
+    (provider,) = [r for r in prod.resources if r.type == "pulumi:providers:kubernetes"]
+    kubeconfig = json.loads(provider.inputs["kubeconfig"])
+    (cluster,) = kubeconfig["clusters"]
+    assert re.fullmatch(r"https://gke-[0-9a-f]+-\d+\.us-central1\.gke\.goog", cluster["cluster"]["server"])
+    assert "certificate-authority-data" not in cluster["cluster"]  # a publicly trusted certificate
+    assert kubeconfig["users"][0]["user"]["exec"]["command"] == "gke-gcloud-auth-plugin"
+    c = prod.one("gcp:container/cluster:Cluster").inputs
+    assert c["controlPlaneEndpointsConfig"] == {"dnsEndpointConfig": {"allowExternalTraffic": True}}

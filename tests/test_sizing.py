@@ -206,6 +206,14 @@ def test_replicas_beyond_the_pool_capacity_are_rejected() -> None:
     assert "at most 2 replica(s) of 8 GPU(s)" in msg
 
 
+def test_endpoints_sharing_a_pool_must_fit_it_together() -> None:
+    zone, provider = raw("aws-prod")
+    zone["endpoints"]["chat-b"] = {"model": "mistral-7b", "concurrency": 2, "pool": "l4-serving",
+                                   "replicas": {"min": 1, "max": 2}}
+    msg = issues(zone, provider)["gpuPools.l4-serving.maxNodes"]
+    assert "at most 8 GPUs" in msg and "ask for 10" in msg and "chat: 8 x 1 GPU(s)" in msg
+
+
 def test_managed_instance_type_is_checked_against_the_catalog_and_the_model() -> None:
     zone, provider = raw("aws-prod")
     zone["endpoints"]["summarize"]["instanceType"] = "ml.g4dn.xlarge"
@@ -231,7 +239,7 @@ def test_nothing_fits_anywhere_names_the_largest_shape() -> None:
     zone["endpoints"]["huge"] = {"model": "llama-3.1-405b", "precision": "bf16", "maxContext": 131072,
                                  "concurrency": 64}
     msg = issues(zone, provider)["endpoints.huge.model"]
-    assert "4788.0 GiB" in msg and "no aws shape in the catalog holds it" in msg and "largest:" in msg
+    assert "4788.0 GiB" in msg and "no node pool shape on aws in the catalog holds it" in msg and "largest:" in msg
 
 
 # --- pools sized for endpoints without a pool --------------------------------------------------------------

@@ -73,13 +73,15 @@ class Audit(pulumi.ComponentResource):
         trail_arn = ctx.arn("cloudtrail", f"trail/{trail_name}")
         days = cfg.audit.retention_days
 
-        store = private_bucket(f"{z}-audit", f"{z}-audit-{ctx.account_id}-{ctx.region}", cfg, ctx, args.key_arn,
-                               self, extra_statements=trail_bucket_statements(ctx, trail_arn), object_lock=True)
+        store = private_bucket(f"{z}-audit", f"{z}-audit-{ctx.account_id}-{ctx.region}", cfg, ctx,
+                               args.key_arn, self, object_lock=True,
+                               extra_statements=trail_bucket_statements(ctx, trail_arn))
         self.bucket = store.bucket
         versioning = store.versioning
         lock = aws.s3.BucketObjectLockConfiguration(
             f"{z}-audit-lock", bucket=self.bucket.id, object_lock_enabled="Enabled",
-            rule={"default_retention": {"mode": "COMPLIANCE" if cfg.audit.immutable else "GOVERNANCE", "days": days}},
+            rule={"default_retention": {"mode": "COMPLIANCE" if cfg.audit.immutable else "GOVERNANCE",
+                                        "days": days}},
             opts=stateful(cfg, self, depends_on=[versioning]))
         rule: dict[str, Any] = {
             "id": "expire-after-retention", "status": "Enabled", "filter": {"prefix": ""},
@@ -97,9 +99,10 @@ class Audit(pulumi.ComponentResource):
         group = log_group(f"{z}-trail", group_name, cfg, ctx, args.key_arn, self)
         group_arn = ctx.arn("logs", f"log-group:{group_name}")
         # CloudTrail's documented delivery role: create streams and put events in this group only
-        # (docs.aws.amazon.com/awscloudtrail/latest/userguide/cloudtrail-required-policy-for-cloudwatch-logs.html).
-        role = aws.iam.Role(f"{z}-trail-logs", name=f"{z}-trail-logs", assume_role_policy=service_trust(ctx, "cloudtrail"),
-                            opts=child(self))
+        # (docs.aws.amazon.com/awscloudtrail/latest/userguide/
+        # cloudtrail-required-policy-for-cloudwatch-logs.html).
+        role = aws.iam.Role(f"{z}-trail-logs", name=f"{z}-trail-logs",
+                            assume_role_policy=service_trust(ctx, "cloudtrail"), opts=child(self))
         streams = f"{group_arn}:log-stream:{ctx.account_id}_CloudTrail_*"
         role_policy = aws.iam.RolePolicy(
             f"{z}-trail-logs", name="deliver-to-cloudwatch-logs", role=role.id,
@@ -119,7 +122,8 @@ class Audit(pulumi.ComponentResource):
                 {"name": "Model bucket object access",
                  "field_selectors": [{"field": "eventCategory", "equals": ["Data"]},
                                      {"field": "resources.type", "equals": ["AWS::S3::Object"]},
-                                     {"field": "resources.ARN", "starts_withs": [f"{args.model_bucket_arn}/"]}]},
+                                     {"field": "resources.ARN",
+                                      "starts_withs": [f"{args.model_bucket_arn}/"]}]},
             ],
             opts=stateful(cfg, self, depends_on=[*store.safeguards, lock, role_policy]))
         self.register_outputs({"trailArn": self.trail.arn, "bucket": self.bucket.id})

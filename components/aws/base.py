@@ -23,7 +23,7 @@ from components.config.models import ZoneConfig
 Statement = dict[str, Any]
 
 
-# --- account context ------------------------------------------------------------------------------------------
+# --- account context ----------------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
 class AwsContext:
@@ -44,8 +44,8 @@ class AwsContext:
             state="available", filters=[{"name": "opt-in-status", "values": ["opt-in-not-required"]}])
         names = list(azs.names)
         if len(names) < cfg.network.zones:
-            raise ValueError(f"region {cfg.region} offers {len(names)} availability zones; network.zones asks "
-                             f"for {cfg.network.zones}")
+            raise ValueError(f"region {cfg.region} offers {len(names)} availability zones; "
+                             f"network.zones asks for {cfg.network.zones}")
         return cls(ident.account_id, cfg.region or "", part.partition, part.dns_suffix,
                    tuple(names[: cfg.network.zones]))
 
@@ -66,14 +66,11 @@ class AwsContext:
         return (f"arn:{self.partition}:{service}:{self.region if region else ''}:"
                 f"{self.account_id if account else ''}:{resource}")
 
-    def role_arn(self, name: str) -> str:
-        return f"arn:{self.partition}:iam::{self.account_id}:role/{name}"
-
     def managed_policy(self, name: str) -> str:
         return f"arn:{self.partition}:iam::aws:policy/{name}"
 
 
-# --- IAM policy documents ---------------------------------------------------------------------------------------
+# --- IAM policy documents -----------------------------------------------------------------------------------
 
 # Where IAM policy documents appear in a plan (engine input names), for the policy pack and the tests.
 IAM_POLICY_INPUTS: dict[str, tuple[str, ...]] = {
@@ -125,7 +122,7 @@ def deny_insecure_transport(bucket_arn: str) -> Statement:
                      condition={"Bool": {"aws:SecureTransport": "false"}}, effect="Deny")
 
 
-# --- CloudWatch log groups ----------------------------------------------------------------------------------------
+# --- CloudWatch log groups ----------------------------------------------------------------------------------
 
 # The values CloudWatch Logs accepts for retentionInDays (PutRetentionPolicy API).
 RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922,
@@ -155,7 +152,7 @@ def log_group(logical: str, name: str, cfg: ZoneConfig, ctx: AwsContext, key_arn
         opts=stateful(cfg, parent, **opts))
 
 
-# --- private, encrypted buckets -----------------------------------------------------------------------------------
+# --- private, encrypted buckets -----------------------------------------------------------------------------
 
 @dataclass
 class PrivateBucket:
@@ -166,8 +163,9 @@ class PrivateBucket:
     safeguards: list[pulumi.Resource] = field(default_factory=list)  # what the bucket's users should wait for
 
 
-def private_bucket(logical: str, bucket_name: str, cfg: ZoneConfig, ctx: AwsContext, key_arn: pulumi.Input[str],
-                   parent: pulumi.Resource, *, extra_statements: Callable[[str], list[Statement]] | None = None,
+def private_bucket(logical: str, bucket_name: str, cfg: ZoneConfig, ctx: AwsContext,
+                   key_arn: pulumi.Input[str], parent: pulumi.Resource, *,
+                   extra_statements: Callable[[str], list[Statement]] | None = None,
                    object_lock: bool = False) -> PrivateBucket:
     """An S3 bucket with every safeguard: SSE-KMS with the given CMK (bucket key on, to cut KMS calls),
     versioning, all four public-access blocks, owner-enforced object ownership (no ACLs) and a TLS-only

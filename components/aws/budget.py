@@ -1,4 +1,4 @@
-"""Budget: a monthly AWS Budgets cost budget on the zone's cost-allocation tag, with alerts and anomaly detection.
+"""Budget: a monthly cost budget on the zone's cost-allocation tag, with alerts and anomaly detection.
 
 - The budget counts only spend tagged ``llmops-zone=<zone>`` (every zone resource carries the tag, GPU
   instances and volumes through the launch templates). The tag must be activated once per payer account as
@@ -43,7 +43,8 @@ def publishers(ctx: AwsContext, budget: BudgetConfig) -> list[str]:
 def topic_key_policy(ctx: AwsContext, services: list[str]) -> str:
     return document(
         admin_statement(ctx),
-        statement("AlertServicesUse", ["kms:GenerateDataKey*", "kms:Decrypt"], "*", principal={"Service": services},
+        statement("AlertServicesUse", ["kms:GenerateDataKey*", "kms:Decrypt"], "*",
+                  principal={"Service": services},
                   condition={"StringEquals": {"aws:SourceAccount": ctx.account_id}}),
     )
 
@@ -93,10 +94,12 @@ class Budget(pulumi.ComponentResource):
                                    opts=child(self))
         topic_policy = aws.sns.TopicPolicy(
             f"{z}-budget-alerts", arn=self.topic.arn,
-            policy=document_of(lambda arn: topic_statements(ctx, services, arn), self.topic.arn), opts=child(self))
+            policy=document_of(lambda arn: topic_statements(ctx, services, arn), self.topic.arn),
+            opts=child(self))
 
         self.budget = aws.budgets.Budget(
-            f"{z}-monthly", name=f"{z}-monthly", account_id=ctx.account_id, budget_type="COST", time_unit="MONTHLY",
+            f"{z}-monthly", name=f"{z}-monthly", account_id=ctx.account_id, budget_type="COST",
+            time_unit="MONTHLY",
             limit_amount=f"{budget.monthly_limit_usd:.2f}", limit_unit="USD",
             # Budgets' tag filter syntax: user:<key>$<value> for user-defined cost-allocation tags.
             cost_filters=[{"name": "TagKeyValue", "values": [f"user:{ZONE_TAG}${z}"]}],
@@ -106,7 +109,8 @@ class Budget(pulumi.ComponentResource):
         monitor = aws.costexplorer.AnomalyMonitor(
             f"{z}-spend", name=f"{z}-spend", monitor_type="CUSTOM",
             # Cost Explorer expressions name user tags without the "user:" prefix.
-            monitor_specification=json.dumps({"Tags": {"Key": ZONE_TAG, "Values": [z], "MatchOptions": ["EQUALS"]}}),
+            monitor_specification=json.dumps(
+                {"Tags": {"Key": ZONE_TAG, "Values": [z], "MatchOptions": ["EQUALS"]}}),
             opts=child(self))
         impact = max(MIN_ANOMALY_USD, round(budget.monthly_limit_usd * 0.01, 2))
         subscribers = ([{"type": "EMAIL", "address": e} for e in budget.notify.emails]
@@ -116,6 +120,7 @@ class Budget(pulumi.ComponentResource):
             frequency="DAILY" if budget.notify.emails else "IMMEDIATE", monitor_arn_lists=[monitor.arn],
             subscribers=subscribers,
             threshold_expression={"dimension": {"key": "ANOMALY_TOTAL_IMPACT_ABSOLUTE",
-                                                "match_options": ["GREATER_THAN_OR_EQUAL"], "values": [f"{impact:.2f}"]}},
+                                                "match_options": ["GREATER_THAN_OR_EQUAL"],
+                                                "values": [f"{impact:.2f}"]}},
             opts=child(self, depends_on=[topic_policy]))
         self.register_outputs({"budget": self.budget.name, "topicArn": self.topic.arn})

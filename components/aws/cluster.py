@@ -49,16 +49,18 @@ def node_launch_template(logical: str, cfg: ZoneConfig, disk_gb: int, key_arn: p
                     "delete_on_termination": "true"},
         }],
         metadata_options={"http_endpoint": "enabled", "http_tokens": "required",
-                          "http_put_response_hop_limit": IMDS_HOP_LIMIT, "instance_metadata_tags": "disabled"},
+                          "http_put_response_hop_limit": IMDS_HOP_LIMIT,
+                          "instance_metadata_tags": "disabled"},
         tag_specifications=[{"resource_type": kind, "tags": {**tags, "Name": logical}}
                             for kind in ("instance", "volume", "network-interface")],
         opts=child(parent))
 
 
 def kubeconfig(name: str, endpoint: str, ca: str, region: str) -> str:
-    """kubeconfig for the Kubernetes provider: token from ``aws eks get-token`` (short-lived, nothing stored)."""
+    """kubeconfig for the Kubernetes provider: short-lived tokens from ``aws eks get-token``, none stored."""
     user = {"exec": {"apiVersion": "client.authentication.k8s.io/v1beta1", "command": "aws",
-                     "args": ["eks", "get-token", "--cluster-name", name, "--region", region, "--output", "json"]}}
+                     "args": ["eks", "get-token", "--cluster-name", name, "--region", region,
+                              "--output", "json"]}}
     return json.dumps({
         "apiVersion": "v1", "kind": "Config", "current-context": name, "preferences": {},
         "clusters": [{"name": name, "cluster": {"server": endpoint, "certificate-authority-data": ca}}],
@@ -90,16 +92,15 @@ class Cluster(pulumi.ComponentResource):
         z = cfg.name
         self.name = EKS_CLUSTER.render(z)
 
-        role = aws.iam.Role(f"{z}-cluster", name=f"{z}-cluster",
-                            assume_role_policy=service_trust(ctx, "eks", actions=["sts:AssumeRole", "sts:TagSession"]),
-                            opts=child(self))
+        trust = service_trust(ctx, "eks", actions=["sts:AssumeRole", "sts:TagSession"])
+        role = aws.iam.Role(f"{z}-cluster", name=f"{z}-cluster", assume_role_policy=trust, opts=child(self))
         cluster_policy = aws.iam.RolePolicyAttachment(
             f"{z}-cluster-eks", role=role.name, policy_arn=ctx.managed_policy("AmazonEKSClusterPolicy"),
             opts=child(self))
 
         # Node role shared by the system and GPU node groups: join the cluster, pull images, run the VPC CNI.
-        self.node_role = aws.iam.Role(f"{z}-node", name=f"{z}-node", assume_role_policy=service_trust(ctx, "ec2"),
-                                      opts=child(self))
+        self.node_role = aws.iam.Role(f"{z}-node", name=f"{z}-node",
+                                      assume_role_policy=service_trust(ctx, "ec2"), opts=child(self))
         node_policies = [
             aws.iam.RolePolicyAttachment(f"{z}-node-{short}", role=self.node_role.name,
                                          policy_arn=ctx.managed_policy(policy), opts=child(self))
@@ -134,7 +135,7 @@ class Cluster(pulumi.ComponentResource):
         self.oidc_provider = aws.iam.OpenIdConnectProvider(
             f"{z}-oidc", url=issuer, client_id_lists=[ctx.service("sts")], opts=child(self))
 
-        early = [self._addon(z, "vpc-cni"), self._addon(z, "kube-proxy"), self._addon(z, "eks-pod-identity-agent")]
+        early = [self._addon(z, name) for name in ("vpc-cni", "kube-proxy", "eks-pod-identity-agent")]
 
         shape = catalog.system_node("aws")
         template = node_launch_template(f"{z}-system", cfg, 50, args.disk_key_arn, self,
@@ -144,10 +145,12 @@ class Cluster(pulumi.ComponentResource):
             f"{z}-system", cluster_name=self.eks.name, node_group_name=f"{z}-system",
             node_role_arn=self.node_role.arn, subnet_ids=args.subnet_ids, ami_type="AL2023_x86_64_STANDARD",
             instance_types=[shape.name], capacity_type="ON_DEMAND",
-            scaling_config={"min_size": sys_cfg.count, "desired_size": sys_cfg.count, "max_size": sys_cfg.max_count},
+            scaling_config={"min_size": sys_cfg.count, "desired_size": sys_cfg.count,
+                            "max_size": sys_cfg.max_count},
             update_config={"max_unavailable": 1}, labels=SYSTEM_LABEL,
             launch_template={"id": template.id, "version": template.latest_version.apply(str)},
-            opts=child(self, depends_on=[*node_policies, *early], ignore_changes=["scalingConfig.desiredSize"]))
+            opts=child(self, depends_on=[*node_policies, *early],
+                       ignore_changes=["scalingConfig.desiredSize"]))
         self._addon(z, "coredns", depends_on=[self.system_nodes])
 
         self.kubeconfig = pulumi.Output.all(self.eks.name, self.eks.endpoint,

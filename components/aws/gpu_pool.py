@@ -65,14 +65,17 @@ class GpuPool(pulumi.ComponentResource):
         pool = sizing.effective_pools(cfg)[args.pool]
         sched = self.scheduling = scheduling(cfg, args.pool)
         group_name = NODE_GROUP.render(cfg.name, args.pool)
-        template = node_launch_template(group_name, cfg, pool.disk_size_gb, args.disk_key_arn, self,
-                                        f"{group_name}: {pool.gpus_per_node} x {pool.gpu} (IMDSv2, encrypted gp3)")
+        template = node_launch_template(
+            group_name, cfg, pool.disk_size_gb, args.disk_key_arn, self,
+            f"{group_name}: {pool.gpus_per_node} x {pool.gpu} (IMDSv2, encrypted gp3)")
         ca_tags = autoscaler_tags(sched)
         self.node_group = aws.eks.NodeGroup(
-            group_name, cluster_name=args.cluster_name, node_group_name=group_name, node_role_arn=args.node_role_arn,
+            group_name, cluster_name=args.cluster_name, node_group_name=group_name,
+            node_role_arn=args.node_role_arn,
             subnet_ids=args.subnet_ids, ami_type=AMI_TYPE, instance_types=[sched.instance_type],
             capacity_type="SPOT" if pool.capacity == "spot" else "ON_DEMAND",
-            scaling_config={"min_size": pool.min_nodes, "desired_size": pool.min_nodes, "max_size": pool.max_nodes},
+            scaling_config={"min_size": pool.min_nodes, "desired_size": pool.min_nodes,
+                            "max_size": pool.max_nodes},
             update_config={"max_unavailable": 1},
             labels=sched.labels, taints=[sched.taint.aws], tags=ca_tags,
             launch_template={"id": template.id, "version": template.latest_version.apply(str)},
@@ -84,7 +87,8 @@ class GpuPool(pulumi.ComponentResource):
                 f"{group_name}-{_slug(key.removeprefix(CA_TEMPLATE + '/'))}", autoscaling_group_name=asg_name,
                 # Not propagated: the tags describe the group to the autoscaler, not the instances.
                 tag={"key": key, "value": value, "propagate_at_launch": False}, opts=child(self))
-        self.register_outputs({"nodeGroup": self.node_group.node_group_name, "instanceType": sched.instance_type})
+        self.register_outputs({"nodeGroup": self.node_group.node_group_name,
+                               "instanceType": sched.instance_type})
 
 
 def _slug(text: str) -> str:

@@ -1,4 +1,4 @@
-"""Keys: the zone's customer-managed KMS keys, one per purpose, each with rotation and a least-privilege policy.
+"""Keys: the zone's customer-managed KMS keys, one per purpose, with rotation and least-privilege policies.
 
 - cluster: EKS envelope encryption of Kubernetes secrets.
 - audit: CloudTrail log files and every CloudWatch log group of the zone.
@@ -6,8 +6,9 @@
 
 Each key policy gives the account root the key *administration* actions only (no crypto use, so a broad IAM
 policy elsewhere cannot decrypt zone data), then grants crypto use per service with conditions:
-``kms:ViaService`` + ``kms:CallerAccount`` for use through a service, ``aws:SourceArn`` and an encryption context
-for service principals. See https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-default.html and
+``kms:ViaService`` + ``kms:CallerAccount`` for use through a service, ``aws:SourceArn`` and an encryption
+context for service principals. See
+https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-default.html and
 https://docs.aws.amazon.com/kms/latest/developerguide/conditions-kms.html.
 """
 
@@ -25,11 +26,12 @@ from components.config.models import ZoneConfig
 
 TYPE = "llmops:aws:Keys"
 
-# The console's "key administrators" set: manage, rotate, schedule deletion; no Encrypt/Decrypt/GenerateDataKey.
+# The console's "key administrators" set: manage, rotate, schedule deletion; no Encrypt, Decrypt or
+# GenerateDataKey.
 ADMIN_ACTIONS = [
     "kms:Create*", "kms:Describe*", "kms:Enable*", "kms:List*", "kms:Put*", "kms:Update*", "kms:Revoke*",
-    "kms:Disable*", "kms:Get*", "kms:Delete*", "kms:TagResource", "kms:UntagResource", "kms:ScheduleKeyDeletion",
-    "kms:CancelKeyDeletion", "kms:RotateKeyOnDemand",
+    "kms:Disable*", "kms:Get*", "kms:Delete*", "kms:TagResource", "kms:UntagResource",
+    "kms:ScheduleKeyDeletion", "kms:CancelKeyDeletion", "kms:RotateKeyOnDemand",
 ]
 USE_ACTIONS = ["kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:DescribeKey"]
 # Services that use the data key on a caller's behalf (ec2: EBS volumes of nodes and SageMaker instances).
@@ -48,7 +50,8 @@ def cluster_key_policy(ctx: AwsContext) -> str:
         admin_statement(ctx),
         statement("UseThroughEks", ["kms:Encrypt", "kms:Decrypt", "kms:DescribeKey", "kms:CreateGrant"], "*",
                   principal={"AWS": ctx.root},
-                  condition={"StringEquals": {"kms:ViaService": ctx.via("eks"), "kms:CallerAccount": ctx.account_id}}),
+                  condition={"StringEquals": {"kms:ViaService": ctx.via("eks"),
+                                              "kms:CallerAccount": ctx.account_id}}),
     )
 
 
@@ -61,15 +64,19 @@ def audit_key_policy(ctx: AwsContext, cfg: ZoneConfig) -> str:
         # (docs.aws.amazon.com/AmazonCloudWatch/latest/logs/encrypt-log-data-kms.html). The documented
         # policy also lists kms:Describe*, which carries no encryption context and so could never match the
         # condition; encryption-context keys are strings, hence StringLike.
-        statement("CloudWatchLogsUse", ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*"],
-                  "*", principal={"Service": ctx.via("logs")},
-                  condition={"StringLike": {"kms:EncryptionContext:aws:logs:arn": log_group_patterns(ctx, cfg.name)}}),
+        statement("CloudWatchLogsUse",
+                  ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*"], "*",
+                  principal={"Service": ctx.via("logs")},
+                  condition={"StringLike": {
+                      "kms:EncryptionContext:aws:logs:arn": log_group_patterns(ctx, cfg.name)}}),
         # CloudTrail encrypts log files for the zone's trail only
         # (docs.aws.amazon.com/awscloudtrail/latest/userguide/create-kms-key-policy-for-cloudtrail.html).
-        statement("CloudTrailEncrypt", "kms:GenerateDataKey*", "*", principal={"Service": ctx.service("cloudtrail")},
+        statement("CloudTrailEncrypt", "kms:GenerateDataKey*", "*",
+                  principal={"Service": ctx.service("cloudtrail")},
                   condition={"StringEquals": {"aws:SourceArn": trail_arn},
                              "StringLike": {"kms:EncryptionContext:aws:cloudtrail:arn": any_trail}}),
-        statement("CloudTrailDescribe", "kms:DescribeKey", "*", principal={"Service": ctx.service("cloudtrail")},
+        statement("CloudTrailDescribe", "kms:DescribeKey", "*",
+                  principal={"Service": ctx.service("cloudtrail")},
                   condition={"StringEquals": {"aws:SourceArn": trail_arn}}),
         # Auditors of this account may read trail files (their IAM policy must allow it too).
         statement("ReadTrailLogs", ["kms:Decrypt", "kms:ReEncryptFrom"], "*", principal={"AWS": ctx.root},
@@ -81,7 +88,11 @@ def audit_key_policy(ctx: AwsContext, cfg: ZoneConfig) -> str:
 def data_key_policy(ctx: AwsContext) -> str:
     via = [ctx.via(s) for s in DATA_SERVICES]
     # Node groups launch instances through the Auto Scaling service-linked role, which needs the key for
-    # encrypted EBS root volumes (docs.aws.amazon.com/autoscaling/ec2/userguide/key-policy-requirements-EBS-encryption.html).
+    # encrypted EBS root volumes
+    # (docs.aws.amazon.com/autoscaling/ec2/userguide/key-policy-requirements-EBS-encryption.html).
+    # The role exists once the account has had an Auto Scaling group; on a new account create it first
+    # (aws iam create-service-linked-role --aws-service-name autoscaling.amazonaws.com), or KMS rejects
+    # the policy for naming an unknown principal.
     asg = (f"arn:{ctx.partition}:iam::{ctx.account_id}:role/aws-service-role/autoscaling.{ctx.dns_suffix}/"
            "AWSServiceRoleForAutoScaling")
     return document(
@@ -126,6 +137,6 @@ class Keys(pulumi.ComponentResource):
         key = aws.kms.Key(
             f"{cfg.name}-{purpose}-key", description=f"{cfg.name}: {description}", enable_key_rotation=True,
             deletion_window_in_days=DELETION_WINDOW_DAYS, policy=policy, opts=stateful(cfg, self))
-        aws.kms.Alias(f"{cfg.name}-{purpose}-alias", name=f"alias/{cfg.name}-{purpose}", target_key_id=key.key_id,
-                      opts=child(self))
+        aws.kms.Alias(f"{cfg.name}-{purpose}-alias", name=f"alias/{cfg.name}-{purpose}",
+                      target_key_id=key.key_id, opts=child(self))
         return key

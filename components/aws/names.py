@@ -2,7 +2,8 @@
 
 from components.naming import NameRule
 
-OPENSEARCH_COLLECTION = NameRule("OpenSearch Serverless collection", "{zone}-{key}", 32, over="vectorStores", min_len=3)
+OPENSEARCH_COLLECTION = NameRule("OpenSearch Serverless collection", "{zone}-{key}", 32, over="vectorStores",
+                                 min_len=3)
 # OpenSearch Serverless security and access policy names: 3-32 characters (CreateSecurityPolicy API).
 OPENSEARCH_ENCRYPTION_POLICY = NameRule("OpenSearch Serverless encryption policy", "{zone}-{key}-enc", 32,
                                         over="vectorStores", min_len=3)
@@ -18,5 +19,6 @@ SAGEMAKER_ENDPOINT = NameRule("SageMaker endpoint", "{zone}-{key}", 63, over="en
 EKS_CLUSTER = NameRule("EKS cluster", "{zone}", 100)
 TRAIL = NameRule("CloudTrail trail", "{zone}-trail", 128)
 
-NAME_RULES = [OPENSEARCH_COLLECTION, OPENSEARCH_ENCRYPTION_POLICY, OPENSEARCH_NETWORK_POLICY, OPENSEARCH_ACCESS_POLICY,
-              OPENSEARCH_VPC_ENDPOINT, AURORA_CLUSTER, NODE_GROUP, TEAM_ROLE, SAGEMAKER_ENDPOINT, EKS_CLUSTER, TRAIL]
+NAME_RULES = [OPENSEARCH_COLLECTION, OPENSEARCH_ENCRYPTION_POLICY, OPENSEARCH_NETWORK_POLICY,
+              OPENSEARCH_ACCESS_POLICY, OPENSEARCH_VPC_ENDPOINT, AURORA_CLUSTER, NODE_GROUP, TEAM_ROLE,
+              SAGEMAKER_ENDPOINT, EKS_CLUSTER, TRAIL]

@@ -57,7 +57,8 @@ class Network(pulumi.ComponentResource):
         # CIS AWS 5.5: the default security group allows nothing, so nothing can fall back on it.
         aws.ec2.DefaultSecurityGroup(f"{z}-default-sg", vpc_id=self.vpc.id, ingress=[], egress=[],
                                      tags={"Name": f"{z}-default-deny"}, opts=child(self))
-        igw = aws.ec2.InternetGateway(f"{z}-igw", vpc_id=self.vpc.id, tags={"Name": f"{z}-igw"}, opts=child(self))
+        igw = aws.ec2.InternetGateway(f"{z}-igw", vpc_id=self.vpc.id, tags={"Name": f"{z}-igw"},
+                                      opts=child(self))
 
         self.private_subnets, self.public_subnets = [], []
         for az, private_cidr, public_cidr in zip(self.zones, plan.private, plan.public, strict=True):
@@ -68,7 +69,7 @@ class Network(pulumi.ComponentResource):
                 tags={"Name": f"{z}-private-{az}", "kubernetes.io/role/internal-elb": "1"}, opts=child(self)))
             self.public_subnets.append(aws.ec2.Subnet(
                 f"{z}-public-{az}", vpc_id=self.vpc.id, availability_zone=az, cidr_block=public_cidr,
-                map_public_ip_on_launch=False,  # nothing in it gets a public IP unless asked (NAT uses an EIP)
+                map_public_ip_on_launch=False,  # no public IP unless asked for (the NAT has an EIP)
                 tags={"Name": f"{z}-public-{az}", "kubernetes.io/role/elb": "1"}, opts=child(self)))
 
         public_rt = aws.ec2.RouteTable(f"{z}-public-rt", vpc_id=self.vpc.id, tags={"Name": f"{z}-public"},
@@ -76,8 +77,8 @@ class Network(pulumi.ComponentResource):
         aws.ec2.Route(f"{z}-public-default", route_table_id=public_rt.id, destination_cidr_block="0.0.0.0/0",
                       gateway_id=igw.id, opts=child(self))
         for az, subnet in zip(self.zones, self.public_subnets, strict=True):
-            aws.ec2.RouteTableAssociation(f"{z}-public-{az}", subnet_id=subnet.id, route_table_id=public_rt.id,
-                                          opts=child(self))
+            aws.ec2.RouteTableAssociation(f"{z}-public-{az}", subnet_id=subnet.id,
+                                          route_table_id=public_rt.id, opts=child(self))
 
         nat_zones = self.zones if cfg.network.nat_per_zone else self.zones[:1]
         self.nat_gateways = []
@@ -89,11 +90,11 @@ class Network(pulumi.ComponentResource):
 
         self.private_route_tables = []
         for i, (az, subnet) in enumerate(zip(self.zones, self.private_subnets, strict=True)):
-            rt = aws.ec2.RouteTable(f"{z}-private-{az}", vpc_id=self.vpc.id, tags={"Name": f"{z}-private-{az}"},
-                                    opts=child(self))
+            rt = aws.ec2.RouteTable(f"{z}-private-{az}", vpc_id=self.vpc.id,
+                                    tags={"Name": f"{z}-private-{az}"}, opts=child(self))
             nat = self.nat_gateways[i] if cfg.network.nat_per_zone else self.nat_gateways[0]
-            aws.ec2.Route(f"{z}-private-{az}-default", route_table_id=rt.id, destination_cidr_block="0.0.0.0/0",
-                          nat_gateway_id=nat.id, opts=child(self))
+            aws.ec2.Route(f"{z}-private-{az}-default", route_table_id=rt.id,
+                          destination_cidr_block="0.0.0.0/0", nat_gateway_id=nat.id, opts=child(self))
             aws.ec2.RouteTableAssociation(f"{z}-private-{az}", subnet_id=subnet.id, route_table_id=rt.id,
                                           opts=child(self))
             self.private_route_tables.append(rt)
@@ -101,21 +102,23 @@ class Network(pulumi.ComponentResource):
         prefix = "cn.com.amazonaws" if ctx.partition == "aws-cn" else "com.amazonaws"
         # S3 through a gateway endpoint: free, and model weights never cross the NAT.
         self.s3_endpoint = aws.ec2.VpcEndpoint(
-            f"{z}-s3", vpc_id=self.vpc.id, service_name=f"{prefix}.{ctx.region}.s3", vpc_endpoint_type="Gateway",
-            route_table_ids=[rt.id for rt in self.private_route_tables], tags={"Name": f"{z}-s3"}, opts=child(self))
+            f"{z}-s3", vpc_id=self.vpc.id, service_name=f"{prefix}.{ctx.region}.s3",
+            vpc_endpoint_type="Gateway", route_table_ids=[rt.id for rt in self.private_route_tables],
+            tags={"Name": f"{z}-s3"}, opts=child(self))
 
         self.endpoint_security_group = aws.ec2.SecurityGroup(
             f"{z}-endpoints", name=f"{z}-endpoints", vpc_id=self.vpc.id,
             description="HTTPS from inside the VPC to its interface endpoints",
-            ingress=[{"description": "HTTPS from the VPC", "protocol": "tcp", "from_port": 443, "to_port": 443,
-                      "cidr_blocks": [cfg.network.cidr]}],
+            ingress=[{"description": "HTTPS from the VPC", "protocol": "tcp", "from_port": 443,
+                      "to_port": 443, "cidr_blocks": [cfg.network.cidr]}],
             egress=[],  # endpoints answer; they never open connections
             opts=child(self))
         self.interface_endpoints = {}
         for svc in [*BASE_INTERFACE_ENDPOINTS, *args.extra_interface_endpoints]:
             self.interface_endpoints[svc] = aws.ec2.VpcEndpoint(
-                f"{z}-{svc.replace('.', '-')}", vpc_id=self.vpc.id, service_name=f"{prefix}.{ctx.region}.{svc}",
-                vpc_endpoint_type="Interface", private_dns_enabled=True,
+                f"{z}-{svc.replace('.', '-')}", vpc_id=self.vpc.id,
+                service_name=f"{prefix}.{ctx.region}.{svc}", vpc_endpoint_type="Interface",
+                private_dns_enabled=True,
                 subnet_ids=[s.id for s in self.private_subnets],
                 security_group_ids=[self.endpoint_security_group.id], tags={"Name": f"{z}-{svc}"},
                 opts=child(self))
@@ -123,7 +126,8 @@ class Network(pulumi.ComponentResource):
         # OpenSearch Serverless has its own VPC endpoint type (created through the aoss API, not EC2).
         self.opensearch_endpoint = aws.opensearch.ServerlessVpcEndpoint(
             f"{z}-aoss", name=OPENSEARCH_VPC_ENDPOINT.render(z), vpc_id=self.vpc.id,
-            subnet_ids=[s.id for s in self.private_subnets], security_group_ids=[self.endpoint_security_group.id],
+            subnet_ids=[s.id for s in self.private_subnets],
+            security_group_ids=[self.endpoint_security_group.id],
             opts=child(self)) if args.opensearch_endpoint else None
 
         self._flow_logs(cfg, ctx, args.flow_log_key_arn)

@@ -57,7 +57,8 @@ def team_statements(ctx: AwsContext, cfg: ZoneConfig, role: str, inputs: TeamPol
         statement("DescribeCluster", ["eks:DescribeCluster", "eks:ListNodegroups", "eks:ListAddons",
                                       "eks:AccessKubernetesApi"], cluster_arn),
         statement("DescribeNodegroups", ["eks:DescribeNodegroup", "eks:DescribeAddon"],
-                  [ctx.arn("eks", f"nodegroup/{cluster_name}/*/*"), ctx.arn("eks", f"addon/{cluster_name}/*/*")]),
+                  [ctx.arn("eks", f"nodegroup/{cluster_name}/*/*"),
+                   ctx.arn("eks", f"addon/{cluster_name}/*/*")]),
         # Read the zone's logs (control plane, flow logs, database logs).
         statement("ReadZoneLogs", ["logs:DescribeLogStreams", "logs:GetLogEvents", "logs:FilterLogEvents",
                                    "logs:StartQuery"], log_group_patterns(ctx, cfg.name)),
@@ -72,21 +73,25 @@ def team_statements(ctx: AwsContext, cfg: ZoneConfig, role: str, inputs: TeamPol
         ]
         if inputs.sagemaker_endpoints:
             stmts.append(statement(
-                "InvokeZoneEndpoints", ["sagemaker:InvokeEndpoint", "sagemaker:InvokeEndpointWithResponseStream"],
+                "InvokeZoneEndpoints",
+                ["sagemaker:InvokeEndpoint", "sagemaker:InvokeEndpointWithResponseStream"],
                 [ctx.arn("sagemaker", f"endpoint/{name}") for name in inputs.sagemaker_endpoints]))
         if inputs.collections:
             # The collections' data access policies decide what each team may do inside them.
-            stmts.append(statement("ZoneVectorCollections", "aoss:APIAccessAll", ctx.arn("aoss", "collection/*"),
+            stmts.append(statement("ZoneVectorCollections", "aoss:APIAccessAll",
+                                   ctx.arn("aoss", "collection/*"),
                                    condition={"StringEquals": {"aoss:collection": inputs.collections}}))
     if rank >= RANK["admin"]:
         bucket = inputs.model_bucket_arn
         stmts += [
             # Stage and retire model weights; versioning keeps every overwritten object recoverable.
-            statement("WriteModels", ["s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload"], f"{bucket}/*"),
+            statement("WriteModels", ["s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload"],
+                      f"{bucket}/*"),
             statement("EncryptModelsThroughS3", ["kms:GenerateDataKey", "kms:Decrypt"], data_key_arn,
                       condition={"StringEquals": {"kms:ViaService": ctx.via("s3")}}),
-            statement("InspectZoneEndpoints", ["sagemaker:DescribeEndpoint", "sagemaker:DescribeEndpointConfig",
-                                               "sagemaker:DescribeModel"],
+            statement("InspectZoneEndpoints",
+                      ["sagemaker:DescribeEndpoint", "sagemaker:DescribeEndpointConfig",
+                       "sagemaker:DescribeModel"],
                       [ctx.arn("sagemaker", f"{kind}/{cfg.name}-*")
                        for kind in ("endpoint", "endpoint-config", "model")]),
         ]
@@ -129,6 +134,7 @@ class TeamAccess(pulumi.ComponentResource):
         self.namespace = TeamNamespace(
             f"{cfg.name}-team-{key}",
             TeamNamespaceArgs(team=key, role=team.role, gpu_quota=team.gpu_quota,
-                              subjects=[{"kind": "Group", "name": group, "apiGroup": "rbac.authorization.k8s.io"}]),
+                              subjects=[{"kind": "Group", "name": group,
+                                         "apiGroup": "rbac.authorization.k8s.io"}]),
             pulumi.ResourceOptions(parent=self, provider=args.k8s_provider, depends_on=[entry]))
         self.register_outputs({"roleArn": self.role.arn, "kubernetesGroup": group})

@@ -62,6 +62,8 @@ VARIANT = "AllTraffic"
 TGI_PRECISION = {"bf16": {"DTYPE": "bfloat16"}, "fp16": {"DTYPE": "float16"}, "fp8": {"QUANTIZE": "fp8"},
                  "fp32": {}, "int8": {}, "int4": {}}
 SCALE_AT = 0.8  # scale out when a replica holds 80% of the concurrent requests it was sized for
+# Weights are copied in and loaded before the health check passes: allow for large models.
+DOWNLOAD_TIMEOUT_S, STARTUP_TIMEOUT_S = 3600, 1800
 
 
 def tgi_image(ctx: AwsContext) -> tuple[str, str]:
@@ -82,18 +84,20 @@ def ml_instance_type(shape: catalog.GpuShape) -> str:
     return shape.name if shape.name.startswith("ml.") else f"ml.{shape.name}"
 
 
-def model_read_statements(ctx: AwsContext, bucket_arn: str, key_arn: str, prefix: str = "") -> list[Statement]:
+def model_read_statements(ctx: AwsContext, bucket_arn: str, key_arn: str,
+                          prefix: str = "") -> list[Statement]:
     """Read the model bucket (optionally one prefix) and decrypt its objects, through S3 only."""
     listing = statement("ListModels", "s3:ListBucket", bucket_arn,
                         condition={"StringLike": {"s3:prefix": [f"{prefix}*"]}} if prefix else None)
     return [
         listing,
         statement("ReadModels", "s3:GetObject", f"{bucket_arn}/{prefix}*"),
-        statement("DecryptModels", "kms:Decrypt", key_arn, condition={"StringEquals": {"kms:ViaService": ctx.via("s3")}}),
+        statement("DecryptModels", "kms:Decrypt", key_arn,
+                  condition={"StringEquals": {"kms:ViaService": ctx.via("s3")}}),
     ]
 
 
-# --- the bucket -------------------------------------------------------------------------------------------------
+# --- the bucket ---------------------------------------------------------------------------------------------
 
 @dataclass
 class ModelBucketArgs:
@@ -107,14 +111,14 @@ class ModelBucket(pulumi.ComponentResource):
         super().__init__("llmops:aws:ModelBucket", name, None, opts)
         cfg, ctx = args.cfg, args.ctx
         # Bucket names are global: account and region make the deterministic name unique.
-        store = private_bucket(f"{cfg.name}-models", f"{cfg.name}-models-{ctx.account_id}-{ctx.region}", cfg, ctx,
-                               args.key_arn, self)
+        store = private_bucket(f"{cfg.name}-models", f"{cfg.name}-models-{ctx.account_id}-{ctx.region}",
+                               cfg, ctx, args.key_arn, self)
         self.bucket, self.name, self.arn = store.bucket, store.name, store.arn
         self.safeguards = store.safeguards
         self.register_outputs({"bucket": self.name})
 
 
-# --- vLLM on the cluster ---------------------------------------------------------------------------------------
+# --- vLLM on the cluster ------------------------------------------------------------------------------------
 
 @dataclass
 class ServingArgs:
@@ -145,16 +149,18 @@ class Serving(pulumi.ComponentResource):
         # (docs.aws.amazon.com/eks/latest/userguide/pod-id-role.html).
         self.role = aws.iam.Role(
             f"{z}-serving", name=f"{z}-serving", description=f"{z}: vLLM endpoints (EKS Pod Identity)",
-            assume_role_policy=service_trust(ctx, "pods.eks", actions=["sts:AssumeRole", "sts:TagSession"], condition={
-                "StringEquals": {"aws:SourceAccount": ctx.account_id},
-                "ArnEquals": {"aws:SourceArn": args.cluster_arn}}),
+            assume_role_policy=service_trust(
+                ctx, "pods.eks", actions=["sts:AssumeRole", "sts:TagSession"],
+                condition={"StringEquals": {"aws:SourceAccount": ctx.account_id},
+                           "ArnEquals": {"aws:SourceArn": args.cluster_arn}}),
             opts=child(self))
 
         def statements(key_arn: str) -> list[Statement]:
             stmts = model_read_statements(ctx, args.bucket.arn, key_arn)
             if args.collections:
                 # Retrieval for RAG: the collections' data access policies admit this role read-only.
-                stmts.append(statement("ReadVectorCollections", "aoss:APIAccessAll", ctx.arn("aoss", "collection/*"),
+                stmts.append(statement("ReadVectorCollections", "aoss:APIAccessAll",
+                                       ctx.arn("aoss", "collection/*"),
                                        condition={"StringEquals": {"aoss:collection": args.collections}}))
             return stmts
 
@@ -168,7 +174,8 @@ class Serving(pulumi.ComponentResource):
             pool = args.pools[sizing.endpoint_pool(cfg, key)]
             sa = service_account_name(key)
             assoc = aws.eks.PodIdentityAssociation(
-                f"{z}-{key}", cluster_name=args.cluster_name, namespace=args.serving_namespace, service_account=sa,
+                f"{z}-{key}", cluster_name=args.cluster_name, namespace=args.serving_namespace,
+                service_account=sa,
                 role_arn=self.role.arn, opts=child(self, depends_on=[policy]))
             hf = model_id(cfg, key)
             self.endpoints[key] = VllmEndpoint(
@@ -176,7 +183,8 @@ class Serving(pulumi.ComponentResource):
                 VllmEndpointArgs(
                     endpoint=key, model=f"s3://{args.bucket.name}/{hf}/", served_model_name=hf,
                     precision=ep.precision, max_context=ep.max_context, concurrency=ep.concurrency,
-                    gpus=sizing.replica_gpus(cfg, key), replicas_min=ep.replicas.min, replicas_max=ep.replicas.max,
+                    gpus=sizing.replica_gpus(cfg, key), replicas_min=ep.replicas.min,
+                    replicas_max=ep.replicas.max,
                     pool=pool.scheduling, namespace=args.serving_namespace, service_account_name=sa,
                     # Region for the S3 client of the model streamer (Pod Identity supplies the credentials).
                     env={"AWS_REGION": ctx.region, "AWS_DEFAULT_REGION": ctx.region},
@@ -188,7 +196,7 @@ class Serving(pulumi.ComponentResource):
                                "endpoints": {k: e.url for k, e in self.endpoints.items()}})
 
 
-# --- SageMaker -------------------------------------------------------------------------------------------------
+# --- SageMaker ----------------------------------------------------------------------------------------------
 
 @dataclass
 class ManagedEndpointArgs:
@@ -222,7 +230,8 @@ def container_environment(cfg: ZoneConfig, key: str) -> dict[str, str]:
 class ManagedEndpoint(pulumi.ComponentResource):
     endpoint: aws.sagemaker.Endpoint
 
-    def __init__(self, name: str, args: ManagedEndpointArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+    def __init__(self, name: str, args: ManagedEndpointArgs,
+                 opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("llmops:aws:ManagedEndpoint", name, None, opts)
         cfg, ctx, key = args.cfg, args.ctx, args.key
         z = cfg.name
@@ -255,30 +264,34 @@ class ManagedEndpoint(pulumi.ComponentResource):
                 statement("DescribeNetwork", ["ec2:DescribeNetworkInterfaces", "ec2:DescribeVpcs",
                                               "ec2:DescribeDhcpOptions", "ec2:DescribeSubnets",
                                               "ec2:DescribeSecurityGroups"], "*"),
-                statement("ManageEnisInZoneVpc", ["ec2:CreateNetworkInterface", "ec2:CreateNetworkInterfacePermission",
-                                                  "ec2:DeleteNetworkInterface",
-                                                  "ec2:DeleteNetworkInterfacePermission"], "*",
+                statement("ManageEnisInZoneVpc",
+                          ["ec2:CreateNetworkInterface", "ec2:CreateNetworkInterfacePermission",
+                           "ec2:DeleteNetworkInterface", "ec2:DeleteNetworkInterfacePermission"], "*",
                           condition={"ArnEquals": {"ec2:Vpc": vpc}}),
             ]
 
         role_policy = aws.iam.RolePolicy(role_name, name="serve-model", role=role.id,
-                                         policy=document_of(statements, args.data_key_arn, vpc_arn), opts=child(self))
+                                         policy=document_of(statements, args.data_key_arn, vpc_arn),
+                                         opts=child(self))
 
         sg = aws.ec2.SecurityGroup(
             role_name, name=role_name, vpc_id=args.vpc_id,
             description=f"SageMaker endpoint {endpoint_name}: HTTPS out to S3 and the VPC endpoints only",
             ingress=[],  # invocations arrive through the SageMaker runtime API, never on these ENIs
-            egress=[{"description": "S3 gateway endpoint", "protocol": "tcp", "from_port": 443, "to_port": 443,
-                     "prefix_list_ids": [args.s3_prefix_list_id]},
-                    {"description": "Interface endpoints", "protocol": "tcp", "from_port": 443, "to_port": 443,
-                     "cidr_blocks": [args.vpc_cidr]}],
+            egress=[{"description": "S3 gateway endpoint", "protocol": "tcp", "from_port": 443,
+                     "to_port": 443, "prefix_list_ids": [args.s3_prefix_list_id]},
+                    {"description": "Interface endpoints", "protocol": "tcp", "from_port": 443,
+                     "to_port": 443, "cidr_blocks": [args.vpc_cidr]}],
             opts=child(self))
 
-        # SageMaker models and endpoint configurations are immutable. Their names carry a digest of their
-        # content, so a change creates the new pair before the endpoint switches over (blue/green) and the
-        # old pair is deleted afterwards; the same config always yields the same names.
+        # SageMaker models and endpoint configurations are immutable. Their names carry a digest of what
+        # they are made of, so a change creates the new pair before the endpoint switches over (blue/green)
+        # and the old pair is deleted afterwards; the same config always yields the same names. The network
+        # settings stand for the subnets and security group (outputs, unknown before deployment).
         spec: dict[str, Any] = {"image": image, "env": env, "model": hf, "instance": instance_type,
-                                "initial": ep.replicas.min, "role": role_name}
+                                "initial": ep.replicas.min, "role": role_name, "region": ctx.region,
+                                "network": [cfg.network.cidr, cfg.network.zones],
+                                "timeouts": [DOWNLOAD_TIMEOUT_S, STARTUP_TIMEOUT_S]}
         digest = hashlib.sha256(json.dumps(spec, sort_keys=True).encode()).hexdigest()[:8]
         model = aws.sagemaker.Model(
             f"{z}-{key}", name=f"{endpoint_name}-{digest}", execution_role_arn=role.arn,
@@ -287,7 +300,8 @@ class ManagedEndpoint(pulumi.ComponentResource):
             primary_container={
                 "image": image, "mode": "SingleModel", "environment": env,
                 "model_data_source": {"s3_data_sources": [{"s3_uri": f"s3://{args.bucket.name}/{hf}/",
-                                                           "s3_data_type": "S3Prefix", "compression_type": "None"}]},
+                                                           "s3_data_type": "S3Prefix",
+                                                           "compression_type": "None"}]},
             },
             opts=child(self, depends_on=[role_policy, *args.bucket.safeguards]))
         config = aws.sagemaker.EndpointConfiguration(
@@ -295,19 +309,20 @@ class ManagedEndpoint(pulumi.ComponentResource):
             production_variants=[{
                 "variant_name": VARIANT, "model_name": model.name, "instance_type": instance_type,
                 "initial_instance_count": ep.replicas.min,
-                # Weights are copied in and loaded before the health check passes: allow for large models.
-                "model_data_download_timeout_in_seconds": 3600,
-                "container_startup_health_check_timeout_in_seconds": 1800,
+                "model_data_download_timeout_in_seconds": DOWNLOAD_TIMEOUT_S,
+                "container_startup_health_check_timeout_in_seconds": STARTUP_TIMEOUT_S,
             }],
             opts=child(self))
         self.endpoint = aws.sagemaker.Endpoint(
-            f"{z}-{key}", name=endpoint_name, endpoint_config_name=config.name, opts=child(self, depends_on=[logs]))
+            f"{z}-{key}", name=endpoint_name, endpoint_config_name=config.name,
+            opts=child(self, depends_on=[logs]))
 
         # Application Auto Scaling keeps replicas.min..max instances, tracking concurrent requests per
         # instance (high-resolution metric, docs.aws.amazon.com/sagemaker/latest/dg/
         # endpoint-auto-scaling-add-code-define.html).
         target = aws.appautoscaling.Target(
-            f"{z}-{key}", service_namespace="sagemaker", scalable_dimension="sagemaker:variant:DesiredInstanceCount",
+            f"{z}-{key}", service_namespace="sagemaker",
+            scalable_dimension="sagemaker:variant:DesiredInstanceCount",
             resource_id=self.endpoint.name.apply(lambda n: f"endpoint/{n}/variant/{VARIANT}"),
             min_capacity=ep.replicas.min, max_capacity=ep.replicas.max, opts=child(self))
         aws.appautoscaling.Policy(

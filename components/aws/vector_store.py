@@ -71,7 +71,8 @@ def data_access_policy(collection: str, principals: dict[str, list[str]]) -> str
             "Rules": [
                 {"ResourceType": "collection", "Resource": [f"collection/{collection}"],
                  "Permission": COLLECTION_PERMISSIONS[kind]},
-                {"ResourceType": "index", "Resource": [f"index/{collection}/*"], "Permission": INDEX_PERMISSIONS[kind]},
+                {"ResourceType": "index", "Resource": [f"index/{collection}/*"],
+                 "Permission": INDEX_PERMISSIONS[kind]},
             ],
             "Principal": sorted(arns),
         })
@@ -173,8 +174,8 @@ class AuroraVectorStore(pulumi.ComponentResource):
             parameters=[{"name": "rds.force_ssl", "value": "1", "apply_method": "pending-reboot"}],
             opts=child(self))
         # Created before the cluster so the exported logs get the audit key and a retention.
-        logs = log_group(f"{z}-{key}-postgresql", f"/aws/rds/cluster/{ident}/postgresql", cfg, ctx, args.log_key_arn,
-                         self)
+        logs = log_group(f"{z}-{key}-postgresql", f"/aws/rds/cluster/{ident}/postgresql", cfg, ctx,
+                         args.log_key_arn, self)
         self.cluster = aws.rds.Cluster(
             f"{z}-{key}", cluster_identifier=ident, engine="aurora-postgresql", engine_mode="provisioned",
             engine_version=AURORA_ENGINE_VERSION, database_name=DATABASE, master_username=MASTER_USER,
@@ -196,8 +197,9 @@ class AuroraVectorStore(pulumi.ComponentResource):
         for i in range(1, 3 if cfg.is_prod else 2):
             aws.rds.ClusterInstance(
                 f"{z}-{key}-{i}", identifier=f"{ident}-{i}", cluster_identifier=self.cluster.id,
-                instance_class="db.serverless", engine="aurora-postgresql", engine_version=AURORA_ENGINE_VERSION,
-                db_subnet_group_name=subnets.name, publicly_accessible=False, performance_insights_enabled=True,
+                instance_class="db.serverless", engine="aurora-postgresql",
+                engine_version=AURORA_ENGINE_VERSION, db_subnet_group_name=subnets.name,
+                publicly_accessible=False, performance_insights_enabled=True,
                 performance_insights_kms_key_id=args.kms_key_arn, auto_minor_version_upgrade=True,
                 opts=child(self))
         self.endpoint = self.cluster.endpoint
@@ -206,9 +208,11 @@ class AuroraVectorStore(pulumi.ComponentResource):
                                "masterSecretArn": self.secret_arn})
 
 
-def vector_store(name: str, args: VectorStoreArgs, opts: pulumi.ResourceOptions) -> pulumi.ComponentResource:
+def vector_store(name: str, args: VectorStoreArgs,
+                 opts: pulumi.ResourceOptions) -> OpenSearchVectorStore | AuroraVectorStore:
     if args.store.engine == "opensearch-serverless":
         return OpenSearchVectorStore(name, args, opts)
     if args.store.engine == "aurora-pgvector":
         return AuroraVectorStore(name, args, opts)
-    raise ValueError(f"vector engine {args.store.engine} is not an AWS engine (config validation reports this)")
+    raise ValueError(f"vector engine {args.store.engine} is not an AWS engine "
+                     "(config validation reports this)")

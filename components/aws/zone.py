@@ -75,9 +75,9 @@ def build(zone: pulumi.ComponentResource, cfg: ZoneConfig) -> dict[str, Any]:
     }
 
     serving = Serving(f"{z}-serving", ServingArgs(
-        cfg, ctx, cluster_name=cluster.eks.name, cluster_arn=cluster_arn, bucket=bucket, data_key_arn=keys.data.arn,
-        pools=pools, serving_namespace=addons.serving_namespace, k8s_provider=cluster.provider,
-        collections=collections, depends_on=[addons]), child(zone))
+        cfg, ctx, cluster_name=cluster.eks.name, cluster_arn=cluster_arn, bucket=bucket,
+        data_key_arn=keys.data.arn, pools=pools, serving_namespace=addons.serving_namespace,
+        k8s_provider=cluster.provider, collections=collections, depends_on=[addons]), child(zone))
     managed_endpoints = {
         key: ManagedEndpoint(f"{z}-managed-{key}", ManagedEndpointArgs(
             cfg, ctx, key, bucket=bucket, data_key_arn=keys.data.arn, log_key_arn=keys.audit.arn,
@@ -88,8 +88,8 @@ def build(zone: pulumi.ComponentResource, cfg: ZoneConfig) -> dict[str, Any]:
 
     stores = {
         key: vector_store(f"{z}-vector-{key}", VectorStoreArgs(
-            cfg, ctx, key, store, kms_key_arn=keys.data.arn, log_key_arn=keys.audit.arn, vpc_id=network.vpc.id,
-            subnet_ids=subnets,
+            cfg, ctx, key, store, kms_key_arn=keys.data.arn, log_key_arn=keys.audit.arn,
+            vpc_id=network.vpc.id, subnet_ids=subnets,
             opensearch_endpoint_id=network.opensearch_endpoint.id if network.opensearch_endpoint else None,
             client_security_group_id=cluster.node_security_group_id, serving_role_arn=serving.role.arn,
             team_roles={k: (cfg.teams[k].role, t.role.arn) for k, t in teams.items()}), child(zone))
@@ -114,7 +114,7 @@ def build(zone: pulumi.ComponentResource, cfg: ZoneConfig) -> dict[str, Any]:
         "servingRoleArn": serving.role.arn,
         "servingEndpoints": {k: e.url for k, e in serving.endpoints.items()},
         "managedEndpoints": {k: m.endpoint.name for k, m in managed_endpoints.items()},
-        "vectorStores": {k: s.endpoint for k, s in stores.items()},  # type: ignore[attr-defined]
+        "vectorStores": {k: s.endpoint for k, s in stores.items()},
         "teamRoleArns": {k: t.role.arn for k, t in teams.items()},
         "auditBucket": audit.bucket.id,
         "trailArn": audit.trail.arn,

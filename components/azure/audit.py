@@ -91,8 +91,8 @@ class Audit(pulumi.ComponentResource):
             logs=[{"category": c, "enabled": True} for c in ACTIVITY_LOG_CATEGORIES],
             opts=pulumi.ResourceOptions(parent=self))
 
-        # The sink's own logs: workspace queries and blob access go to the workspace only.
-        own = self.sink.workspace_only()
-        diagnostics(name(cfg.name, "logs-diag"), cfg, resource_id=self.workspace.id, sink=own, parent=self)
-        storage_diagnostics(name(cfg.name, "audit-store"), cfg, self.storage, own, self)
+        # The sink's own logs: who queried the audit workspace goes to both sinks; the audit storage's access
+        # logs go to the workspace only (written into the same account, every log write would log again).
+        diagnostics(name(cfg.name, "logs-diag"), cfg, resource_id=self.workspace.id, sink=self.sink, parent=self)
+        storage_diagnostics(name(cfg.name, "audit-store"), cfg, self.storage, self.sink.workspace_only(), self)
         self.register_outputs({"workspaceId": self.workspace.id, "auditStorageId": self.storage.account.id})

@@ -109,11 +109,21 @@ def grant(logical: str, ctx: AzureContext, *, scope: pulumi.Input[str], role: st
     key = [logical, ROLES[role]]
     if isinstance(principal_id, str):
         key.append(principal_id)
+    opts = pulumi.ResourceOptions(parent=parent, depends_on=list(depends_on), delete_before_replace=True)
+    if principal_type is None:
+        # The SDK would default principalType to "User", and Azure refuses a type that does not match the
+        # principal (UnmatchedPrincipalType): for ids that may be users, groups or service principals (team
+        # members, the deployer) the property is left out and Azure resolves the type itself.
+        opts = pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(transformations=[_omit_principal_type]))
     return azure.authorization.RoleAssignment(
         logical, role_assignment_name=assignment_name(ctx, *key), scope=scope, role_definition_id=ctx.role(role),
         principal_id=principal_id, principal_type=principal_type,
-        description=f"llmops: {logical} ({role})",
-        opts=pulumi.ResourceOptions(parent=parent, depends_on=list(depends_on), delete_before_replace=True))
+        description=f"llmops: {logical} ({role})", opts=opts)
+
+
+def _omit_principal_type(args: pulumi.ResourceTransformationArgs) -> pulumi.ResourceTransformationResult:
+    props = {k: v for k, v in args.props.items() if k not in ("principal_type", "principalType")}
+    return pulumi.ResourceTransformationResult(props, args.opts)
 
 
 ALL_LOGS = [{"category_group": "allLogs", "enabled": True}]

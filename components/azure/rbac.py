@@ -68,6 +68,7 @@ class TeamAccess(pulumi.ComponentResource):
             name(z, "team", key), ns_args,
             opts=pulumi.ResourceOptions(parent=self, provider=args.k8s_provider, depends_on=args.after))
         ns = ns_args.namespace
+        self.namespace_name = ns
         self.assignments: list[pulumi.Resource] = []
         for member in team.members:
             # Logical names carry the member's object id: adding or removing a member touches only its own

@@ -262,20 +262,25 @@ class ManagedEndpoint(pulumi.ComponentResource):
                                         "description": f"{z} {key}: {model.name}"},
             opts=child(self, depends_on=[args.workspace.endpoint]))
         liveness, readiness = probes(model)
-        self.deployment = azure.machinelearningservices.OnlineDeployment(
+        ml = azure.machinelearningservices
+        self.deployment = ml.OnlineDeployment(
             name(z, key, "deployment"), deployment_name=DEPLOYMENT_NAME, endpoint_name=self.endpoint.name,
             workspace_name=workspace.name, resource_group_name=args.resource_group, location=ctx.location,
             kind="Managed", sku={"name": "Default", "capacity": ep.replicas.min},
-            properties={
-                "endpoint_compute_type": "Managed",
-                "instance_type": self.shape.name,
-                "model": model.asset_id,
-                "environment_variables": {"AZUREML_MODEL_DIR": model.model_dir},
-                "scale_settings": {"scale_type": "Default"},  # instance count: sku.capacity and the autoscale
-                "request_settings": request_settings(ep),
-                "liveness_probe": liveness, "readiness_probe": readiness,
-                "app_insights_enabled": True,
-            },
+            # Typed args: `properties` is a union (managed | Kubernetes), so plain dict keys would not be mapped.
+            properties=ml.ManagedOnlineDeploymentArgs(
+                endpoint_compute_type="Managed",
+                instance_type=self.shape.name,
+                model=model.asset_id,
+                environment_variables={"AZUREML_MODEL_DIR": model.model_dir},
+                # The instance count is sku.capacity, moved between replicas.min and .max by the autoscale.
+                scale_settings=ml.DefaultScaleSettingsArgs(scale_type="Default"),
+                request_settings=ml.OnlineRequestSettingsArgs(**request_settings(ep)),
+                liveness_probe=ml.ProbeSettingsArgs(**liveness), readiness_probe=ml.ProbeSettingsArgs(**readiness),
+                app_insights_enabled=True,
+                # The SDK would default this to Enabled; egress is governed by the workspace's managed network,
+                # and the deployment states the same intent.
+                egress_public_network_access="Disabled"),
             opts=child(self))
         self.autoscale = None
         if ep.replicas.max > ep.replicas.min:

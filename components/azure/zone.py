@@ -110,7 +110,7 @@ def build(zone: pulumi.ComponentResource, cfg: ZoneConfig) -> dict[str, Any]:
         "managedEndpoints": {k: m.endpoint_name for k, m in managed_endpoints.items()},
         "vectorStores": {k: s.url for k, s in stores.items()},
         "searchIndexDefinitions": {k: s.index_definition for k, s in stores.items() if isinstance(s, AiSearch)},
-        "teamNamespaces": {k: f"team-{k}" for k in teams},
+        "teamNamespaces": {k: t.namespace_name for k, t in teams.items()},
         "logAnalyticsWorkspaceId": audit.workspace.id,
         "auditStorageAccount": audit.storage.name,
     }

@@ -153,6 +153,10 @@ def _names(cfg: ZoneConfig) -> Iterator[Issue]:
         for key in getattr(cfg, _snake(rule.over)):
             if problem := rule.problem(cfg.name, key):
                 yield f"{rule.over}.{key}", problem
+        if rule.over == "gpuPools":  # pools sized for endpoints without one are named after the endpoint
+            for key, ep in cfg.endpoints.items():
+                if ep.runtime == "vllm" and ep.pool is None and (problem := rule.problem(cfg.name, key)):
+                    yield f"endpoints.{key}", problem
 
 
 # --- GCP-specific checks (limits from components/gcp/limits.py, which imports no provider SDK) ---------------

@@ -59,10 +59,12 @@ class Audit(pulumi.ComponentResource):
             description=f"{z} audit logs", retention_days=cfg.audit.retention_days,
             cmek_settings={"kms_key_name": args.keys.key(LOGS)}, locked=bool(cfg.audit.immutable),
             opts=stateful(cfg, self, depends_on=[*args.keys.ready(LOGS), *args.services.deps("logging")]))
-        self.destination = f"logging.googleapis.com/projects/{ctx.project}/locations/{ctx.region}/buckets/{self.bucket_id}"
+        self.destination = (f"logging.googleapis.com/projects/{ctx.project}/locations/{ctx.region}/"
+                            f"buckets/{self.bucket_id}")
         self.sink = gcp.logging.ProjectSink(
             f"{z}-audit", name=name(z, "audit"), project=ctx.project, destination=self.destination,
-            filter=AUDIT_FILTER, unique_writer_identity=True, description=f"{z}: every audit log to {self.bucket_id}",
+            filter=AUDIT_FILTER, unique_writer_identity=True,
+            description=f"{z}: every audit log to {self.bucket_id}",
             opts=child(self, depends_on=[self.bucket]))
         self.register_outputs({"bucket": self.destination, "sink": self.sink.name,
                                "writerIdentity": self.sink.writer_identity})

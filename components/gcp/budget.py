@@ -52,18 +52,19 @@ class Budget(pulumi.ComponentResource):
             message_storage_policy={"allowed_persistence_regions": [ctx.region]},
             opts=child(self, depends_on=[*args.keys.ready(DATA), *args.services.deps("pubsub")]))
         publisher = gcp.pubsub.TopicIAMMember(
-            f"{z}-budget-publisher", project=ctx.project, topic=self.topic.name, role="roles/pubsub.publisher",
-            member=BUDGET_PUBLISHER, opts=child(self))
+            f"{z}-budget-publisher", project=ctx.project, topic=self.topic.name,
+            role="roles/pubsub.publisher", member=BUDGET_PUBLISHER, opts=child(self))
         self.channels = [
             gcp.monitoring.NotificationChannel(
-                f"{z}-budget-{hashlib.sha256(email.encode()).hexdigest()[:8]}", project=ctx.project, type="email",
-                display_name=f"{z} budget: {email}", labels={"email_address": email},
+                f"{z}-budget-{hashlib.sha256(email.encode()).hexdigest()[:8]}", project=ctx.project,
+                type="email", display_name=f"{z} budget: {email}", labels={"email_address": email},
                 opts=child(self, depends_on=args.services.deps("monitoring")))
             for email in b.notify.emails
         ]
-        rules = [{"threshold_percent": t / 100, "spend_basis": "CURRENT_SPEND"} for t in b.thresholds_percent]
-        if b.forecast_alerts:
-            rules += [{"threshold_percent": t / 100, "spend_basis": "FORECASTED_SPEND"} for t in b.thresholds_percent]
+        bases = ["CURRENT_SPEND", "FORECASTED_SPEND"] if b.forecast_alerts else ["CURRENT_SPEND"]
+        rules = [{"threshold_percent": t / 100, "spend_basis": basis}
+                 for basis in bases for t in b.thresholds_percent]
+        channels = self.channels[:MAX_BUDGET_CHANNELS]  # config validation refuses more
         units = int(b.monthly_limit_usd)
         nanos = round((b.monthly_limit_usd - units) * 1e9)
         label_key = gcp_label(ZONE_TAG)
@@ -76,6 +77,6 @@ class Budget(pulumi.ComponentResource):
                            "calendar_period": "MONTH", "credit_types_treatment": "INCLUDE_ALL_CREDITS"},
             threshold_rules=rules,
             all_updates_rule={"pubsub_topic": self.topic.id, "schema_version": "1.0",
-                              "monitoring_notification_channels": [c.id for c in self.channels][:MAX_BUDGET_CHANNELS]},
+                              "monitoring_notification_channels": [c.id for c in channels]},
             opts=child(self, depends_on=[publisher, *args.services.deps("billingbudgets")]))
         self.register_outputs({"budget": self.budget.name, "topic": self.topic.id})

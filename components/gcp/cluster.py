@@ -49,8 +49,11 @@ IMAGE_TYPE = "COS_CONTAINERD"
 SYSTEM_POOL_LABEL = {"llmops.io/pool": "system"}
 
 
+NodeIdentity = tuple[gcp.serviceaccount.Account, list[gcp.projects.IAMMember]]
+
+
 def node_identity(parent: pulumi.Resource, logical: str, account_id: str, display: str, ctx: GcpContext,
-                  deps: list[pulumi.Resource]) -> tuple[gcp.serviceaccount.Account, list[gcp.projects.IAMMember]]:
+                  deps: list[pulumi.Resource]) -> NodeIdentity:
     """A dedicated node service account with only the roles nodes need (logs, metrics, image pulls)."""
     sa = gcp.serviceaccount.Account(logical, account_id=account_id, display_name=display, project=ctx.project,
                                     opts=child(parent, depends_on=deps))
@@ -124,11 +127,13 @@ class Cluster(pulumi.ComponentResource):
         node_config = secure_node_config(cfg, self.system_sa.email, keys.key(BOOT_DISK), "system")
 
         authorized = [{"cidr_block": cfg.network.cidr, "display_name": "zone network"}] + [
-            {"cidr_block": c, "display_name": f"authorized-{i}"} for i, c in enumerate(cfg.cluster.authorized_networks)]
+            {"cidr_block": c, "display_name": f"authorized-{i}"}
+            for i, c in enumerate(cfg.cluster.authorized_networks)]
         prod = cfg.is_prod
-        logging = ["SYSTEM_COMPONENTS", "WORKLOADS"] + (["APISERVER", "CONTROLLER_MANAGER", "SCHEDULER"] if prod else [])
-        monitoring = ["SYSTEM_COMPONENTS"] + (["APISERVER", "CONTROLLER_MANAGER", "SCHEDULER", "STORAGE", "POD",
-                                               "DEPLOYMENT", "HPA"] if prod else [])
+        control_plane = ["APISERVER", "CONTROLLER_MANAGER", "SCHEDULER"] if prod else []
+        logging = ["SYSTEM_COMPONENTS", "WORKLOADS", *control_plane]
+        workloads = ["STORAGE", "POD", "DEPLOYMENT", "HPA"] if prod else []
+        monitoring = ["SYSTEM_COMPONENTS", *control_plane, *workloads]
         # GPU metrics from GKE's managed DCGM (GKE 1.30+): GKE's GPU nodes have no NVIDIA container runtime to
         # give a self-managed DCGM exporter the driver libraries.
         if sizing.effective_pools(cfg) and int(cfg.cluster.kubernetes_version.split(".")[1]) >= 30:
@@ -150,7 +155,8 @@ class Cluster(pulumi.ComponentResource):
             private_cluster_config={"enable_private_nodes": True,
                                     "enable_private_endpoint": not cfg.cluster.public_endpoint,
                                     "master_global_access_config": {"enabled": True}},
-            master_authorized_networks_config={"cidr_blocks": authorized, "gcp_public_cidrs_access_enabled": False,
+            master_authorized_networks_config={"cidr_blocks": authorized,
+                                               "gcp_public_cidrs_access_enabled": False,
                                                "private_endpoint_enforcement_enabled": True},
             control_plane_endpoints_config={"dns_endpoint_config": {"allow_external_traffic": True}},
             master_auth={"client_certificate_config": {"issue_client_certificate": False}},

@@ -34,6 +34,8 @@ BOOT_DISK = "boot-disk"  # node boot disks
 LOGS = "logs"  # the audit log bucket
 DATA = "data"  # model bucket, Vertex AI endpoints and indexes, AlloyDB, the budget topic
 PURPOSES = (GKE_SECRETS, BOOT_DISK, LOGS, DATA)
+# (purpose, agent, IAM member, resources the grant must wait for)
+Agent = tuple[str, str, pulumi.Input[str], list[pulumi.Resource]]
 
 
 @dataclass
@@ -52,7 +54,8 @@ class Keys(pulumi.ComponentResource):
         super().__init__(TYPE, name_, None, opts)
         cfg, ctx, services = args.cfg, args.ctx, args.services
         z = cfg.name
-        self.ring = gcp.kms.KeyRing(f"{z}-keys", name=name(z, "keys"), project=ctx.project, location=ctx.region,
+        self.ring = gcp.kms.KeyRing(f"{z}-keys", name=name(z, "keys"), project=ctx.project,
+                                    location=ctx.region,
                                     opts=stateful(cfg, self, depends_on=services.deps("cloudkms")))
         level = "HSM" if cfg.is_prod else "SOFTWARE"
         self.keys = {
@@ -70,32 +73,35 @@ class Keys(pulumi.ComponentResource):
                 member=member, opts=child(self, depends_on=deps)))
         self.register_outputs({"ring": self.ring.id, **{p: k.id for p, k in self.keys.items()}})
 
-    def _agents(self, cfg: ZoneConfig, ctx: GcpContext,
-                services: ProjectServices) -> Iterator[tuple[str, str, pulumi.Input[str], list[pulumi.Resource]]]:
+    def _agents(self, cfg: ZoneConfig, ctx: GcpContext, services: ProjectServices) -> Iterator[Agent]:
         """(purpose, agent, IAM member, dependencies) for every service agent that uses a zone key."""
         z = cfg.name
         # GKE and Compute Engine agents exist as soon as their API is enabled; their ids follow the project
         # number (https://cloud.google.com/iam/docs/service-agents).
         yield GKE_SECRETS, "gke", ctx.agent("container-engine-robot.iam.gserviceaccount.com"), \
             services.deps("container")
-        yield BOOT_DISK, "compute", ctx.agent("compute-system.iam.gserviceaccount.com"), services.deps("compute")
+        yield (BOOT_DISK, "compute", ctx.agent("compute-system.iam.gserviceaccount.com"),
+               services.deps("compute"))
         # Cloud Logging encrypts log buckets with its own per-project service account.
-        logging_sa = gcp.logging.get_project_cmek_settings_output(project=ctx.project).service_account_id
-        yield LOGS, "logging", logging_sa.apply(lambda sa: f"serviceAccount:{sa}"), services.deps("logging")
-        storage = gcp.storage.get_project_service_account_output(project=ctx.project)
-        yield DATA, "storage", storage.member, services.deps("storage")
-        # Agents that only exist once generated: ServiceIdentity creates them before they are granted anything.
-        generated = [("aiplatform", "aiplatform"), ("alloydb", "alloydb"), ("pubsub", "pubsub")]
-        for api, agent in generated:
+        logging_sa = gcp.logging.get_project_cmek_settings_output(
+            project=ctx.project, opts=pulumi.InvokeOutputOptions(depends_on=services.deps("logging")))
+        yield LOGS, "logging", logging_sa.service_account_id.apply(lambda sa: f"serviceAccount:{sa}"), []
+        # Reading the Cloud Storage agent also creates it if the project has none yet.
+        storage = gcp.storage.get_project_service_account_output(
+            project=ctx.project, opts=pulumi.InvokeOutputOptions(depends_on=services.deps("storage")))
+        yield DATA, "storage", storage.member, []
+        # Agents that exist only once generated: ServiceIdentity creates them before any grant.
+        for api in ("aiplatform", "alloydb", "pubsub"):
             deps = services.deps(api)
             if not deps:  # the zone does not use this service
                 continue
-            identity = gcp.projects.ServiceIdentity(f"{z}-{agent}-agent", project=ctx.project,
-                                                    service=f"{api}.googleapis.com", opts=child(self, depends_on=deps))
-            yield DATA, agent, identity.member, [identity]
+            identity = gcp.projects.ServiceIdentity(
+                f"{z}-{api}-agent", project=ctx.project, service=f"{api}.googleapis.com",
+                opts=child(self, depends_on=deps))
+            yield DATA, api, identity.member, [identity]
 
     def key(self, purpose: str) -> pulumi.Output[str]:
-        """The key's full resource id (``projects/.../cryptoKeys/<name>``), the form every CMEK field takes."""
+        """The key's full resource id (``projects/.../cryptoKeys/<name>``): what every CMEK field takes."""
         return self.keys[purpose].id
 
     def ready(self, purpose: str) -> list[pulumi.Resource]:

@@ -19,8 +19,8 @@ MAX_BUDGET_CHANNELS = 5
 def cidr_problem(cidr: str) -> str | None:
     prefix = ipaddress.ip_network(cidr).prefixlen
     if prefix > MIN_CIDR_PREFIX:
-        return (f"{cidr} is too small for a GCP zone: use a /{MIN_CIDR_PREFIX} or larger, so GKE pods get a /22 "
-                "and private services access a /24 or more")
+        return (f"{cidr} is too small for a GCP zone: use a /{MIN_CIDR_PREFIX} or larger, so GKE pods get a "
+                "/22 and private services access a /24 or more")
     return None
 
 
@@ -40,6 +40,6 @@ def group_domains_problem(domains: list[str]) -> str | None:
     """Google Groups for RBAC reads one security group per cluster (gke-security-groups@<domain>), so every
     ``group:`` member must belong to that one domain."""
     if len(domains) > 1:
-        return (f"group: members span several domains ({', '.join(domains)}); Google Groups for RBAC uses one "
-                "gke-security-groups@<domain> per cluster, so use groups of one domain")
+        return (f"group: members span several domains ({', '.join(domains)}); Google Groups for RBAC uses "
+                "one gke-security-groups@<domain> per cluster, so use groups of one domain")
     return None

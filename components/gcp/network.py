@@ -10,10 +10,11 @@ allows: anything inside the zone's CIDR, Google's load-balancer health checks, a
 container registries and model hubs through NAT).
 
 Address plan (``gcp_ranges``) on top of ``plan_subnets``: nodes take the first private subnet and services
-the first "public" one (GCP needs no public subnet: Cloud NAT and load balancers live outside subnets);
-``plan_subnets`` always keeps the upper half of the CIDR spare: GKE's pods take its first half, private services
-access the next quarter, and the last quarter stays spare. The GKE control plane needs no range of ours: new
-private clusters reach it through Private Service Connect with an address from the node subnet.
+the first "public" one (GCP needs no public subnet: Cloud NAT and load balancers live outside subnets).
+``plan_subnets`` always keeps the upper half of the CIDR spare; GKE's pods take the first half of it (a
+quarter of the CIDR), private services access the next eighth, and the last eighth stays spare. The GKE
+control plane needs no range of ours: new private clusters reach it through Private Service Connect, with
+an address from the node subnet.
 """
 
 from __future__ import annotations
@@ -116,8 +117,8 @@ class Network(pulumi.ComponentResource):
             reserved_peering_ranges=[self.services_access_range.name],
             opts=child(self, depends_on=args.services.deps("servicenetworking")))
 
-        self.register_outputs({"network": self.vpc.id, "subnet": self.subnet.id, "nodes": r.nodes, "pods": r.pods,
-                               "services": r.services, "servicesAccess": r.services_access})
+        self.register_outputs({"network": self.vpc.id, "subnet": self.subnet.id, "nodes": r.nodes,
+                               "pods": r.pods, "services": r.services, "servicesAccess": r.services_access})
 
     def _firewalls(self, cfg: ZoneConfig, ctx: GcpContext) -> list[gcp.compute.Firewall]:
         z = cfg.name
@@ -126,10 +127,11 @@ class Network(pulumi.ComponentResource):
             # (suffix, direction, priority, allow or deny, ranges, ports/protocol)
             ("deny-all-ingress", "INGRESS", 65534, "denies", ["0.0.0.0/0"], [{"protocol": "all"}]),
             ("deny-all-egress", "EGRESS", 65534, "denies", ["0.0.0.0/0"], [{"protocol": "all"}]),
-            # Nodes, pods, services, the control plane's PSC address and peered managed services: all in the CIDR.
+            # Nodes, pods, services, the control plane's PSC address, peered managed services: in the CIDR.
             ("allow-internal-ingress", "INGRESS", 1000, "allows", [cfg.network.cidr], [{"protocol": "all"}]),
             ("allow-internal-egress", "EGRESS", 1000, "allows", [cfg.network.cidr], [{"protocol": "all"}]),
-            ("allow-health-checks", "INGRESS", 1000, "allows", list(HEALTH_CHECK_RANGES), [{"protocol": "tcp"}]),
+            ("allow-health-checks", "INGRESS", 1000, "allows", list(HEALTH_CHECK_RANGES),
+             [{"protocol": "tcp"}]),
             # Google APIs (Private Google Access), image registries and model hubs, all over TLS.
             ("allow-https-egress", "EGRESS", 1000, "allows", ["0.0.0.0/0"],
              [{"protocol": "tcp", "ports": ["443"]}]),

@@ -57,21 +57,23 @@ class GcpContext:
     zones: pulumi.Output[list[str]]
 
     @classmethod
-    def lookup(cls, cfg: ZoneConfig) -> GcpContext:
+    def lookup(cls, cfg: ZoneConfig, services: ProjectServices) -> GcpContext:
+        """The invokes wait for the APIs they call: a new project has neither Compute Engine nor Resource
+        Manager enabled, and the first ``pulumi up`` enables them."""
         assert cfg.project and cfg.region, "config validation requires gcp:project and gcp:region"
-        number = gcp.organizations.get_project_output(project_id=cfg.project).number
+        number = gcp.organizations.get_project_output(
+            project_id=cfg.project,
+            opts=pulumi.InvokeOutputOptions(depends_on=services.deps("cloudresourcemanager"))).number
         # The first ``network.zones`` zones that are UP, in name order, so the list is stable between runs.
-        zones = gcp.compute.get_zones_output(project=cfg.project, region=cfg.region, status="UP").names.apply(
+        zones = gcp.compute.get_zones_output(
+            project=cfg.project, region=cfg.region, status="UP",
+            opts=pulumi.InvokeOutputOptions(depends_on=services.deps("compute"))).names.apply(
             lambda names: sorted(names)[: cfg.network.zones])
         return cls(cfg.project, cfg.region, number, zones)
 
     def agent(self, domain: str) -> pulumi.Output[str]:
         """The per-project service agent ``service-<number>@<domain>`` as an IAM member."""
         return self.number.apply(lambda n: f"serviceAccount:service-{n}@{domain}")
-
-    def network_path(self, name: pulumi.Input[str]) -> pulumi.Output[str]:
-        """``projects/<number>/global/networks/<name>``: the form Vertex AI wants for VPC networks."""
-        return pulumi.Output.all(self.number, name).apply(lambda a: f"projects/{a[0]}/global/networks/{a[1]}")
 
 
 class ProjectServices(pulumi.ComponentResource):

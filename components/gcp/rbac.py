@@ -59,7 +59,8 @@ def uses_alloydb(cfg: ZoneConfig) -> bool:
     return any(s.engine == "alloydb" for s in cfg.vector_stores.values())
 
 
-def project_roles(cfg: ZoneConfig, role: str, model_user: pulumi.Input[str] | None) -> list[pulumi.Input[str]]:
+def project_roles(cfg: ZoneConfig, role: str,
+                  model_user: pulumi.Input[str] | None) -> list[pulumi.Input[str]]:
     """Project-level roles of a team role, in a fixed order."""
     roles: list[pulumi.Input[str]] = ["roles/container.clusterViewer", "roles/monitoring.viewer",
                                       "roles/logging.viewer"]
@@ -69,7 +70,8 @@ def project_roles(cfg: ZoneConfig, role: str, model_user: pulumi.Input[str] | No
         if model_user is not None:
             roles.append(model_user)
         if uses_alloydb(cfg):
-            roles += ["roles/alloydb.client", "roles/alloydb.databaseUser", "roles/serviceusage.serviceUsageConsumer"]
+            roles += ["roles/alloydb.client", "roles/alloydb.databaseUser",
+                      "roles/serviceusage.serviceUsageConsumer"]
     if role == "admin":
         roles += ["roles/monitoring.editor", "roles/logging.privateLogViewer"]
     return roles
@@ -90,7 +92,9 @@ def gke_security_group(cfg: ZoneConfig) -> str | None:
 
 
 def _short(role: pulumi.Input[str]) -> str:
-    return role.split("/")[-1].replace(".", "-").lower() if isinstance(role, str) else MODEL_USER.replace("_", "-")
+    if isinstance(role, str):
+        return role.split("/")[-1].replace(".", "-").lower()
+    return MODEL_USER.replace("_", "-")
 
 
 def _digest(member: str) -> str:
@@ -140,8 +144,8 @@ class TeamAccess(pulumi.ComponentResource):
         for role in project_roles(cfg, team.role, custom):
             for member in team.members:
                 self.bindings.append(gcp.projects.IAMMember(
-                    f"{z}-{key}-{_short(role)}-{_digest(member)}", project=ctx.project, role=role, member=member,
-                    opts=child(self)))
+                    f"{z}-{key}-{_short(role)}-{_digest(member)}", project=ctx.project, role=role,
+                    member=member, opts=child(self)))
         for member in team.members:
             self.bindings.append(gcp.storage.BucketIAMMember(
                 f"{z}-{key}-bucket-{_digest(member)}", bucket=args.bucket, role=BUCKET_ROLE[team.role],

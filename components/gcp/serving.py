@@ -73,7 +73,7 @@ def service_account_email(cfg: ZoneConfig, key: str) -> str:
 
 
 def numeric_endpoint_id(cfg: ZoneConfig, key: str) -> str:
-    """Vertex endpoint ids are numeric (at most 10 digits, no leading zero): a stable digest of zone and key."""
+    """Vertex endpoint ids are numeric (at most 10 digits, no leading zero): a stable digest of the key."""
     digest = int(hashlib.sha256(f"{cfg.project}/{cfg.name}/{key}".encode()).hexdigest(), 16)
     return str(1_000_000_000 + digest % 9_000_000_000)
 
@@ -128,15 +128,17 @@ class VllmService(pulumi.ComponentResource):
             member=self.service_account.member, opts=child(self))
         ksa = service_account_name(key)
         workload_identity = gcp.serviceaccount.IAMMember(
-            f"{z}-ep-{key}-wi", service_account_id=self.service_account.name, role="roles/iam.workloadIdentityUser",
+            f"{z}-ep-{key}-wi", service_account_id=self.service_account.name,
+            role="roles/iam.workloadIdentityUser",
             member=f"serviceAccount:{ctx.project}.svc.id.goog[{args.namespace}/{ksa}]",
             opts=child(self, depends_on=[args.cluster]))
         self.endpoint = VllmEndpoint(
             f"{z}-{key}",
             VllmEndpointArgs(
-                endpoint=key, model=f"gs://{args.bucket.name}/{model_repo(ep)}", served_model_name=served_name(ep),
-                precision=ep.precision, max_context=ep.max_context, concurrency=ep.concurrency,
-                gpus=sizing.replica_gpus(cfg, key), replicas_min=ep.replicas.min, replicas_max=ep.replicas.max,
+                endpoint=key, model=f"gs://{args.bucket.name}/{model_repo(ep)}",
+                served_model_name=served_name(ep), precision=ep.precision, max_context=ep.max_context,
+                concurrency=ep.concurrency, gpus=sizing.replica_gpus(cfg, key),
+                replicas_min=ep.replicas.min, replicas_max=ep.replicas.max,
                 pool=args.pool, namespace=args.namespace, service_account_name=ksa,
                 service_account_annotations={WI_ANNOTATION: service_account_email(cfg, key)}),
             opts=pulumi.ResourceOptions(parent=self, provider=args.k8s_provider,
@@ -161,7 +163,8 @@ class VertexEndpoint(pulumi.ComponentResource):
 
     resource: gcp.vertex.AiEndpointWithModelGardenDeployment | gcp.vertex.AiEndpoint
 
-    def __init__(self, name_: str, args: VertexEndpointArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+    def __init__(self, name_: str, args: VertexEndpointArgs,
+                 opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__(VERTEX_TYPE, name_, None, opts)
         cfg, ctx, key, ep = args.cfg, args.ctx, args.key, args.endpoint
         z = cfg.name
@@ -173,7 +176,8 @@ class VertexEndpoint(pulumi.ComponentResource):
         self.publisher_model = garden_model(ep)
         if self.publisher_model:
             self.resource = gcp.vertex.AiEndpointWithModelGardenDeployment(
-                f"{z}-{key}", project=ctx.project, location=ctx.region, publisher_model_name=self.publisher_model,
+                f"{z}-{key}", project=ctx.project, location=ctx.region,
+                publisher_model_name=self.publisher_model,
                 # Deploying a Model Garden model accepts its licence (e.g. the Llama 3.1 Community License):
                 # naming the model in the stack config is that decision.
                 model_config={"accept_eula": True, "model_display_name": f"{z}-{key}"},

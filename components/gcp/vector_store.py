@@ -32,9 +32,11 @@ from components.naming import name
 VECTOR_SEARCH_TYPE = "llmops:gcp:VectorSearch"
 ALLOYDB_TYPE = "llmops:gcp:AlloyDbVectorStore"
 
-DISTANCE = {"cosine": "COSINE_DISTANCE", "dot-product": "DOT_PRODUCT_DISTANCE", "euclidean": "SQUARED_L2_DISTANCE"}
+DISTANCE = {"cosine": "COSINE_DISTANCE", "dot-product": "DOT_PRODUCT_DISTANCE",
+            "euclidean": "SQUARED_L2_DISTANCE"}
 # (shard size, machine type, min replicas, max replicas) for dev and for staging/prod.
-INDEX_SERVING = {False: ("SHARD_SIZE_SMALL", "e2-standard-2", 1, 2), True: ("SHARD_SIZE_MEDIUM", "e2-standard-16", 2, 4)}
+INDEX_SERVING = {False: ("SHARD_SIZE_SMALL", "e2-standard-2", 1, 2),
+                 True: ("SHARD_SIZE_MEDIUM", "e2-standard-16", 2, 4)}
 ALLOYDB_VERSION = "POSTGRES_16"
 WEEK = ["MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY", "SATURDAY", "SUNDAY"]
 
@@ -84,7 +86,7 @@ class VectorSearch(pulumi.ComponentResource):
             dedicated_resources={"machine_spec": {"machine_type": machine}, "min_replica_count": low,
                                  "max_replica_count": high},
             enable_access_logging=cfg.is_prod, opts=child(self))
-        # The consumer side of PSC: an address in the zone's subnet forwarding to the index's service attachment.
+        # The consumer side of PSC: an address in the zone's subnet, forwarded to the service attachment.
         self.address = gcp.compute.Address(
             f"{z}-{key}-psc", name=name(z, key, "psc"), project=ctx.project, region=ctx.region,
             subnetwork=net.subnet.id, address_type="INTERNAL", opts=child(self))

@@ -34,16 +34,17 @@ from components.k8s import ClusterAddons
 
 def build(zone: pulumi.ComponentResource, cfg: ZoneConfig) -> dict[str, Any]:
     z = cfg.name
-    ctx = GcpContext.lookup(cfg)
 
     def under(parent: pulumi.Resource = zone) -> pulumi.ResourceOptions:
         return pulumi.ResourceOptions(parent=parent)
 
     services = ProjectServices(f"{z}-project", cfg, under())
+    ctx = GcpContext.lookup(cfg, services)
     keys = Keys(f"{z}-keys", KeysArgs(cfg, ctx, services), under())
     network = Network(f"{z}-network", NetworkArgs(cfg, ctx, services), under())
     cluster = Cluster(f"{z}-cluster", ClusterArgs(cfg, ctx, services, network, keys), under())
-    pools = {key: GpuPool(f"{z}-pool-{key}", GpuPoolArgs(cfg, ctx, services, key, pool, cluster, keys), under())
+    pools = {key: GpuPool(f"{z}-pool-{key}", GpuPoolArgs(cfg, ctx, services, key, pool, cluster, keys),
+                          under())
              for key, pool in sizing.effective_pools(cfg).items()}
     # GKE runs its own NVIDIA device plugin and (with the DCGM monitoring component) GPU metrics; the shared
     # layer adds the platform namespaces and the GPU agents' policies.

@@ -31,8 +31,8 @@ def _ec2(prefix: str, kind: str) -> OutputFn:
 
 def _vpc(ctx: MockContext) -> dict[str, Any]:
     out = _ec2("vpc", "vpc")(ctx)
-    return {**out, "defaultSecurityGroupId": f"sg-0{ctx.digest(16)}", "mainRouteTableId": f"rtb-0{ctx.digest(16)}",
-            "defaultNetworkAclId": f"acl-0{ctx.digest(16)}"}
+    return {**out, "defaultSecurityGroupId": f"sg-0{ctx.digest(16)}",
+            "mainRouteTableId": f"rtb-0{ctx.digest(16)}", "defaultNetworkAclId": f"acl-0{ctx.digest(16)}"}
 
 
 def _vpc_endpoint(ctx: MockContext) -> dict[str, Any]:
@@ -55,14 +55,19 @@ def _eip(ctx: MockContext) -> dict[str, Any]:
             "publicIp": f"198.51.100.{int(ctx.digest(2), 16) % 250 + 1}"}
 
 
+# base64 of a PEM-shaped placeholder certificate
+CA_DATA = "LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS0tLS0tCk1vY2sKLS0tLS1FTkQgQ0VSVElGSUNBVEUtLS0tLQo="
+
+
 def _eks_cluster(ctx: MockContext) -> dict[str, Any]:
     name = ctx.inputs.get("name", ctx.name)
+    oidc_id = ctx.digest(32).upper()
     return {
         "id": name,
         "arn": arn(ctx, f"cluster/{name}"),
         "endpoint": f"https://{ctx.digest(32).upper()}.gr7.{ctx.region}.eks.amazonaws.com",
-        "certificateAuthority": {"data": "LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS0tLS0tCk1vY2sKLS0tLS1FTkQgQ0VSVElGSUNBVEUtLS0tLQo="},
-        "identities": [{"oidcs": [{"issuer": f"https://oidc.eks.{ctx.region}.amazonaws.com/id/{ctx.digest(32).upper()}"}]}],
+        "certificateAuthority": {"data": CA_DATA},
+        "identities": [{"oidcs": [{"issuer": f"https://oidc.eks.{ctx.region}.amazonaws.com/id/{oidc_id}"}]}],
         "vpcConfig": {**ctx.inputs.get("vpcConfig", {}), "clusterSecurityGroupId": f"sg-0{ctx.digest(16)}",
                       "vpcId": f"vpc-0{ctx.digest(16)}"},
         "version": ctx.inputs.get("version", "1.31"),
@@ -79,7 +84,8 @@ def _node_group(ctx: MockContext) -> dict[str, Any]:
         "id": f"{cluster}:{name}",
         "arn": arn(ctx, f"nodegroup/{cluster}/{name}/{uid}"),
         # EKS names the group's Auto Scaling group eks-<nodegroup>-<uuid>
-        "resources": [{"autoscalingGroups": [{"name": f"eks-{name}-{uid}"}], "remoteAccessSecurityGroupId": ""}],
+        "resources": [{"autoscalingGroups": [{"name": f"eks-{name}-{uid}"}],
+                       "remoteAccessSecurityGroupId": ""}],
         "status": "ACTIVE",
     }
 
@@ -121,7 +127,8 @@ def _rds_cluster(ctx: MockContext) -> dict[str, Any]:
         "readerEndpoint": f"{ident}.cluster-ro-{ctx.digest(12)}.{ctx.region}.rds.amazonaws.com",
         "clusterResourceId": f"cluster-{ctx.digest(26).upper()}",
         "masterUserSecrets": [{
-            "secretArn": f"arn:aws:secretsmanager:{ctx.region}:{ACCOUNT_ID}:secret:rds!cluster-{_uuid(ctx)}-AbCdEf",
+            "secretArn":
+                f"arn:aws:secretsmanager:{ctx.region}:{ACCOUNT_ID}:secret:rds!cluster-{_uuid(ctx)}-AbCdEf",
             "kmsKeyId": ctx.inputs.get("masterUserSecretKmsKeyId", ""), "secretStatus": "active"}],
         "port": 5432,
     }
@@ -153,16 +160,19 @@ OUTPUTS: dict[str, OutputFn] = {
         "arn": arn(ctx, f"addon/{ctx.inputs.get('clusterName')}/{ctx.inputs.get('addonName')}/{_uuid(ctx)}"),
         "addonVersion": "v1.0.0-eksbuild.1"},
     "aws:eks/accessEntry:AccessEntry": lambda ctx: {
-        "accessEntryArn": arn(ctx, f"access-entry/{ctx.inputs.get('clusterName')}/role/{ACCOUNT_ID}/{_uuid(ctx)}")},
+        "accessEntryArn":
+            arn(ctx, f"access-entry/{ctx.inputs.get('clusterName')}/role/{ACCOUNT_ID}/{_uuid(ctx)}")},
     "aws:eks/podIdentityAssociation:PodIdentityAssociation": lambda ctx: {
         "associationId": f"a-{ctx.digest(17)}",
-        "associationArn": arn(ctx, f"podidentityassociation/{ctx.inputs.get('clusterName')}/a-{ctx.digest(17)}")},
+        "associationArn":
+            arn(ctx, f"podidentityassociation/{ctx.inputs.get('clusterName')}/a-{ctx.digest(17)}")},
     "aws:iam/role:Role": _iam,
     "aws:iam/policy:Policy": _iam,
     "aws:iam/user:User": _iam,
     "aws:iam/rolePolicy:RolePolicy": _role_policy,
     "aws:iam/openIdConnectProvider:OpenIdConnectProvider": lambda ctx: {
-        "arn": f"arn:aws:iam::{ACCOUNT_ID}:oidc-provider/{ctx.inputs.get('url', '').removeprefix('https://')}"},
+        "arn": f"arn:aws:iam::{ACCOUNT_ID}:oidc-provider/"
+               f"{ctx.inputs.get('url', '').removeprefix('https://')}"},
     "aws:kms/key:Key": _kms_key,
     "aws:kms/alias:Alias": lambda ctx: {"arn": arn(ctx, ctx.inputs.get("name", f"alias/{ctx.name}")),
                                         "targetKeyArn": arn(ctx, f"key/{ctx.inputs.get('targetKeyId', '')}")},
@@ -173,7 +183,8 @@ OUTPUTS: dict[str, OutputFn] = {
     "aws:rds/clusterInstance:ClusterInstance": lambda ctx: {
         "id": ctx.inputs.get("identifier", ctx.name),
         "arn": f"arn:aws:rds:{ctx.region}:{ACCOUNT_ID}:db:{ctx.inputs.get('identifier', ctx.name)}",
-        "endpoint": f"{ctx.inputs.get('identifier', ctx.name)}.{ctx.digest(12)}.{ctx.region}.rds.amazonaws.com"},
+        "endpoint":
+            f"{ctx.inputs.get('identifier', ctx.name)}.{ctx.digest(12)}.{ctx.region}.rds.amazonaws.com"},
     "aws:rds/subnetGroup:SubnetGroup": _named("rds", "subgrp", sep=":"),
     "aws:rds/clusterParameterGroup:ClusterParameterGroup": _named("rds", "cluster-pg", sep=":"),
     "aws:opensearch/serverlessCollection:ServerlessCollection": lambda ctx: {
@@ -181,7 +192,8 @@ OUTPUTS: dict[str, OutputFn] = {
         "arn": f"arn:aws:aoss:{ctx.region}:{ACCOUNT_ID}:collection/{ctx.digest(20)}",
         "collectionEndpoint": f"https://{ctx.digest(20)}.{ctx.region}.aoss.amazonaws.com",
         "dashboardEndpoint": f"https://{ctx.digest(20)}.{ctx.region}.aoss.amazonaws.com/_dashboards"},
-    "aws:opensearch/serverlessVpcEndpoint:ServerlessVpcEndpoint": lambda ctx: {"id": f"vpce-0{ctx.digest(16)}"},
+    "aws:opensearch/serverlessVpcEndpoint:ServerlessVpcEndpoint": lambda ctx: {
+        "id": f"vpce-0{ctx.digest(16)}"},
     "aws:opensearch/serverlessSecurityPolicy:ServerlessSecurityPolicy": lambda ctx: {
         "id": ctx.inputs.get("name", ctx.name), "policyVersion": f"MTY{ctx.digest(12)}"},
     "aws:opensearch/serverlessAccessPolicy:ServerlessAccessPolicy": lambda ctx: {
@@ -210,10 +222,12 @@ GENERIC: OutputFn = _generic
 
 CALLS: dict[str, CallFn] = {
     "aws:index/getCallerIdentity:getCallerIdentity": lambda args, region: {
-        "accountId": ACCOUNT_ID, "arn": f"arn:aws:iam::{ACCOUNT_ID}:user/deployer", "userId": "AIDAMOCK", "id": ACCOUNT_ID},
+        "accountId": ACCOUNT_ID, "arn": f"arn:aws:iam::{ACCOUNT_ID}:user/deployer", "userId": "AIDAMOCK",
+        "id": ACCOUNT_ID},
     "aws:index/getRegion:getRegion": lambda args, region: {"name": region, "region": region, "id": region},
     "aws:index/getPartition:getPartition": lambda args, region: {
         "partition": "aws", "dnsSuffix": "amazonaws.com", "reverseDnsPrefix": "com.amazonaws", "id": "aws"},
     "aws:index/getAvailabilityZones:getAvailabilityZones": lambda args, region: {
-        "names": [f"{region}{c}" for c in "abcdef"], "zoneIds": [f"use1-az{i}" for i in range(1, 7)], "id": region},
+        "names": [f"{region}{c}" for c in "abcdef"], "zoneIds": [f"use1-az{i}" for i in range(1, 7)],
+        "id": region},
 }

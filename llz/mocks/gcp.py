@@ -64,11 +64,13 @@ def _service_identity(ctx: MockContext) -> dict[str, Any]:
 
 
 def _key_ring(ctx: MockContext) -> dict[str, Any]:
-    return {"id": f"projects/{_project(ctx)}/locations/{ctx.inputs.get('location', ctx.region)}/keyRings/{_name(ctx)}"}
+    location = ctx.inputs.get("location", ctx.region)
+    return {"id": f"projects/{_project(ctx)}/locations/{location}/keyRings/{_name(ctx)}"}
 
 
 def _crypto_key(ctx: MockContext) -> dict[str, Any]:
-    return {"id": f"{ctx.inputs.get('keyRing')}/cryptoKeys/{_name(ctx)}", "primary": [{"name": "1", "state": "ENABLED"}]}
+    return {"id": f"{ctx.inputs.get('keyRing')}/cryptoKeys/{_name(ctx)}",
+            "primary": [{"name": "1", "state": "ENABLED"}]}
 
 
 def _iam(ctx: MockContext) -> dict[str, Any]:
@@ -152,10 +154,10 @@ def _deployed_index(ctx: MockContext) -> dict[str, Any]:
     endpoint = str(ctx.inputs.get("indexEndpoint", ""))
     region = ctx.inputs.get("region") or ctx.region
     tenant = f"t{ctx.digest(6)}-tp"  # Google-owned tenant project
+    attachment = f"projects/{tenant}/regions/{region}/serviceAttachments/sa-gkedpm-{ctx.digest(20)}"
     return {"id": f"{endpoint}/deployedIndex/{ctx.inputs.get('deployedIndexId')}", "name": endpoint,
             "privateEndpoints": [{"matchGrpcAddress": "", "pscAutomatedEndpoints": [],
-                                  "serviceAttachment": f"projects/{tenant}/regions/{region}/serviceAttachments/"
-                                                       f"sa-gkedpm-{ctx.digest(20)}"}]}
+                                  "serviceAttachment": attachment}]}
 
 
 def _address(ctx: MockContext) -> dict[str, Any]:
@@ -181,7 +183,8 @@ def _alloydb_instance(ctx: MockContext) -> dict[str, Any]:
 
 
 def _log_bucket(ctx: MockContext) -> dict[str, Any]:
-    path = f"projects/{_project(ctx)}/locations/{ctx.inputs.get('location')}/buckets/{ctx.inputs.get('bucketId')}"
+    i = ctx.inputs
+    path = f"projects/{_project(ctx)}/locations/{i.get('location')}/buckets/{i.get('bucketId')}"
     return {"id": path, "name": path, "lifecycleState": "ACTIVE"}
 
 
@@ -192,7 +195,8 @@ def _sink(ctx: MockContext) -> dict[str, Any]:
 
 def _budget(ctx: MockContext) -> dict[str, Any]:
     d = ctx.digest(32)
-    path = f"billingAccounts/{ctx.inputs.get('billingAccount')}/budgets/{d[:8]}-{d[8:12]}-{d[12:16]}-{d[16:20]}-{d[20:]}"
+    uuid = f"{d[:8]}-{d[8:12]}-{d[12:16]}-{d[16:20]}-{d[20:]}"
+    path = f"billingAccounts/{ctx.inputs.get('billingAccount')}/budgets/{uuid}"
     return {"id": path, "name": path}
 
 
@@ -258,13 +262,15 @@ def _get_zones(args: dict[str, Any], region: str) -> dict[str, Any]:
     where = args.get("region") or region
     # us-central1 has zones a, b, c and f; most regions have a, b and c.
     suffixes = ["a", "b", "c", "f"] if where == "us-central1" else ["a", "b", "c"]
-    return {"id": f"projects/{args.get('project', '')}/regions/{where}", "names": [f"{where}-{s}" for s in suffixes],
-            "project": args.get("project", ""), "region": where, "status": args.get("status", "UP")}
+    return {"id": f"projects/{args.get('project', '')}/regions/{where}",
+            "names": [f"{where}-{s}" for s in suffixes], "project": args.get("project", ""), "region": where,
+            "status": args.get("status", "UP")}
 
 
 def _storage_agent(args: dict[str, Any], region: str) -> dict[str, Any]:
     email = _agent("storage.googleapis.com")
-    return {"id": email, "emailAddress": email, "member": f"serviceAccount:{email}", "project": args.get("project")}
+    return {"id": email, "emailAddress": email, "member": f"serviceAccount:{email}",
+            "project": args.get("project")}
 
 
 def _logging_cmek(args: dict[str, Any], region: str) -> dict[str, Any]:

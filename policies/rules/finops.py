@@ -10,7 +10,7 @@ from typing import Any
 from policies import tokens as t
 from policies.base import ADVICE, ADVISORY, MANDATORY, Context, Resource, Stack, resource_rule, stack_rule
 from policies.rules.gpu import gpu_capacity, pool_view
-from policies.values import UNKNOWN, get, is_false, is_unknown, listed, number
+from policies.values import UNKNOWN, get, is_false, is_true, is_unknown, listed, number
 
 PROD_ONLY = {"dev": ADVISORY, "staging": ADVISORY, "prod": MANDATORY}
 CLOUD_BUDGETS = {"aws": (t.AWS_BUDGET,), "gcp": (t.GCP_BUDGET,), "azure": t.AZURE_BUDGETS}
@@ -21,8 +21,12 @@ MONTHS = {"MONTHLY": 1, "QUARTERLY": 3, "ANNUALLY": 12, "Monthly": 1, "Quarterly
 @dataclass
 class Notification:
     threshold_percent: Any  # float, or UNKNOWN
-    forecast: bool
+    forecast: Any  # bool, or UNKNOWN
     recipients: bool | None  # None: unknown
+
+
+def _is(value: Any, expected: str) -> Any:
+    return UNKNOWN if is_unknown(value) else value == expected
 
 
 @dataclass
@@ -47,13 +51,16 @@ def budget_view(r: Resource) -> BudgetView | None:
             if not isinstance(n, dict):
                 view.unknown_notifications = True
                 continue
-            pct = number(n.get("threshold")) if n.get("thresholdType", "PERCENTAGE") == "PERCENTAGE" else None
-            if pct is None and n.get("thresholdType") == "ABSOLUTE_VALUE" and isinstance(limit, float) and limit:
-                pct = (number(n.get("threshold")) or 0) / (limit * months) * 100
+            kind, threshold = n.get("thresholdType", "PERCENTAGE"), n.get("threshold")
+            if is_unknown(kind) or is_unknown(threshold):
+                pct: Any = UNKNOWN
+            elif kind == "ABSOLUTE_VALUE":
+                pct = (number(threshold) or 0) / (limit * months) * 100 if isinstance(limit, float) and limit else None
+            else:
+                pct = number(threshold)
             emails, topics = n.get("subscriberEmailAddresses"), n.get("subscriberSnsTopicArns")
             recipients = None if is_unknown(emails) or is_unknown(topics) else bool(listed(emails) or listed(topics))
-            view.notifications.append(Notification(UNKNOWN if is_unknown(n.get("threshold")) else pct,
-                                                   n.get("notificationType") == "FORECASTED", recipients))
+            view.notifications.append(Notification(pct, _is(n.get("notificationType"), "FORECASTED"), recipients))
         return view
     if r.type == t.GCP_BUDGET:
         units = get(p, "amount.specifiedAmount.units")
@@ -69,7 +76,8 @@ def budget_view(r: Resource) -> BudgetView | None:
         else:
             channels = listed(get(updates, "monitoringNotificationChannels", []))
             topic = get(updates, "pubsubTopic")
-            defaults_on = not is_false(get(updates, "disableDefaultIamRecipients", False))
+            # Without disableDefaultIamRecipients, billing admins of the account get the emails.
+            defaults_on = not is_true(get(updates, "disableDefaultIamRecipients", False))
             recipients = bool(channels or topic or defaults_on)
         view = BudgetView(r, limit, unknown_notifications=is_unknown(rules))
         for rule in listed(rules) if not is_unknown(rules) else []:
@@ -79,7 +87,7 @@ def budget_view(r: Resource) -> BudgetView | None:
             pct = rule.get("thresholdPercent")
             view.notifications.append(Notification(
                 UNKNOWN if is_unknown(pct) else (number(pct) * 100 if number(pct) is not None else None),
-                rule.get("spendBasis") == "FORECASTED_SPEND", recipients))
+                _is(rule.get("spendBasis"), "FORECASTED_SPEND"), recipients))
         return view
     if r.type in t.AZURE_BUDGETS:
         amount = get(p, "amount")
@@ -98,7 +106,7 @@ def budget_view(r: Resource) -> BudgetView | None:
             recipients = None if any(is_unknown(c) for c in contacts) else any(listed(c) for c in contacts)
             pct = n.get("threshold")
             view.notifications.append(Notification(UNKNOWN if is_unknown(pct) else number(pct),
-                                                   n.get("thresholdType") == "Forecasted", recipients))
+                                                   _is(n.get("thresholdType"), "Forecasted"), recipients))
         return view
     return None
 
@@ -122,7 +130,7 @@ def budget_for_gpu(stack: Stack, ctx: Context) -> Iterator[tuple[str, str | None
         return
     if not stack.of_type(*CLOUD_BUDGETS[cloud]):
         names = ", ".join(sorted(r.name for r in gpu)[:5])
-        yield f"GPU capacity ({names}) without a {cloud} budget", None
+        yield f"GPU capacity ({names}) without a budget on {cloud}", None
 
 
 @resource_rule(
@@ -133,7 +141,7 @@ def budget_for_gpu(stack: Stack, ctx: Context) -> Iterator[tuple[str, str | None
     properties=("notifications", "thresholdRules"))
 def budget_forecast(r: Resource, ctx: Context) -> Iterator[str]:
     view = budget_view(r)
-    if view is None or view.unknown_notifications:
+    if view is None or view.unknown_notifications or any(is_unknown(n.forecast) for n in view.notifications):
         return
     if not any(n.forecast for n in view.notifications):
         yield "no notification on forecasted spend"
@@ -211,7 +219,8 @@ def budget_covers_max(stack: Stack, ctx: Context) -> Iterator[tuple[str, str | N
     config_path="budget.thresholdsPercent")
 def budget_early_warning(stack: Stack, ctx: Context) -> Iterator[tuple[str, str | None]]:
     for view in zone_budgets(stack):
-        if view.unknown_notifications or any(is_unknown(n.threshold_percent) for n in view.notifications):
+        if view.unknown_notifications or any(is_unknown(n.threshold_percent) or is_unknown(n.forecast)
+                                             for n in view.notifications):
             continue
         warns = [n for n in view.notifications if n.threshold_percent is not None and
                  (n.threshold_percent < 100 or (n.forecast and n.threshold_percent <= 100))]

@@ -94,7 +94,8 @@ def k8s_serving_restricted(r: Resource, ctx: Context) -> Iterator[str]:
         drop = get(sc, "capabilities.drop", [])
         if not is_unknown(drop) and "ALL" not in listed(drop) and UNKNOWN not in listed(drop):
             yield f"container {name} does not drop ALL capabilities"
-        if listed(get(sc, "capabilities.add", [])):
+        added = get(sc, "capabilities.add", [])
+        if not is_unknown(added) and [c for c in listed(added) if not is_unknown(c)]:
             yield f"container {name} adds capabilities"
         seccomp = get(sc, "seccompProfile.type", get(pod_sc, "seccompProfile.type"))
         if not is_unknown(seccomp) and seccomp not in ("RuntimeDefault", "Localhost"):

@@ -6,7 +6,7 @@ import re
 from collections.abc import Iterator
 
 from policies import tokens as t
-from policies.base import PROD, Context, Resource, Stack, cis, resource_rule, stack_rule
+from policies.base import ADVICE, PROD, Context, Resource, Stack, cis, resource_rule, stack_rule
 from policies.values import differs, get, is_false, is_true, is_unknown, listed, not_true, number, unset
 
 # --- AWS -------------------------------------------------------------------------------------------------------
@@ -248,9 +248,11 @@ def _azure_audit_locked(stack: Stack) -> Iterator[tuple[str, str | None]]:
             if is_unknown(worm):
                 continue
             state = get(worm, "immutabilityPolicy.state")
-            if not_true(get(worm, "enabled")) or (not is_unknown(state) and state != "Locked"):
+            # Unlocked still refuses every change to written blobs; locking is the follow-up step that also
+            # stops admins from shortening the policy (azure-audit-worm-locked advises it).
+            if not_true(get(worm, "enabled")) or (not is_unknown(state) and state not in ("Locked", "Unlocked")):
                 message = ("the activity-log storage account is not WORM (immutableStorageWithVersioning enabled "
-                           f"with a Locked policy; state is {state or 'unset'})")
+                           f"with a time-based retention policy; state is {state or 'unset'})")
                 yield message, account.urn
 
 
@@ -259,7 +261,7 @@ def _azure_audit_locked(stack: Stack) -> Iterator[tuple[str, str | None]]:
     types=[t.CLOUDTRAIL, S3_OBJECT_LOCK, t.GCP_LOG_BUCKET, t.STORAGE_ACCOUNT, t.SUBSCRIPTION_DIAGNOSTIC_SETTING],
     severity="high", enforcement=PROD, environments=("prod",),
     description="In prod, audit logs are write-once: S3 Object Lock on the trail bucket, a locked Cloud Logging "
-                "bucket, a locked immutability policy on the Azure audit storage account.",
+                "bucket, a version-level immutability policy on the Azure audit storage account.",
     remediation="Keep audit.immutable (prod cannot opt out); the audit components then create the lock at "
                 "creation time (it cannot be added to an existing S3 bucket or storage account later).",
     config_path="audit.immutable")
@@ -271,3 +273,19 @@ def audit_immutable(stack: Stack, ctx: Context) -> Iterator[tuple[str, str | Non
         yield from _gcp_audit_locked(stack)
     elif cloud == "azure":
         yield from _azure_audit_locked(stack)
+
+
+@resource_rule(
+    name="azure-audit-worm-locked", scope="azure", types=[t.STORAGE_ACCOUNT], severity="low",
+    enforcement=ADVICE, environments=("prod",),
+    description="Advisory: a prod storage account with an immutability policy has it Locked, so not even an "
+                "administrator can shorten or remove it (Azure accepts the lock only once the account exists).",
+    remediation="After the first deployment set llmops:lockAuditImmutability: true in the stack file and deploy "
+                "again; a Locked policy can never be unlocked.",
+    config_path="audit.immutable", properties=("immutableStorageWithVersioning.immutabilityPolicy.state",))
+def azure_worm_locked(r: Resource, ctx: Context) -> Iterator[str]:
+    worm = get(r.props, "immutableStorageWithVersioning", {})
+    if is_unknown(worm) or not is_true(get(worm, "enabled")):
+        return
+    if get(worm, "immutabilityPolicy.state") == "Unlocked":
+        yield "the immutability policy is Unlocked: an administrator can still shorten or delete it"
