@@ -20,6 +20,7 @@ class NameRule:
     over: str | None = None  # config map whose keys fill {key} (camelCase, e.g. "vectorStores")
     alnum: bool = False  # lowercase letters and digits only (Azure storage accounts)
     min_len: int = 1
+    engine: str | None = None  # vector-store rules: only stores of this engine get this name
 
     def render(self, zone: str, key: str = "") -> str:
         name = self.template.format(zone=zone, key=key)

@@ -1,6 +1,7 @@
-"""The GCP zone on variations of the prod stack (validated with parse_zone, planned with llz.offline.plan_config):
-URNs stay stable when pools, endpoints, stores or teams are added or removed, and the paths the reference stacks
-do not take (a model outside Model Garden, public exposure, a public control-plane endpoint, no budget)."""
+"""The GCP zone on variations of the prod stack (validated with parse_zone, planned with
+llz.offline.plan_config): URNs stay stable when pools, endpoints, stores or teams are added or removed, and
+the paths the reference stacks do not take (a model outside Model Garden, public exposure, a public
+control-plane endpoint, no budget)."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ from llz import offline
 from llz.plan import Plan
 
 STACKS = Path(__file__).resolve().parent.parent / "stacks"
+GARDEN = "gcp:vertex/aiEndpointWithModelGardenDeployment:AiEndpointWithModelGardenDeployment"
 Raw = dict[str, Any]
 
 
@@ -40,15 +42,15 @@ def base() -> Plan:
     return plan_of()
 
 
-# --- URN stability ----------------------------------------------------------------------------------------------
+# --- URN stability ------------------------------------------------------------------------------------------
 def _add_pool(z: Raw) -> None:
     z["gpuPools"]["a100-batch"] = {"gpu": "A100-80GB", "gpusPerNode": 1, "minNodes": 0, "maxNodes": 2,
                                    "capacity": "spot"}
 
 
 def _add_endpoint(z: Raw) -> None:  # no pool: the zone sizes one for it, keyed by the endpoint
-    z["endpoints"]["embed"] = {"model": "mistral-7b", "precision": "bf16", "maxContext": 4096, "concurrency": 2,
-                               "runtime": "vllm", "replicas": {"min": 1, "max": 2}}
+    z["endpoints"]["embed"] = {"model": "mistral-7b", "precision": "bf16", "maxContext": 4096,
+                               "concurrency": 2, "runtime": "vllm", "replicas": {"min": 1, "max": 2}}
 
 
 def _add_managed(z: Raw) -> None:
@@ -109,7 +111,7 @@ def test_reordering_members_changes_no_urn(base: Plan) -> None:
     assert plan_of(swap).urns == base.urns
 
 
-# --- paths the reference stacks do not take --------------------------------------------------------------------
+# --- paths the reference stacks do not take -----------------------------------------------------------------
 CUSTOM_MODEL = {"name": "acme/support-7b", "layers": 32, "attentionHeads": 32, "kvHeads": 8, "headDim": 128,
                 "parameters": 7_241_732_096, "maxContext": 32768}
 
@@ -118,7 +120,7 @@ def test_model_outside_model_garden_gets_a_private_cmek_endpoint() -> None:
     def custom(z: Raw) -> None:
         z["endpoints"]["summarize"]["model"] = CUSTOM_MODEL
     plan = plan_of(custom)
-    assert not plan.of_type("gcp:vertex/aiEndpointWithModelGardenDeployment:AiEndpointWithModelGardenDeployment")
+    assert not plan.of_type(GARDEN)
     e = plan.one("gcp:vertex/aiEndpoint:AiEndpoint").inputs
     z, provider = raw()
     custom(z)
@@ -136,14 +138,15 @@ def test_model_outside_model_garden_gets_a_private_cmek_endpoint() -> None:
 def test_public_exposure_is_explicit_and_drops_private_service_connect() -> None:
     def public(z: Raw) -> None:
         z["endpoints"]["summarize"]["exposure"] = "public"
-    g = plan_of(public).one(
-        "gcp:vertex/aiEndpointWithModelGardenDeployment:AiEndpointWithModelGardenDeployment").inputs
-    assert g["endpointConfig"] == {"endpointDisplayName": "acme-llm-summarize", "dedicatedEndpointEnabled": True}
+    g = plan_of(public).one(GARDEN).inputs
+    assert g["endpointConfig"] == {"endpointDisplayName": "acme-llm-summarize",
+                                   "dedicatedEndpointEnabled": True}
 
 
 def test_public_control_plane_lists_only_authorized_networks() -> None:
     def public(z: Raw) -> None:
-        z["cluster"] = {"kubernetesVersion": "1.31", "publicEndpoint": True, "authorizedNetworks": ["203.0.113.0/24"]}
+        z["cluster"] = {"kubernetesVersion": "1.31", "publicEndpoint": True,
+                        "authorizedNetworks": ["203.0.113.0/24"]}
     plan = plan_of(public)
     c = plan.one("gcp:container/cluster:Cluster").inputs
     assert c["privateClusterConfig"]["enablePrivateEndpoint"] is False

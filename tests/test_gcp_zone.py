@@ -1,6 +1,7 @@
-"""The GCP landing zone, checked on the recorded offline plans of stacks/Pulumi.gcp-prod.yaml and gcp-dev.yaml:
-per entity the expected types and key inputs, prod versus dev defaults, stateful options, and that every
-nested input key exists in the installed pulumi-gcp SDK (a typo would otherwise reach the provider)."""
+"""The GCP landing zone, checked on the recorded offline plans of stacks/Pulumi.gcp-prod.yaml and
+gcp-dev.yaml: per entity the expected types and key inputs, prod versus dev defaults, stateful options,
+Kubernetes objects (schema, scheduling, checkov), and that every nested input key exists in the installed
+pulumi-gcp SDK (a typo would otherwise only surface at the provider)."""
 
 from __future__ import annotations
 
@@ -36,8 +37,9 @@ BUCKET_IAM = "gcp:storage/bucketIAMMember:BucketIAMMember"
 KEY = "gcp:kms/cryptoKey:CryptoKey"
 KEY_IAM = "gcp:kms/cryptoKeyIAMMember:CryptoKeyIAMMember"
 STATEFUL_TYPES = {
-    "gcp:kms/keyRing:KeyRing", KEY, "gcp:storage/bucket:Bucket", "gcp:logging/projectBucketConfig:ProjectBucketConfig",
-    "gcp:vertex/aiIndex:AiIndex", "gcp:alloydb/cluster:Cluster", "gcp:alloydb/instance:Instance",
+    "gcp:kms/keyRing:KeyRing", KEY, "gcp:storage/bucket:Bucket",
+    "gcp:logging/projectBucketConfig:ProjectBucketConfig", "gcp:vertex/aiIndex:AiIndex",
+    "gcp:alloydb/cluster:Cluster", "gcp:alloydb/instance:Instance",
 }
 
 
@@ -78,13 +80,14 @@ def ancestors(plan: Plan, r: PlannedResource) -> list[str]:
     return out
 
 
-# --- the whole zone ---------------------------------------------------------------------------------------------
+# --- the whole zone -----------------------------------------------------------------------------------------
 def test_one_component_per_entity_under_the_zone(prod: Plan) -> None:
     counts = prod.counts()
     for component, n in {"llmops:gcp:ProjectServices": 1, "llmops:gcp:Keys": 1, "llmops:gcp:Network": 1,
                          "llmops:gcp:Cluster": 1, "llmops:gcp:GpuPool": 2, "llmops:gcp:ModelBucket": 1,
-                         "llmops:gcp:VllmService": 2, "llmops:gcp:VertexEndpoint": 1, "llmops:gcp:VectorSearch": 1,
-                         "llmops:gcp:AlloyDbVectorStore": 1, "llmops:gcp:TeamRoles": 1, "llmops:gcp:TeamAccess": 3,
+                         "llmops:gcp:VllmService": 2, "llmops:gcp:VertexEndpoint": 1,
+                         "llmops:gcp:VectorSearch": 1, "llmops:gcp:AlloyDbVectorStore": 1,
+                         "llmops:gcp:TeamRoles": 1, "llmops:gcp:TeamAccess": 3,
                          "llmops:gcp:Audit": 1, "llmops:gcp:Budget": 1, "llmops:k8s:ClusterAddons": 1,
                          "llmops:k8s:VllmEndpoint": 2, "llmops:k8s:TeamNamespace": 3}.items():
         assert counts[component] == n, component
@@ -142,7 +145,8 @@ def test_apis_are_enabled_and_never_disabled_on_destroy(prod: Plan, dev: Plan, p
 
 def test_stateful_resources_are_protected_and_retained_in_prod_only(prod: Plan, dev: Plan) -> None:
     for r in prod.resources:
-        assert (r.protect, r.retainOnDelete) == ((True, True) if r.type in STATEFUL_TYPES else (False, False)), r.name
+        expected = (True, True) if r.type in STATEFUL_TYPES else (False, False)
+        assert (r.protect, r.retainOnDelete) == expected, r.name
     assert {r.type for r in prod.resources if r.protect} == STATEFUL_TYPES
     assert not any(r.protect or r.retainOnDelete for r in dev.resources)
 
@@ -168,8 +172,8 @@ def test_one_rotated_key_per_purpose_hsm_in_prod(prod: Plan, dev: Plan) -> None:
 
 def test_service_agents_get_encrypter_decrypter_on_their_key_only(prod: Plan, prod_cfg: ZoneConfig) -> None:
     keys = {r.urn: r.name.removeprefix("acme-llm-") for r in prod.of_type(KEY)}
-    key_ids = {f"projects/{prod_cfg.project}/locations/us-central1/keyRings/acme-llm-keys/cryptoKeys/acme-llm-{p}": p
-               for p in PURPOSES}
+    ring = f"projects/{prod_cfg.project}/locations/us-central1/keyRings/acme-llm-keys"
+    key_ids = {f"{ring}/cryptoKeys/acme-llm-{p}": p for p in PURPOSES}
     agent = f"serviceAccount:service-{GCP_PROJECT_NUMBER}@"
     expected = {
         "gke-secrets": {agent + "container-engine-robot.iam.gserviceaccount.com"},
@@ -177,7 +181,8 @@ def test_service_agents_get_encrypter_decrypter_on_their_key_only(prod: Plan, pr
         "logs": {agent + "gcp-sa-logging.iam.gserviceaccount.com"},
         "data": {agent + d for d in ("gs-project-accounts.iam.gserviceaccount.com",
                                      "gcp-sa-aiplatform.iam.gserviceaccount.com",
-                                     "gcp-sa-alloydb.iam.gserviceaccount.com", "gcp-sa-pubsub.iam.gserviceaccount.com")},
+                                     "gcp-sa-alloydb.iam.gserviceaccount.com",
+                                     "gcp-sa-pubsub.iam.gserviceaccount.com")},
     }
     grants: dict[str, set[str]] = {p: set() for p in PURPOSES}
     for g in prod.of_type(KEY_IAM):
@@ -209,10 +214,12 @@ def test_vpc_subnet_nat_and_private_services_access(prod: Plan, prod_cfg: ZoneCo
         "pods": ranges.pods, "services": ranges.services}
     assert subnet["logConfig"]["metadata"] == "INCLUDE_ALL_METADATA"
     nat = prod.one("gcp:compute/routerNat:RouterNat").inputs
-    assert nat["natIpAllocateOption"] == "AUTO_ONLY" and nat["logConfig"] == {"enable": True, "filter": "ERRORS_ONLY"}
+    assert nat["natIpAllocateOption"] == "AUTO_ONLY"
+    assert nat["logConfig"] == {"enable": True, "filter": "ERRORS_ONLY"}
     assert nat["sourceSubnetworkIpRangesToNat"] == "LIST_OF_SUBNETWORKS"
     psa = prod.one("gcp:compute/globalAddress:GlobalAddress").inputs
-    assert psa["purpose"] == "VPC_PEERING" and f"{psa['address']}/{psa['prefixLength']:.0f}" == ranges.services_access
+    assert psa["purpose"] == "VPC_PEERING"
+    assert f"{psa['address']}/{psa['prefixLength']:.0f}" == ranges.services_access
     conn = prod.one("gcp:servicenetworking/connection:Connection")
     assert conn.inputs["service"] == "servicenetworking.googleapis.com"
     assert conn.inputs["reservedPeeringRanges"] == [psa["name"]]
@@ -238,7 +245,8 @@ def test_private_cluster_with_cmek_secrets_and_workload_identity(prod: Plan, pro
     c = prod.one("gcp:container/cluster:Cluster").inputs
     assert c["privateClusterConfig"]["enablePrivateNodes"] is True
     assert c["privateClusterConfig"]["enablePrivateEndpoint"] is True
-    assert [b["cidrBlock"] for b in c["masterAuthorizedNetworksConfig"]["cidrBlocks"]] == [prod_cfg.network.cidr]
+    authorized = c["masterAuthorizedNetworksConfig"]["cidrBlocks"]
+    assert [b["cidrBlock"] for b in authorized] == [prod_cfg.network.cidr]
     assert c["masterAuthorizedNetworksConfig"]["gcpPublicCidrsAccessEnabled"] is False
     assert c["workloadIdentityConfig"] == {"workloadPool": "acme-llm-prod.svc.id.goog"}
     assert c["databaseEncryption"]["state"] == "ENCRYPTED"
@@ -249,10 +257,12 @@ def test_private_cluster_with_cmek_secrets_and_workload_identity(prod: Plan, pro
     assert c["removeDefaultNodePool"] is True
     assert c["masterAuth"]["clientCertificateConfig"]["issueClientCertificate"] is False
     assert {"SYSTEM_COMPONENTS", "WORKLOADS", "APISERVER"} <= set(c["loggingConfig"]["enableComponents"])
-    assert "DCGM" in c["monitoringConfig"]["enableComponents"] and c["monitoringConfig"]["managedPrometheus"]["enabled"]
+    assert "DCGM" in c["monitoringConfig"]["enableComponents"]
+    assert c["monitoringConfig"]["managedPrometheus"]["enabled"]
     assert c["authenticatorGroupsConfig"] == {"securityGroup": "gke-security-groups@example.com"}
     assert c["binaryAuthorization"]["evaluationMode"] == "PROJECT_SINGLETON_POLICY_ENFORCE"
-    assert c["ipAllocationPolicy"] == {"clusterSecondaryRangeName": "pods", "servicesSecondaryRangeName": "services"}
+    assert c["ipAllocationPolicy"] == {"clusterSecondaryRangeName": "pods",
+                                       "servicesSecondaryRangeName": "services"}
     assert c["nodeLocations"] == ["us-central1-a", "us-central1-b", "us-central1-c"]
     # even the short-lived default pool never runs as the Compute Engine default service account
     assert c["nodeConfig"]["serviceAccount"] == "acme-llm-nodes@acme-llm-prod.iam.gserviceaccount.com"
@@ -362,7 +372,7 @@ def test_in_cluster_parts_use_the_gke_provider_and_gke_agents(prod: Plan) -> Non
     k8s_objects = [r for r in prod.resources if r.type.startswith("kubernetes:")]
     assert k8s_objects and all(r.provider and r.provider.endswith("::acme-llm-gke") for r in k8s_objects)
     kinds = {r.type for r in k8s_objects}
-    assert "kubernetes:apps/v1:DaemonSet" not in kinds  # GKE runs the device plugin; DCGM is GKE's managed one
+    assert "kubernetes:apps/v1:DaemonSet" not in kinds  # GKE runs the device plugin and managed DCGM
 
 
 def test_managed_endpoint_deploys_from_model_garden_privately(prod: Plan, prod_cfg: ZoneConfig) -> None:
@@ -371,7 +381,8 @@ def test_managed_endpoint_deploys_from_model_garden_privately(prod: Plan, prod_c
     assert g["publisherModelName"] == MODEL_GARDEN[(ep.model, ep.precision)]
     shape = sizing.managed_shape(prod_cfg, "summarize")
     assert g["deployConfig"]["dedicatedResources"] == {
-        "machineSpec": {"machineType": shape.name, "acceleratorType": catalog.gpu_models()[shape.gpu].vertex_accelerator,
+        "machineSpec": {"machineType": shape.name,
+                        "acceleratorType": catalog.gpu_models()[shape.gpu].vertex_accelerator,
                         "acceleratorCount": shape.gpus},
         "minReplicaCount": ep.replicas.min, "maxReplicaCount": ep.replicas.max}
     psc = g["endpointConfig"]["privateServiceConnectConfig"]
@@ -453,13 +464,15 @@ def test_team_namespaces_bind_the_iam_members(prod: Plan) -> None:
     bindings = {r.inputs["metadata"]["namespace"]: r.inputs["subjects"]
                 for r in prod.of_type("kubernetes:rbac.authorization.k8s.io/v1:RoleBinding")}
     rbac = "rbac.authorization.k8s.io"
-    assert bindings["team-research"] == [{"kind": "Group", "name": "ml-research@example.com", "apiGroup": rbac}]
+    assert bindings["team-research"] == [{"kind": "Group", "name": "ml-research@example.com",
+                                          "apiGroup": rbac}]
     assert {"kind": "User", "name": "oncall@example.com", "apiGroup": rbac} in bindings["team-platform"]
 
 
 # --- audit and budget ---------------------------------------------------------------------------------------
 def test_data_access_audit_logs_to_a_locked_cmek_bucket(prod: Plan, dev: Plan) -> None:
-    configs = {r.inputs["service"]: r.inputs for r in prod.of_type("gcp:projects/iAMAuditConfig:IAMAuditConfig")}
+    configs = {r.inputs["service"]: r.inputs
+               for r in prod.of_type("gcp:projects/iAMAuditConfig:IAMAuditConfig")}
     assert set(configs) == {"aiplatform.googleapis.com", "storage.googleapis.com", "container.googleapis.com"}
     for c in configs.values():
         assert sorted(x["logType"] for x in c["auditLogConfigs"]) == ["ADMIN_READ", "DATA_READ", "DATA_WRITE"]
@@ -467,8 +480,8 @@ def test_data_access_audit_logs_to_a_locked_cmek_bucket(prod: Plan, dev: Plan) -
     assert bucket.inputs["retentionDays"] == 365 and bucket.inputs["locked"] is True
     assert bucket.inputs["cmekSettings"]["kmsKeyName"].endswith("/cryptoKeys/acme-llm-logs")
     sink = prod.one("gcp:logging/projectSink:ProjectSink")
-    assert sink.inputs["destination"] == ("logging.googleapis.com/projects/acme-llm-prod/locations/us-central1/"
-                                          "buckets/acme-llm-audit")
+    assert sink.inputs["destination"] == (
+        "logging.googleapis.com/projects/acme-llm-prod/locations/us-central1/buckets/acme-llm-audit")
     assert "cloudaudit.googleapis.com" in sink.inputs["filter"] and bucket.urn in sink.dependencies
     dev_bucket = dev.one("gcp:logging/projectBucketConfig:ProjectBucketConfig").inputs
     assert dev_bucket["locked"] is False and dev_bucket["retentionDays"] == 90
@@ -485,7 +498,8 @@ def test_budget_filters_the_zone_and_alerts_by_topic_and_email(prod: Plan, prod_
     assert rules == {(basis, t) for basis in ("CURRENT_SPEND", "FORECASTED_SPEND") for t in (0.5, 0.8, 1.0)}
     assert i["allUpdatesRule"]["pubsubTopic"] == "projects/acme-llm-prod/topics/acme-llm-budget"
     channels = prod.of_type("gcp:monitoring/notificationChannel:NotificationChannel")
-    assert sorted(c.inputs["labels"]["email_address"] for c in channels) == sorted(prod_cfg.budget.notify.emails)
+    emails = sorted(c.inputs["labels"]["email_address"] for c in channels)
+    assert emails == sorted(prod_cfg.budget.notify.emails)
     notified = i["allUpdatesRule"]["monitoringNotificationChannels"]
     assert len(notified) == len(channels) == len(set(notified))
     assert all(re.fullmatch(r"projects/acme-llm-prod/notificationChannels/\d+", n) for n in notified)
@@ -508,7 +522,7 @@ def test_forecast_alerts_off_means_current_spend_only(prod_cfg: ZoneConfig) -> N
     assert b["amount"]["specifiedAmount"] == {"currencyCode": "USD", "units": "1234", "nanos": 500_000_000}
 
 
-# --- the installed SDK knows every key we send ---------------------------------------------------------------
+# --- the installed SDK knows every key we send -------------------------------------------------------------
 def _snake(camel: str) -> str:
     return re.sub(r"(?<!^)([A-Z])", r"_\1", camel).lower()
 
@@ -519,8 +533,10 @@ def _resource_class(type_: str) -> type:
 
 
 def _args_of(type_: str) -> dict[str, str]:
-    cls = getattr(importlib.import_module(_resource_class(type_).__module__), _resource_class(type_).__name__ + "Args")
-    return {n: str(p.annotation) for n, p in inspect.signature(cls.__init__).parameters.items() if n != "__self__"}
+    resource = _resource_class(type_)
+    cls = getattr(importlib.import_module(resource.__module__), resource.__name__ + "Args")
+    params = inspect.signature(cls.__init__).parameters
+    return {n: str(p.annotation) for n, p in params.items() if n != "__self__"}
 
 
 def _unknown_keys(value: Any, annotation: str, inputs_module: Any, path: str) -> list[str]:
@@ -551,7 +567,8 @@ def test_every_input_key_exists_in_the_installed_sdk(stack: str, prod: Plan, dev
             continue
         args = _args_of(r.type)
         try:
-            inputs_module = importlib.import_module(_resource_class(r.type).__module__.rsplit(".", 1)[0] + "._inputs")
+            package = _resource_class(r.type).__module__.rsplit(".", 1)[0]
+            inputs_module = importlib.import_module(package + "._inputs")
         except ModuleNotFoundError:
             inputs_module = None
         for k, v in r.inputs.items():
@@ -563,7 +580,7 @@ def test_every_input_key_exists_in_the_installed_sdk(stack: str, prod: Plan, dev
 
 
 
-# --- Kubernetes objects: schema, scheduling, checkov -----------------------------------------------------------
+# --- Kubernetes objects: schema, scheduling, checkov -------------------------------------------------------
 @pytest.fixture(scope="module")
 def checkov(prod: Plan) -> CheckovReport:  # the one checkov run of this module
     return checkov_report(prod)

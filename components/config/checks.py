@@ -32,10 +32,15 @@ PRINCIPALS: dict[str, tuple[re.Pattern[str], str]] = {
 GCP_LABEL = re.compile(r"^[a-z0-9_-]{0,63}$")
 
 
+RESERVED_POOL_KEYS = ("system",)  # the cluster's own node pool is named <zone>-system on every cloud
+
+
 def _gpu_pools(cfg: ZoneConfig) -> Iterator[Issue]:
     offered = catalog.gpus_offered(cfg.cloud)
     for key, pool in cfg.gpu_pools.items():
         path = f"gpuPools.{key}"
+        if key in RESERVED_POOL_KEYS:
+            yield path, f"'{key}' is reserved for the cluster's system node pool; choose another name"
         if pool.min_nodes > pool.max_nodes:
             yield f"{path}.minNodes", f"minNodes ({pool.min_nodes}) must not exceed maxNodes ({pool.max_nodes})"
         if pool.gpu not in offered:
@@ -89,8 +94,12 @@ def _network(cfg: ZoneConfig) -> Iterator[Issue]:
     for i, cidr in enumerate(nets):
         if ipaddress.ip_network(cidr).prefixlen == 0 and cfg.is_prod:
             yield f"cluster.authorizedNetworks.{i}", f"{cidr} opens the API server to the internet; not allowed in prod"
-    if cfg.is_prod and cfg.cluster.public_endpoint and not nets:
-        yield "cluster.publicEndpoint", "a public API endpoint in prod needs cluster.authorizedNetworks"
+    if cfg.cluster.public_endpoint and not nets:
+        # Never an implicit 0.0.0.0/0: dev may list it explicitly, prod may not (above).
+        yield "cluster.publicEndpoint", "a public API endpoint needs cluster.authorizedNetworks (the CIDRs allowed)"
+    system = cfg.cluster.system_nodes
+    if system.count > system.max_count:
+        yield "cluster.systemNodes.count", f"count ({system.count}) must not exceed maxCount ({system.max_count})"
 
 
 def _vector_stores(cfg: ZoneConfig) -> Iterator[Issue]:
@@ -150,7 +159,9 @@ def _names(cfg: ZoneConfig) -> Iterator[Issue]:
             if problem := rule.problem(cfg.name):
                 yield "name", problem
             continue
-        for key in getattr(cfg, _snake(rule.over)):
+        for key, item in getattr(cfg, _snake(rule.over)).items():
+            if rule.engine is not None and getattr(item, "engine", None) != rule.engine:
+                continue
             if problem := rule.problem(cfg.name, key):
                 yield f"{rule.over}.{key}", problem
         if rule.over == "gpuPools":  # pools sized for endpoints without one are named after the endpoint

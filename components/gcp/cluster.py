@@ -169,7 +169,7 @@ class Cluster(pulumi.ComponentResource):
                 "http_load_balancing": {"disabled": False},
                 "horizontal_pod_autoscaling": {"disabled": False},
                 "gce_persistent_disk_csi_driver_config": {"enabled": True},
-                "gcs_fuse_csi_driver_config": {"enabled": True},  # model weights mounted from the bucket
+                "gcs_fuse_csi_driver_config": {"enabled": True},  # pods may mount the model bucket
                 "dns_cache_config": {"enabled": True},
             },
             security_posture_config={"mode": "BASIC", "vulnerability_mode": "VULNERABILITY_BASIC"},
