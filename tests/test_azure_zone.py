@@ -5,7 +5,6 @@ Each test reads what the program registered (types, key inputs, options, depende
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
 import inspect
 import ipaddress
@@ -78,6 +77,31 @@ def dev_cfg(stacks: dict) -> ZoneConfig:
 @pytest.fixture(scope="module")
 def prod_cfg(stacks: dict) -> ZoneConfig:
     return stacks["prod"][0]
+
+
+@pytest.fixture(scope="module")
+def second_step(prod_cfg: ZoneConfig) -> tuple[dict[str, PlannedResource], set[str], dict[str, list[str]]]:
+    """The prod program run once more as `pulumi up` would after the first deployment (lock flag set), with
+    what the plan JSON does not carry recorded too: unmocked invokes and ignoreChanges."""
+    from components.config.loader import pulumi_config_values
+    from components.program import main
+    from llz import engine
+
+    ignored: dict[str, list[str]] = {}
+    original = engine.RecordingMonitor.RegisterResource
+
+    def spy(self, request):
+        ignored[request.name] = list(request.ignoreChanges)
+        return original(self, request)
+
+    raw = {"llmops:zone": prod_cfg.model_dump(by_alias=True), "llmops:lockAuditImmutability": "true"}
+    engine.RecordingMonitor.RegisterResource = spy  # type: ignore[method-assign]
+    try:
+        records, mocks = engine.run(lambda: main(prod_cfg), stack="t", config=pulumi_config_values(raw),
+                                    region="eastus")
+    finally:
+        engine.RecordingMonitor.RegisterResource = original  # type: ignore[method-assign]
+    return {r.name: r for r in records}, set(mocks.unmocked_calls), ignored
 
 
 def arm_id(path: str) -> str:
@@ -189,18 +213,13 @@ def test_globally_unique_names_carry_the_subscription_suffix_and_fit(prod: Plan)
     assert endpoint == f"acme-llm-summarize-{SUFFIX}" and len(endpoint) <= 32
 
 
-def test_every_invoke_is_mocked_and_the_kubeconfig_comes_from_the_user_credentials(prod_cfg: ZoneConfig) -> None:
-    from components.config.loader import pulumi_config_values
-    from components.program import main
-    from llz import engine
-
-    records, mocks = engine.run(lambda: main(prod_cfg), stack="t", region="eastus",
-                                config=pulumi_config_values({"llmops:zone": prod_cfg.model_dump(by_alias=True)}))
-    assert not mocks.unmocked_calls
-    provider = next(r for r in records if r.type == "pulumi:providers:kubernetes")
+def test_every_invoke_is_mocked_and_the_kubeconfig_comes_from_the_user_credentials(second_step: tuple) -> None:
+    records, unmocked, _ = second_step
+    assert not unmocked
+    provider = next(r for r in records.values() if r.type == "pulumi:providers:kubernetes")
     kubeconfig = provider.inputs["kubeconfig"]
-    assert "kubelogin" in kubeconfig and "acme-llm-aks" in kubeconfig  # exec (Entra ID) kubeconfig, decoded
-    assert base64.b64encode(kubeconfig.encode()) != kubeconfig
+    # the exec (Entra ID via kubelogin) kubeconfig of the cluster, decoded from the invoke's base64
+    assert "kubelogin" in kubeconfig and "acme-llm-aks" in kubeconfig and kubeconfig.startswith("apiVersion")
 
 
 # --- network ------------------------------------------------------------------------------------------------
@@ -710,15 +729,10 @@ def test_audit_storage_is_worm_in_prod_and_admits_only_trusted_services(dev: Pla
     assert "immutableStorageWithVersioning" not in dev_audit
 
 
-def test_locking_the_worm_policy_is_the_explicit_second_step(prod_cfg: ZoneConfig) -> None:
-    from components.config.loader import pulumi_config_values
-    from components.program import main
-    from llz import engine
-
-    raw = {"llmops:zone": prod_cfg.model_dump(by_alias=True), "llmops:lockAuditImmutability": "true"}
-    records, _ = engine.run(lambda: main(prod_cfg), stack="t", config=pulumi_config_values(raw), region="eastus")
-    audit = next(r for r in records if r.name == "acme-llm-audit-store")
-    assert audit.inputs["immutableStorageWithVersioning"]["immutabilityPolicy"]["state"] == "Locked"
+def test_locking_the_worm_policy_is_the_explicit_second_step(second_step: tuple) -> None:
+    records, _, _ = second_step
+    policy = records["acme-llm-audit-store"].inputs["immutableStorageWithVersioning"]["immutabilityPolicy"]
+    assert policy["state"] == "Locked"
 
 
 # --- budget -------------------------------------------------------------------------------------------------
@@ -731,7 +745,7 @@ def test_budget_covers_both_zone_resource_groups_with_actual_and_forecast_alerts
     assert budget["scope"] == f"/subscriptions/{AZURE_SUBSCRIPTION}"
     assert budget["filter"]["dimensions"] == {"name": "ResourceGroupName", "operator": "In",
                                               "values": ["acme-llm-rg", "acme-llm-aks-nodes"]}
-    assert (budget["amount"], budget["category"], budget["timeGrain"]) == (150000, "Cost", "Monthly")
+    assert (budget["amount"], budget["category"], budget["timeGrain"]) == (180000, "Cost", "Monthly")
     notes = budget["notifications"]
     assert len(notes) <= MAX_NOTIFICATIONS
     kinds = sorted((n["thresholdType"], n["threshold"]) for n in notes.values())
@@ -760,28 +774,13 @@ def test_notification_plan_never_exceeds_five_and_keeps_a_forecast(n: int, forec
         assert sorted(actuals) == thresholds
 
 
-def test_budget_start_is_the_first_of_the_month_and_changes_are_ignored(prod_cfg: ZoneConfig) -> None:
+def test_budget_start_is_the_first_of_the_month_and_changes_are_ignored(second_step: tuple) -> None:
     assert budget_start(dt.date(2027, 2, 17)) == "2027-02-01T00:00:00Z"
     assert budget_start(dt.date(2026, 12, 1)) == "2026-12-01T00:00:00Z"
-    from components.config.loader import pulumi_config_values
-    from components.program import main
-    from llz import engine
-
-    seen: dict[str, list[str]] = {}
-    original = engine.RecordingMonitor.RegisterResource
-
-    def spy(self, request):  # noqa: ANN001, ANN202
-        seen[request.name] = list(request.ignoreChanges)
-        return original(self, request)
-
-    engine.RecordingMonitor.RegisterResource = spy  # type: ignore[method-assign]
-    try:
-        engine.run(lambda: main(prod_cfg), stack="t", region="eastus",
-                   config=pulumi_config_values({"llmops:zone": prod_cfg.model_dump(by_alias=True)}))
-    finally:
-        engine.RecordingMonitor.RegisterResource = original  # type: ignore[method-assign]
-    assert seen["acme-llm-budget"] == ["timePeriod"]
-    assert seen["acme-llm-pool-a100-serving"] == ["count"]  # the autoscaler owns the node count
+    _, _, ignored = second_step
+    assert ignored["acme-llm-budget"] == ["timePeriod"]
+    assert ignored["acme-llm-pool-a100-serving"] == ["count"]  # the autoscaler owns the node count
+    assert ignored["acme-llm-summarize-deployment"] == ["sku.capacity"]  # and Azure Monitor the instance count
 
 
 # --- prod vs dev --------------------------------------------------------------------------------------------

@@ -78,6 +78,11 @@ NEGATIVE = [
     ("node service account id over 30", lambda z, p: _long_names(z),
      "llmops:zone.gpuPools.l4-serving-pool1",
      "service account name 'acmellmzone1-np-l4-serving-pool1' is 32"),
+    ("GPU pool named like the system pool", lambda z, p: z["gpuPools"].update(system={"gpu": "L4"}),
+     "llmops:zone.gpuPools.system", "reserved for the cluster's system node pool"),
+    ("endpoint sized into a pool named like the system pool", lambda z, p: z["endpoints"].update(
+        system={"model": "llama-3.1-8b", "maxContext": 4096, "concurrency": 2, "runtime": "vllm"}),
+     "llmops:zone.endpoints.system.pool", "names the GKE system node pool"),
     ("billing account malformed", lambda z, p: z["budget"].update(billingAccount="0123-4567"),
      "llmops:zone.budget.billingAccount", "String should match pattern"),
 ]

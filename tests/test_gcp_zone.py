@@ -304,7 +304,7 @@ def test_gpu_pools_follow_the_catalog_and_the_scheduling_contract(stack: str, pr
     pools = by_name(plan, NODE_POOL)
     for key, pool in sizing.effective_pools(cfg).items():
         shape = sizing.pool_shape(cfg, key)
-        p = pools[f"acme-llm-gpu-{key}"].inputs
+        p = pools[f"acme-llm-{key}"].inputs
         nc = p["nodeConfig"]
         assert p["name"] == f"acme-llm-gpu-{key}"
         assert nc["machineType"] == shape.name
@@ -329,7 +329,7 @@ def test_gpu_pools_follow_the_catalog_and_the_scheduling_contract(stack: str, pr
 
 
 def test_dev_pool_is_spot_and_scales_to_zero(dev: Plan) -> None:
-    p = by_name(dev, NODE_POOL)["acme-llm-gpu-l4-serving"].inputs
+    p = by_name(dev, NODE_POOL)["acme-llm-l4-serving"].inputs
     assert p["nodeConfig"]["spot"] is True and p["autoscaling"]["totalMinNodeCount"] == 0
 
 

@@ -29,7 +29,7 @@ from components.azure.base import (
 from components.azure.gpu_pool import AksPoolScheduling
 from components.azure.keys import Keys, private_vault
 from components.azure.network import Network
-from components.azure.registry import RegistryModel, registry_model
+from components.azure.registry import registry_model
 from components.azure.storage import PrivateStorage, private_storage, storage_diagnostics
 from components.common import child, stateful
 from components.config.models import ArchitectureConfig, EndpointConfig, ZoneConfig
@@ -223,19 +223,12 @@ class ManagedEndpointArgs:
     sink: LogSink
 
 
-def request_settings(ep: EndpointConfig) -> dict:
-    # Concurrency is per instance: the curated vLLM-based environment batches that many requests.
-    return {"max_concurrent_requests_per_instance": ep.concurrency, "request_timeout": "PT90S",
-            "max_queue_wait": "PT30S"}
-
-
-def probes(model: RegistryModel) -> tuple[dict, dict]:
-    # Weights load for minutes before the server answers; liveness waits for it, readiness polls early.
-    liveness = {"initial_delay": "PT15M", "period": "PT10S", "timeout": "PT2S", "failure_threshold": 60,
-                "success_threshold": 1}
-    readiness = {"initial_delay": "PT10S", "period": "PT10S", "timeout": "PT2S", "failure_threshold": 30,
-                 "success_threshold": 1}
-    return liveness, readiness
+# Registry models load their weights for minutes before the server answers: liveness waits for that,
+# readiness polls from the start (values of Azure ML's own registry-model deployments).
+LIVENESS = {"initial_delay": "PT15M", "period": "PT10S", "timeout": "PT2S", "failure_threshold": 60,
+            "success_threshold": 1}
+READINESS = {"initial_delay": "PT10S", "period": "PT10S", "timeout": "PT2S", "failure_threshold": 30,
+             "success_threshold": 1}
 
 
 class ManagedEndpoint(pulumi.ComponentResource):
@@ -259,10 +252,10 @@ class ManagedEndpoint(pulumi.ComponentResource):
             identity={"type": "SystemAssigned"},
             # AADToken: callers present Entra ID tokens (AzureML Data Scientist can score); no keys to leak.
             properties={"auth_mode": "AADToken", "public_network_access": "Disabled",
-                                        "description": f"{z} {key}: {model.name}"},
+                        "description": f"{z} {key}: {model.name}"},
             opts=child(self, depends_on=[args.workspace.endpoint]))
-        liveness, readiness = probes(model)
         ml = azure.machinelearningservices
+        autoscaled = ep.replicas.max > ep.replicas.min
         self.deployment = ml.OnlineDeployment(
             name(z, key, "deployment"), deployment_name=DEPLOYMENT_NAME, endpoint_name=self.endpoint.name,
             workspace_name=workspace.name, resource_group_name=args.resource_group, location=ctx.location,
@@ -275,15 +268,20 @@ class ManagedEndpoint(pulumi.ComponentResource):
                 environment_variables={"AZUREML_MODEL_DIR": model.model_dir},
                 # The instance count is sku.capacity, moved between replicas.min and .max by the autoscale.
                 scale_settings=ml.DefaultScaleSettingsArgs(scale_type="Default"),
-                request_settings=ml.OnlineRequestSettingsArgs(**request_settings(ep)),
-                liveness_probe=ml.ProbeSettingsArgs(**liveness), readiness_probe=ml.ProbeSettingsArgs(**readiness),
+                # concurrency is per instance: the server batches that many requests, the rest queue briefly
+                request_settings=ml.OnlineRequestSettingsArgs(
+                    max_concurrent_requests_per_instance=ep.concurrency, request_timeout="PT90S",
+                    max_queue_wait="PT30S"),
+                liveness_probe=ml.ProbeSettingsArgs(**LIVENESS), readiness_probe=ml.ProbeSettingsArgs(**READINESS),
                 app_insights_enabled=True,
                 # The SDK would default this to Enabled; egress is governed by the workspace's managed network,
                 # and the deployment states the same intent.
                 egress_public_network_access="Disabled"),
-            opts=child(self))
+            # With an autoscale the instance count is Azure Monitor's after creation, as node counts are the
+            # cluster autoscaler's: `pulumi up` must not reset a scaled-out deployment to replicas.min.
+            opts=child(self, ignore_changes=["sku.capacity"] if autoscaled else None))
         self.autoscale = None
-        if ep.replicas.max > ep.replicas.min:
+        if autoscaled:
             self.autoscale = azure.monitor.AutoscaleSetting(
                 name(z, key, "autoscale"), autoscale_setting_name=name(z, key, "autoscale"),
                 resource_group_name=args.resource_group, location=ctx.location, enabled=True,

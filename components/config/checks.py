@@ -179,6 +179,11 @@ def _gcp(cfg: ZoneConfig) -> Iterator[Issue]:
         yield "network.cidr", problem
     if cfg.budget is not None and (problem := limits.budget_channels_problem(cfg.budget.notify.emails)):
         yield "budget.notify.emails", problem
+    # gpuPools.system is refused for every cloud (_gpu_pools); a vllm endpoint without a pool gets a pool of
+    # its own key, so an endpoint named "system" would collide with the GKE system node pool too.
+    sized = cfg.endpoints.get(limits.SYSTEM_POOL_KEY)
+    if sized is not None and sized.runtime == "vllm" and sized.pool is None:
+        yield f"endpoints.{limits.SYSTEM_POOL_KEY}.pool", limits.reserved_pool_problem()
     members = [m for t in cfg.teams.values() for m in t.members]
     if problem := limits.group_domains_problem(limits.group_domains(members)):
         yield "teams", problem

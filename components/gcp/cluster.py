@@ -29,6 +29,7 @@ from components import catalog, sizing
 from components.common import child, zone_labels
 from components.config.models import ZoneConfig
 from components.gcp.keys import BOOT_DISK, GKE_SECRETS, Keys
+from components.gcp.limits import SYSTEM_POOL_KEY
 from components.gcp.names import GKE_CLUSTER, SYSTEM_NODE_POOL, SYSTEM_NODE_SERVICE_ACCOUNT
 from components.gcp.network import PODS_RANGE, SERVICES_RANGE, Network
 from components.gcp.project import GcpContext, ProjectServices
@@ -46,7 +47,7 @@ NODE_ROLES = (
 # recommendation); legacy scopes would only add a second, coarser permission system.
 NODE_SCOPES = ["https://www.googleapis.com/auth/cloud-platform"]
 IMAGE_TYPE = "COS_CONTAINERD"
-SYSTEM_POOL_LABEL = {"llmops.io/pool": "system"}
+SYSTEM_POOL_LABEL = {"llmops.io/pool": SYSTEM_POOL_KEY}
 
 
 NodeIdentity = tuple[gcp.serviceaccount.Account, list[gcp.projects.IAMMember]]
@@ -124,7 +125,7 @@ class Cluster(pulumi.ComponentResource):
         self.system_sa, system_grants = node_identity(
             self, f"{z}-system-nodes", SYSTEM_NODE_SERVICE_ACCOUNT.render(z), f"{z} GKE system nodes", ctx,
             args.services.deps("iam"))
-        node_config = secure_node_config(cfg, self.system_sa.email, keys.key(BOOT_DISK), "system")
+        node_config = secure_node_config(cfg, self.system_sa.email, keys.key(BOOT_DISK), SYSTEM_POOL_KEY)
 
         authorized = [{"cidr_block": cfg.network.cidr, "display_name": "zone network"}] + [
             {"cidr_block": c, "display_name": f"authorized-{i}"}
@@ -187,8 +188,8 @@ class Cluster(pulumi.ComponentResource):
         system = cfg.cluster.system_nodes
         zones = cfg.network.zones
         self.system_pool = gcp.container.NodePool(
-            f"{z}-system", name=SYSTEM_NODE_POOL.render(z), project=ctx.project, location=ctx.region,
-            cluster=self.cluster.id,
+            f"{z}-{SYSTEM_POOL_KEY}", name=SYSTEM_NODE_POOL.render(z), project=ctx.project,
+            location=ctx.region, cluster=self.cluster.id,
             initial_node_count=math.ceil(system.count / zones),  # per zone
             autoscaling={"total_min_node_count": system.count, "total_max_node_count": system.max_count,
                          "location_policy": "BALANCED"},

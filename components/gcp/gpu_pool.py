@@ -98,7 +98,7 @@ class GpuPool(pulumi.ComponentResource):
             "taints": [sched.taint.gcp],
         }
         self.node_pool = gcp.container.NodePool(
-            f"{z}-gpu-{key}", name=NODE_POOL.render(z, key), project=ctx.project, location=ctx.region,
+            f"{z}-{key}", name=NODE_POOL.render(z, key), project=ctx.project, location=ctx.region,
             cluster=args.cluster.cluster.id, initial_node_count=0, max_pods_per_node=MAX_PODS_PER_NODE,
             autoscaling={"total_min_node_count": pool.min_nodes, "total_max_node_count": pool.max_nodes,
                          "location_policy": "ANY"},

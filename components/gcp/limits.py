@@ -14,6 +14,8 @@ from collections.abc import Iterable
 MIN_CIDR_PREFIX = 20
 # Cloud Billing budgets notify at most five Cloud Monitoring channels (AllUpdatesRule).
 MAX_BUDGET_CHANNELS = 5
+# The GKE system node pool is the zone's pool named "system" (components/gcp/cluster.py).
+SYSTEM_POOL_KEY = "system"
 
 
 def cidr_problem(cidr: str) -> str | None:
@@ -43,3 +45,8 @@ def group_domains_problem(domains: list[str]) -> str | None:
         return (f"group: members span several domains ({', '.join(domains)}); Google Groups for RBAC uses "
                 "one gke-security-groups@<domain> per cluster, so use groups of one domain")
     return None
+
+
+def reserved_pool_problem() -> str:
+    return (f"'{SYSTEM_POOL_KEY}' names the GKE system node pool, and a vllm endpoint without a pool gets a "
+            "pool of its own key; rename the endpoint or set its pool")

@@ -246,16 +246,25 @@ def azure_purge_protection(r: Resource, ctx: Context) -> Iterator[str]:
 
 
 @resource_rule(
-    name="azure-data-cmk", scope="azure", types=[t.STORAGE_ACCOUNT, t.COSMOS_ACCOUNT, t.SEARCH_SERVICE],
-    severity="high", enforcement=ALWAYS,
-    description="Storage accounts and vector stores (Cosmos DB, AI Search) encrypt with a customer-managed "
-                "Key Vault key.",
+    name="azure-data-cmk", scope="azure",
+    types=[t.STORAGE_ACCOUNT, t.COSMOS_ACCOUNT, t.SEARCH_SERVICE, t.ML_WORKSPACE], severity="high",
+    enforcement=ALWAYS,
+    description="Storage accounts, vector stores (Cosmos DB, AI Search) and Azure ML workspaces encrypt with a "
+                "customer-managed Key Vault key.",
     remediation="Storage: encryption={key_source: 'Microsoft.Keyvault', key_vault_properties: {...}, identity}; "
                 "Cosmos DB: key_vault_key_uri with a default identity; AI Search: "
-                "encryption_with_cmk={enforcement: 'Enabled'}.",
+                "encryption_with_cmk={enforcement: 'Enabled'}; ML workspace: encryption={status: 'Enabled', "
+                "key_vault_properties: {key_identifier, key_vault_arm_id}} (set at creation).",
     config_path="vectorStores",
-    properties=("encryption.keySource", "keyVaultKeyUri", "encryptionWithCmk.enforcement"))
+    properties=("encryption.keySource", "keyVaultKeyUri", "encryptionWithCmk.enforcement", "encryption.status",
+                "encryption.keyVaultProperties.keyIdentifier"))
 def azure_data_cmk(r: Resource, ctx: Context) -> Iterator[str]:
+    if r.type == t.ML_WORKSPACE:
+        if differs(get(r.props, "encryption.status", "Disabled"), "Enabled"):
+            yield "encryption.status is not Enabled: workspace data uses Microsoft-managed keys"
+        elif unset(get(r.props, "encryption.keyVaultProperties.keyIdentifier")):
+            yield "encryption.keyVaultProperties.keyIdentifier is not set"
+        return
     if r.type == t.STORAGE_ACCOUNT:
         if differs(get(r.props, "encryption.keySource", "Microsoft.Storage"), "Microsoft.Keyvault"):
             yield "encryption.keySource is not Microsoft.Keyvault: Microsoft-managed keys only"
@@ -265,3 +274,18 @@ def azure_data_cmk(r: Resource, ctx: Context) -> Iterator[str]:
     elif differs(get(r.props, "encryptionWithCmk.enforcement", "Unspecified"), "Enabled"):
         yield "encryptionWithCmk.enforcement is not Enabled: indexes may be stored without a CMK"
 
+
+
+@resource_rule(
+    name="azure-aks-host-encryption", scope="azure", types=[t.AKS_CLUSTER, t.AKS_AGENT_POOL], severity="medium",
+    description="AKS node disks are encrypted with the zone's key: a disk encryption set on the cluster and "
+                "encryption at host (temp disks and caches too) on every node pool.",
+    remediation="Set disk_encryption_set_id on the managed cluster and enable_encryption_at_host=True on each "
+                "agent pool (the subscription needs the EncryptionAtHost feature registered).",
+    config_path="gpuPools", properties=("diskEncryptionSetID", "enableEncryptionAtHost"))
+def azure_host_encryption(r: Resource, ctx: Context) -> Iterator[str]:
+    if r.type == t.AKS_CLUSTER:
+        if unset(get(r.props, "diskEncryptionSetID")):
+            yield "diskEncryptionSetID is not set: node OS disks use platform-managed keys"
+    elif not_true(get(r.props, "enableEncryptionAtHost")):
+        yield "enableEncryptionAtHost is not true: temp disks and disk caches are not encrypted with the key"

@@ -135,13 +135,19 @@ def azure_workload_identity(r: Resource, ctx: Context) -> Iterator[str]:
 
 @resource_rule(
     name="azure-data-local-auth-disabled", scope="azure",
-    types=[t.SEARCH_SERVICE, t.COSMOS_ACCOUNT, t.COGNITIVE_ACCOUNT, t.STORAGE_ACCOUNT], severity="high",
-    description="AI data services accept Entra ID tokens only: no API keys on AI Search, Cosmos DB or Azure "
-                "OpenAI, no shared keys on storage accounts.",
-    remediation="Set disable_local_auth=True (Cognitive Services: properties.disable_local_auth) and "
-                "allow_shared_key_access=False on storage; grant data-plane roles to managed identities.",
-    properties=("disableLocalAuth", "properties.disableLocalAuth", "allowSharedKeyAccess"))
+    types=[t.SEARCH_SERVICE, t.COSMOS_ACCOUNT, t.COGNITIVE_ACCOUNT, t.STORAGE_ACCOUNT, t.ML_ONLINE_ENDPOINT],
+    severity="high",
+    description="AI data and model services accept Entra ID tokens only: no API keys on AI Search, Cosmos DB, "
+                "Azure OpenAI or Azure ML online endpoints, no shared keys on storage accounts.",
+    remediation="Set disable_local_auth=True (Cognitive Services: properties.disable_local_auth), "
+                "allow_shared_key_access=False on storage and properties.auth_mode='AADToken' on online endpoints; "
+                "grant data-plane roles to managed identities.",
+    properties=("disableLocalAuth", "properties.disableLocalAuth", "allowSharedKeyAccess", "properties.authMode"))
 def azure_local_auth(r: Resource, ctx: Context) -> Iterator[str]:
+    if r.type == t.ML_ONLINE_ENDPOINT:
+        if differs(get(r.props, "properties.authMode", "Key"), "AADToken"):
+            yield "properties.authMode is not AADToken: static endpoint keys grant access"
+        return
     if r.type == t.STORAGE_ACCOUNT:
         value = get(r.props, "allowSharedKeyAccess")
         if not is_unknown(value) and not is_false(value):

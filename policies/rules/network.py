@@ -278,15 +278,19 @@ def azure_storage_private(r: Resource, ctx: Context) -> Iterator[str]:
 
 
 @resource_rule(
-    name="azure-ml-endpoint-private", scope="azure", types=[t.ML_ONLINE_ENDPOINT, t.ML_WORKSPACE],
-    severity="critical",
+    name="azure-ml-endpoint-private", scope="azure",
+    types=[t.ML_ONLINE_ENDPOINT, t.ML_WORKSPACE, t.ML_ONLINE_DEPLOYMENT], severity="critical",
     description="Azure ML workspaces and managed online endpoints (model serving) disable public network "
-                "access.",
+                "access, and deployments have no public egress.",
     remediation="Workspace: public_network_access='Disabled' with a private endpoint and managed network "
-                "isolation; online endpoint: properties.public_network_access='Disabled'.",
-    config_path="endpoints", properties=("publicNetworkAccess", "properties.publicNetworkAccess"))
+                "isolation; online endpoint: properties.public_network_access='Disabled'; deployment: "
+                "properties.egress_public_network_access='Disabled'.",
+    config_path="endpoints",
+    properties=("publicNetworkAccess", "properties.publicNetworkAccess", "properties.egressPublicNetworkAccess"))
 def azure_ml_private(r: Resource, ctx: Context) -> Iterator[str]:
-    if r.type == t.ML_ONLINE_ENDPOINT:
+    if r.type == t.ML_ONLINE_DEPLOYMENT:
+        yield from _public_network_access(r, "properties.egressPublicNetworkAccess")
+    elif r.type == t.ML_ONLINE_ENDPOINT:
         yield from _public_network_access(r, "properties.publicNetworkAccess")
     else:
         path = "publicNetworkAccess" if get(r.props, "publicNetworkAccess") is not None \

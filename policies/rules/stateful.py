@@ -34,8 +34,7 @@ def stateful_protected(r: Resource, ctx: Context) -> Iterator[str]:
 @resource_rule(
     name="database-deletion-protection", scope="multi-cloud", types=[t.RDS_CLUSTER, t.ALLOYDB_CLUSTER],
     severity="high", enforcement=PROD, environments=("prod",),
-    description="Vector-store databases (Aurora, AlloyDB) have the cloud's own deletion protection on outside "
-                "dev.",
+    description="In prod, vector-store databases (Aurora, AlloyDB) have the cloud's own deletion protection on.",
     remediation="Leave deletionProtection at its default (on outside dev; aws deletion_protection, gcp "
                 "deletion_protection + deletion_policy).",
     config_path="deletionProtection", properties=("deletionProtection",))
