@@ -238,3 +238,36 @@ def test_evaluate_is_what_llz_preview_uses(insecure: StackResult) -> None:
     assert all(isinstance(v, Violation) for v in found) and seconds > 0 and ran
     plain = check.evaluate(plan, cfg)
     assert [(v.policy, v.urn, v.message) for v in plain] == [(v.policy, v.urn, v.message) for v in found]
+
+
+# --- the PR workflow -----------------------------------------------------------------------------------------
+
+def test_pr_workflow_runs_tests_check_sarif_comment_and_a_gated_real_preview() -> None:
+    workflow = yaml.safe_load((ROOT / ".github" / "workflows" / "pr-review.yml").read_text())
+    assert set(workflow[True]) == {"pull_request"}  # YAML 1.1 reads the key `on` as True
+    offline_steps = workflow["jobs"]["offline-check"]["steps"]
+    uses = [s.get("uses", "") for s in offline_steps]
+    runs = "\n".join(s.get("run", "") for s in offline_steps)
+    python = next(s for s in offline_steps if s.get("uses", "").startswith("actions/setup-python"))
+    assert python["with"]["python-version"] == "3.11"
+    assert runs.index("make test") < runs.index(".venv/bin/llz check --sarif llz.sarif --markdown llz.md "
+                                                "--junit llz.xml")
+    assert any(u.startswith("github/codeql-action/upload-sarif") for u in uses)
+    script = next(s for s in offline_steps if s.get("uses", "").startswith("actions/github-script"))["with"]["script"]
+    assert "updateComment" in script and "createComment" in script and "startsWith(marker)" in script
+    assert workflow["jobs"]["offline-check"]["permissions"]["security-events"] == "write"
+
+    preview = workflow["jobs"]["real-preview"]
+    assert "needs.credentials.outputs.stacks" in preview["if"]
+    assert "secrets.AWS_ROLE_ARN" in str(workflow["jobs"]["credentials"]["steps"])
+    action = next(s for s in preview["steps"] if s.get("uses", "").startswith("pulumi/actions"))
+    assert action["with"]["command"] == "preview" and action["with"]["policyPacks"] == "policies"
+    assert action["with"]["stack-name"] == "${{ matrix.stack }}"
+    assert any("python -m llz.check pack-config" in s.get("run", "") for s in preview["steps"])
+
+
+def test_pack_config_command_prints_json(capsys: pytest.CaptureFixture[str]) -> None:
+    assert check._cli(["pack-config", "gcp-dev"]) == 0
+    config = json.loads(capsys.readouterr().out)
+    assert config["gcp-gke-private-cluster"] == {"enforcementLevel": "mandatory", "environment": "dev"}
+    assert check._cli(["nonsense"]) == 2

@@ -143,8 +143,8 @@ class VllmService(pulumi.ComponentResource):
                 service_account_annotations={WI_ANNOTATION: service_account_email(cfg, key)}),
             opts=pulumi.ResourceOptions(parent=self, provider=args.k8s_provider,
                                         depends_on=[reader, workload_identity, *args.after]))
-        self.register_outputs({"serviceAccount": self.service_account.email,
-                               "url": f"http://{key}.{args.namespace}.svc.cluster.local"})
+        self.url = self.endpoint.url
+        self.register_outputs({"serviceAccount": self.service_account.email, "url": self.url})
 
 
 @dataclass

@@ -58,10 +58,10 @@ def build(zone: pulumi.ComponentResource, cfg: ZoneConfig) -> dict[str, Any]:
     for key, ep in cfg.endpoints.items():
         if ep.runtime == "vllm":
             pool = pools[sizing.endpoint_pool(cfg, key)]
-            VllmService(f"{z}-endpoint-{key}", VllmServiceArgs(
+            service = VllmService(f"{z}-endpoint-{key}", VllmServiceArgs(
                 cfg, ctx, key, ep, pool.scheduling, bucket, cluster.cluster, serving_ns, cluster.provider,
                 after=[pool.node_pool, addons.namespaces[serving_ns]]), under())
-            endpoints[key] = f"http://{key}.{serving_ns}.svc.cluster.local"
+            endpoints[key] = service.url
         else:
             vertex = VertexEndpoint(f"{z}-endpoint-{key}", VertexEndpointArgs(
                 cfg, ctx, key, ep, network, keys, services), under())
