@@ -319,7 +319,8 @@ def main(stacks: Sequence[str], sarif: Path | None = None, markdown: Path | None
     from llz.reports import markdown as markdown_report
     from llz.reports import sarif as sarif_report
 
-    console = console or Console()
+    # CI logs are not terminals: rich would wrap the tables at 80 columns.
+    console = console or (Console() if sys.stdout.isatty() else Console(width=160))
     results = check_plans(list(stacks) or offline.all_stacks())
     print_results(results, console)
     if sarif is not None:

@@ -134,7 +134,7 @@ def schema() -> None:
     """Print the JSON Schema of a stack file (stacks/schema.json is this output)."""
     from llz.schema import schema_json
 
-    typer.echo(schema_json())
+    typer.echo(schema_json(), nl=False)
 
 
 @app.command()

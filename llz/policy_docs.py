@@ -35,7 +35,8 @@ def enforcement_text(rule: Rule) -> str:
 def render_table() -> str:
     rules = sorted(registry.rules(), key=lambda r: (SCOPE_ORDER.get(r.scope, 9), r.concern, r.name))
     counts = Counter(r.scope for r in rules)
-    summary = ", ".join(f"{SCOPE_LABEL[s]} {counts[s]}" for s in SCOPE_ORDER if counts[s])
+    summary = ", ".join(f"{'multi-cloud' if s == 'multi-cloud' else SCOPE_LABEL[s]} {counts[s]}"
+                        for s in SCOPE_ORDER if counts[s])
     stack_wide = sum(1 for r in rules if r.kind == "stack")
     intro = (f"{len(rules)} policies ({summary}; {stack_wide} of them stack-wide). Enforcement is the default "
              "per environment; override it per stack under `policy.enforcement`.")

@@ -9,7 +9,7 @@ under ``pulumi preview`` or offline: ``registry`` adapts both paths to these vie
 from __future__ import annotations
 
 import fnmatch
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -234,6 +234,3 @@ def environment_of(resource: Resource | None, configured: str | None = None) -> 
                 return env
     return "prod"
 
-
-def iter_checks(messages: Iterable[str] | None) -> Iterator[str]:
-    yield from messages or ()

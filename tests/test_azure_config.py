@@ -140,10 +140,13 @@ def test_a_pool_sized_for_an_endpoint_is_named_after_it_and_checked_too() -> Non
     zone, provider = raw()
     zone["endpoints"]["assistant-large"] = {"model": "mistral-7b", "maxContext": 4096, "concurrency": 2}
     lines = errors(zone, provider)
-    assert any(line.startswith("llmops:zone.endpoints.assistant-large: ") and "limit of 12" in line for line in lines)
+    assert [line for line in lines if line.startswith("llmops:zone.endpoints.assistant-large: ")
+            and "AKS agent pool" in line and "limit of 12" in line]
 
 
-@pytest.mark.parametrize("key, clash", [("system", "system pool"), ("a100serving", "also the name of")])
+@pytest.mark.parametrize("key, clash", [("system", "reserved for the cluster's system node pool"),
+                                        ("sys-tem", "is the zone's system pool"),
+                                        ("a100serving", "also the name of")])
 def test_agent_pool_names_must_be_unique_and_not_the_system_pool(key: str, clash: str) -> None:
     zone, provider = raw()
     zone["gpuPools"][key] = dict(zone["gpuPools"]["a100-serving"])

@@ -94,10 +94,12 @@ def second_step(prod_cfg: ZoneConfig) -> tuple[dict[str, PlannedResource], set[s
         ignored[request.name] = list(request.ignoreChanges)
         return original(self, request)
 
-    raw = {"llmops:zone": prod_cfg.model_dump(by_alias=True), "llmops:lockAuditImmutability": "true"}
+    locked = prod_cfg.model_copy(deep=True)
+    locked.audit.lock_immutability = True
+    raw = {"llmops:zone": locked.model_dump(by_alias=True)}
     engine.RecordingMonitor.RegisterResource = spy  # type: ignore[method-assign]
     try:
-        records, mocks = engine.run(lambda: main(prod_cfg), stack="t", config=pulumi_config_values(raw),
+        records, mocks = engine.run(lambda: main(locked), stack="t", config=pulumi_config_values(raw),
                                     region="eastus")
     finally:
         engine.RecordingMonitor.RegisterResource = original  # type: ignore[method-assign]

@@ -107,6 +107,7 @@ NEGATIVE = [
      "opens the API server"),
     ("aws-prod", "cluster.kubernetesVersion", "1.20", "cluster.kubernetesVersion", "should match pattern"),
     ("aws-prod", "audit.immutable", False, "audit.immutable", "must be immutable"),
+    ("aws-prod", "audit.lockImmutability", True, "audit.lockImmutability", "applies to Azure"),
     ("aws-prod", "name", "Acme_LLM", "name", "lowercase DNS label"),
     ("aws-prod", "name", "a-very-long-zone-name", "name", "of 3-12 characters"),
     ("aws-prod", "cloud", "oracle", "cloud", "Input should be"),

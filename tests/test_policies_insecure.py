@@ -24,7 +24,7 @@ MUTATIONS: list[dict[str, Any]] = json.loads((FIXTURES / "insecure-plan-mutation
 
 # (policy, resource name) the stack file alone must trigger; "" = stack-wide finding.
 FROM_CONFIG = {
-    ("aws-eks-private-endpoint", "insecure-eks"),  # cluster.publicEndpoint without authorizedNetworks
+    ("aws-eks-private-endpoint", "insecure-eks"),  # cluster.publicEndpoint open to 0.0.0.0/0
     ("budget-for-gpu-capacity", ""),  # GPU pool and a SageMaker GPU endpoint, no budget
     ("dev-gpu-scale-to-zero", "insecure-l4-serving"),  # minNodes: 1 in dev
 }

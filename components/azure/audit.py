@@ -7,7 +7,7 @@ container-level policy on a container of ours would not cover them). Azure only 
 ``Unlocked``; ``Locked`` (irreversible: retention can then only grow) is an update of an existing policy.
 Neither the container-level ``BlobContainerImmutabilityPolicy`` resource (its state is output-only; locking
 is a separate POST action) nor a create can lock it, so locking is the second step of a prod deployment:
-``pulumi config set llmops:lockAuditImmutability true`` after the first ``pulumi up`` (see the README).
+``audit.lockImmutability: true`` in the stack file after the first ``pulumi up`` (see the README).
 """
 
 from __future__ import annotations

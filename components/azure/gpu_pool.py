@@ -29,23 +29,11 @@ AKS_SPOT_TAINT = Taint("kubernetes.azure.com/scalesetpriority", "spot", "NoSched
 MAX_SURGE = "1"  # one extra GPU node at a time during upgrades: surge capacity is the most expensive kind
 
 
-@dataclass(frozen=True)
-class AksPoolScheduling(PoolScheduling):
-    """PoolScheduling plus the taints AKS adds on its own (Spot): tolerated by the pool's workloads, never
-    written into the pool's ``nodeTaints``."""
-
-    platform_taints: tuple[Taint, ...] = ()
-
-    def tolerations(self) -> list[dict[str, str]]:
-        return [t.toleration() for t in (self.taint, *self.platform_taints)]
-
-
-def pool_scheduling(cfg: ZoneConfig, key: str) -> AksPoolScheduling:
+def pool_scheduling(cfg: ZoneConfig, key: str) -> PoolScheduling:
     pool = sizing.effective_pools(cfg)[key]
-    base = PoolScheduling.for_pool("azure", key, pool.gpu, pool.gpus_per_node, sizing.pool_shape(cfg, key).name)
     spot = (AKS_SPOT_TAINT,) if pool.capacity == "spot" else ()
-    return AksPoolScheduling(base.pool, base.gpu, base.gpus_per_node, base.instance_type, base.taint,
-                             base.extra_labels, spot)
+    return PoolScheduling.for_pool("azure", key, pool.gpu, pool.gpus_per_node, sizing.pool_shape(cfg, key).name,
+                                   platform_taints=spot)
 
 
 @dataclass

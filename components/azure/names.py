@@ -52,8 +52,10 @@ SYSTEM_POOL = "system"  # the system agent pool; a GPU pool key may not render t
 AKS_CLUSTER = NameRule("AKS cluster", "{zone}-aks", 63)
 AKS_NODE_RESOURCE_GROUP = NameRule("resource group", "{zone}-aks-nodes", 80)
 # AI Search: 2-60 lowercase letters, digits and hyphens; Cosmos DB accounts: 3-44.
-SEARCH_SERVICE = SuffixedNameRule("AI Search service", "{zone}-{key}", 60, over="vectorStores", min_len=2)
-COSMOS_ACCOUNT = SuffixedNameRule("Cosmos DB account", "{zone}-{key}", 44, over="vectorStores", min_len=3)
+SEARCH_SERVICE = SuffixedNameRule("AI Search service", "{zone}-{key}", 60, over="vectorStores", min_len=2,
+                                  engine="ai-search")
+COSMOS_ACCOUNT = SuffixedNameRule("Cosmos DB account", "{zone}-{key}", 44, over="vectorStores", min_len=3,
+                                  engine="cosmosdb")
 # Azure ML: workspaces 3-33; online endpoints 3-32 and unique per region. Only managed endpoints get one, so
 # the endpoint rule is checked by checks.py for those only (a vLLM endpoint key may be longer).
 ML_WORKSPACE = NameRule("Azure ML workspace", "{zone}-mlw", 33, min_len=3)

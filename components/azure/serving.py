@@ -26,7 +26,6 @@ from components.azure.base import (
     diagnostics,
     grant,
 )
-from components.azure.gpu_pool import AksPoolScheduling
 from components.azure.keys import Keys, private_vault
 from components.azure.network import Network
 from components.azure.registry import registry_model
@@ -34,6 +33,7 @@ from components.azure.storage import PrivateStorage, private_storage, storage_di
 from components.common import child, stateful
 from components.config.models import ArchitectureConfig, EndpointConfig, ZoneConfig
 from components.k8s import VllmEndpoint, VllmEndpointArgs, service_account_name
+from components.k8s.scheduling import PoolScheduling
 from components.naming import name
 
 MODEL_STORE_TYPE = "llmops:azure:ModelStore"
@@ -108,7 +108,7 @@ class VllmServiceArgs:
     ctx: AzureContext
     key: str
     endpoint: EndpointConfig
-    pool: AksPoolScheduling
+    pool: PoolScheduling
     models: ModelStore
     resource_group: pulumi.Input[str]
     oidc_issuer_url: pulumi.Input[str]

@@ -36,10 +36,6 @@ from components.common import child
 from components.config.models import ZoneConfig
 from components.k8s import ClusterAddons
 
-# Second step of a prod deployment (see audit.py): lock the audit storage's WORM policy once it exists.
-LOCK_AUDIT_KEY = "lockAuditImmutability"
-
-
 def build(zone: pulumi.ComponentResource, cfg: ZoneConfig) -> dict[str, Any]:
     ctx = AzureContext.lookup(cfg)
     z = cfg.name
@@ -49,8 +45,9 @@ def build(zone: pulumi.ComponentResource, cfg: ZoneConfig) -> dict[str, Any]:
     network = Network(f"{z}-network", NetworkArgs(cfg, ctx), child(zone))
     rg = network.resource_group.name
     keys = Keys(f"{z}-keys", KeysArgs(cfg, ctx, network), child(zone))
-    lock = bool(pulumi.Config("llmops").get_bool(LOCK_AUDIT_KEY))
-    audit = Audit(f"{z}-audit", AuditArgs(cfg, ctx, network, keys, lock_immutability=lock), child(zone))
+    # Second step of a prod deployment (see audit.py): lock the audit WORM policy once it exists.
+    audit = Audit(f"{z}-audit", AuditArgs(cfg, ctx, network, keys, lock_immutability=cfg.audit.lock_immutability),
+                  child(zone))
     sink = audit.sink
     network.enable_diagnostics(sink)
     keys.enable_diagnostics(sink)

@@ -121,6 +121,9 @@ def _teams(cfg: ZoneConfig) -> Iterator[Issue]:
 def _audit_and_budget(cfg: ZoneConfig) -> Iterator[Issue]:
     if cfg.is_prod and cfg.audit.immutable is False:
         yield "audit.immutable", "prod audit logs must be immutable; remove the key or set it to true"
+    if cfg.audit.lock_immutability and (cfg.cloud != "azure" or not cfg.audit.immutable):
+        yield "audit.lockImmutability", ("applies to Azure with audit.immutable only (AWS and GCP lock the audit "
+                                         "storage in the first deployment)")
     if cfg.budget is None:
         return
     th = cfg.budget.thresholds_percent
@@ -191,8 +194,9 @@ def _gcp(cfg: ZoneConfig) -> Iterator[Issue]:
 
 # --- Azure-specific checks (limits from components/azure/names.py and registry.py: no provider SDK) ------------
 def _azure_pools(cfg: ZoneConfig) -> Iterator[Issue]:
-    """AKS agent pool names: pools whose keys render to the same name, or to the system pool's, would collide.
-    Pools sized for a vLLM endpoint without a pool are keyed (and named) by the endpoint."""
+    """AKS agent pool names are the keys without hyphens: two keys that render alike (``a100-x``, ``a100x``), or
+    one that renders to the system pool's name (``sys-tem``), would collide. Pools sized for a vLLM endpoint
+    without a pool are named after the endpoint. (Length: _names; the key ``system`` itself: _gpu_pools.)"""
     if cfg.cloud != "azure":
         return
     names = import_module("components.azure.names")
@@ -202,9 +206,7 @@ def _azure_pools(cfg: ZoneConfig) -> Iterator[Issue]:
     seen: dict[str, str] = {}
     for key, path in keys.items():
         rendered = names.AGENT_POOL.render(cfg.name, key)
-        if path.startswith("endpoints.") and (problem := names.AGENT_POOL.problem(cfg.name, key)):
-            yield path, f"{problem} (the pool sized for this endpoint takes its name)"
-        elif rendered == names.SYSTEM_POOL:
+        if rendered == names.SYSTEM_POOL and key not in RESERVED_POOL_KEYS:
             yield path, f"the AKS agent pool name '{rendered}' is the zone's system pool; choose another key"
         elif rendered in seen:
             yield path, f"the AKS agent pool name '{rendered}' is also the name of {seen[rendered]}; rename one"

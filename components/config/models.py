@@ -119,6 +119,9 @@ class TeamConfig(Model):
 class AuditConfig(Model):
     retention_days: int = Field(365, ge=1, le=3650)
     immutable: bool | None = Field(None, description="WORM audit storage (default: prod only; prod cannot opt out)")
+    lock_immutability: bool = Field(
+        False, description="Azure only: lock the audit WORM policy (irreversible). Azure creates immutability "
+                           "policies unlocked, so set this after the first deployment and deploy again")
 
 
 class NotifyConfig(Model):

@@ -49,12 +49,16 @@ class PoolScheduling:
     instance_type: str  # catalog shape the pool runs
     taint: Taint
     extra_labels: dict[str, str] = field(default_factory=dict)  # e.g. GKE's accelerator label
+    # Taints the platform adds by itself (e.g. AKS on Spot nodes): tolerated by the pool's workloads but never
+    # written into the pool's own taint list, since the cloud manages them.
+    platform_taints: tuple[Taint, ...] = ()
 
     @classmethod
     def for_pool(cls, cloud: str, pool: str, gpu: str, gpus_per_node: int, instance_type: str,
-                 extra_labels: dict[str, str] | None = None) -> PoolScheduling:
+                 extra_labels: dict[str, str] | None = None,
+                 platform_taints: tuple[Taint, ...] = ()) -> PoolScheduling:
         return cls(pool, gpu, gpus_per_node, instance_type, Taint(GPU_RESOURCE, GPU_TAINT_VALUE[cloud]),
-                   dict(extra_labels or {}))
+                   dict(extra_labels or {}), platform_taints)
 
     @property
     def labels(self) -> dict[str, str]:
@@ -65,7 +69,7 @@ class PoolScheduling:
         return {POOL_LABEL: self.pool}
 
     def tolerations(self) -> list[dict[str, str]]:
-        return [self.taint.toleration()]
+        return [t.toleration() for t in (self.taint, *self.platform_taints)]
 
 
 # --- derived selectors for workloads that span several pools (GPU DaemonSets) and the taint check ----------
