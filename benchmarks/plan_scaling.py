@@ -24,7 +24,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 
-def synthetic(endpoints: int):  # noqa: ANN201 - ZoneConfig
+def synthetic(endpoints: int):
     from components.config import parse_zone
 
     pools = max(1, endpoints // 10)
@@ -73,7 +73,7 @@ def measure_one(endpoints: int, repeat: int) -> dict:
         program_times.append(time.perf_counter() - t0)
         ordered = sorted(records, key=lambda r: r.urn.count("$"))  # parents before children
         t0 = time.perf_counter()
-        engine.run(lambda: _bare(ordered), stack="bench", config=config, region="us-east-1")
+        engine.run(lambda ordered=ordered: _bare(ordered), stack="bench", config=config, region="us-east-1")
         bare_times.append(time.perf_counter() - t0)
     seconds, bare = min(program_times), min(bare_times)
     return {"endpoints": endpoints, "resources": len(records), "seconds": seconds, "bare_seconds": bare,

@@ -54,6 +54,12 @@ def architecture(model: str | ArchitectureConfig) -> catalog.ModelArchitecture:
     return found
 
 
+def served_name(model: str | ArchitectureConfig) -> str:
+    """The model name clients send (OpenAI ``model`` field), the same on every cloud: the catalog id, or the
+    last path segment of an explicit architecture's name, lowercased."""
+    return model.name.split("/")[-1].lower() if isinstance(model, ArchitectureConfig) else model
+
+
 @dataclass(frozen=True)
 class Workload:
     arch: catalog.ModelArchitecture

@@ -30,7 +30,7 @@ def _fail_config(exc: ConfigError) -> typer.Exit:
     return typer.Exit(2)
 
 
-def _plan(stack: str):  # noqa: ANN202 - returns llz.plan.Plan, imported lazily for start-up speed
+def _plan(stack: str):
     from llz import offline
     from llz.engine import OfflineRunError
 
@@ -49,7 +49,7 @@ def validate(stack: Stack) -> None:
     from llz import offline
 
     try:
-        name, path, cfg = offline.load(stack)
+        name, _path, cfg = offline.load(stack)
     except ConfigError as exc:
         raise _fail_config(exc) from None
     typer.echo(f"{name}: valid ({cfg.cloud}, {cfg.environment}, {len(cfg.gpu_pools)} GPU pool(s), "
@@ -62,7 +62,8 @@ def preview(
     json_out: Annotated[Path | None, typer.Option("--json", help="write the plan JSON here")] = None,
 ) -> None:
     """Offline plan: resource tree, counts per type, policy summary and monthly cost."""
-    from llz import offline, preview as render
+    from llz import offline
+    from llz import preview as render
 
     plan = _plan(stack)
     _, _, cfg = offline.load(stack)
@@ -81,7 +82,8 @@ def check(
     junit: Annotated[Path | None, typer.Option(help="write JUnit XML here")] = None,
 ) -> None:
     """Run the guardrail pack over offline plans. Exit 1 on any mandatory violation."""
-    from llz import check as checker, offline
+    from llz import check as checker
+    from llz import offline
 
     raise typer.Exit(checker.main(stacks or offline.all_stacks(), sarif, markdown, junit))
 
@@ -154,10 +156,10 @@ def prices_refresh(
     out_dir: Annotated[Path | None, typer.Option(help="where to write the dated catalog file")] = None,
 ) -> None:
     """Pull current on-demand prices and write a new dated catalog file."""
+    from botocore.exceptions import BotoCoreError, ClientError
+
     from components.catalog import DATA_DIR
     from llz import prices
-
-    from botocore.exceptions import BotoCoreError, ClientError
 
     try:
         path = prices.refresh(cloud, out_dir or DATA_DIR)

@@ -33,11 +33,11 @@ class OfflineRunError(Exception):
 def jsonable(value: Any) -> Any:
     """Inputs as plain JSON: secrets unwrapped, resource references as their URN, unknowns as a marker."""
     if isinstance(value, Mapping):
-        if rpc._special_sig_key in value:  # noqa: SLF001 - secret / resource-ref envelopes
-            sig = value[rpc._special_sig_key]  # noqa: SLF001
-            if sig == rpc._special_secret_sig:  # noqa: SLF001
+        if rpc._special_sig_key in value:
+            sig = value[rpc._special_sig_key]
+            if sig == rpc._special_secret_sig:
                 return jsonable(value.get("value"))
-            if sig == rpc._special_resource_sig:  # noqa: SLF001
+            if sig == rpc._special_resource_sig:
                 return value.get("urn")
         return {str(k): jsonable(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
@@ -89,7 +89,7 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
             parent = ""
         return super().make_urn(parent, type_, name)
 
-    def _alias_urns(self, request) -> list[str]:  # noqa: ANN001
+    def _alias_urns(self, request) -> list[str]:
         """Aliases as the URNs they stand for (a spec names only what differs from the resource itself)."""
         urns = []
         for alias in request.aliases:
@@ -101,7 +101,7 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
             urns.append(self.make_urn(parent, spec.type or request.type, spec.name or request.name))
         return urns
 
-    def RegisterResource(self, request):  # noqa: N802, ANN001, ANN201 - gRPC method name
+    def RegisterResource(self, request):
         response = super().RegisterResource(request)
         if request.type != "pulumi:pulumi:Stack":
             inputs = rpc.deserialize_properties(request.object, keep_unknowns=True)

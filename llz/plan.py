@@ -17,7 +17,7 @@ class PlannedResource:
     custom: bool
     inputs: dict[str, Any]
     protect: bool = False
-    retainOnDelete: bool = False  # noqa: N815 - plan JSON field name
+    retainOnDelete: bool = False
     dependencies: list[str] = field(default_factory=list)
     provider: str | None = None
     aliases: list[str] = field(default_factory=list)

@@ -19,7 +19,7 @@ README = (ROOT / "README.md").read_text()
 
 
 def _blocks(lang: str) -> list[str]:
-    return re.findall(rf"^```{lang}\n(.*?)^```", README, flags=re.S | re.M)
+    return re.findall(rf"^```{lang}\n(.*?)^```", README, flags=re.DOTALL | re.MULTILINE)
 
 
 def _examples() -> list[tuple[str, int, list[str]]]:
@@ -70,8 +70,8 @@ def test_readme_config_example_is_valid() -> None:
 
 def test_readme_set_up_commands_are_the_makefile_and_ci() -> None:
     makefile = (ROOT / "Makefile").read_text()
-    phony = re.search(r"^\.PHONY: (.*)$", makefile, flags=re.M)
+    phony = re.search(r"^\.PHONY: (.*)$", makefile, flags=re.MULTILINE)
     assert phony and set(phony.group(1).split()) == {"preview", "test"}
     assert "make preview" in README and "make test" in README
     assert "make test" in (ROOT / ".ci" / "run").read_text()
-    assert re.search(r"^preview: .*\n\t\$\(VENV\)/bin/llz preview \$\(STACK\)$", makefile, flags=re.M)
+    assert re.search(r"^preview: .*\n\t\$\(VENV\)/bin/llz preview \$\(STACK\)$", makefile, flags=re.MULTILINE)

@@ -181,7 +181,7 @@ class Serving(pulumi.ComponentResource):
             self.endpoints[key] = VllmEndpoint(
                 f"{z}-{key}",
                 VllmEndpointArgs(
-                    endpoint=key, model=f"s3://{args.bucket.name}/{hf}/", served_model_name=hf,
+                    endpoint=key, model=f"s3://{args.bucket.name}/{hf}/", served_model_name=sizing.served_name(ep.model),
                     precision=ep.precision, max_context=ep.max_context, concurrency=ep.concurrency,
                     gpus=sizing.replica_gpus(cfg, key), replicas_min=ep.replicas.min,
                     replicas_max=ep.replicas.max,

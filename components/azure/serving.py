@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_azure_native as azure
 
-from components import catalog, sizing
+from components import sizing
 from components.azure import names
 from components.azure.base import (
     ALL_LOGS,
@@ -31,7 +31,7 @@ from components.azure.network import Network
 from components.azure.registry import registry_model
 from components.azure.storage import PrivateStorage, private_storage, storage_diagnostics
 from components.common import child, stateful
-from components.config.models import ArchitectureConfig, EndpointConfig, ZoneConfig
+from components.config.models import EndpointConfig, ZoneConfig
 from components.k8s import VllmEndpoint, VllmEndpointArgs, service_account_name
 from components.k8s.scheduling import PoolScheduling
 from components.naming import name
@@ -51,17 +51,6 @@ DEPLOYMENT_NAME = "primary"  # one deployment per managed endpoint; blue/green a
 # https://learn.microsoft.com/azure/azure-monitor/reference/supported-metrics/microsoft-machinelearningservices-workspaces-onlineendpoints-deployments-metrics)
 SCALE_METRIC = "GpuUtilizationPercentage"
 SCALE_OUT_ABOVE, SCALE_IN_BELOW = 70, 25
-
-
-def model_repo(ep: EndpointConfig) -> str:
-    """The Hugging Face repo id of an endpoint's model: its path in the model container."""
-    if isinstance(ep.model, ArchitectureConfig):
-        return ep.model.name
-    return catalog.model_architectures()[ep.model].hf_name
-
-
-def served_name(ep: EndpointConfig) -> str:
-    return ep.model.name.split("/")[-1].lower() if isinstance(ep.model, ArchitectureConfig) else ep.model
 
 
 # --- model storage --------------------------------------------------------------------------------------------
@@ -139,7 +128,7 @@ class VllmService(pulumi.ComponentResource):
         self.endpoint = VllmEndpoint(
             name(z, key),
             VllmEndpointArgs(
-                endpoint=key, model=args.models.uri(model_repo(ep)), served_model_name=served_name(ep),
+                endpoint=key, model=args.models.uri(sizing.architecture(ep.model).hf_name), served_model_name=sizing.served_name(ep.model),
                 precision=ep.precision, max_context=ep.max_context, concurrency=ep.concurrency,
                 gpus=sizing.replica_gpus(cfg, key), replicas_min=ep.replicas.min, replicas_max=ep.replicas.max,
                 pool=args.pool, namespace=args.namespace, service_account_name=sa,

@@ -36,6 +36,7 @@ from components.common import child
 from components.config.models import ZoneConfig
 from components.k8s import ClusterAddons
 
+
 def build(zone: pulumi.ComponentResource, cfg: ZoneConfig) -> dict[str, Any]:
     ctx = AzureContext.lookup(cfg)
     z = cfg.name

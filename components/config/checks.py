@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import itertools
 import re
 from collections.abc import Callable, Iterator
 from importlib import import_module
@@ -51,12 +52,12 @@ def _gpu_pools(cfg: ZoneConfig) -> Iterator[Issue]:
             if shape is None:
                 yield f"{path}.instanceType", f"'{pool.instance_type}' is not a {cfg.cloud} GPU shape in the catalog"
             elif (shape.gpu, shape.gpus) != (pool.gpu, pool.gpus_per_node):
-                yield (f"{path}.instanceType", f"'{shape.name}' has {shape.gpus} x {shape.gpu}, but the pool asks "
-                       f"for {pool.gpus_per_node} x {pool.gpu}")
+                yield (f"{path}.instanceType", (f"'{shape.name}' has {shape.gpus} x {shape.gpu}, but the pool asks "
+                       f"for {pool.gpus_per_node} x {pool.gpu}"))
         elif catalog.shape_for(cfg.cloud, pool.gpu, pool.gpus_per_node) is None:
             counts = ", ".join(str(n) for n in catalog.gpu_counts(cfg.cloud, pool.gpu))
-            yield (f"{path}.gpusPerNode", f"no {cfg.cloud} shape in the catalog has {pool.gpus_per_node} x "
-                   f"{pool.gpu}; shapes exist with {counts} GPU(s) per node")
+            yield (f"{path}.gpusPerNode", (f"no {cfg.cloud} shape in the catalog has {pool.gpus_per_node} x "
+                   f"{pool.gpu}; shapes exist with {counts} GPU(s) per node"))
 
 
 def _endpoints(cfg: ZoneConfig) -> Iterator[Issue]:
@@ -66,8 +67,8 @@ def _endpoints(cfg: ZoneConfig) -> Iterator[Issue]:
         if isinstance(ep.model, str):
             arch = models.get(ep.model)
             if arch is None:
-                yield (f"{path}.model", f"unknown model '{ep.model}'; use a catalog id ({', '.join(sorted(models))}) "
-                       "or an explicit architecture")
+                yield (f"{path}.model", (f"unknown model '{ep.model}'; use a catalog id ({', '.join(sorted(models))}) "
+                       "or an explicit architecture"))
             elif ep.max_context > arch.max_context:
                 yield f"{path}.maxContext", f"{ep.max_context} exceeds the model's maximum of {arch.max_context}"
         elif ep.max_context > ep.model.max_context:
@@ -106,8 +107,8 @@ def _vector_stores(cfg: ZoneConfig) -> Iterator[Issue]:
     offered = VECTOR_ENGINES[cfg.cloud]
     for key, store in cfg.vector_stores.items():
         if store.engine not in offered:
-            yield (f"vectorStores.{key}.engine", f"engine '{store.engine}' is not offered on {cfg.cloud}; "
-                   f"choose {' or '.join(offered)}")
+            yield (f"vectorStores.{key}.engine", (f"engine '{store.engine}' is not offered on {cfg.cloud}; "
+                   f"choose {' or '.join(offered)}"))
 
 
 def _teams(cfg: ZoneConfig) -> Iterator[Issue]:
@@ -130,7 +131,7 @@ def _audit_and_budget(cfg: ZoneConfig) -> Iterator[Issue]:
     for i, value in enumerate(th):
         if not 1 <= value <= 200:
             yield f"budget.thresholdsPercent.{i}", f"{value:g} is outside 1..200"
-    if any(b <= a for a, b in zip(th, th[1:], strict=False)):
+    if any(b <= a for a, b in itertools.pairwise(th)):
         yield "budget.thresholdsPercent", "thresholds must be strictly ascending"
     if cfg.cloud == "gcp" and not cfg.budget.billing_account:
         yield "budget.billingAccount", "GCP budgets need the billing account id (XXXXXX-XXXXXX-XXXXXX)"

@@ -48,17 +48,6 @@ MODEL_GARDEN = {
 }
 
 
-def model_repo(ep: EndpointConfig) -> str:
-    """The Hugging Face repo id of an endpoint's model (the path of its checkpoint in the bucket)."""
-    if isinstance(ep.model, ArchitectureConfig):
-        return ep.model.name
-    return catalog.model_architectures()[ep.model].hf_name
-
-
-def served_name(ep: EndpointConfig) -> str:
-    return ep.model.name.split("/")[-1].lower() if isinstance(ep.model, ArchitectureConfig) else ep.model
-
-
 def garden_model(ep: EndpointConfig) -> str | None:
     return None if isinstance(ep.model, ArchitectureConfig) else MODEL_GARDEN.get((ep.model, ep.precision))
 
@@ -135,8 +124,8 @@ class VllmService(pulumi.ComponentResource):
         self.endpoint = VllmEndpoint(
             f"{z}-{key}",
             VllmEndpointArgs(
-                endpoint=key, model=f"gs://{args.bucket.name}/{model_repo(ep)}",
-                served_model_name=served_name(ep), precision=ep.precision, max_context=ep.max_context,
+                endpoint=key, model=f"gs://{args.bucket.name}/{sizing.architecture(ep.model).hf_name}",
+                served_model_name=sizing.served_name(ep.model), precision=ep.precision, max_context=ep.max_context,
                 concurrency=ep.concurrency, gpus=sizing.replica_gpus(cfg, key),
                 replicas_min=ep.replicas.min, replicas_max=ep.replicas.max,
                 pool=args.pool, namespace=args.namespace, service_account_name=ksa,
