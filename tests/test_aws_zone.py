@@ -12,6 +12,7 @@ import re
 from importlib import import_module
 
 import pytest
+from plan_checks import assert_engine_names_only
 
 from components import catalog, sizing
 from components.aws import base, names
@@ -164,25 +165,7 @@ def test_every_taggable_resource_carries_the_zone_tags(
 def test_no_snake_case_key_reaches_the_engine(prod: Plan, dev: Plan) -> None:
     """A snake_case key in a nested input is an argument the SDK did not recognise (a typo that the real
     provider would reject or silently drop); map-valued inputs hold user keys and are skipped."""
-    maps = {"tags", "tagsAll", "environment", "labels"}
-
-    def walk(value: object, path: str) -> list[str]:
-        bad = []
-        if isinstance(value, dict):
-            for k, v in value.items():
-                if "_" in k:
-                    bad.append(f"{path}.{k}")
-                if k not in maps:
-                    bad += walk(v, f"{path}.{k}")
-        elif isinstance(value, list):
-            for i, v in enumerate(value):
-                bad += walk(v, f"{path}[{i}]")
-        return bad
-
-    for plan in (dev, prod):
-        for r in plan.resources:
-            if r.type.startswith("aws:"):
-                assert not walk(r.inputs, r.name), (r.type, walk(r.inputs, r.name))
+    assert_engine_names_only((dev, prod), "aws:", maps={"tags", "tagsAll", "environment", "labels"})
 
 
 # --- network ------------------------------------------------------------------------------------------------

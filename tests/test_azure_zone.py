@@ -12,6 +12,7 @@ import json
 from importlib import import_module
 
 import pytest
+from plan_checks import assert_engine_names_only
 
 from components import catalog, sizing
 from components.azure import names
@@ -180,25 +181,8 @@ def test_every_taggable_resource_carries_the_zone_tags(
 
 def test_no_snake_case_key_reaches_the_engine(dev: Plan, prod: Plan) -> None:
     """A snake_case key is an argument the SDK did not map (a union-typed input given as a dict, a typo)."""
-    maps = {"tags", "environmentVariables", "nodeLabels", "notifications"}
-
-    def walk(value: object, path: str) -> list[str]:
-        bad = []
-        if isinstance(value, dict):
-            for k, v in value.items():
-                if "_" in k:
-                    bad.append(f"{path}.{k}")
-                if k not in maps:
-                    bad += walk(v, f"{path}.{k}")
-        elif isinstance(value, list):
-            for i, v in enumerate(value):
-                bad += walk(v, f"{path}[{i}]")
-        return bad
-
-    for plan in (dev, prod):
-        for r in plan.resources:
-            if r.type.startswith("azure-native:"):
-                assert not walk(r.inputs, r.name), (r.type, walk(r.inputs, r.name))
+    assert_engine_names_only((dev, prod), "azure-native:",
+                             maps={"tags", "environmentVariables", "nodeLabels", "notifications"})
 
 
 def test_globally_unique_names_carry_the_subscription_suffix_and_fit(prod: Plan) -> None:
