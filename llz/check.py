@@ -5,8 +5,8 @@ cores); each worker plans one stack, evaluates the pack (timed separately from p
 cost. Suppressions and the baseline come from the stack config (``llmops:zone.policy``); suppressed and
 baselined findings are kept and shown in every report, they just never fail the check.
 
-Also ``python -m llz.check pack-config STACK`` (the ``--policy-pack-config`` JSON for ``pulumi preview``) and
-``python -m llz.check baseline STACK`` (a baseline file accepting every current finding).
+``llz policy config STACK`` prints the ``--policy-pack-config`` JSON for ``pulumi preview`` (``pack_config``) and
+``llz policy baseline STACK`` a baseline accepting every current finding (``baseline``).
 """
 
 from __future__ import annotations
@@ -351,24 +351,3 @@ def baseline(stack: str) -> list[dict[str, str]]:
         raise ConfigError([("", e) for e in result.errors], stack)
     return sorted(({"policy": v.policy, "urn": v.urn or ""} for v in result.violations
                    if v.suppressed_by is None or v.baselined), key=lambda e: (e["policy"], e["urn"]))
-
-
-def _cli(argv: list[str]) -> int:
-    usage = "usage: python -m llz.check {pack-config|baseline} STACK"
-    if len(argv) != 2 or argv[0] not in ("pack-config", "baseline"):
-        print(usage, file=sys.stderr)
-        return 2
-    try:
-        data: Any = pack_config(argv[1]) if argv[0] == "pack-config" else baseline(argv[1])
-    except ConfigError as exc:
-        print("\n".join(exc.lines), file=sys.stderr)
-        return 2
-    print(json.dumps(data, indent=2))
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(_cli(sys.argv[1:]))
-
-
-__all__ = ["StackResult", "Violation", "check_plans", "evaluate", "main", "pack_config"]

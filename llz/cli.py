@@ -18,6 +18,8 @@ app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_
                   help="Offline planning, guardrails and FinOps for the LLMOps landing zone.")
 prices_app = typer.Typer(no_args_is_help=True, help="Maintain the dated price catalog.")
 app.add_typer(prices_app, name="prices")
+policy_app = typer.Typer(no_args_is_help=True, help="Guardrail pack settings for the real `pulumi preview` path.")
+app.add_typer(policy_app, name="policy")
 
 Stack = Annotated[str, typer.Argument(help="stack name under stacks/ or a path to Pulumi.<name>.yaml")]
 
@@ -146,6 +148,32 @@ def preflight(stack: Stack) -> None:
 
     try:
         raise typer.Exit(checks.main(stack))
+    except ConfigError as exc:
+        raise _fail_config(exc) from None
+
+
+@policy_app.command("config")
+def policy_config(stack: Stack) -> None:
+    """Print the --policy-pack-config JSON (enforcement and suppressions) of a stack for `pulumi preview`."""
+    import json
+
+    from llz import check as checker
+
+    try:
+        typer.echo(json.dumps(checker.pack_config(stack), indent=2))
+    except ConfigError as exc:
+        raise _fail_config(exc) from None
+
+
+@policy_app.command("baseline")
+def policy_baseline(stack: Stack) -> None:
+    """Print a baseline accepting every current finding of a stack (save it, set policy.baseline to it)."""
+    import json
+
+    from llz import check as checker
+
+    try:
+        typer.echo(json.dumps(checker.baseline(stack), indent=2))
     except ConfigError as exc:
         raise _fail_config(exc) from None
 

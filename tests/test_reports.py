@@ -263,11 +263,26 @@ def test_pr_workflow_runs_tests_check_sarif_comment_and_a_gated_real_preview() -
     action = next(s for s in preview["steps"] if s.get("uses", "").startswith("pulumi/actions"))
     assert action["with"]["command"] == "preview" and action["with"]["policyPacks"] == "policies"
     assert action["with"]["stack-name"] == "${{ matrix.stack }}"
-    assert any("python -m llz.check pack-config" in s.get("run", "") for s in preview["steps"])
+    assert any("llz policy config" in s.get("run", "") for s in preview["steps"])
 
 
-def test_pack_config_command_prints_json(capsys: pytest.CaptureFixture[str]) -> None:
-    assert check._cli(["pack-config", "gcp-dev"]) == 0
-    config = json.loads(capsys.readouterr().out)
+def test_policy_config_command_prints_json() -> None:
+    from typer.testing import CliRunner
+
+    from llz.cli import app
+
+    result = CliRunner().invoke(app, ["policy", "config", "gcp-dev"])
+    assert result.exit_code == 0, result.output
+    config = json.loads(result.output)
     assert config["gcp-gke-private-cluster"] == {"enforcementLevel": "mandatory", "environment": "dev"}
-    assert check._cli(["nonsense"]) == 2
+    assert CliRunner().invoke(app, ["policy", "config", "nope-dev"]).exit_code == 2
+
+
+def test_policy_baseline_command_prints_entries() -> None:
+    from typer.testing import CliRunner
+
+    from llz.cli import app
+
+    result = CliRunner().invoke(app, ["policy", "baseline", str(INSECURE)])
+    assert result.exit_code == 0, result.output
+    assert {e["policy"] for e in json.loads(result.output)} >= {"aws-eks-private-endpoint"}

@@ -280,7 +280,7 @@ def audit_immutable(stack: Stack, ctx: Context) -> Iterator[tuple[str, str | Non
     enforcement=ADVICE, environments=("prod",),
     description="Advisory: a prod storage account with an immutability policy has it Locked, so not even an "
                 "administrator can shorten or remove it (Azure accepts the lock only once the account exists).",
-    remediation="After the first deployment set llmops:lockAuditImmutability: true in the stack file and deploy "
+    remediation="After the first deployment set audit.lockImmutability: true in the stack file and deploy "
                 "again; a Locked policy can never be unlocked.",
     config_path="audit.immutable", properties=("immutableStorageWithVersioning.immutabilityPolicy.state",))
 def azure_worm_locked(r: Resource, ctx: Context) -> Iterator[str]:
