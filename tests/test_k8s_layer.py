@@ -119,7 +119,8 @@ def test_types_and_counts(plan: Plan) -> None:
     assert counts["kubernetes:rbac.authorization.k8s.io/v1:Role"] == 3
     assert counts["kubernetes:rbac.authorization.k8s.io/v1:RoleBinding"] == 3
     assert counts["kubernetes:core/v1:ResourceQuota"] == 3 + 1  # teams + GKE critical-pods permission
-    assert counts["kubernetes:networking.k8s.io/v1:NetworkPolicy"] == 2 + 3 * 3 + 2
+    # endpoints + teams (deny, DNS, namespace) + gpu-system (deny, metrics) + llm-serving default deny
+    assert counts["kubernetes:networking.k8s.io/v1:NetworkPolicy"] == 2 + 3 * 3 + 2 + 1
     assert not [t for t in counts if "ClusterRole" in t]  # never cluster-wide RBAC
 
 
@@ -542,3 +543,9 @@ def test_scheduling_module_does_not_load_the_kubernetes_sdk() -> None:
     code = "import sys, components.k8s.scheduling; print('pulumi_kubernetes' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_serving_namespace_denies_ingress_by_default(plan: Plan) -> None:
+    deny = plan.one("kubernetes:networking.k8s.io/v1:NetworkPolicy", "acme-addons-serving-default-deny-ingress")
+    assert deny.inputs["metadata"]["namespace"] == "llm-serving"
+    assert deny.inputs["spec"] == {"podSelector": {}, "policyTypes": ["Ingress"]}

@@ -100,6 +100,15 @@ class ClusterAddons(pulumi.ComponentResource):
                 opts=pulumi.ResourceOptions(parent=self),
             )
         gpu_ns = self.namespaces[GPU_NAMESPACE].metadata.name
+        # Serving: ingress is denied unless an endpoint's own policy admits it (its namespace and `ingress`),
+        # so a pod added to llm-serving without a policy is not reachable by default. Egress stays open: model
+        # servers stream weights from object storage through the cloud's private endpoints.
+        net.NetworkPolicy(
+            f"{name}-serving-default-deny-ingress",
+            metadata=metadata("default-deny-ingress", labels("default-deny-ingress", name, "network-policy"),
+                              self.namespaces[SERVING_NAMESPACE].metadata.name),
+            spec=net.NetworkPolicySpecArgs(pod_selector=metav1.LabelSelectorArgs(), policy_types=["Ingress"]),
+            opts=pulumi.ResourceOptions(parent=self))
         self.device_plugin: apps.DaemonSet | None = None
         self.dcgm_exporter: apps.DaemonSet | None = None
         # Without a GPU pool there is no node to run on (and an empty node-affinity term list is invalid).
