@@ -1,8 +1,8 @@
 """Plan scaling: synthetic AWS zones with 1, 10 and 100 vLLM endpoints, planned offline.
 
 Prints, per size: resources, seconds, resources per second, peak RSS, and the ratio of the full program's
-time to registering the same resources bare (same types, names, inputs and parents, no component logic)
-under the same mocks. Each size runs in its own process so peak RSS is that size's own.
+time to registering the same resources bare (the same SDK classes with the same names, inputs and parents,
+flat, with no component logic and no outputs wired between them) under the same mocks. Each size runs in its own process so peak RSS is that size's own.
 
 Targets (issue 2): ratio <= 1.3; time per resource at 100 endpoints within 1.2x of that at 10;
 peak RSS under 600 MB.
@@ -43,21 +43,55 @@ def synthetic(endpoints: int):
     return parse_zone(zone, {"aws:region": "us-east-1"})
 
 
+_SDK = {"aws": "pulumi_aws", "gcp": "pulumi_gcp", "azure-native": "pulumi_azure_native",
+        "kubernetes": "pulumi_kubernetes"}
+
+
+def _sdk_class(type_: str) -> type | None:
+    """The SDK class registering ``type_`` (``aws:eks/cluster:Cluster`` -> ``pulumi_aws.eks.Cluster``)."""
+    import importlib
+
+    if type_.startswith("pulumi:providers:"):
+        pkg, module, cls = type_.split(":")[-1], "", "Provider"
+    else:
+        pkg, module, cls = type_.split(":")
+        module = module.split("/")[0] if pkg != "kubernetes" else ".".join(
+            [module.split("/")[0].split(".")[0], module.split("/")[1]])
+    if pkg not in _SDK:
+        return None
+    try:
+        mod = importlib.import_module(f"{_SDK[pkg]}.{module}" if module else _SDK[pkg])
+    except ImportError:
+        return None
+    return getattr(mod, cls, None)
+
+
+def _snake(name: str) -> str:
+    import re
+
+    return re.sub(r"(?<!^)([A-Z])", r"_\1", name).lower()
+
+
 def _bare(records: list) -> None:
-    """Register the recorded resources again with no component code: the floor the program is compared to."""
+    """Register the recorded resources again with the same SDK classes and inputs, flat: no component code,
+    no outputs wired between them. The floor the program is compared to."""
     import pulumi
 
     made: dict[str, pulumi.Resource] = {}
     for r in records:
         opts = pulumi.ResourceOptions(parent=made.get(r.parent) if r.parent else None,
                                       protect=r.protect, retain_on_delete=r.retainOnDelete)
-        if r.type.startswith("pulumi:providers:"):
-            res: pulumi.Resource = pulumi.ProviderResource(r.type.split(":")[-1], r.name, r.inputs, opts)
-        elif r.custom:
-            res = pulumi.CustomResource(r.type, r.name, dict(r.inputs), opts)
-        else:
-            res = pulumi.ComponentResource(r.type, r.name, None, opts)
-        made[r.urn] = res
+        if not r.custom:
+            made[r.urn] = pulumi.ComponentResource(r.type, r.name, None, opts)
+            continue
+        cls = _sdk_class(r.type)
+        kwargs = {_snake(k): v for k, v in r.inputs.items() if k not in ("apiVersion", "kind")}
+        try:
+            made[r.urn] = cls(r.name, opts=opts, **kwargs) if cls else None
+        except TypeError:  # an input the class takes under another name: register it untyped
+            made[r.urn] = None
+        if made[r.urn] is None:
+            made[r.urn] = pulumi.CustomResource(r.type, r.name, dict(r.inputs), opts)
 
 
 def measure_one(endpoints: int, repeat: int) -> dict:

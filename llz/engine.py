@@ -16,8 +16,9 @@ from typing import Any
 import pulumi
 from pulumi.runtime import mocks as pulumi_mocks
 from pulumi.runtime import rpc, settings
+from pulumi.runtime.proto import resource_pb2
 from pulumi.runtime.stack import run_pulumi_func
-from pulumi.runtime.sync_await import _sync_await
+from pulumi.runtime.sync_await import _ensure_event_loop, _sync_await
 
 from llz.mocks import GCP_PROJECT_NUMBER, MockContext, tables
 from llz.mocks.aws import GENERIC as AWS_GENERIC
@@ -102,24 +103,32 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
         return urns
 
     def RegisterResource(self, request):
-        response = super().RegisterResource(request)
-        if request.type != "pulumi:pulumi:Stack":
-            inputs = rpc.deserialize_properties(request.object, keep_unknowns=True)
-            self.records.append(PlannedResource(
-                urn=response.urn,
-                type=request.type,
-                name=request.name,
-                parent=None if not request.parent or "::pulumi:pulumi:Stack::" in request.parent else request.parent,
-                custom=bool(request.custom),
-                inputs=jsonable(inputs),
-                protect=bool(request.protect),
-                retainOnDelete=bool(request.retainOnDelete),
-                dependencies=sorted(set(request.dependencies)),
-                provider=request.provider.split("::")[0] + "::" + request.provider.split("::")[-2]
-                if request.provider.count("::") >= 2 else (request.provider or None),
-                aliases=self._alias_urns(request),
-            ))
-        return response
+        """MockMonitor.RegisterResource, recording the request; inputs are deserialized once for both."""
+        urn = self.make_urn(request.parent, request.type, request.name)
+        if request.type == "pulumi:pulumi:Stack":
+            return resource_pb2.RegisterResourceResponse(urn=urn)
+        _ensure_event_loop()
+        inputs = rpc.deserialize_properties(request.object, keep_unknowns=True)
+        args = pulumi.runtime.MockResourceArgs(
+            typ=request.type, name=request.name, inputs=inputs, provider=request.provider,
+            resource_id=request.importId, custom=request.custom or False)
+        resource_id, state = self.mocks.new_resource(args)
+        self.resources[urn] = pulumi_mocks.MockMonitor.ResourceRegistration(urn, resource_id, state)
+        self.records.append(PlannedResource(
+            urn=urn,
+            type=request.type,
+            name=request.name,
+            parent=None if not request.parent or "::pulumi:pulumi:Stack::" in request.parent else request.parent,
+            custom=bool(request.custom),
+            inputs=jsonable(inputs),
+            protect=bool(request.protect),
+            retainOnDelete=bool(request.retainOnDelete),
+            dependencies=sorted(set(request.dependencies)),
+            provider=request.provider.rsplit("::", 1)[0] if request.provider else None,  # "<urn>::<id>"
+            aliases=self._alias_urns(request),
+        ))
+        obj = _sync_await(rpc.serialize_properties(state, {}))
+        return resource_pb2.RegisterResourceResponse(urn=urn, id=resource_id, object=obj)
 
 
 class _ErrorLog(logging.Handler):

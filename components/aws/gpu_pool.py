@@ -7,7 +7,11 @@ tolerations and node selectors from. Pools can scale from zero: Cluster Autoscal
 from ``k8s.io/cluster-autoscaler/node-template/*`` tags on the Auto Scaling group
 (github.com/kubernetes/autoscaler, cluster-autoscaler/cloudprovider/aws/README.md). EKS does not copy node
 group tags to the group's ASG, so the tags are set on the node group (documentation, DescribeNodegroup)
-and on its ASG (``aws.autoscaling.Tag``), where the autoscaler reads them.
+and on its ASG (``aws.autoscaling.Tag``), where the autoscaler reads them. The same goes for the two
+auto-discovery tags: ``k8s.io/cluster-autoscaler/enabled`` and ``k8s.io/cluster-autoscaler/<cluster>: owned``
+(the autoscaler's ``--node-group-auto-discovery`` keys, and the tag its IAM policy conditions scaling on;
+components/aws/autoscaler.py). EKS documents that it sets these on managed node groups itself; declaring them
+keeps the autoscaler's permission boundary in code rather than in a service default.
 """
 
 from __future__ import annotations
@@ -20,14 +24,44 @@ import pulumi_aws as aws
 
 from components import sizing
 from components.aws.cluster import node_launch_template
-from components.aws.names import NODE_GROUP
+from components.aws.names import EKS_CLUSTER, NODE_GROUP
 from components.common import child
 from components.config.models import ZoneConfig
 from components.k8s.scheduling import GPU_RESOURCE, PoolScheduling
 
 TYPE = "llmops:aws:GpuPool"
 AMI_TYPE = "AL2023_x86_64_NVIDIA"
-CA_TEMPLATE = "k8s.io/cluster-autoscaler/node-template"
+CA_PREFIX = "k8s.io/cluster-autoscaler"
+CA_TEMPLATE = f"{CA_PREFIX}/node-template"
+CA_ENABLED = f"{CA_PREFIX}/enabled"
+
+
+def owner_tag(cluster_name: str) -> str:
+    """The ASG tag key naming the cluster a group belongs to (value ``owned``)."""
+    return f"{CA_PREFIX}/{cluster_name}"
+
+
+def discovery_tags(cluster_name: str) -> dict[str, str]:
+    """The auto-discovery tags the autoscaler finds node groups by (aws README, "Auto-Discovery Setup")."""
+    return {CA_ENABLED: "true", owner_tag(cluster_name): "owned"}
+
+
+def auto_scaling_group(node_group: aws.eks.NodeGroup) -> pulumi.Output[str]:
+    """Name of the Auto Scaling group EKS created for a managed node group."""
+    return node_group.resources.apply(lambda rs: rs[0].autoscaling_groups[0].name)
+
+
+def tag_auto_scaling_group(group_name: str, asg_name: pulumi.Input[str], cluster_name: str,
+                           template: dict[str, str], parent: pulumi.Resource) -> list[aws.autoscaling.Tag]:
+    """The discovery tags plus ``template`` (node-template tags) on a node group's ASG, one
+    ``aws.autoscaling.Tag`` each: ``<group>-enabled``, ``<group>-owner`` and ``<group>-<template key below
+    .../node-template/>``. Not propagated: the tags describe the group to the autoscaler, not the instances."""
+    named = {"enabled": (CA_ENABLED, "true"), "owner": (owner_tag(cluster_name), "owned")}
+    named.update({_slug(k.removeprefix(CA_TEMPLATE + "/")): (k, v) for k, v in template.items()})
+    return [aws.autoscaling.Tag(f"{group_name}-{suffix}", autoscaling_group_name=asg_name,
+                                tag={"key": key, "value": value, "propagate_at_launch": False},
+                                opts=child(parent))
+            for suffix, (key, value) in named.items()]
 
 
 def autoscaler_tags(sched: PoolScheduling) -> dict[str, str]:
@@ -81,12 +115,9 @@ class GpuPool(pulumi.ComponentResource):
             launch_template={"id": template.id, "version": template.latest_version.apply(str)},
             # The autoscaler owns the current size; config sets only the bounds.
             opts=child(self, depends_on=args.depends_on, ignore_changes=["scalingConfig.desiredSize"]))
-        asg_name = self.node_group.resources.apply(lambda rs: rs[0].autoscaling_groups[0].name)
-        for key, value in ca_tags.items():
-            aws.autoscaling.Tag(
-                f"{group_name}-{_slug(key.removeprefix(CA_TEMPLATE + '/'))}", autoscaling_group_name=asg_name,
-                # Not propagated: the tags describe the group to the autoscaler, not the instances.
-                tag={"key": key, "value": value, "propagate_at_launch": False}, opts=child(self))
+        self.asg_name = auto_scaling_group(self.node_group)
+        self.asg_tags = tag_auto_scaling_group(group_name, self.asg_name, EKS_CLUSTER.render(cfg.name),
+                                               ca_tags, self)
         self.register_outputs({"nodeGroup": self.node_group.node_group_name,
                                "instanceType": sched.instance_type})
 

@@ -19,7 +19,8 @@ TEAM_ROLE = NameRule("IAM role", "{zone}-team-{key}", 64, over="teams")
 SAGEMAKER_ENDPOINT = NameRule("SageMaker endpoint", "{zone}-{key}", 63, over="endpoints")
 EKS_CLUSTER = NameRule("EKS cluster", "{zone}", 100)
 TRAIL = NameRule("CloudTrail trail", "{zone}-trail", 128)
+AUTOSCALER_ROLE = NameRule("IAM role", "{zone}-cluster-autoscaler", 64)
 
 NAME_RULES = [OPENSEARCH_COLLECTION, OPENSEARCH_ENCRYPTION_POLICY, OPENSEARCH_NETWORK_POLICY,
               OPENSEARCH_ACCESS_POLICY, OPENSEARCH_VPC_ENDPOINT, AURORA_CLUSTER, NODE_GROUP, TEAM_ROLE,
-              SAGEMAKER_ENDPOINT, EKS_CLUSTER, TRAIL]
+              SAGEMAKER_ENDPOINT, EKS_CLUSTER, TRAIL, AUTOSCALER_ROLE]

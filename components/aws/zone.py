@@ -1,7 +1,7 @@
 """The AWS landing zone: wires the entity components in dependency order and returns the zone's outputs.
 
-keys -> network -> cluster (+ in-cluster add-ons) -> GPU pools -> model bucket -> team access -> serving
-(vLLM on the cluster, SageMaker) -> vector stores -> audit -> budget.
+keys -> network -> cluster (+ in-cluster add-ons) -> GPU pools -> Cluster Autoscaler -> model bucket -> team
+access -> serving (vLLM on the cluster, SageMaker) -> vector stores -> audit -> budget.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ import pulumi
 
 from components import sizing
 from components.aws.audit import Audit, AuditArgs
+from components.aws.autoscaler import ClusterAutoscaler, ClusterAutoscalerArgs
 from components.aws.base import AwsContext
 from components.aws.budget import Budget, BudgetArgs
 from components.aws.cluster import Cluster, ClusterArgs
@@ -60,6 +61,10 @@ def build(zone: pulumi.ComponentResource, cfg: ZoneConfig) -> dict[str, Any]:
     }
     addons = ClusterAddons(f"{z}-addons", [p.scheduling for p in pools.values()],
                            pulumi.ResourceOptions(parent=cluster, provider=cluster.provider))
+    # EKS has no built-in node autoscaler: this one scales the system and GPU node groups (scale from zero).
+    autoscaler = ClusterAutoscaler(f"{z}-cluster-autoscaler", ClusterAutoscalerArgs(
+        cfg, ctx, cluster=cluster, cluster_arn=cluster_arn,
+        depends_on=[r for p in pools.values() for r in (p.node_group, *p.asg_tags)]), child(zone))
 
     bucket = ModelBucket(f"{z}-model-bucket", ModelBucketArgs(cfg, ctx, keys.data.arn), child(zone))
 
@@ -109,6 +114,7 @@ def build(zone: pulumi.ComponentResource, cfg: ZoneConfig) -> dict[str, Any]:
         "clusterName": cluster.eks.name,
         "clusterEndpoint": cluster.eks.endpoint,
         "clusterOidcProviderArn": cluster.oidc_provider.arn,
+        "clusterAutoscalerRoleArn": autoscaler.role.arn,
         "gpuNodeGroups": {k: p.node_group.node_group_name for k, p in pools.items()},
         "modelBucket": bucket.name,
         "servingRoleArn": serving.role.arn,

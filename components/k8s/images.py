@@ -50,3 +50,45 @@ VLLM = Image(
     "sha256:0dc46f74eb0e630675d83101dc66c6441c4475cceedcf9235ee42b87c3affd23",
     source="public Dockerfiles and a BuildKit resolve log",
 )
+
+# Cluster Autoscaler: one release line per Kubernetes minor, and the line must match the control plane's
+# minor (kubernetes/autoscaler cluster-autoscaler/README.md, "Releases"). Tags only: the one public record
+# of their digests found offline is a single project's renovate-managed file (edgelesssys/constellation
+# internal/versions/versions.go), not two independent sources; the Deployment pulls with imagePullPolicy
+# Always and its checkov digest check is skipped for that one object (tests/checkov_k8s_skips.yaml).
+# Every 1.28+ build reads EKS Pod Identity credentials (aws-sdk-go >= 1.48.7: kubernetes/autoscaler #6379
+# and its backports). Recorded on the date below; each tag appears in both sources named next to it.
+CLUSTER_AUTOSCALER_REPOSITORY = "registry.k8s.io/autoscaling/cluster-autoscaler"
+CLUSTER_AUTOSCALER_AS_OF = "2026-11-21"
+_KUBEONE = "kubermatic/kubeone pkg/templates/images/images.go"
+_CONSTELLATION = "edgelesssys/constellation internal/versions/versions.go"
+_DSS_EKS = "Dataiku DSS EKS plugin fallback tag list (dku_utils)"
+CLUSTER_AUTOSCALER_TAGS: dict[str, tuple[str, str]] = {
+    "1.28": ("v1.28.6", f"{_KUBEONE}; {_CONSTELLATION}"),
+    "1.29": ("v1.29.5", f"{_CONSTELLATION}; {_DSS_EKS}"),
+    "1.30": ("v1.30.3", f"{_KUBEONE}; {_CONSTELLATION}"),
+    "1.31": ("v1.31.2", f"{_KUBEONE}; {_CONSTELLATION}"),
+    "1.32": ("v1.32.1", f"{_KUBEONE}; {_CONSTELLATION}"),
+    "1.33": ("v1.33.0", "public EKS manifests and upgrade runbooks (several repositories)"),
+    "1.34": ("v1.34.3", f"{_KUBEONE}; {_DSS_EKS}"),
+    "1.35": ("v1.35.0", f"{_KUBEONE}; {_DSS_EKS}"),
+}
+
+
+def kubernetes_minor(version: str) -> str:
+    """``"1.31"`` from ``"1.31"``, ``"1.31.4"`` or ``"v1.31.4-eks-..."``."""
+    parts = version.removeprefix("v").split(".")
+    if len(parts) < 2 or not parts[0].isdigit() or not parts[1].isdigit():
+        raise ValueError(f"not a Kubernetes version: {version!r}")
+    return f"{int(parts[0])}.{int(parts[1])}"
+
+
+def cluster_autoscaler(kubernetes_version: str) -> Image:
+    """The Cluster Autoscaler image of the release line matching ``kubernetes_version``'s minor."""
+    minor = kubernetes_minor(kubernetes_version)
+    if minor not in CLUSTER_AUTOSCALER_TAGS:
+        raise ValueError(
+            f"no Cluster Autoscaler release is recorded for Kubernetes {minor} (recorded: "
+            f"{', '.join(CLUSTER_AUTOSCALER_TAGS)}); add its tag to components/k8s/images.py")
+    tag, source = CLUSTER_AUTOSCALER_TAGS[minor]
+    return Image(CLUSTER_AUTOSCALER_REPOSITORY, tag, source=f"{source} (as of {CLUSTER_AUTOSCALER_AS_OF})")
