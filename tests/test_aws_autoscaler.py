@@ -199,7 +199,7 @@ def test_image_follows_the_control_plane_minor(stacks: dict) -> None:
 
 
 def test_args_for_aws_and_gpu_cost(stacks: dict) -> None:
-    (dev_cfg, dev), (prod_cfg, prod) = stacks["dev"], stacks["prod"]
+    dev, prod = stacks["dev"][1], stacks["prod"][1]
     for plan in (dev, prod):
         args = container(plan)["args"]
         assert container(plan)["command"] == ["/cluster-autoscaler"]
@@ -346,7 +346,8 @@ def test_zone_without_gpu_pools_still_autoscales_its_system_nodes() -> None:
     tags = {t.inputs["tag"]["key"]: t.inputs["tag"]["value"] for t in plan.of_type("aws:autoscaling/tag:Tag")}
     assert tags == discovery_tags("mini")
     args = container(plan)["args"]
-    assert flag(args, "node-group-auto-discovery") == "asg:tag=k8s.io/cluster-autoscaler/enabled,k8s.io/cluster-autoscaler/mini"
+    assert flag(args, "node-group-auto-discovery") == (
+        "asg:tag=k8s.io/cluster-autoscaler/enabled,k8s.io/cluster-autoscaler/mini")
     assert flag(args, "scale-down-unneeded-time") == SCALE_DOWN["staging"][0]
     assert container(plan)["image"].endswith(f":{images.CLUSTER_AUTOSCALER_TAGS['1.33'][0]}")
     assert container(plan)["env"] == [{"name": "AWS_REGION", "value": "eu-west-1"}]

@@ -880,7 +880,9 @@ def test_kubernetes_objects_validate_and_pass_checkov(dev: Plan, prod: Plan, pro
     report = checkov_report(prod)
     assert report.failures == []
     # the Cluster Autoscaler was scanned, and only its two scoped, reasoned exceptions apply to it
-    autoscaler = {a["check_id"] for a in report.accepted if a["resource"] == "Deployment.kube-system.cluster-autoscaler"}
+    autoscaler = {
+        a["check_id"] for a in report.accepted if a["resource"] == "Deployment.kube-system.cluster-autoscaler"
+    }
     assert autoscaler == {"CKV_K8S_43", "CKV_K8S_38"}
 
 
