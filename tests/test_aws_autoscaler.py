@@ -66,7 +66,7 @@ def minutes(duration: str) -> float:
     return h * 60 + mi + s / 60
 
 
-# --- components and wiring ------------------------------------------------------------------------------------
+# --- components and wiring ----------------------------------------------------------------------------------
 
 
 def test_one_autoscaler_per_zone_with_its_kubernetes_part(stacks: dict) -> None:
@@ -95,7 +95,7 @@ def test_it_starts_after_the_node_groups_and_the_pod_identity_association(stacks
         assert assoc.urn in k8s_object(plan, "Deployment").dependencies
 
 
-# --- IAM ------------------------------------------------------------------------------------------------------
+# --- IAM ----------------------------------------------------------------------------------------------------
 
 
 def test_role_is_assumable_only_by_pod_identity_of_this_cluster(stacks: dict) -> None:
@@ -151,7 +151,7 @@ def test_pod_identity_binds_the_role_to_the_autoscaler_service_account(stacks: d
         assert pod_spec(plan)["serviceAccountName"] == "cluster-autoscaler"
 
 
-# --- ASG tags -------------------------------------------------------------------------------------------------
+# --- ASG tags -----------------------------------------------------------------------------------------------
 
 
 def _asg_tags(plan: Plan, group: PlannedResource) -> dict[str, str]:
@@ -184,7 +184,7 @@ def test_discovery_flag_iam_condition_and_asg_tags_name_the_same_keys(stacks: di
         assert cond == {f"aws:ResourceTag/{owner_tag(CLUSTER)}": discovery_tags(CLUSTER)[owner_tag(CLUSTER)]}
 
 
-# --- the Deployment -------------------------------------------------------------------------------------------
+# --- the Deployment -----------------------------------------------------------------------------------------
 
 
 def test_image_follows_the_control_plane_minor(stacks: dict) -> None:
@@ -203,8 +203,9 @@ def test_args_for_aws_and_gpu_cost(stacks: dict) -> None:
     for plan in (dev, prod):
         args = container(plan)["args"]
         assert container(plan)["command"] == ["/cluster-autoscaler"]
-        assert {"--cloud-provider=aws", "--balance-similar-node-groups", "--skip-nodes-with-system-pods=false",
-                "--expander=least-waste", f"--address=:{k8s_autoscaler.PORT}"} <= set(args)
+        assert {"--cloud-provider=aws", "--balance-similar-node-groups",
+                "--skip-nodes-with-system-pods=false", "--expander=least-waste",
+                f"--address=:{k8s_autoscaler.PORT}"} <= set(args)
         assert not [a for a in args if a.startswith("--nodes=")]  # discovery only (aws README)
     dev_idle = minutes(flag(container(dev)["args"], "scale-down-unneeded-time"))
     prod_idle = minutes(flag(container(prod)["args"], "scale-down-unneeded-time"))
@@ -262,7 +263,7 @@ def test_runs_on_the_system_node_group_as_a_critical_pod(stacks: dict) -> None:
                 assert not SYSTEM_LABEL.items() <= (g.inputs.get("labels") or {}).items()
 
 
-# --- RBAC -----------------------------------------------------------------------------------------------------
+# --- RBAC ---------------------------------------------------------------------------------------------------
 
 
 def _rules(r: PlannedResource) -> list[dict]:
@@ -312,7 +313,7 @@ def test_role_covers_status_configmaps_and_the_leader_lease(stacks: dict) -> Non
                          ("leases", "cluster-autoscaler")}
 
 
-# --- disruption and network -----------------------------------------------------------------------------------
+# --- disruption and network ---------------------------------------------------------------------------------
 
 
 def test_pdb_and_network_policy_select_the_autoscaler_pods(stacks: dict) -> None:
@@ -332,7 +333,7 @@ def test_pdb_and_network_policy_select_the_autoscaler_pods(stacks: dict) -> None
         assert {p["ipBlock"]["cidr"] for p in agent["to"]} == {"169.254.170.23/32", "fd00:ec2::23/128"}
 
 
-# --- other configs --------------------------------------------------------------------------------------------
+# --- other configs ------------------------------------------------------------------------------------------
 
 
 def test_zone_without_gpu_pools_still_autoscales_its_system_nodes() -> None:

@@ -65,7 +65,10 @@ def raise_max_nodes(cfg: ZoneConfig) -> None:
 
 VARIANTS: dict[str, tuple[Callable[[ZoneConfig], None], set[str]]] = {
     # change -> resource types that must appear in the plan's new URNs
-    "add a pool": (add_pool, {"llmops:aws:GpuPool", "aws:eks/nodeGroup:NodeGroup", "aws:autoscaling/tag:Tag"}),
+    "add a pool": (
+        add_pool,
+        {"llmops:aws:GpuPool", "aws:eks/nodeGroup:NodeGroup", "aws:autoscaling/tag:Tag"},
+    ),
     "add a vLLM endpoint": (
         add_vllm_endpoint,
         {

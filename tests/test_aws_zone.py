@@ -517,6 +517,9 @@ def test_vllm_endpoints_run_through_the_k8s_layer_with_a_pod_identity_role(
         deploy = next(
             r for r in prod.of_type("kubernetes:apps/v1:Deployment") if r.inputs["metadata"]["name"] == key
         )
+        # Pod Identity only reaches pods created after the association: the pods must wait for it.
+        assoc_urn = one(prod, "aws:eks/podIdentityAssociation:PodIdentityAssociation", f"acme-llm-{key}").urn
+        assert assoc_urn in deploy.dependencies
         container = deploy.inputs["spec"]["template"]["spec"]["containers"][0]
         gpus = str(sizing.replica_gpus(prod_cfg, key))
         assert container["resources"]["limits"][GPU_RESOURCE] == gpus
@@ -966,9 +969,8 @@ def test_explicit_architecture_sized_pool_and_managed_fp8_endpoint() -> None:
     # a pool sized for the endpoint without one, named after it
     ng = plan.one("aws:eks/nodeGroup:NodeGroup", "arch-custom").inputs
     assert ng["instanceTypes"] == [sizing.pool_shape(cfg, "custom").name]
-    deploy = plan.one("kubernetes:apps/v1:Deployment", "arch-custom-deploy").inputs["spec"]["template"]["spec"][
-        "containers"
-    ][0]
+    pod = plan.one("kubernetes:apps/v1:Deployment", "arch-custom-deploy").inputs["spec"]["template"]["spec"]
+    deploy = pod["containers"][0]
     assert (
         deploy["args"][deploy["args"].index("--model") + 1]
         == f"s3://arch-models-{ACCOUNT_ID}-eu-west-1/acme/tiny-7b/"

@@ -106,6 +106,7 @@ NEGATIVE = [
     ("aws-prod", "cluster.authorizedNetworks", ["0.0.0.0/0"], "cluster.authorizedNetworks.0",
      "opens the API server"),
     ("aws-prod", "cluster.kubernetesVersion", "1.20", "cluster.kubernetesVersion", "should match pattern"),
+    ("aws-prod", "cluster.kubernetesVersion", "1.38", "cluster.kubernetesVersion", "no Cluster Autoscaler release"),
     ("aws-prod", "audit.immutable", False, "audit.immutable", "must be immutable"),
     ("aws-prod", "audit.lockImmutability", True, "audit.lockImmutability", "applies to Azure"),
     ("aws-prod", "name", "Acme_LLM", "name", "lowercase DNS label"),

@@ -127,7 +127,8 @@ def test_types_and_counts(plan: Plan) -> None:
 def test_every_object_uses_the_given_provider_and_has_recommended_labels(plan: Plan, objects: dict) -> None:
     k8s_resources = [r for r in plan.resources if r.type.startswith(K8S_TYPES)]
     assert len(k8s_resources) == len(objects) > 30
-    assert {r.provider for r in k8s_resources} == {"urn:pulumi:k8s-test::acme-k8s"}
+    assert {r.provider for r in k8s_resources} == {
+        "urn:pulumi:k8s-test::llmops-landing-zone::pulumi:providers:kubernetes::acme-k8s"}
     for oid, m in objects.items():
         lbls = m["metadata"]["labels"]
         assert lbls["app.kubernetes.io/part-of"] == "llmops-landing-zone", oid

@@ -49,7 +49,9 @@ SCALING_ACTIONS = ["autoscaling:SetDesiredCapacity", "autoscaling:TerminateInsta
 # node boot plus a model cold start (10-25 minutes). Dev removes idle nodes quickly; staging and prod keep
 # upstream's 10 minutes, which rides out traffic lulls (the vLLM HPA already waits 10 quiet minutes before
 # it removes a replica).
-SCALE_DOWN: dict[str, tuple[str, str]] = {"dev": ("5m", "5m"), "staging": ("10m", "10m"), "prod": ("10m", "10m")}
+SCALE_DOWN: dict[str, tuple[str, str]] = {
+    "dev": ("5m", "5m"), "staging": ("10m", "10m"), "prod": ("10m", "10m"),
+}
 
 
 def policy_statements(ctx: AwsContext, cluster_name: str) -> list[Statement]:
@@ -80,7 +82,8 @@ class ClusterAutoscaler(pulumi.ComponentResource):
     role: aws.iam.Role
     workload: k8s_autoscaler.ClusterAutoscaler
 
-    def __init__(self, name: str, args: ClusterAutoscalerArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+    def __init__(self, name: str, args: ClusterAutoscalerArgs,
+                 opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__(TYPE, name, None, opts)
         cfg, ctx, cluster = args.cfg, args.ctx, args.cluster
         role_name = AUTOSCALER_ROLE.render(cfg.name)
@@ -113,11 +116,10 @@ class ClusterAutoscaler(pulumi.ComponentResource):
                 # The system node group sets this label and no taints (components/aws/cluster.py).
                 node_selector=dict(SYSTEM_LABEL), tolerations=[],
                 env={"AWS_REGION": ctx.region},
-                # Pools are chosen by their pool label, so several groups fit a pending pod only when a pod
-                # selects no pool; least-waste then picks the shape leaving the least idle CPU and memory
-                # (never an 8-GPU node for a 1-GPU pod). The priority expander would need a hand-kept
-                # ConfigMap ranking the pools, with nothing to rank them by but price, which least-waste
-                # already tracks through shape size.
+                # Serving pods select their pool by label, so several groups fit a pending pod only when it
+                # selects none; least-waste then picks the group whose node leaves the least CPU and memory
+                # idle, so a small pod does not bring up a large (costly) shape. The priority expander would
+                # need a hand-kept ConfigMap ranking the pools, which drifts as pools are added.
                 expander="least-waste",
                 scale_down_unneeded_time=unneeded, scale_down_delay_after_add=after_add,
                 # Prod keeps a standby replica on another system node (it takes the Lease within seconds).

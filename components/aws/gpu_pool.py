@@ -55,7 +55,8 @@ def tag_auto_scaling_group(group_name: str, asg_name: pulumi.Input[str], cluster
                            template: dict[str, str], parent: pulumi.Resource) -> list[aws.autoscaling.Tag]:
     """The discovery tags plus ``template`` (node-template tags) on a node group's ASG, one
     ``aws.autoscaling.Tag`` each: ``<group>-enabled``, ``<group>-owner`` and ``<group>-<template key below
-    .../node-template/>``. Not propagated: the tags describe the group to the autoscaler, not the instances."""
+    .../node-template/>``. Not propagated: the tags describe the group to the autoscaler, not the
+    instances."""
     named = {"enabled": (CA_ENABLED, "true"), "owner": (owner_tag(cluster_name), "owned")}
     named.update({_slug(k.removeprefix(CA_TEMPLATE + "/")): (k, v) for k, v in template.items()})
     return [aws.autoscaling.Tag(f"{group_name}-{suffix}", autoscaling_group_name=asg_name,

@@ -251,8 +251,20 @@ def _snake(camel: str) -> str:
     return re.sub(r"(?<!^)([A-Z])", r"_\1", camel).lower()
 
 
+def _cluster_version(cfg: ZoneConfig) -> Iterator[Issue]:
+    """EKS runs our Cluster Autoscaler, whose release line must match the cluster's minor version."""
+    if cfg.cloud != "aws":
+        return
+    from components.k8s.images import CLUSTER_AUTOSCALER_TAGS, kubernetes_minor
+
+    if kubernetes_minor(cfg.cluster.kubernetes_version) not in CLUSTER_AUTOSCALER_TAGS:
+        yield ("cluster.kubernetesVersion", (f"no Cluster Autoscaler release is recorded for "
+               f"{cfg.cluster.kubernetes_version}; supported: {', '.join(CLUSTER_AUTOSCALER_TAGS)}"))
+
+
 CHECKS: list[Callable[[ZoneConfig], Iterator[Issue]]] = [
-    _placement, _gpu_pools, _endpoints, _network, _vector_stores, _teams, _audit_and_budget, _labels, _names,
+    _placement, _cluster_version, _gpu_pools, _endpoints, _network, _vector_stores, _teams, _audit_and_budget,
+    _labels, _names,
     _gcp, _azure_pools, _azure_services,
 ]
 

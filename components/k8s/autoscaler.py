@@ -1,5 +1,5 @@
-"""ClusterAutoscaler: the Kubernetes Cluster Autoscaler (kubernetes/autoscaler) for clusters whose cloud has no
-built-in node autoscaler (EKS managed node groups; GKE and AKS scale their pools themselves).
+"""ClusterAutoscaler: the Kubernetes Cluster Autoscaler (kubernetes/autoscaler) for clusters whose cloud has
+no built-in node autoscaler (EKS managed node groups; GKE and AKS scale their pools themselves).
 
 Objects, all named ``cluster-autoscaler`` in ``kube-system`` (the names the upstream manifest uses, which its
 RBAC ``resourceNames`` depend on): ServiceAccount (the cloud's workload identity binds to it), ClusterRole +
@@ -164,7 +164,8 @@ def _rules(rules: list[dict[str, list[str]]]) -> list[rbac.PolicyRuleArgs]:
 class ClusterAutoscaler(pulumi.ComponentResource):
     """Cluster Autoscaler Deployment with its RBAC, disruption budget and network policy in kube-system."""
 
-    def __init__(self, name: str, args: ClusterAutoscalerArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+    def __init__(self, name: str, args: ClusterAutoscalerArgs,
+                 opts: pulumi.ResourceOptions | None = None) -> None:
         if problems := args.problems():
             raise ValueError(f"ClusterAutoscaler {name!r}: " + "; ".join(problems))
         super().__init__(TYPE, name, None, opts)
@@ -197,8 +198,8 @@ class ClusterAutoscaler(pulumi.ComponentResource):
         self.deployment = apps.Deployment(
             f"{name}-deploy", metadata=metadata(APP, lbls, NAMESPACE),
             spec=self._deployment_spec(a, img, lbls, select),
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[self.service_account, self.cluster_role_binding,
-                                                                 self.role_binding, *a.depends_on]))
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[
+                self.service_account, self.cluster_role_binding, self.role_binding, *a.depends_on]))
 
         # maxUnavailable (not minAvailable): a single replica must never block a system node drain or upgrade.
         self.pdb = policy.PodDisruptionBudget(
@@ -275,14 +276,18 @@ class ClusterAutoscaler(pulumi.ComponentResource):
                     priority_class_name="system-cluster-critical",
                     node_selector=dict(a.node_selector),
                     tolerations=toleration_args(a.tolerations) or None,
-                    # Standbys on other nodes, so losing one node does not take every replica with it.
-                    affinity=core.AffinityArgs(pod_anti_affinity=core.PodAntiAffinityArgs(
-                        preferred_during_scheduling_ignored_during_execution=[
-                            core.WeightedPodAffinityTermArgs(weight=100, pod_affinity_term=core.PodAffinityTermArgs(
-                                topology_key="kubernetes.io/hostname",
-                                label_selector=metav1.LabelSelectorArgs(match_labels=select)))])),
+                    affinity=self._spread(select),
                     security_context=restricted_pod_security(),
                     containers=[container],
                 ),
             ),
         )
+
+    @staticmethod
+    def _spread(select: dict[str, str]) -> core.AffinityArgs:
+        # Standbys on other nodes, so losing one node does not take every replica with it.
+        term = core.WeightedPodAffinityTermArgs(weight=100, pod_affinity_term=core.PodAffinityTermArgs(
+            topology_key="kubernetes.io/hostname",
+            label_selector=metav1.LabelSelectorArgs(match_labels=select)))
+        return core.AffinityArgs(pod_anti_affinity=core.PodAntiAffinityArgs(
+            preferred_during_scheduling_ignored_during_execution=[term]))

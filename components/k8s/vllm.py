@@ -206,9 +206,12 @@ class VllmEndpoint(pulumi.ComponentResource):
             automount_service_account_token=False,
             opts=child)
 
+        # Pulumi does not pass a component's depends_on to its children; the pods are what must wait (e.g. for
+        # an EKS Pod Identity association, which only reaches pods created after it exists), so pass it on.
         self.deployment = apps.Deployment(
             f"{name}-deploy", metadata=metadata(obj, lbls, ns, annotations=self._await_annotations(a)),
-            spec=self._deployment_spec(a, lbls, select), opts=child)
+            spec=self._deployment_spec(a, lbls, select),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=opts.depends_on if opts else None))
 
         self.service = core.Service(
             f"{name}-svc",
