@@ -9,6 +9,7 @@ No CLI, no credentials, no network.
 
 from __future__ import annotations
 
+import gc
 import logging
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -160,12 +161,23 @@ def run(
     pulumi.runtime.set_mocks(mocks, project=PROJECT, stack=stack, preview=False, logger=logger, monitor=monitor)
     settings.SETTINGS.rpc_manager.clear()
     settings.SETTINGS.outputs.clear()
+    # The SDK allocates many short-lived cyclic objects (outputs, futures, tasks) per resource. With the cyclic
+    # collector on, full collections rescan the growing heap and cost more per resource as the plan grows
+    # (measured: over half the run time at 2,000 resources). A plan run is bounded, so the collector pauses for
+    # the run; the heap that was live before it (SDK modules, earlier plans) is frozen out of the collector's
+    # view, so the one full collection afterwards scans only what this run allocated.
+    collecting = gc.isenabled()
+    gc.disable()
+    gc.freeze()
     try:
         _sync_await(run_pulumi_func(program))
     except pulumi.RunError as exc:
         raise OfflineRunError(str(exc)) from None
     finally:
         logger.removeHandler(errors)
+        if collecting:
+            gc.enable()
+            gc.collect()
     if errors.messages:
         raise OfflineRunError("\n".join(errors.messages))
     return monitor.records, mocks
