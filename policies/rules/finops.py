@@ -172,6 +172,15 @@ def _limit(stack: Stack) -> tuple[float | None, BudgetView | None]:
     return best.monthly_limit, best
 
 
+def _coverage(stack: Stack) -> tuple[float, BudgetView, Any] | None:
+    """(budget limit, its view, cost estimate) when both are known; None makes the coverage rules not apply."""
+    limit, view = _limit(stack)
+    if limit is None or view is None:
+        return None
+    est = stack.estimate()
+    return None if est is None else (limit, view, est)
+
+
 @stack_rule(
     name="budget-covers-minimum-cost", scope="multi-cloud", types=t.BUDGETS, severity="high",
     enforcement=PROD_ONLY,
@@ -181,12 +190,9 @@ def _limit(stack: Stack) -> tuple[float | None, BudgetView | None]:
                 "the minimums (gpuPools.*.minNodes, endpoints.*.replicas.min).",
     config_path="budget.monthlyLimitUsd")
 def budget_covers_min(stack: Stack, ctx: Context) -> Iterator[tuple[str, str | None]]:
-    limit, view = _limit(stack)
-    if limit is None or view is None:
+    if (known := _coverage(stack)) is None:
         return
-    est = stack.estimate()
-    if est is None:
-        return
+    limit, view, est = known
     if est.monthly_min_usd > limit:
         yield (f"the zone costs about ${est.monthly_min_usd:,.0f}/month at minimum scale, more than the "
                f"${limit:,.0f} budget"), view.resource.urn
@@ -200,12 +206,9 @@ def budget_covers_min(stack: Stack, ctx: Context) -> Iterator[tuple[str, str | N
                 "budget.monthlyLimitUsd.",
     config_path="budget.monthlyLimitUsd")
 def budget_covers_max(stack: Stack, ctx: Context) -> Iterator[tuple[str, str | None]]:
-    limit, view = _limit(stack)
-    if limit is None or view is None:
+    if (known := _coverage(stack)) is None:
         return
-    est = stack.estimate()
-    if est is None:
-        return
+    limit, view, est = known
     if est.monthly_max_usd > limit:
         yield (f"at maximum scale the zone costs about ${est.monthly_max_usd:,.0f}/month, "
                f"{est.monthly_max_usd / limit:.1f}x the ${limit:,.0f} budget"), view.resource.urn
