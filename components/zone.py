@@ -16,6 +16,12 @@ from components.config.models import ZoneConfig
 
 TYPE = "llmops:index:LandingZone"
 
+# Stack outputs every cloud provides under the same name (a cloud adds its own extras beside them):
+# region, network and cluster ids, GPU pool names, the model and audit stores, endpoints and vector stores.
+COMMON_OUTPUTS = ("region", "networkId", "clusterName", "clusterEndpoint", "gpuPools", "modelStore",
+                  "servingEndpoints", "managedEndpoints", "vectorStores", "auditStore")
+BUDGET_OUTPUT = "budgetName"
+
 
 class LandingZone(pulumi.ComponentResource):
     outputs: dict[str, Any]
@@ -27,4 +33,7 @@ class LandingZone(pulumi.ComponentResource):
         self.config = cfg
         build = import_module(f"components.{cfg.cloud}.zone").build
         self.outputs = build(self, cfg)
+        expected = [*COMMON_OUTPUTS, *([BUDGET_OUTPUT] if cfg.budget else [])]
+        if missing := [k for k in expected if k not in self.outputs]:
+            raise TypeError(f"components/{cfg.cloud}/zone.py build() lacks the common outputs {missing}")
         self.register_outputs(self.outputs)

@@ -93,16 +93,17 @@ def build(zone: pulumi.ComponentResource, cfg: ZoneConfig) -> dict[str, Any]:
 
     outputs: dict[str, Any] = {
         "subscriptionId": ctx.subscription_id,
-        "location": ctx.location,
+        "region": ctx.location,
         "resourceGroup": rg,
-        "vnetId": network.vnet.id,
+        "networkId": network.vnet.id,
         "subnets": network.layout,
         "keyVaultUri": keys.vault.properties.vault_uri,
         "clusterName": cluster.cluster.name,
         "clusterId": cluster.cluster.id,
+        "clusterEndpoint": cluster.cluster.private_fqdn,
         "oidcIssuerUrl": cluster.oidc_issuer_url,
-        "gpuAgentPools": {k: p.agent_pool_name for k, p in pools.items()},
-        "modelStorageAccount": models.account_name,
+        "gpuPools": {k: p.agent_pool_name for k, p in pools.items()},
+        "modelStore": models.account_name,
         "servingEndpoints": {k: s.endpoint.url for k, s in serving.items()},
         "servingIdentities": {k: s.identity.client_id for k, s in serving.items()},
         "managedEndpoints": {k: m.endpoint_name for k, m in managed_endpoints.items()},
@@ -110,7 +111,7 @@ def build(zone: pulumi.ComponentResource, cfg: ZoneConfig) -> dict[str, Any]:
         "searchIndexDefinitions": {k: s.index_definition for k, s in stores.items() if isinstance(s, AiSearch)},
         "teamNamespaces": {k: t.namespace_name for k, t in teams.items()},
         "logAnalyticsWorkspaceId": audit.workspace.id,
-        "auditStorageAccount": audit.storage.name,
+        "auditStore": audit.storage.name,
     }
     if workspace is not None:
         outputs["mlWorkspace"] = workspace.workspace_name

@@ -54,18 +54,19 @@ def build(zone: pulumi.ComponentResource, cfg: ZoneConfig) -> dict[str, Any]:
     serving_ns = addons.serving_namespace
 
     bucket = ModelBucket(f"{z}-models", cfg, ctx, keys, services, under())
-    endpoints: dict[str, pulumi.Output[str] | str] = {}
+    serving: dict[str, pulumi.Output[str] | str] = {}
+    managed: dict[str, pulumi.Output[str]] = {}
     for key, ep in cfg.endpoints.items():
         if ep.runtime == "vllm":
             pool = pools[sizing.endpoint_pool(cfg, key)]
             service = VllmService(f"{z}-endpoint-{key}", VllmServiceArgs(
                 cfg, ctx, key, ep, pool.scheduling, bucket, cluster.cluster, serving_ns, cluster.provider,
                 after=[pool.node_pool, addons.namespaces[serving_ns]]), under())
-            endpoints[key] = service.url
+            serving[key] = service.url
         else:
             vertex = VertexEndpoint(f"{z}-endpoint-{key}", VertexEndpointArgs(
                 cfg, ctx, key, ep, network, keys, services), under())
-            endpoints[key] = vertex.endpoint_id
+            managed[key] = vertex.endpoint_id
 
     stores: dict[str, pulumi.Output[str]] = {}
     for key, store in cfg.vector_stores.items():
@@ -86,15 +87,18 @@ def build(zone: pulumi.ComponentResource, cfg: ZoneConfig) -> dict[str, Any]:
     outputs: dict[str, Any] = {
         "project": ctx.project,
         "region": ctx.region,
-        "network": network.vpc.id,
-        "cluster": cluster.cluster.name,
+        "networkId": network.vpc.id,
+        "clusterName": cluster.cluster.name,
+        "clusterEndpoint": cluster.cluster.endpoint,
         "kubeconfig": cluster.kubeconfig,
-        "modelBucket": f"gs://{bucket.name}",
-        "endpoints": endpoints,
+        "gpuPools": {k: p.node_pool.name for k, p in pools.items()},
+        "modelStore": f"gs://{bucket.name}",
+        "servingEndpoints": serving,
+        "managedEndpoints": managed,
         "vectorStores": stores,
-        "auditBucket": audit.destination,
+        "auditStore": audit.destination,
     }
     if cfg.budget is not None:
         budget = Budget(f"{z}-budget", BudgetArgs(cfg, ctx, keys, services), under())
-        outputs["budget"] = budget.budget.name
+        outputs["budgetName"] = budget.budget.name
     return outputs
