@@ -72,7 +72,7 @@ class RecordingMocks(pulumi.runtime.Mocks):
             state["project"] = self.project
         return resource_id, state
 
-    def call(self, args: pulumi.runtime.MockCallArgs) -> dict:
+    def call(self, args: pulumi.runtime.MockCallArgs) -> dict[str, Any]:  # type: ignore[override]
         fn = self.calls.get(args.token)
         if fn is None:
             self.unmocked_calls.add(args.token)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import ipaddress
 import itertools
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from importlib import import_module
 
 from components import catalog
@@ -269,7 +269,7 @@ CHECKS: list[Callable[[ZoneConfig], Iterator[Issue]]] = [
 ]
 
 
-def extra_checks() -> list[Callable[[ZoneConfig], Iterator[Issue]]]:
+def extra_checks() -> list[Callable[[ZoneConfig], Iterable[Issue]]]:
     """Checks owned by other modules (sizing fit), imported late to keep this module light."""
     from components.sizing import config_issues
 
