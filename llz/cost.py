@@ -340,6 +340,10 @@ def _object_store(what: str) -> Rule:
     return lambda r, ctx: _usage_priced(ctx, "object-gb", "object-storage-gb-month", what)
 
 
+def _no_charge(why: str) -> Rule:
+    return lambda r, ctx: free(why)
+
+
 def _fixed(key: str, what: str) -> Rule:
     return lambda r, ctx: Price(ctx.unit(key), ctx.unit(key), f"{what} {_usd(ctx.unit(key))}/month")
 
@@ -373,12 +377,12 @@ AWS_RULES: dict[str, Rule] = {
     "aws:secretsmanager/secret:Secret": _fixed("secret-month", "Secrets Manager secret"),
     "aws:cloudwatch/metricAlarm:MetricAlarm": _fixed("alarm-month", "CloudWatch alarm"),
     "aws:cloudtrail/trail:Trail": _aws_trail,
-    "aws:budgets/budget:Budget": lambda r, ctx: free("AWS Budgets without actions"),
-    "aws:sns/topic:Topic": lambda r, ctx: free("SNS within the free tier (first 1,000 email deliveries a month)"),
-    "aws:sagemaker/model:Model": lambda r, ctx: free("billed through the endpoint's instances"),
-    "aws:sagemaker/endpointConfiguration:EndpointConfiguration": lambda r, ctx: free("billed through the endpoint"),
-    "aws:ec2/launchTemplate:LaunchTemplate": lambda r, ctx: free("its volumes are billed on the node group"),
-    "aws:ec2/flowLog:FlowLog": lambda r, ctx: free("flow log records are billed on the destination log group"),
+    "aws:budgets/budget:Budget": _no_charge("AWS Budgets without actions"),
+    "aws:sns/topic:Topic": _no_charge("SNS within the free tier (first 1,000 email deliveries a month)"),
+    "aws:sagemaker/model:Model": _no_charge("billed through the endpoint's instances"),
+    "aws:sagemaker/endpointConfiguration:EndpointConfiguration": _no_charge("billed through the endpoint"),
+    "aws:ec2/launchTemplate:LaunchTemplate": _no_charge("its volumes are billed on the node group"),
+    "aws:ec2/flowLog:FlowLog": _no_charge("flow log records are billed on the destination log group"),
 }
 AWS_FREE_PREFIXES = {
     "aws:iam/": "IAM", "aws:ec2/vpc:": "VPC", "aws:ec2/subnet:": "subnet", "aws:ec2/routeTable": "route table",
@@ -520,9 +524,9 @@ GCP_RULES: dict[str, Rule] = {
     "gcp:compute/routerNat:RouterNat": _nat,
     "gcp:compute/address:Address": _gcp_address,
     "gcp:vertex/aiEndpointWithModelGardenDeployment:AiEndpointWithModelGardenDeployment": _gcp_model_garden,
-    "gcp:vertex/aiEndpoint:AiEndpoint": lambda r, ctx: free("an endpoint bills only its deployed models"),
-    "gcp:vertex/aiIndex:AiIndex": lambda r, ctx: free("no standing charge (index builds bill per GiB processed)"),
-    "gcp:vertex/aiIndexEndpoint:AiIndexEndpoint": lambda r, ctx: free("billed through its deployed indexes"),
+    "gcp:vertex/aiEndpoint:AiEndpoint": _no_charge("an endpoint bills only its deployed models"),
+    "gcp:vertex/aiIndex:AiIndex": _no_charge("no standing charge (index builds bill per GiB processed)"),
+    "gcp:vertex/aiIndexEndpoint:AiIndexEndpoint": _no_charge("billed through its deployed indexes"),
     "gcp:vertex/aiIndexEndpointDeployedIndex:AiIndexEndpointDeployedIndex": _gcp_deployed_index,
     "gcp:alloydb/cluster:Cluster": lambda r, ctx: _usage_priced(ctx, "vector-storage-gb", "alloydb-storage-gb-month",
                                                                  "AlloyDB storage (compute billed on instances)"),
@@ -531,9 +535,9 @@ GCP_RULES: dict[str, Rule] = {
     "gcp:logging/projectBucketConfig:ProjectBucketConfig": _gcp_log_bucket,
     "gcp:storage/bucket:Bucket": _object_store("Cloud Storage Standard"),
     "gcp:compute/forwardingRule:ForwardingRule": _gcp_forwarding_rule,
-    "gcp:billing/budget:Budget": lambda r, ctx: free("Cloud Billing budgets"),
-    "gcp:pubsub/topic:Topic": lambda r, ctx: free("Pub/Sub within the 10 GiB monthly free tier"),
-    "gcp:logging/projectSink:ProjectSink": lambda r, ctx: free("a sink bills on its destination"),
+    "gcp:billing/budget:Budget": _no_charge("Cloud Billing budgets"),
+    "gcp:pubsub/topic:Topic": _no_charge("Pub/Sub within the 10 GiB monthly free tier"),
+    "gcp:logging/projectSink:ProjectSink": _no_charge("a sink bills on its destination"),
 }
 GCP_FREE_PREFIXES = {
     "gcp:projects/": "project setting or IAM", "gcp:serviceaccount/": "service account", "gcp:compute/network:": "VPC",
@@ -661,8 +665,8 @@ AZURE_RULES: dict[str, Rule] = {
     "azure-native:network:PrivateDnsZone": _fixed("private-dns-zone-month", "private DNS zone"),
     "azure-native:privatedns:PrivateZone": _fixed("private-dns-zone-month", "private DNS zone"),
     "azure-native:machinelearningservices:OnlineDeployment": _az_online_deployment,
-    "azure-native:machinelearningservices:OnlineEndpoint": lambda r, ctx: free("billed through its deployments"),
-    "azure-native:machinelearningservices:Workspace": lambda r, ctx: free("no charge for the workspace itself"),
+    "azure-native:machinelearningservices:OnlineEndpoint": _no_charge("billed through its deployments"),
+    "azure-native:machinelearningservices:Workspace": _no_charge("no charge for the workspace itself"),
     "azure-native:search:Service": _az_search,
     "azure-native:cosmosdb:DatabaseAccount": _az_cosmos_account,
     "azure-native:cosmosdb:SqlResourceSqlDatabase": _az_cosmos_throughput,
@@ -670,14 +674,14 @@ AZURE_RULES: dict[str, Rule] = {
     "azure-native:operationalinsights:Workspace": _az_log_workspace,
     "azure-native:storage:StorageAccount": _object_store("Blob Storage hot LRS"),
     "azure-native:keyvault:Key": _az_key,
-    "azure-native:keyvault:Vault": lambda r, ctx: free("a vault bills per operation and per HSM key only"),
-    "azure-native:consumption:Budget": lambda r, ctx: free("Cost Management budgets"),
-    "azure-native:insights:ActionGroup": lambda r, ctx: free("email notifications within the free allowance"),
-    "azure-native:insights:DiagnosticSetting": lambda r, ctx: free("billed on the destination workspace"),
-    "azure-native:monitor:DiagnosticSetting": lambda r, ctx: free("billed on the destination workspace"),
-    "azure-native:monitor:SubscriptionDiagnosticSetting": lambda r, ctx: free("billed on the destination"),
-    "azure-native:monitor:ActionGroup": lambda r, ctx: free("email notifications within the free allowance"),
-    "azure-native:monitor:AutoscaleSetting": lambda r, ctx: free("Azure Monitor autoscale (its instances are billed)"),
+    "azure-native:keyvault:Vault": _no_charge("a vault bills per operation and per HSM key only"),
+    "azure-native:consumption:Budget": _no_charge("Cost Management budgets"),
+    "azure-native:insights:ActionGroup": _no_charge("email notifications within the free allowance"),
+    "azure-native:insights:DiagnosticSetting": _no_charge("billed on the destination workspace"),
+    "azure-native:monitor:DiagnosticSetting": _no_charge("billed on the destination workspace"),
+    "azure-native:monitor:SubscriptionDiagnosticSetting": _no_charge("billed on the destination"),
+    "azure-native:monitor:ActionGroup": _no_charge("email notifications within the free allowance"),
+    "azure-native:monitor:AutoscaleSetting": _no_charge("Azure Monitor autoscale (its instances are billed)"),
     "azure-native:applicationinsights:Component": _az_app_insights,
 }
 AZURE_FREE_PREFIXES = {

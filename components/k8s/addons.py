@@ -143,6 +143,35 @@ class ClusterAddons(pulumi.ComponentResource):
             f"{name}-{app}-sa", metadata=metadata(app, labels(app, name, "gpu-agent"), namespace),
             automount_service_account_token=False, opts=pulumi.ResourceOptions(parent=self))
 
+    def _gpu_daemonset(self, name: str, app: str, namespace: pulumi.Input[str], lbls: dict[str, str],
+                       sa: core.ServiceAccount, container: core.ContainerArgs, volume: core.VolumeArgs,
+                       priority_class: str | None = None) -> apps.DaemonSet:
+        """A node agent on every node of the GPU pools: affinity and tolerations derived from the pools,
+        one node at a time on updates, the RuntimeDefault seccomp profile, one host-path volume."""
+        return apps.DaemonSet(
+            f"{name}-{app}",
+            metadata=metadata(app, lbls, namespace),
+            spec=apps.DaemonSetSpecArgs(
+                selector=metav1.LabelSelectorArgs(match_labels=selector_labels(app, name)),
+                update_strategy=apps.DaemonSetUpdateStrategyArgs(
+                    type="RollingUpdate", rolling_update=apps.RollingUpdateDaemonSetArgs(max_unavailable=1)),
+                template=core.PodTemplateSpecArgs(
+                    metadata=metav1.ObjectMetaArgs(labels=lbls),
+                    spec=core.PodSpecArgs(
+                        service_account_name=sa.metadata.name, automount_service_account_token=False,
+                        priority_class_name=priority_class,
+                        affinity=_node_affinity(self.pools),
+                        tolerations=toleration_args(tolerations_for(self.pools)),
+                        security_context=core.PodSecurityContextArgs(
+                            seccomp_profile=core.SeccompProfileArgs(type="RuntimeDefault")),
+                        containers=[container],
+                        volumes=[volume],
+                    ),
+                ),
+            ),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+
     def _device_plugin(self, name: str, namespace: pulumi.Input[str]) -> apps.DaemonSet:
         img = images.DEVICE_PLUGIN
         lbls = labels(DEVICE_PLUGIN, name, "gpu-agent", img.version)
@@ -178,32 +207,11 @@ class ClusterAddons(pulumi.ComponentResource):
             security_context=_root_agent_security(),
             volume_mounts=[core.VolumeMountArgs(name="device-plugin", mount_path=PLUGIN_DIR)],
         )
-        return apps.DaemonSet(
-            f"{name}-{DEVICE_PLUGIN}",
-            metadata=metadata(DEVICE_PLUGIN, lbls, namespace),
-            spec=apps.DaemonSetSpecArgs(
-                selector=metav1.LabelSelectorArgs(match_labels=selector_labels(DEVICE_PLUGIN, name)),
-                update_strategy=apps.DaemonSetUpdateStrategyArgs(
-                    type="RollingUpdate", rolling_update=apps.RollingUpdateDaemonSetArgs(max_unavailable=1)),
-                template=core.PodTemplateSpecArgs(
-                    metadata=metav1.ObjectMetaArgs(labels=lbls),
-                    spec=core.PodSpecArgs(
-                        service_account_name=sa.metadata.name, automount_service_account_token=False,
-                        # Evicting the plugin makes every GPU on the node unschedulable.
-                        priority_class_name="system-node-critical",
-                        affinity=_node_affinity(self.pools),
-                        tolerations=toleration_args(tolerations_for(self.pools)),
-                        security_context=core.PodSecurityContextArgs(
-                            seccomp_profile=core.SeccompProfileArgs(type="RuntimeDefault")),
-                        containers=[container],
-                        volumes=[core.VolumeArgs(name="device-plugin",
-                                                 host_path=core.HostPathVolumeSourceArgs(path=PLUGIN_DIR,
-                                                                                         type="Directory"))],
-                    ),
-                ),
-            ),
-            opts=pulumi.ResourceOptions(parent=self),
-        )
+        # Evicting the plugin makes every GPU on the node unschedulable: system-node-critical.
+        return self._gpu_daemonset(name, DEVICE_PLUGIN, namespace, lbls, sa, container,
+                                   core.VolumeArgs(name="device-plugin", host_path=core.HostPathVolumeSourceArgs(
+                                       path=PLUGIN_DIR, type="Directory")),
+                                   priority_class="system-node-critical")
 
     def _dcgm_exporter(self, name: str, namespace: pulumi.Input[str]) -> apps.DaemonSet:
         img = images.DCGM_EXPORTER
@@ -231,30 +239,9 @@ class ClusterAddons(pulumi.ComponentResource):
             volume_mounts=[core.VolumeMountArgs(
                 name="pod-resources", mount_path=POD_RESOURCES_DIR, read_only=True)],
         )
-        ds = apps.DaemonSet(
-            f"{name}-{DCGM_EXPORTER}",
-            metadata=metadata(DCGM_EXPORTER, lbls, namespace),
-            spec=apps.DaemonSetSpecArgs(
-                selector=metav1.LabelSelectorArgs(match_labels=selector_labels(DCGM_EXPORTER, name)),
-                update_strategy=apps.DaemonSetUpdateStrategyArgs(
-                    type="RollingUpdate", rolling_update=apps.RollingUpdateDaemonSetArgs(max_unavailable=1)),
-                template=core.PodTemplateSpecArgs(
-                    metadata=metav1.ObjectMetaArgs(labels=lbls),
-                    spec=core.PodSpecArgs(
-                        service_account_name=sa.metadata.name, automount_service_account_token=False,
-                        affinity=_node_affinity(self.pools),
-                        tolerations=toleration_args(tolerations_for(self.pools)),
-                        security_context=core.PodSecurityContextArgs(
-                            seccomp_profile=core.SeccompProfileArgs(type="RuntimeDefault")),
-                        containers=[container],
-                        volumes=[core.VolumeArgs(name="pod-resources",
-                                                 host_path=core.HostPathVolumeSourceArgs(path=POD_RESOURCES_DIR,
-                                                                                         type="Directory"))],
-                    ),
-                ),
-            ),
-            opts=pulumi.ResourceOptions(parent=self),
-        )
+        ds = self._gpu_daemonset(name, DCGM_EXPORTER, namespace, lbls, sa, container,
+                                 core.VolumeArgs(name="pod-resources", host_path=core.HostPathVolumeSourceArgs(
+                                     path=POD_RESOURCES_DIR, type="Directory")))
         # Scrape target for Prometheus; skipAwait because GPU pools may sit at zero nodes (no endpoints).
         core.Service(
             f"{name}-{DCGM_EXPORTER}-svc",
