@@ -1,4 +1,5 @@
-"""``llz``: validate, preview, check, cost, size, graph, schema, preflight and prices for landing-zone stacks.
+"""``llz``: validate, preview, check, cost, size, graph, schema, preflight, versions and prices for landing-zone
+stacks.
 
 STACK is a stack name under stacks/ (``aws-prod``) or a path to a ``Pulumi.<name>.yaml`` file. A bad config
 prints every issue with its key path and exits 2; nothing is planned or registered.
@@ -32,6 +33,14 @@ def _fail_config(exc: ConfigError) -> typer.Exit:
     return typer.Exit(2)
 
 
+def _warn(cfg) -> None:
+    """Findings that do not stop the stack (support that ends soon), on stderr."""
+    from components.config import warnings
+
+    for line in warnings(cfg):
+        typer.echo(f"warning: {line}", err=True)
+
+
 def _plan(stack: str):
     from llz import offline
     from llz.engine import OfflineRunError
@@ -56,6 +65,7 @@ def validate(stack: Stack) -> None:
         raise _fail_config(exc) from None
     typer.echo(f"{name}: valid ({cfg.cloud}, {cfg.environment}, {len(cfg.gpu_pools)} GPU pool(s), "
                f"{len(cfg.endpoints)} endpoint(s), {len(cfg.vector_stores)} vector store(s), {len(cfg.teams)} team(s))")
+    _warn(cfg)
 
 
 @app.command()
@@ -69,6 +79,7 @@ def preview(
 
     plan = _plan(stack)
     _, _, cfg = offline.load(stack)
+    _warn(cfg)
     render.attach_policy_and_cost(plan, cfg)
     render.print_preview(plan)
     if json_out is not None:
@@ -150,6 +161,26 @@ def preflight(stack: Stack) -> None:
         raise typer.Exit(checks.main(stack))
     except ConfigError as exc:
         raise _fail_config(exc) from None
+
+
+@app.command()
+def versions(
+    stacks: Annotated[list[str] | None, typer.Argument(help="stacks to report (default: every stack)")] = None,
+    json_out: Annotated[bool, typer.Option("--json", help="print JSON for machines")] = False,
+) -> None:
+    """Everything pinned (Kubernetes minor, images, autoscaler line, GPU driver, provider SDKs) with its
+    support window. Exit 1 when something in use is out of support, 0 otherwise."""
+    from llz import offline
+    from llz import versions as report
+
+    configs = {}
+    for stack in stacks or offline.all_stacks():
+        try:
+            name, _path, cfg = offline.load(stack, versions=False)
+        except ConfigError as exc:
+            raise _fail_config(exc) from None
+        configs[name] = cfg
+    raise typer.Exit(report.main(configs, json_out))
 
 
 @policy_app.command("config")

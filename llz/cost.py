@@ -22,6 +22,7 @@ from rich.console import Console
 from rich.table import Table
 
 from components import catalog
+from components.catalog import kubernetes as k8s_calendar
 from llz.plan import Plan, PlannedResource
 
 HOURS_PER_MONTH = 730
@@ -105,6 +106,7 @@ class Ctx:
     def __init__(self, plan: Plan) -> None:
         self.plan = plan
         self.cloud = plan.cloud
+        self.on = k8s_calendar.today()  # the day support phases (extended-support fees) are judged on
         self._by_urn = {r.urn: r for r in plan.resources}
 
     def unit(self, key: str) -> float:
@@ -201,11 +203,24 @@ def _logs(ctx: Ctx, retention_days: float | None, included_days: float, what: st
 # --- AWS ---------------------------------------------------------------------------------------------------
 
 
+def _cluster_fee(ctx: Ctx, version: Any, extended: bool, what: str) -> Price:
+    """The management fee of a cluster, at the extended-support rate while an opted-in minor is past its
+    standard support (EKS extended support, GKE Extended channel); AKS LTS is priced by its Premium tier."""
+    row = k8s_calendar.calendar(ctx.cloud).get(str(version))
+    key, note = "cluster-hour", ""
+    if extended and row is not None:
+        if row.phase(ctx.on) is k8s_calendar.Phase.EXTENDED:
+            key, note = "cluster-hour-extended", f" (Kubernetes {version} is in extended support until {row.end_of_support})"
+        else:
+            later = ctx.unit("cluster-hour-extended")
+            note = f" ({_usd(later)}/h from {row.end_of_standard}, when {version} leaves standard support)"
+    monthly = ctx.hourly(key)
+    return Price(monthly, monthly, f"{what} {_usd(ctx.unit(key))}/h x {HOURS_PER_MONTH} h{note}")
+
+
 def _aws_cluster(r: PlannedResource, ctx: Ctx) -> Result:
-    support = _get(r.inputs, "upgradePolicy", "supportType", default="STANDARD")
-    note = "" if support == "STANDARD" else f" (upgrade policy {support}: $0.60/h once the version leaves standard support)"
-    return Price(ctx.hourly("cluster-hour"), ctx.hourly("cluster-hour"),
-                 f"EKS cluster fee {_usd(ctx.unit('cluster-hour'))}/h x {HOURS_PER_MONTH} h{note}")
+    support = _get(r.inputs, "upgradePolicy", "supportType", default="EXTENDED")  # the EKS API's default
+    return _cluster_fee(ctx, r.inputs.get("version"), support == "EXTENDED", "EKS cluster fee")
 
 
 def _aws_launch_template_disk(r: PlannedResource, ctx: Ctx) -> float | None:
@@ -412,9 +427,9 @@ AWS_FREE_PREFIXES = {
 
 
 def _gcp_cluster(r: PlannedResource, ctx: Ctx) -> Result:
-    return Price(ctx.hourly("cluster-hour"), ctx.hourly("cluster-hour"),
-                 f"GKE cluster management fee {_usd(ctx.unit('cluster-hour'))}/h x {HOURS_PER_MONTH} h "
-                 "(the free-tier credit is not deducted)")
+    fee = _cluster_fee(ctx, r.inputs.get("minMasterVersion"),
+                       _get(r.inputs, "releaseChannel", "channel") == "EXTENDED", "GKE cluster management fee")
+    return Price(fee.min, fee.max, f"{fee.basis} (the free-tier credit is not deducted)")
 
 
 def _gcp_zones(r: PlannedResource, ctx: Ctx) -> int:

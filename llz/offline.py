@@ -38,9 +38,9 @@ def all_stacks() -> list[str]:
     return sorted(p.name.removeprefix("Pulumi.").removesuffix(".yaml") for p in stacks_dir().glob("Pulumi.*.yaml"))
 
 
-def load(stack: str | Path) -> tuple[str, Path, ZoneConfig]:
+def load(stack: str | Path, versions: bool = True) -> tuple[str, Path, ZoneConfig]:
     name, path = resolve_stack(stack)
-    return name, path, load_stack_file(path)
+    return name, path, load_stack_file(path, versions)
 
 
 def plan(stack: str | Path) -> Plan:

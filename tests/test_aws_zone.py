@@ -322,7 +322,7 @@ def test_every_zone_log_group_is_covered_by_the_audit_key(prod: Plan) -> None:
 def test_cluster_is_private_encrypted_logged_and_uses_access_entries(prod: Plan) -> None:
     eks = one(prod, "aws:eks/cluster:Cluster", "acme-llm-eks")
     i = eks.inputs
-    assert i["name"] == "acme-llm" and i["version"] == "1.31"
+    assert i["name"] == "acme-llm" and i["version"] == "1.35"
     assert i["vpcConfig"]["endpointPrivateAccess"] is True and i["vpcConfig"]["endpointPublicAccess"] is False
     assert "publicAccessCidrs" not in i["vpcConfig"] and len(i["vpcConfig"]["subnetIds"]) == 3
     assert i["encryptionConfig"] == {

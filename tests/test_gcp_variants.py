@@ -133,7 +133,7 @@ def test_public_exposure_is_explicit_and_drops_private_service_connect() -> None
 
 def test_public_control_plane_lists_only_authorized_networks() -> None:
     def public(z: Raw) -> None:
-        z["cluster"] = {"kubernetesVersion": "1.31", "publicEndpoint": True,
+        z["cluster"] = {"kubernetesVersion": "1.35", "publicEndpoint": True,
                         "authorizedNetworks": ["203.0.113.0/24"]}
     plan = plan_of(public)
     c = plan.one("gcp:container/cluster:Cluster").inputs

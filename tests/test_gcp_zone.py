@@ -252,7 +252,7 @@ def test_private_cluster_with_cmek_secrets_and_workload_identity(prod: Plan, pro
     assert c["databaseEncryption"]["state"] == "ENCRYPTED"
     assert c["databaseEncryption"]["keyName"].endswith("/cryptoKeys/acme-llm-gke-secrets")
     assert c["enableShieldedNodes"] is True and c["enableLegacyAbac"] is False
-    assert c["releaseChannel"] == {"channel": "STABLE"} and c["minMasterVersion"] == "1.31"
+    assert c["releaseChannel"] == {"channel": "STABLE"} and c["minMasterVersion"] == "1.35"
     assert c["datapathProvider"] == "ADVANCED_DATAPATH"  # enforces the k8s layer's NetworkPolicies
     assert c["removeDefaultNodePool"] is True
     assert c["masterAuth"]["clientCertificateConfig"]["issueClientCertificate"] is False
@@ -589,7 +589,7 @@ def checkov(prod: Plan) -> CheckovReport:  # the one checkov run of this module
 def test_kubernetes_objects_validate_against_the_cluster_version(prod: Plan, dev: Plan,
                                                                   prod_cfg: ZoneConfig) -> None:
     assert assert_k8s_valid(prod, prod_cfg.cluster.kubernetes_version) == []
-    assert assert_k8s_valid(dev, "1.31") == []
+    assert assert_k8s_valid(dev, "1.35") == []
 
 
 def test_serving_pods_tolerate_the_taints_of_the_pools_they_select(prod: Plan) -> None:

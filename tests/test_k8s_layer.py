@@ -24,6 +24,7 @@ from k8s_validation import (
 )
 
 from components.k8s import ClusterAddons, TeamNamespace, TeamNamespaceArgs, VllmEndpoint, VllmEndpointArgs
+from components.k8s import images
 from components.k8s.scheduling import GPU_RESOURCE, POOL_LABEL, PoolScheduling, tolerates, tolerations_for
 from components.k8s.team import READ, role_rules
 from components.k8s.vllm import replica_resources, vllm_args
@@ -170,7 +171,8 @@ def test_gpu_agents_run_only_on_gpu_pools(objects: dict, agent: str) -> None:
 def test_device_plugin_and_dcgm_exporter_details(objects: dict) -> None:
     plugin = pod(objects, "DaemonSet.gpu-system.nvidia-device-plugin")
     c = plugin["containers"][0]
-    assert c["image"].startswith("nvcr.io/nvidia/k8s-device-plugin:v0.17.0@sha256:")
+    assert c["image"] == images.DEVICE_PLUGIN.ref == "nvcr.io/nvidia/k8s-device-plugin:v0.20.1"
+    assert c["imagePullPolicy"] == "Always"  # tag only: re-pulled, never a stale cached tag
     assert c["securityContext"]["readOnlyRootFilesystem"] is True
     assert "add" not in c["securityContext"]["capabilities"]
     assert plugin["priorityClassName"] == "system-node-critical"

@@ -358,6 +358,17 @@ CASES: list[Case] = [
          [("deletionProtection", False)], id="alloydb"),
     Case("gcp-gke-node-auto-upgrade", t.GKE_NODE_POOL, {"management": {"autoRepair": True, "autoUpgrade": True}},
          [("management.autoRepair", False), ("management.autoUpgrade", False)]),
+    # Judged on the suite's date (tests/conftest.py, 2026-12-02): 1.35 is in standard support everywhere;
+    # 1.31 has left all support, 1.33 is extended-only, 1.34 ends standard support that very day (EKS).
+    Case("kubernetes-version-supported", t.EKS_CLUSTER,
+         {"version": "1.35", "upgradePolicy": {"supportType": "STANDARD"}},
+         [("version", "1.31"), ("version", "1.33"), ("version", "1.34"), ("version", "1.99")], id="eks"),
+    Case("kubernetes-version-supported", t.GKE_CLUSTER,
+         {"minMasterVersion": "1.33", "releaseChannel": {"channel": "EXTENDED"}},
+         [("releaseChannel.channel", "REGULAR"), ("minMasterVersion", "1.29")], id="gke-extended"),
+    Case("kubernetes-version-supported", t.AKS_CLUSTER,
+         {"kubernetesVersion": "1.35", "supportPlan": "KubernetesOfficial"},
+         [("kubernetesVersion", "1.34"), ("kubernetesVersion", "1.31")], id="aks"),
     Case("gcp-gke-release-channel", t.GKE_CLUSTER, {"releaseChannel": {"channel": "REGULAR"}},
          [("releaseChannel.channel", "UNSPECIFIED"), ("releaseChannel", DELETE)]),
     Case("gcp-gke-shielded-nodes", t.GKE_CLUSTER, {"enableShieldedNodes": True}, [("enableShieldedNodes", False)],

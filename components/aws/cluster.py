@@ -125,8 +125,8 @@ class Cluster(pulumi.ComponentResource):
                            "bootstrap_cluster_creator_admin_permissions": True},
             bootstrap_self_managed_addons=False,
             # STANDARD support: a cluster left on an old version is upgraded instead of silently billed
-            # for extended support.
-            upgrade_policy={"support_type": "STANDARD"},
+            # for extended support; EXTENDED only when the stack opts in (cluster.extendedSupport).
+            upgrade_policy={"support_type": "EXTENDED" if cfg.cluster.extended_support else "STANDARD"},
             deletion_protection=bool(cfg.deletion_protection),
             opts=child(self, depends_on=[logs, cluster_policy]))
         self.node_security_group_id = self.eks.vpc_config.cluster_security_group_id

@@ -38,7 +38,7 @@ from components.aws.gpu_pool import GpuPool
 from components.aws.names import SAGEMAKER_ENDPOINT
 from components.common import child
 from components.config.models import ZoneConfig
-from components.k8s import VllmEndpoint, VllmEndpointArgs, service_account_name
+from components.k8s import VllmEndpoint, VllmEndpointArgs, images, service_account_name
 
 # Hugging Face TGI deep-learning container for SageMaker (LLM serving), pinned:
 # huggingface-pytorch-tgi-inference:2.4.0-tgi3.0.1-gpu-py311-cu124-ubuntu22.04-v2.0, pushed 2025-01-09
@@ -188,7 +188,8 @@ class Serving(pulumi.ComponentResource):
                     pool=pool.scheduling, namespace=args.serving_namespace, service_account_name=sa,
                     # Region for the S3 client of the model streamer (Pod Identity supplies the credentials).
                     env={"AWS_REGION": ctx.region, "AWS_DEFAULT_REGION": ctx.region},
-                    pod_labels={"llmops.io/endpoint": key}),
+                    pod_labels={"llmops.io/endpoint": key},
+                    image=images.vllm_image("aws")),
                 pulumi.ResourceOptions(parent=self, provider=args.k8s_provider,
                                        depends_on=[assoc, pool.node_group, *args.bucket.safeguards,
                                                    *args.depends_on]))

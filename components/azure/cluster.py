@@ -40,6 +40,14 @@ AKS_LOG_CATEGORIES = ("kube-audit-admin", "guard", "kube-apiserver", "kube-contr
                       "cluster-autoscaler")
 
 
+def _tier(cfg: ZoneConfig) -> str:
+    """Premium for Long-Term Support (https://learn.microsoft.com/azure/aks/long-term-support), Standard in
+    prod for the uptime SLA, Free otherwise."""
+    if cfg.cluster.extended_support:
+        return "Premium"
+    return "Standard" if cfg.is_prod else "Free"
+
+
 def cluster_cidrs(vnet_cidr: str) -> tuple[str, str, str]:
     """(pod CIDR, service CIDR, DNS service IP) that overlap neither the VNet nor each other."""
     vnet = ipaddress.ip_network(vnet_cidr)
@@ -109,7 +117,9 @@ class Cluster(pulumi.ComponentResource):
             node_resource_group=names.AKS_NODE_RESOURCE_GROUP.render(cfg.name),
             # Nobody edits the AKS-managed node resource group by hand.
             node_resource_group_profile={"restriction_level": "ReadOnly"},
-            sku={"name": "Base", "tier": "Standard" if cfg.is_prod else "Free"},  # Standard: uptime SLA
+            # Standard: uptime SLA. Long-Term Support (cluster.extendedSupport) needs the Premium tier.
+            sku={"name": "Base", "tier": _tier(cfg)},
+            support_plan="AKSLongTermSupport" if cfg.cluster.extended_support else "KubernetesOfficial",
             identity={"type": "UserAssigned", "user_assigned_identities": [self.identity.id]},
             enable_rbac=True,
             aad_profile={"managed": True, "enable_azure_rbac": True, "tenant_id": ctx.tenant_id},

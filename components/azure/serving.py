@@ -32,7 +32,7 @@ from components.azure.registry import registry_model
 from components.azure.storage import PrivateStorage, private_storage, storage_diagnostics
 from components.common import child, stateful
 from components.config.models import EndpointConfig, ZoneConfig
-from components.k8s import VllmEndpoint, VllmEndpointArgs, service_account_name
+from components.k8s import VllmEndpoint, VllmEndpointArgs, images, service_account_name
 from components.k8s.scheduling import PoolScheduling
 from components.naming import name
 
@@ -134,7 +134,8 @@ class VllmService(pulumi.ComponentResource):
                 pool=args.pool, namespace=args.namespace, service_account_name=sa,
                 service_account_annotations={CLIENT_ID_ANNOTATION: self.identity.client_id},  # type: ignore[dict-item]
                 pod_labels={USE_LABEL: "true"},
-                env={"AZURE_STORAGE_ACCOUNT_NAME": args.models.account_name}),
+                env={"AZURE_STORAGE_ACCOUNT_NAME": args.models.account_name},
+                image=images.vllm_image("azure")),
             opts=pulumi.ResourceOptions(parent=self, provider=args.k8s_provider,
                                         depends_on=[self.federation, self.reader, *args.after]))
         self.register_outputs({"clientId": self.identity.client_id, "url": self.endpoint.url})

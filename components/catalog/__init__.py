@@ -8,6 +8,8 @@ sizing and cost all read them from here.
   ``vertex``, ``azureml`` managed endpoints). The newest file per cloud wins, so a price refresh only adds a file.
 - ``items-<cloud>-<YYYY-MM-DD>.csv``: everything else the cost estimate prices (cluster fee, NAT, vector store
   units, logs, keys, the Spot discount assumption), newest file per cloud wins.
+- ``kubernetes-<cloud>-<YYYY-MM-DD>.csv``: the cloud's Kubernetes support calendar (``catalog.kubernetes``),
+  newest file per cloud wins.
 - ``system-nodes.csv``: the non-GPU node shape of each cloud's system pool (one row per cloud).
 - ``usage-assumptions.csv``: usage volumes (log GB, stored GB...) for usage-billed resources, stated as such.
 """
@@ -17,12 +19,13 @@ from __future__ import annotations
 import csv
 import re
 from dataclasses import dataclass
+from datetime import date
 from functools import cache
 from pathlib import Path
 
 DATA_DIR = Path(__file__).parent / "data"
 CLOUDS = ("aws", "gcp", "azure")
-_DATED_FILE = re.compile(r"^(shapes|items)-(aws|gcp|azure)-(\d{4}-\d{2}-\d{2})\.csv$")
+_DATED_FILE = re.compile(r"^(shapes|items|kubernetes)-(aws|gcp|azure)-(\d{4}-\d{2}-\d{2})\.csv$")
 
 
 @dataclass(frozen=True)
@@ -120,7 +123,7 @@ def gpu_models() -> dict[str, GpuModel]:
 
 
 def dated_file(kind: str, cloud: str, data_dir: Path = DATA_DIR) -> Path:
-    """The newest ``<kind>-<cloud>-<date>.csv`` (kind: shapes | items)."""
+    """The newest ``<kind>-<cloud>-<date>.csv`` (kind: shapes | items | kubernetes)."""
     found = sorted(
         (m.group(3), p) for p in data_dir.iterdir()
         if (m := _DATED_FILE.match(p.name)) and m.group(1) == kind and m.group(2) == cloud
@@ -128,6 +131,14 @@ def dated_file(kind: str, cloud: str, data_dir: Path = DATA_DIR) -> Path:
     if not found:
         raise FileNotFoundError(f"no {kind}-{cloud}-<date>.csv in {data_dir}")
     return found[-1][1]
+
+
+def file_date(path: Path) -> date:
+    """The date in a dated file's name."""
+    m = _DATED_FILE.match(path.name)
+    if m is None:
+        raise ValueError(f"{path.name} is not a dated catalog file")
+    return date.fromisoformat(m.group(3))
 
 
 def shape_file(cloud: str, data_dir: Path = DATA_DIR) -> Path:

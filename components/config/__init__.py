@@ -1,7 +1,7 @@
 """The one public config contract: typed models, validation with key paths, loading."""
 
 from components.config.errors import ConfigError
-from components.config.loader import load_from_pulumi, load_stack_file, parse_zone, read_stack_file
+from components.config.loader import load_from_pulumi, load_stack_file, parse_zone, read_stack_file, warnings
 from components.config.models import (
     ArchitectureConfig,
     BudgetConfig,
@@ -14,5 +14,5 @@ from components.config.models import (
 
 __all__ = [
     "ArchitectureConfig", "BudgetConfig", "ConfigError", "EndpointConfig", "GpuPoolConfig", "TeamConfig",
-    "VectorStoreConfig", "ZoneConfig", "load_from_pulumi", "load_stack_file", "parse_zone", "read_stack_file",
+    "VectorStoreConfig", "ZoneConfig", "load_from_pulumi", "load_stack_file", "parse_zone", "read_stack_file", "warnings",
 ]

@@ -6,10 +6,13 @@ import ipaddress
 import itertools
 import re
 from collections.abc import Callable, Iterable, Iterator
+from datetime import date
 from importlib import import_module
 
 from components import catalog
+from components.catalog import kubernetes as k8s_calendar
 from components.config.models import ZoneConfig
+from components.config.versions import version_issues
 from components.naming import NameRule
 from components.network_plan import cidr_problem
 
@@ -251,19 +254,19 @@ def _snake(camel: str) -> str:
     return re.sub(r"(?<!^)([A-Z])", r"_\1", camel).lower()
 
 
-def _cluster_version(cfg: ZoneConfig) -> Iterator[Issue]:
+def _autoscaler_line(cfg: ZoneConfig) -> Iterator[Issue]:
     """EKS runs our Cluster Autoscaler, whose release line must match the cluster's minor version."""
     if cfg.cloud != "aws":
         return
-    from components.k8s.images import CLUSTER_AUTOSCALER_TAGS, kubernetes_minor
+    from components.k8s.images import CLUSTER_AUTOSCALER_TAGS
 
-    if kubernetes_minor(cfg.cluster.kubernetes_version) not in CLUSTER_AUTOSCALER_TAGS:
+    if cfg.cluster.kubernetes_version not in CLUSTER_AUTOSCALER_TAGS:
         yield ("cluster.kubernetesVersion", (f"no Cluster Autoscaler release is recorded for "
-               f"{cfg.cluster.kubernetes_version}; supported: {', '.join(CLUSTER_AUTOSCALER_TAGS)}"))
+               f"{cfg.cluster.kubernetes_version}; recorded: {', '.join(CLUSTER_AUTOSCALER_TAGS)}"))
 
 
 CHECKS: list[Callable[[ZoneConfig], Iterator[Issue]]] = [
-    _placement, _cluster_version, _gpu_pools, _endpoints, _network, _vector_stores, _teams, _audit_and_budget,
+    _placement, _autoscaler_line, _gpu_pools, _endpoints, _network, _vector_stores, _teams, _audit_and_budget,
     _labels, _names,
     _gcp, _azure_pools, _azure_services,
 ]
@@ -276,8 +279,9 @@ def extra_checks() -> list[Callable[[ZoneConfig], Iterable[Issue]]]:
     return [config_issues]
 
 
-def cross_checks(cfg: ZoneConfig) -> list[Issue]:
-    issues: list[Issue] = []
+def cross_checks(cfg: ZoneConfig, on: date | None = None, versions: bool = True) -> list[Issue]:
+    """Every cross-field issue; ``on`` is the date the Kubernetes version is judged on (default: today)."""
+    issues: list[Issue] = list(version_issues(cfg, on or k8s_calendar.today())) if versions else []
     for check in CHECKS:
         issues.extend(check(cfg))
     if not issues:  # the fit check needs consistent pools and models

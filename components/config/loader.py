@@ -4,21 +4,27 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 import yaml
 from pydantic import ValidationError
 
+from components.catalog import kubernetes as k8s_calendar
 from components.config.checks import REGION_KEY, cross_checks
-from components.config.errors import NAMESPACE, ConfigError, loc_path
+from components.config.errors import NAMESPACE, ConfigError, key_path, loc_path
 from components.config.models import EMAIL_PATTERN, KEY_PATTERN, ZONE_NAME_PATTERN, ZoneConfig
+from components.config.versions import version_warnings
 
 PROVIDER_KEYS = ("aws:region", "gcp:region", "gcp:project", "azure-native:location")
 
 
-def parse_zone(raw: Any, provider: Mapping[str, Any] | None = None, source: str = "") -> ZoneConfig:
-    """Validate a raw ``llmops:zone`` value; raise ConfigError with every issue, never anything else."""
+def parse_zone(raw: Any, provider: Mapping[str, Any] | None = None, source: str = "",
+               on: date | None = None, versions: bool = True) -> ZoneConfig:
+    """Validate a raw ``llmops:zone`` value; raise ConfigError with every issue, never anything else.
+    ``on``: the date support calendars are read on (default: ``catalog.kubernetes.today()``);
+    ``versions=False`` skips the support-calendar check (``llz versions`` reports it instead)."""
     provider = provider or {}
     if not isinstance(raw, Mapping):
         raise ConfigError([("", f"must be a mapping, got {type(raw).__name__}")], source)
@@ -32,7 +38,11 @@ def parse_zone(raw: Any, provider: Mapping[str, Any] | None = None, source: str 
         cfg = ZoneConfig.model_validate(data)
     except ValidationError as exc:
         raise ConfigError([(loc_path(e["loc"]), friendly_message(e)) for e in exc.errors()], source) from None
-    issues = cross_checks(cfg)
+    try:
+        when = on or k8s_calendar.today()
+    except ValueError as exc:  # a malformed LLZ_TODAY
+        raise ConfigError([("", str(exc))], source) from None
+    issues = cross_checks(cfg, when, versions)
     if issues:
         raise ConfigError(issues, source)
     return cfg
@@ -64,11 +74,16 @@ def read_stack_file(path: Path) -> dict[str, Any]:
     return doc["config"]
 
 
-def load_stack_file(path: Path) -> ZoneConfig:
+def warnings(cfg: ZoneConfig, on: date | None = None) -> list[str]:
+    """Findings that do not stop the stack (support ending soon), as ``key path: message`` lines."""
+    return [f"{key_path(p)}: {m}" for p, m in version_warnings(cfg, on or k8s_calendar.today())]
+
+
+def load_stack_file(path: Path, versions: bool = True) -> ZoneConfig:
     config = read_stack_file(path)
     if NAMESPACE not in config:
         raise ConfigError([("", f"missing; add '{NAMESPACE}:' under config:")], str(path))
-    return parse_zone(config[NAMESPACE], config, str(path))
+    return parse_zone(config[NAMESPACE], config, str(path), versions=versions)
 
 
 def load_from_pulumi() -> ZoneConfig:
@@ -83,9 +98,12 @@ def load_from_pulumi() -> ZoneConfig:
         if (value := pulumi.Config(ns).get(name)) is not None:
             provider[key] = value
     try:
-        return parse_zone(raw if raw is not None else {}, provider, "pulumi config")
+        cfg = parse_zone(raw if raw is not None else {}, provider, "pulumi config")
     except ConfigError as exc:
         raise pulumi.RunError("invalid stack config:\n" + "\n".join(exc.lines)) from None
+    for line in warnings(cfg):
+        pulumi.log.warn(line)
+    return cfg
 
 
 def pulumi_config_values(config: Mapping[str, Any]) -> dict[str, str]:

@@ -57,7 +57,13 @@ class SystemNodesConfig(Model):
 
 
 class ClusterConfig(Model):
-    kubernetes_version: str = Field("1.31", pattern=r"^1\.(2[89]|3[0-9])$")
+    # The minor only: each cloud applies patch releases itself. Checked against the cloud's support calendar
+    # (components/catalog/data/kubernetes-<cloud>-<date>.csv) on the day of the run.
+    kubernetes_version: str = Field("1.35", pattern=r"^1\.[0-9]{1,2}$",
+                                    description="Kubernetes minor, e.g. \"1.35\"; must be creatable on the cloud today")
+    extended_support: bool = Field(
+        False, description="accept paid support beyond standard support: EKS extended support ($0.60 instead of "
+                           "$0.10 per cluster-hour), the GKE Extended channel, AKS Long-Term Support (Premium tier)")
     public_endpoint: bool = False
     authorized_networks: list[Cidr] = Field(default_factory=list)
     system_nodes: SystemNodesConfig = Field(default_factory=SystemNodesConfig)

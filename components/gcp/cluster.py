@@ -28,6 +28,7 @@ import pulumi_kubernetes as k8s
 from components import catalog, sizing
 from components.common import child, zone_labels
 from components.config.models import ZoneConfig
+from components.config.versions import gke_channel
 from components.gcp.keys import BOOT_DISK, GKE_SECRETS, Keys
 from components.gcp.limits import SYSTEM_POOL_KEY
 from components.gcp.names import GKE_CLUSTER, SYSTEM_NODE_POOL, SYSTEM_NODE_SERVICE_ACCOUNT
@@ -148,7 +149,8 @@ class Cluster(pulumi.ComponentResource):
             # Its node config is still the secure one, so even those short-lived nodes never run as the
             # Compute Engine default service account.
             remove_default_node_pool=True, initial_node_count=1, node_config=node_config,
-            release_channel={"channel": "STABLE" if prod else "REGULAR"},
+            # The channel must offer the version (config/versions.py checks it against the GKE calendar).
+            release_channel={"channel": gke_channel(cfg)},
             min_master_version=cfg.cluster.kubernetes_version,
             workload_identity_config={"workload_pool": self.workload_pool},
             enable_shielded_nodes=True, enable_legacy_abac=False,

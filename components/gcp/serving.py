@@ -29,7 +29,7 @@ from components.gcp.keys import DATA, Keys
 from components.gcp.names import ENDPOINT_SERVICE_ACCOUNT
 from components.gcp.network import Network
 from components.gcp.project import GcpContext, ProjectServices
-from components.k8s import VllmEndpoint, VllmEndpointArgs, service_account_name
+from components.k8s import VllmEndpoint, VllmEndpointArgs, images, service_account_name
 from components.k8s.scheduling import PoolScheduling
 
 BUCKET_TYPE = "llmops:gcp:ModelBucket"
@@ -129,7 +129,8 @@ class VllmService(pulumi.ComponentResource):
                 concurrency=ep.concurrency, gpus=sizing.replica_gpus(cfg, key),
                 replicas_min=ep.replicas.min, replicas_max=ep.replicas.max,
                 pool=args.pool, namespace=args.namespace, service_account_name=ksa,
-                service_account_annotations={WI_ANNOTATION: service_account_email(cfg, key)}),
+                service_account_annotations={WI_ANNOTATION: service_account_email(cfg, key)},
+                image=images.vllm_image("gcp")),
             opts=pulumi.ResourceOptions(parent=self, provider=args.k8s_provider,
                                         depends_on=[reader, workload_identity, *args.after]))
         self.url = self.endpoint.url

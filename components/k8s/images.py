@@ -1,16 +1,27 @@
-"""Pinned container images of the in-cluster layer: a tag always, a digest where one could be sourced.
+"""Pinned container images of the in-cluster layer, each with its source, release date and support window.
 
 A digest makes the image immutable (a re-pushed tag cannot change what runs). No registry is reachable from
 where this code is written, so a digest is only pinned when at least two independent public sources record
-the same tag -> digest mapping; each source is named below. The DCGM exporter has no such pair yet: it is
-pinned by tag, and its image-digest check is skipped for that one DaemonSet (tests/checkov_k8s_skips.yaml).
-Bump a version by changing tag AND digest together (`crane digest <repo>:<tag>` or
-`docker buildx imagetools inspect <repo>:<tag>` prints the index digest).
+the same tag -> digest mapping; each source is named below. Images without such a pair are pinned by tag,
+pulled with imagePullPolicy Always, and their checkov digest check is skipped for those objects only
+(tests/checkov_k8s_skips.yaml). Bump a version by changing tag AND digest together (`crane digest
+<repo>:<tag>` or `docker buildx imagetools inspect <repo>:<tag>` prints the index digest), then the dates.
+
+Support windows: none of these projects publishes an end-of-support date per release; each fixes bugs and
+CVEs only in new releases. The window is therefore this project's refresh policy, stated per image
+(``window``), and ``llz versions`` reports an image past ``refresh_by`` as out of support. The Cluster
+Autoscaler is the exception: its release line is supported as long as the Kubernetes minor it matches.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date, timedelta
+
+# Refresh policy (days after the release): vLLM ships about monthly and its serving performance and model
+# support move with each release; NVIDIA's node agents ship about quarterly with each GPU Operator line.
+VLLM_REFRESH_DAYS = 120
+NVIDIA_AGENT_REFRESH_DAYS = 180
 
 
 @dataclass(frozen=True)
@@ -19,6 +30,8 @@ class Image:
     tag: str
     digest: str | None = None  # multi-arch index digest ("sha256:...")
     source: str = ""
+    released: date | None = None
+    refresh_days: int | None = None  # the support window: refresh within this many days of the release
 
     @property
     def ref(self) -> str:
@@ -29,40 +42,98 @@ class Image:
         """The recommended-label value (label values are at most 63 characters)."""
         return self.tag[:63]
 
+    @property
+    def refresh_by(self) -> date | None:
+        if self.released is None or self.refresh_days is None:
+            return None
+        return self.released + timedelta(days=self.refresh_days)
 
-# NVIDIA device plugin v0.17.0: kubernetes/minikube pins this digest in its nvidia-device-plugin addon
-# (pkg/minikube/assets/addons.go); a public `kubectl get node -o json` image list shows the same digest
-# under the v0.17.0 tag.
+
+# NVIDIA device plugin v0.20.1 (2026-09-22): NVIDIA/k8s-device-plugin #2057 ("update k8s-device-plugin to
+# 0.20.1", cherry-picked to release-0.20 on 2026-09-22); NVIDIA/aicr's image list pins the same tag beside
+# GPU Operator v26.7.1. Tag only: no public record of its digest was found.
 DEVICE_PLUGIN = Image(
-    "nvcr.io/nvidia/k8s-device-plugin", "v0.17.0",
-    "sha256:7089559ce6153018806857f5049085bae15b3bf6f1c8bd19d8b12f707d087dea",
-    source="kubernetes/minikube addons.go; public node image list",
+    "nvcr.io/nvidia/k8s-device-plugin", "v0.20.1",
+    source="NVIDIA/k8s-device-plugin #2057 (2026-09-22); NVIDIA/aicr GPU Operator v26.7.1 image list",
+    released=date(2026, 9, 22), refresh_days=NVIDIA_AGENT_REFRESH_DAYS,
 )
 
-# DCGM exporter 4.2.3 (DCGM 4.1.3). Tag only: no two independent sources for its digest were found.
-DCGM_EXPORTER = Image("nvcr.io/nvidia/k8s/dcgm-exporter", "4.2.3-4.1.3-ubuntu22.04",
-                      source="NVIDIA/dcgm-exporter release tag")
+# DCGM exporter 4.6.0 (DCGM 4.8.3), 2026-07-14: NVIDIA/dcgm-exporter #711 ("release 4.6.0-4.8.3"); the
+# repository's Makefile publishes -ubuntu22.04, -ubi9 and -distroless variants. This release renamed the
+# metrics label ``Hostname`` to ``hostname`` (dcgm-exporter release notes, #655): queries use the new name.
+# Tag only: no two independent sources for its digest.
+DCGM_EXPORTER = Image(
+    "nvcr.io/nvidia/k8s/dcgm-exporter", "4.6.0-4.8.3-ubuntu22.04",
+    source="NVIDIA/dcgm-exporter #711 (2026-07-14); docs.nvidia.com dcgm-exporter release notes",
+    released=date(2026, 7, 14), refresh_days=NVIDIA_AGENT_REFRESH_DAYS,
+)
 
-# vLLM OpenAI-compatible server v0.17.1: three public repositories pin this digest, one of them a BuildKit
-# log resolving docker.io/vllm/vllm-openai:v0.17.1 to it.
+# vLLM OpenAI-compatible server v0.31.0 (2026-10-04/05, the newest image tag any public source pins; PyPI
+# lists later wheels, but no public pin of a later image was found). Since v0.20 the unsuffixed images are
+# built on CUDA 13.0 (vllm-project/vllm #39878), which needs an NVIDIA driver of branch 580 or newer; the
+# ``-cu129`` variants run on older drivers. The index digest is pinned in six public files of different
+# projects (Dockerfiles, tests, READMEs), one of them noting it matches Docker Hub's manifest list.
 VLLM = Image(
-    "docker.io/vllm/vllm-openai", "v0.17.1",
-    "sha256:0dc46f74eb0e630675d83101dc66c6441c4475cceedcf9235ee42b87c3affd23",
-    source="public Dockerfiles and a BuildKit resolve log",
+    "docker.io/vllm/vllm-openai", "v0.31.0",
+    "sha256:c1c9f6fd5c109ba7f0546a59f5b2f15fb87f64c77782e90a27b648b42a8e67c3",
+    source="public Dockerfiles, tests and READMEs pinning the v0.31.0 manifest list",
+    released=date(2026, 10, 5), refresh_days=VLLM_REFRESH_DAYS,
 )
+# The CUDA 12.9 build of the same release, for nodes whose driver is older than 580 (CUDA 12.x runs on
+# drivers from 525 through minor-version compatibility: docs.nvidia.com/deploy/cuda-compatibility). Tag
+# only (one source for its digest). Several public reports say v0.31.0-cu129 fails to import torchcodec
+# (it links libnvrtc.so.13): no cloud below needs it today; check that before choosing it.
+VLLM_CUDA12 = Image(
+    "docker.io/vllm/vllm-openai", "v0.31.0-cu129",
+    source="vLLM release images (-cu129 variant), pinned in several public manifests",
+    released=date(2026, 10, 5), refresh_days=VLLM_REFRESH_DAYS,
+)
+CUDA13_MIN_DRIVER = 580  # NVIDIA CUDA 13.0 release notes: driver >= 580 on Linux
+
+
+@dataclass(frozen=True)
+class GpuDriver:
+    """The NVIDIA driver branch a cloud's GPU node image installs for the zone's pools."""
+
+    cloud: str
+    branch: int
+    where: str
+    source: str
+
+
+# Each cloud's driver, as the zone configures its GPU nodes (AMI type, GKE driver version, AKS driver).
+GPU_DRIVERS = {
+    "aws": GpuDriver("aws", 580, "EKS AL2023_x86_64_NVIDIA AMI",
+                     "awslabs/amazon-eks-ami #2509 (2025-11-10: 580 is the default branch); #2768 (2026-09-21: "
+                     "AMIs from v20260917 carry 580 and 595 and pick one per instance type)"),
+    "gcp": GpuDriver("gcp", 580, "GKE gpu_driver_version LATEST (components/gcp/gpu_pool.py)",
+                     "rapidsai/deployment #659 (2026: LATEST installs a driver newer than 580.65); one source, "
+                     "check cloud.google.com/kubernetes-engine/docs/how-to/gpus#installing_drivers"),
+    "azure": GpuDriver("azure", 580, "AKS managed NVIDIA driver, Ubuntu GPU node image",
+                       "Azure/AgentBaker #8811 (merged 2026-07-01: aks-gpu-cuda-lts 580.159.04, the R580 LTS "
+                       "branch supported through 2028-08)"),
+}
+
+
+def vllm_image(cloud: str) -> Image:
+    """The vLLM build whose CUDA runs on the driver the cloud's GPU nodes carry."""
+    return VLLM if GPU_DRIVERS[cloud].branch >= CUDA13_MIN_DRIVER else VLLM_CUDA12
+
 
 # Cluster Autoscaler: one release line per Kubernetes minor, and the line must match the control plane's
-# minor (kubernetes/autoscaler cluster-autoscaler/README.md, "Releases"). Tags only: the one public record
-# of their digests found offline is a single project's renovate-managed file (edgelesssys/constellation
-# internal/versions/versions.go), not two independent sources; the Deployment pulls with imagePullPolicy
-# Always and its checkov digest check is skipped for that one object (tests/checkov_k8s_skips.yaml).
-# Every 1.28+ build reads EKS Pod Identity credentials (aws-sdk-go >= 1.48.7: kubernetes/autoscaler #6379
-# and its backports). Recorded on the date below; each tag appears in both sources named next to it.
+# minor (kubernetes/autoscaler cluster-autoscaler/README.md, "Releases"). Tags only: no two independent
+# public records of their digests were found; the Deployment pulls with imagePullPolicy Always and its
+# checkov digest check is skipped for that one object (tests/checkov_k8s_skips.yaml). Every 1.28+ build
+# reads EKS Pod Identity credentials (aws-sdk-go >= 1.48.7: kubernetes/autoscaler #6379 and its backports).
+# Recorded on the date below; each tag appears in both sources named next to it. A line is supported as
+# long as its Kubernetes minor is (components/catalog/data/kubernetes-<cloud>-<date>.csv).
 CLUSTER_AUTOSCALER_REPOSITORY = "registry.k8s.io/autoscaling/cluster-autoscaler"
-CLUSTER_AUTOSCALER_AS_OF = "2026-11-21"
+CLUSTER_AUTOSCALER_AS_OF = "2026-12-02"
 _KUBEONE = "kubermatic/kubeone pkg/templates/images/images.go"
 _CONSTELLATION = "edgelesssys/constellation internal/versions/versions.go"
 _DSS_EKS = "Dataiku DSS EKS plugin fallback tag list (dku_utils)"
+_UPSTREAM = ("kubernetes/autoscaler tag cluster-autoscaler-{v} (2026-07-22, version/version.go); its GitHub "
+             "release notes list the registry.k8s.io image (2026-07-23)")
 CLUSTER_AUTOSCALER_TAGS: dict[str, tuple[str, str]] = {
     "1.28": ("v1.28.6", f"{_KUBEONE}; {_CONSTELLATION}"),
     "1.29": ("v1.29.5", f"{_CONSTELLATION}; {_DSS_EKS}"),
@@ -71,7 +142,8 @@ CLUSTER_AUTOSCALER_TAGS: dict[str, tuple[str, str]] = {
     "1.32": ("v1.32.1", f"{_KUBEONE}; {_CONSTELLATION}"),
     "1.33": ("v1.33.0", "public EKS manifests and upgrade runbooks (several repositories)"),
     "1.34": ("v1.34.3", f"{_KUBEONE}; {_DSS_EKS}"),
-    "1.35": ("v1.35.0", f"{_KUBEONE}; {_DSS_EKS}"),
+    "1.35": ("v1.35.2", _UPSTREAM.format(v="1.35.2")),
+    "1.36": ("v1.36.1", _UPSTREAM.format(v="1.36.1")),
 }
 
 

@@ -70,7 +70,7 @@ def _eks_cluster(ctx: MockContext) -> dict[str, Any]:
         "identities": [{"oidcs": [{"issuer": f"https://oidc.eks.{ctx.region}.amazonaws.com/id/{oidc_id}"}]}],
         "vpcConfig": {**ctx.inputs.get("vpcConfig", {}), "clusterSecurityGroupId": f"sg-0{ctx.digest(16)}",
                       "vpcId": f"vpc-0{ctx.digest(16)}"},
-        "version": ctx.inputs.get("version", "1.31"),
+        "version": ctx.inputs.get("version", "1.35"),
         "platformVersion": "eks.20",
         "status": "ACTIVE",
     }

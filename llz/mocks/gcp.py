@@ -113,7 +113,7 @@ def _cluster(ctx: MockContext) -> dict[str, Any]:
         "masterAuth": master_auth,
         "controlPlaneEndpointsConfig": endpoints,
         "privateClusterConfig": private_config,
-        "masterVersion": f"{ctx.inputs.get('minMasterVersion', '1.31')}.5-gke.1000000",
+        "masterVersion": f"{ctx.inputs.get('minMasterVersion', '1.35')}.7-gke.1222000",
         "labelFingerprint": ctx.digest(8),
         "operation": "",
     }
@@ -125,7 +125,7 @@ def _node_pool(ctx: MockContext) -> dict[str, Any]:
     return {"id": f"{cluster}/nodePools/{name}" if cluster.startswith("projects/") else f"{cluster}/{name}",
             "instanceGroupUrls": [(f"{COMPUTE}/projects/{_project(ctx)}/zones/{ctx.region}-a/"
                                    f"instanceGroupManagers/gke-{name[:30]}-{ctx.digest(8)}-grp")],
-            "version": "1.31.5-gke.1000000"}
+            "version": ctx.inputs.get("version") or "1.35.7-gke.1222000"}
 
 
 def _bucket(ctx: MockContext) -> dict[str, Any]:

@@ -4,10 +4,12 @@ and the network defaults nothing may fall back on."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
+from components.catalog import kubernetes as k8s_calendar
 from policies import tokens as t
-from policies.base import PROD, Context, Resource, cis, resource_rule
-from policies.values import differs, get, is_false, is_unknown, listed, not_true, unset
+from policies.base import ADVICE, PROD, Context, Resource, cis, resource_rule
+from policies.values import UNKNOWN, differs, get, is_false, is_unknown, listed, not_true, unset
 
 # --- GCP -------------------------------------------------------------------------------------------------------
 
@@ -87,3 +89,55 @@ def aws_default_sg(r: Resource, ctx: Context) -> Iterator[str]:
         rules = get(r.props, key, [])
         if not is_unknown(rules) and listed(rules):
             yield f"the default security group has {key} rules"
+
+
+# --- every cloud -----------------------------------------------------------------------------------------------
+
+# Where each cloud's cluster states its minor version and its opt-in to paid support beyond standard support.
+_VERSION = {t.EKS_CLUSTER: ("aws", "version"), t.GKE_CLUSTER: ("gcp", "minMasterVersion"),
+            t.AKS_CLUSTER: ("azure", "kubernetesVersion")}
+
+
+def _extended_opt_in(r: Resource) -> Any:
+    """True, False, or UNKNOWN during a preview that has not resolved the value yet."""
+    if r.type == t.EKS_CLUSTER:
+        value, expected = get(r.props, "upgradePolicy.supportType", "EXTENDED"), "EXTENDED"  # the API default
+    elif r.type == t.GKE_CLUSTER:
+        value, expected = get(r.props, "releaseChannel.channel"), "EXTENDED"
+    else:
+        value, expected = get(r.props, "supportPlan"), "AKSLongTermSupport"
+    return UNKNOWN if is_unknown(value) else value == expected
+
+
+@resource_rule(
+    name="kubernetes-version-supported", scope="multi-cloud", types=list(_VERSION), severity="medium",
+    enforcement=ADVICE,
+    description="The cluster's Kubernetes minor is in the cloud's standard support (or in extended support the "
+                "stack opted into) and stays there for more than 60 days, per the dated support calendar.",
+    remediation="Move cluster.kubernetesVersion to a minor in standard support (`llz versions` lists the "
+                "windows); set cluster.extendedSupport: true only to accept the extended-support fee.",
+    config_path="cluster.kubernetesVersion",
+    properties=("version", "minMasterVersion", "kubernetesVersion", "upgradePolicy.supportType",
+                "releaseChannel.channel", "supportPlan"))
+def kubernetes_version_supported(r: Resource, ctx: Context) -> Iterator[str]:
+    cloud, key = _VERSION[r.type]
+    version = get(r.props, key)
+    if is_unknown(version) or not isinstance(version, str):
+        return
+    minor = ".".join(version.removeprefix("v").split(".")[:2])
+    on, svc = k8s_calendar.today(), k8s_calendar.SERVICE[cloud]
+    row = k8s_calendar.calendar(cloud).get(minor)
+    if row is None:
+        yield f"Kubernetes {minor} is not in the {svc} support calendar"
+        return
+    phase = row.phase(on)
+    if phase in (k8s_calendar.Phase.ENDED, k8s_calendar.Phase.PREVIEW):
+        yield f"Kubernetes {minor} is {phase.value} on {svc} on {on}"
+    elif phase is k8s_calendar.Phase.EXTENDED and is_unknown(opted := _extended_opt_in(r)):
+        return
+    elif phase is k8s_calendar.Phase.EXTENDED and not opted:
+        yield f"Kubernetes {minor} left standard support on {svc} on {row.end_of_standard}"
+    else:
+        end = row.end_of_support if phase is k8s_calendar.Phase.EXTENDED else row.end_of_standard
+        if k8s_calendar.ending_soon(end, on):
+            yield f"{phase.value} for Kubernetes {minor} on {svc} ends on {end}, in {(end - on).days} days"
