@@ -524,7 +524,7 @@ def test_vllm_endpoints_run_through_the_k8s_layer_with_a_pod_identity_role(
         gpus = str(sizing.replica_gpus(prod_cfg, key))
         assert container["resources"]["limits"][GPU_RESOURCE] == gpus
         args = container["args"]
-        model = args[args.index("--model") + 1]
+        model = args[0]
         assert model.startswith(
             f"s3://acme-llm-models-{ACCOUNT_ID}-{REGION}/"
         )  # weights from the zone's bucket
@@ -972,7 +972,7 @@ def test_explicit_architecture_sized_pool_and_managed_fp8_endpoint() -> None:
     pod = plan.one("kubernetes:apps/v1:Deployment", "arch-custom-deploy").inputs["spec"]["template"]["spec"]
     deploy = pod["containers"][0]
     assert (
-        deploy["args"][deploy["args"].index("--model") + 1]
+        deploy["args"][0]
         == f"s3://arch-models-{ACCOUNT_ID}-eu-west-1/acme/tiny-7b/"
     )
     container = plan.one("aws:sagemaker/model:Model").inputs["primaryContainer"]

@@ -491,7 +491,7 @@ def test_vllm_endpoints_use_a_federated_identity_that_only_reads_the_model_conta
         pod = prod.one("kubernetes:apps/v1:Deployment", f"acme-llm-{key}-deploy").inputs["spec"]["template"]
         assert pod["metadata"]["labels"]["azure.workload.identity/use"] == "true"
         container_spec = pod["spec"]["containers"][0]
-        model = container_spec["args"][container_spec["args"].index("--model") + 1]
+        model = container_spec["args"][0]
         assert model == f"az://models/{catalog.model_architectures()[prod_cfg.endpoints[key].model].hf_name}"
         env = {e["name"]: e["value"] for e in container_spec["env"]}
         assert env["AZURE_STORAGE_ACCOUNT_NAME"] == f"acmellmmodels{SUFFIX}"

@@ -364,7 +364,7 @@ def test_vllm_streams_weights_from_the_bucket(prod: Plan, prod_cfg: ZoneConfig) 
         deploy = by_name(prod, "kubernetes:apps/v1:Deployment")[f"acme-llm-{key}-deploy"]
         args = deploy.inputs["spec"]["template"]["spec"]["containers"][0]["args"]
         hf = catalog.model_architectures()[prod_cfg.endpoints[key].model].hf_name
-        assert args[args.index("--model") + 1] == f"gs://acme-llm-prod-acme-llm-models/{hf}"
+        assert args[0] == f"gs://acme-llm-prod-acme-llm-models/{hf}"
         assert args[args.index("--tensor-parallel-size") + 1] == str(sizing.replica_gpus(prod_cfg, key))
 
 

@@ -23,8 +23,14 @@ from k8s_validation import (
     schema_version,
 )
 
-from components.k8s import ClusterAddons, TeamNamespace, TeamNamespaceArgs, VllmEndpoint, VllmEndpointArgs
-from components.k8s import images
+from components.k8s import (
+    ClusterAddons,
+    TeamNamespace,
+    TeamNamespaceArgs,
+    VllmEndpoint,
+    VllmEndpointArgs,
+    images,
+)
 from components.k8s.scheduling import GPU_RESOURCE, POOL_LABEL, PoolScheduling, tolerates, tolerations_for
 from components.k8s.team import READ, role_rules
 from components.k8s.vllm import replica_resources, vllm_args
@@ -207,9 +213,9 @@ def test_no_gpu_pool_means_no_gpu_agents() -> None:
 # --- vLLM endpoints -----------------------------------------------------------------------------------------
 def test_vllm_args_follow_the_endpoint(objects: dict) -> None:
     chat = container(objects, "Deployment.llm-serving.chat")
-    assert chat["command"] == ["python3", "-m", "vllm.entrypoints.openai.api_server"]
+    assert chat["command"] == ["vllm", "serve"]
     a = chat["args"]
-    assert flag(a, "--model") == "meta-llama/Llama-3.1-8B-Instruct"
+    assert a[0] == "meta-llama/Llama-3.1-8B-Instruct"  # `vllm serve` takes the model as its argument
     assert flag(a, "--served-model-name") == "llama-3.1-8b"
     assert flag(a, "--tensor-parallel-size") == "1"
     assert flag(a, "--max-model-len") == "8192"

@@ -24,7 +24,7 @@ class ConfigError(Exception):
 
 def key_path(path: str) -> str:
     """``gpuPools.a.minNodes`` -> ``llmops:zone.gpuPools.a.minNodes``; ``@aws:region`` -> ``aws:region``."""
-    if path.startswith("@"):
+    if path.startswith("@") and len(path) > 1:  # a provider key or a file, never an empty path
         return path[1:]
     return f"{NAMESPACE}.{path}" if path else NAMESPACE
 

@@ -88,7 +88,7 @@ class VllmEndpointArgs:
     target_cpu: str = "1500m"  # HPA: average CPU per replica (see the HPA below)
     queue_target: int | None = None  # HPA on waiting requests instead; needs a custom-metrics adapter
     queue_metric: str = "vllm:num_requests_waiting"  # the name the cluster's metrics adapter serves it under
-    image: images.Image = images.VLLM
+    image: images.Image = images.VLLM  # clouds pass images.vllm_image(cloud): the build their driver runs
 
     @property
     def sa_name(self) -> str:
@@ -138,7 +138,9 @@ def _precision_args(precision: str, quantization: str | None) -> list[str]:
 
 
 def vllm_args(a: VllmEndpointArgs) -> list[str]:
-    out = ["--model", a.model, "--served-model-name", a.served_model_name, "--port", str(PORT),
+    """Arguments of ``vllm serve`` (the model first). V1-engine defaults are kept: prefix caching and chunked
+    prefill are on, request logging is off (docs.vllm.ai, engine arguments)."""
+    out = [a.model, "--served-model-name", a.served_model_name, "--port", str(PORT),
            "--tensor-parallel-size", str(a.gpus), "--max-model-len", str(a.max_context),
            "--max-num-seqs", str(a.concurrency), *_precision_args(a.precision, a.quantization),
            "--gpu-memory-utilization", str(GPU_MEMORY_UTILIZATION)]
@@ -340,7 +342,9 @@ class VllmEndpoint(pulumi.ComponentResource):
         env.update(a.env)
         container = core.ContainerArgs(
             name=APP, image=a.image.ref, image_pull_policy="IfNotPresent" if a.image.digest else "Always",
-            command=["python3", "-m", "vllm.entrypoints.openai.api_server"], args=vllm_args(a),
+            # The image's own entrypoint; `python3 -m vllm.entrypoints.openai.api_server` is deprecated
+            # (vllm-project/vllm #42077).
+            command=["vllm", "serve"], args=vllm_args(a),
             ports=[core.ContainerPortArgs(name="http", container_port=PORT, protocol="TCP")],
             env=[core.EnvVarArgs(name=k, value=v) for k, v in env.items()],
             resources=resources,
