@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 import multiprocessing
-import sys
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -26,6 +25,7 @@ from rich.table import Table
 
 from components.config import ConfigError, ZoneConfig
 from components.config.errors import key_path
+from llz.console import console as make_console
 from llz.plan import Plan
 from policies import registry
 from policies.base import MANDATORY, Resource, Stack
@@ -320,7 +320,7 @@ def main(stacks: Sequence[str], sarif: Path | None = None, markdown: Path | None
     from llz.reports import sarif as sarif_report
 
     # CI logs are not terminals: rich would wrap the tables at 80 columns.
-    console = console or (Console() if sys.stdout.isatty() else Console(width=160))
+    console = console or make_console()
     results = check_plans(list(stacks) or offline.all_stacks())
     print_results(results, console)
     if sarif is not None:

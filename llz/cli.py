@@ -55,14 +55,26 @@ def _plan(stack: str):
 
 
 @app.command()
-def validate(stack: Stack) -> None:
+def validate(
+    stack: Stack,
+    json_out: Annotated[bool, typer.Option("--json", help="print {stack, valid, errors, warnings} as JSON")] = False,
+) -> None:
     """Check a stack config only (no plan). Exit 0 when valid, 2 when not."""
+    import json
+
+    from components.config import warnings
     from llz import offline
 
     try:
         name, _path, cfg = offline.load(stack)
     except ConfigError as exc:
+        if json_out:
+            typer.echo(json.dumps({"stack": stack, "valid": False, "errors": exc.lines, "warnings": []}, indent=2))
+            raise typer.Exit(2) from None
         raise _fail_config(exc) from None
+    if json_out:
+        typer.echo(json.dumps({"stack": name, "valid": True, "errors": [], "warnings": warnings(cfg)}, indent=2))
+        return
     typer.echo(f"{name}: valid ({cfg.cloud}, {cfg.environment}, {len(cfg.gpu_pools)} GPU pool(s), "
                f"{len(cfg.endpoints)} endpoint(s), {len(cfg.vector_stores)} vector store(s), {len(cfg.teams)} team(s))")
     _warn(cfg)
@@ -106,12 +118,16 @@ def cost(
     stack: Stack,
     against: Annotated[str | None, typer.Option(help="stack name or plan JSON to diff against")] = None,
     markdown: Annotated[Path | None, typer.Option(help="write the table or diff as Markdown here")] = None,
+    json_out: Annotated[bool, typer.Option("--json", help="print the estimate as JSON (not with --against)")] = False,
 ) -> None:
     """Monthly cost estimate at minimum and maximum scale, or the diff against another stack or plan."""
     from llz import cost as costs
 
+    if json_out and against is not None:
+        typer.echo("--json prints one estimate; use it without --against", err=True)
+        raise typer.Exit(2)
     try:
-        raise typer.Exit(costs.main(stack, against, markdown))
+        raise typer.Exit(costs.main(stack, against, markdown, as_json=json_out))
     except ConfigError as exc:
         raise _fail_config(exc) from None
 
@@ -228,9 +244,32 @@ def prices_refresh(
     typer.echo(f"wrote {path}")
 
 
-def main() -> None:  # pragma: no cover - console entry alias
-    app()
+def _version(value: bool) -> None:
+    if value:
+        from importlib.metadata import version
+
+        typer.echo(f"llz {version('llmops-landing-zone')}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _options(
+    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
+                                          help="print the version and exit")] = False,
+) -> None:
+    """Offline planning, guardrails and FinOps for the LLMOps landing zone."""
+
+
+def main() -> None:
+    """Console entry: ``llz ... | head`` closing the pipe early is not an error (exit 0, no traceback)."""
+    try:
+        app()
+    except SystemExit as exc:
+        # On EPIPE, typer (like click) wraps stdout in a flush-pacifying wrapper and exits 1.
+        if exc.code == 1 and type(sys.stdout).__name__.endswith("PacifyFlushWrapper"):
+            raise SystemExit(0) from None
+        raise
 
 
 if __name__ == "__main__":  # pragma: no cover
-    sys.exit(app())
+    main()

@@ -12,6 +12,7 @@ Prices are those of each cloud's reference region in the catalog (us-east-1, us-
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -23,6 +24,7 @@ from rich.table import Table
 
 from components import catalog
 from components.catalog import kubernetes as k8s_calendar
+from llz.console import console as make_console
 from llz.plan import Plan, PlannedResource
 
 HOURS_PER_MONTH = 730
@@ -847,7 +849,7 @@ def estimate_table(est: CostEstimate) -> Table:
     table = Table(title=f"{est.stack}: monthly cost ({HOURS_PER_MONTH} h, {est.reference_region} prices)")
     for col, justify in [("resource", "left"), ("type", "left"), ("min $/month", "right"), ("max $/month", "right"),
                          ("basis", "left")]:
-        table.add_column(col, justify=justify, overflow="fold")  # type: ignore[arg-type]
+        table.add_column(col, justify=justify, overflow="fold", no_wrap=justify == "right")  # type: ignore[arg-type]
     for i in sorted(est.billed, key=lambda i: (-i.monthly_max_usd, i.name)):
         table.add_row(i.name, i.type, f"{i.monthly_min_usd:,.2f}", f"{i.monthly_max_usd:,.2f}", i.basis)
     for i in est.unpriced:
@@ -862,7 +864,7 @@ def diff_table(d: CostDiff) -> Table:
     table = Table(title=f"cost diff: {d.after.stack} against {d.before.stack} (monthly)")
     for col, justify in [("change", "left"), ("resource", "left"), ("type", "left"), (d.before.stack, "right"),
                          (d.after.stack, "right"), ("delta min", "right"), ("delta max", "right")]:
-        table.add_column(col, justify=justify, overflow="fold")  # type: ignore[arg-type]
+        table.add_column(col, justify=justify, overflow="fold", no_wrap=justify == "right")  # type: ignore[arg-type]
     for kind, changes in (("added", d.added), ("removed", d.removed), ("changed", d.changed)):
         for c in changes:
             if kind != "changed" and (c.after or c.before).free:  # type: ignore[union-attr]
@@ -932,10 +934,14 @@ def load_estimate(stack_or_plan: str | Path) -> CostEstimate:
 
 
 def main(stack: str, against: str | None = None, markdown: Path | None = None,
-         console: Console | None = None) -> int:
-    """Print the estimate of ``stack``, or its diff against another stack or plan JSON; optionally as Markdown."""
-    console = console or Console()
+         console: Console | None = None, as_json: bool = False) -> int:
+    """Print the estimate of ``stack``, or its diff against another stack or plan JSON; optionally as Markdown.
+    ``as_json``: the estimate as the plan JSON's ``cost`` object, for machines."""
+    console = console or make_console()
     est = load_estimate(stack)
+    if as_json and against is None:
+        print(json.dumps(plan_cost_dict(est), indent=2))
+        return 0
     if against is None:
         console.print(estimate_table(est))
         text = estimate_markdown(est)

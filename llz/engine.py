@@ -32,18 +32,21 @@ class OfflineRunError(Exception):
     """The program failed under the mock runtime (a bug in a component, not a config error)."""
 
 
-def jsonable(value: Any) -> Any:
-    """Inputs as plain JSON: secrets unwrapped, resource references as their URN, unknowns as a marker."""
+def jsonable(value: Any, secrets: list[str] | None = None, path: str = "") -> Any:
+    """Inputs as plain JSON: secrets unwrapped (their paths appended to ``secrets``, so the plan JSON can
+    mask them), resource references as their URN, unknowns as a marker."""
     if isinstance(value, Mapping):
         if rpc._special_sig_key in value:
             sig = value[rpc._special_sig_key]
             if sig == rpc._special_secret_sig:
+                if secrets is not None:
+                    secrets.append(path)
                 return jsonable(value.get("value"))
             if sig == rpc._special_resource_sig:
                 return value.get("urn")
-        return {str(k): jsonable(v) for k, v in value.items()}
+        return {str(k): jsonable(v, secrets, f"{path}.{k}" if path else str(k)) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
-        return [jsonable(v) for v in value]
+        return [jsonable(v, secrets, f"{path}.{i}") for i, v in enumerate(value)]
     if value is None or isinstance(value, (str, int, float, bool)):
         return value
     if isinstance(value, pulumi.Resource):
@@ -115,18 +118,21 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
             resource_id=request.importId, custom=request.custom or False)
         resource_id, state = self.mocks.new_resource(args)
         self.resources[urn] = pulumi_mocks.MockMonitor.ResourceRegistration(urn, resource_id, state)
+        secrets: list[str] = []
+        recorded = jsonable(inputs, secrets)
         self.records.append(PlannedResource(
             urn=urn,
             type=request.type,
             name=request.name,
             parent=None if not request.parent or "::pulumi:pulumi:Stack::" in request.parent else request.parent,
             custom=bool(request.custom),
-            inputs=jsonable(inputs),
+            inputs=recorded,
             protect=bool(request.protect),
             retainOnDelete=bool(request.retainOnDelete),
             dependencies=sorted(set(request.dependencies)),
             provider=request.provider.rsplit("::", 1)[0] if request.provider else None,  # "<urn>::<id>"
             aliases=self._alias_urns(request),
+            secrets=secrets,
         ))
         obj = _sync_await(rpc.serialize_properties(state, {}))
         return resource_pb2.RegisterResourceResponse(urn=urn, id=resource_id, object=obj)

@@ -21,10 +21,33 @@ class PlannedResource:
     dependencies: list[str] = field(default_factory=list)
     provider: str | None = None
     aliases: list[str] = field(default_factory=list)
+    secrets: list[str] = field(default_factory=list)  # dotted input paths Pulumi treats as secret
+
+    def masked(self) -> dict[str, Any]:
+        """The record as the plan JSON holds it: secret inputs replaced by "[secret]", as Pulumi shows them."""
+        out = asdict(self)
+        for path in self.secrets:
+            _mask(out["inputs"], path.split("."))
+        return out
 
     @property
     def is_provider(self) -> bool:
         return self.type.startswith("pulumi:providers:")
+
+
+def _mask(value: Any, steps: list[str]) -> None:
+    *head, last = steps
+    for step in head:
+        value = value[int(step)] if isinstance(value, list) else value.get(step)
+        if value is None:
+            return
+    if isinstance(value, list):
+        value[int(last)] = SECRET
+    elif isinstance(value, dict) and last in value:
+        value[last] = SECRET
+
+
+SECRET = "[secret]"
 
 
 @dataclass
@@ -69,7 +92,8 @@ class Plan:
             "stack": self.stack,
             "cloud": self.cloud,
             "environment": self.environment,
-            "resources": [asdict(r) for r in self.resources],
+            # Sorted by URN: registration order varies between runs, recorded plans must diff cleanly.
+            "resources": [r.masked() for r in sorted(self.resources, key=lambda r: r.urn)],
             "policy": self.policy,
             "cost": self.cost,
         }

@@ -23,6 +23,7 @@ from rich.table import Table
 
 from components import catalog, sizing
 from components.config import ZoneConfig
+from llz.console import console as make_console
 
 # EC2 vCPU quotas by instance family and purchase option (Service Quotas, service code "ec2").
 QUOTAS: dict[tuple[str, str], tuple[str, str]] = {
@@ -216,7 +217,7 @@ def main(stack: str, session: Any = None, console: Console | None = None) -> int
     """Run the read-only checks for ``stack``; 1 on a blocker (or when AWS cannot be reached), else 0."""
     from llz import offline
 
-    console = console or Console()
+    console = console or make_console()
     name, _, cfg = offline.load(stack)
     if cfg.cloud != "aws":
         console.print(f"preflight covers AWS only for now: {name} is a {cfg.cloud} stack, nothing was checked")

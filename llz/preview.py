@@ -9,6 +9,7 @@ from rich.table import Table
 from rich.tree import Tree
 
 from components.config import ZoneConfig
+from llz.console import console as make_console
 from llz.plan import Plan, PlannedResource
 
 
@@ -50,8 +51,8 @@ def tree(plan: Plan) -> Tree:
 
 def counts_table(plan: Plan) -> Table:
     table = Table(title="resources by type", show_lines=False)
-    table.add_column("type")
-    table.add_column("count", justify="right")
+    table.add_column("type", overflow="fold")
+    table.add_column("count", justify="right", no_wrap=True)
     counts = plan.counts()
     for type_, n in sorted(counts.items()):
         table.add_row(type_, str(n))
@@ -60,7 +61,7 @@ def counts_table(plan: Plan) -> Table:
 
 
 def print_preview(plan: Plan, console: Console | None = None) -> None:
-    console = console or Console()
+    console = console or make_console()
     console.print(tree(plan))
     console.print(counts_table(plan))
     violations = plan.policy.get("violations", [])

@@ -7,6 +7,7 @@ from rich.table import Table
 
 from components import catalog, sizing
 from components.config.models import ArchitectureConfig
+from llz.console import console as make_console
 
 HOURS_PER_MONTH = 730
 
@@ -16,7 +17,8 @@ def fits_table(cloud: str, fits: list[sizing.Fit]) -> Table:
     for col, justify in [("shape", "left"), ("service", "left"), ("GPUs", "left"), ("TP", "right"),
                          ("replicas/node", "right"), ("need/GPU GiB", "right"), ("usable/GPU GiB", "right"),
                          ("headroom GiB", "right"), ("$/h", "right"), ("$/month", "right"), ("price source", "left")]:
-        table.add_column(col, justify=justify)  # type: ignore[arg-type]
+        # numbers never wrap; names fold instead of being cut to "p4d…"
+        table.add_column(col, justify=justify, overflow="fold", no_wrap=justify == "right")  # type: ignore[arg-type]
     for f in fits:
         s = f.shape
         table.add_row(s.name, sizing.SERVICE_LABEL.get(s.service, s.service), f"{s.gpus} x {s.gpu}", str(f.tp),
@@ -29,7 +31,7 @@ def fits_table(cloud: str, fits: list[sizing.Fit]) -> Table:
 def main(model: str | ArchitectureConfig, precision: str, context: int, concurrency: int,
          cloud: str | None = None, console: Console | None = None) -> int:
     """Print the feasible shapes per cloud; 0 when at least one fits, 2 when none does or the input is bad."""
-    console = console or Console()
+    console = console or make_console()
     try:
         arch = sizing.architecture(model)
     except KeyError as exc:

@@ -21,6 +21,7 @@ from rich.table import Table
 from components.catalog import kubernetes as k8s
 from components.config import ZoneConfig
 from components.k8s import images
+from llz.console import console as make_console
 
 OK, SOON, ENDED, UNKNOWN = "supported", "ending soon", "out of support", "no window"
 # What each cloud's zone deploys in the cluster (tests/test_versions.py checks this against the plans).
@@ -175,5 +176,5 @@ def main(configs: dict[str, ZoneConfig], as_json: bool, console: Console | None 
     if as_json:
         print(json.dumps(data, indent=2))
     else:
-        print_report(data, console or Console())
+        print_report(data, console or make_console())
     return 1 if data["outOfSupport"] else 0

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -77,3 +80,51 @@ def test_graph_formats(fmt: str) -> None:
 
 def test_graph_rejects_unknown_format() -> None:
     assert runner.invoke(app, ["graph", "aws-dev", "--format", "svg"]).exit_code == 2
+
+
+# --- output for people and machines -------------------------------------------------------------------------
+
+
+def test_version_flag() -> None:
+    from importlib.metadata import version
+
+    result = runner.invoke(app, ["--version"])
+    assert result.exit_code == 0 and result.output.strip() == f"llz {version('llmops-landing-zone')}"
+
+
+def test_validate_json_for_machines() -> None:
+    ok = runner.invoke(app, ["validate", "aws-dev", "--json"])
+    assert ok.exit_code == 0 and json.loads(ok.output) == {"stack": "aws-dev", "valid": True, "errors": [],
+                                                           "warnings": []}
+    bad = runner.invoke(app, ["validate", str(ROOT / "tests/fixtures/Pulumi.broken.yaml"), "--json"])
+    data = json.loads(bad.stdout)
+    assert bad.exit_code == 2 and data["valid"] is False
+    assert "llmops:zone.gpuPools.l4-serving.minNodes: minNodes (9) must not exceed maxNodes (2)" in data["errors"]
+
+
+def test_cost_json_is_the_plan_cost_object() -> None:
+    result = runner.invoke(app, ["cost", "aws-dev", "--json"])
+    data = json.loads(result.output)
+    assert result.exit_code == 0 and data["monthlyUsd"] > 0 and data["monthlyUsdMax"] >= data["monthlyUsd"]
+    assert runner.invoke(app, ["cost", "aws-dev", "--json", "--against", "aws-prod"]).exit_code == 2
+
+
+def _llz(*args: str) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-m", "llz.cli", *args], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, cwd=ROOT, env={**os.environ, "COLUMNS": ""})
+
+
+def test_piped_tables_never_cut_identifiers() -> None:
+    proc = _llz("size", "--model", "llama-3.1-70b", "--context", "8192", "--concurrency", "16", "--cloud", "aws")
+    out, _ = proc.communicate(timeout=120)
+    text = out.decode()
+    assert proc.returncode == 0 and "p4de.24xlarge" in text and "…" not in text
+
+
+def test_a_pipe_closed_early_is_not_an_error() -> None:
+    proc = _llz("preview", "aws-dev")
+    assert proc.stdout is not None
+    first = proc.stdout.readline()
+    proc.stdout.close()  # like `| head -1`
+    _, err = proc.communicate(timeout=120)
+    assert first.startswith(b"aws-dev") and proc.returncode == 0 and b"Traceback" not in err

@@ -108,3 +108,17 @@ def test_invalid_config_under_pulumi_registers_nothing() -> None:
 def test_pulumi_config_values_are_json_for_objects() -> None:
     values = pulumi_config_values({"aws:region": "us-east-1", "llmops:zone": {"name": "x"}})
     assert values == {"aws:region": "us-east-1", "llmops:zone": json.dumps({"name": "x"})}
+
+
+def test_plan_json_masks_secrets_and_lists_resources_in_a_stable_order() -> None:
+    from llz import offline
+    from llz.plan import SECRET
+
+    first, second = offline.plan("gcp-dev"), offline.plan("gcp-dev")
+    gke = next(r for r in first.resources if r.type == "pulumi:providers:kubernetes")  # its kubeconfig
+    assert gke.secrets == ["kubeconfig"] and "apiVersion" in gke.inputs["kubeconfig"]  # kept in memory
+    data = json.loads(first.to_json())
+    written = next(r for r in data["resources"] if r["urn"] == gke.urn)
+    assert written["inputs"]["kubeconfig"] == SECRET and "current-context" not in first.to_json()
+    assert [r["urn"] for r in data["resources"]] == sorted(r.urn for r in first.resources)
+    assert first.to_json() == second.to_json()
