@@ -286,3 +286,21 @@ def test_policy_baseline_command_prints_entries() -> None:
     result = CliRunner().invoke(app, ["policy", "baseline", str(INSECURE)])
     assert result.exit_code == 0, result.output
     assert {e["policy"] for e in json.loads(result.output)} >= {"aws-eks-private-endpoint"}
+
+
+def test_sarif_locations_do_not_depend_on_the_working_directory(insecure: StackResult, tmp_path: Path,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    outside = tmp_path / "Pulumi.outside.yaml"
+    shutil.copy(INSECURE, outside)
+    at_root = sarif.render([insecure], ROOT)
+    monkeypatch.chdir(tmp_path)  # llz run from elsewhere: same repo-relative URI and the same lines
+    elsewhere = sarif.render([insecure], ROOT)
+    assert at_root["runs"][0]["results"] == elsewhere["runs"][0]["results"]
+    where = elsewhere["runs"][0]["results"][0]["locations"][0]["physicalLocation"]
+    assert where["artifactLocation"] == {"uri": "tests/fixtures/Pulumi.insecure.yaml", "uriBaseId": "%SRCROOT%"}
+    assert max(r["locations"][0]["physicalLocation"]["region"]["startLine"]
+               for r in elsewhere["runs"][0]["results"]) > 1
+    external = StackResult(stack="outside", path="Pulumi.outside.yaml", cloud=insecure.cloud,
+                           environment=insecure.environment, violations=insecure.violations)
+    loc = sarif.render([external], ROOT)["runs"][0]["results"][0]["locations"][0]["physicalLocation"]
+    assert loc["artifactLocation"] == {"uri": outside.resolve().as_uri()}  # outside the repository: absolute

@@ -70,13 +70,25 @@ def _fingerprint(v: Violation, stack: str) -> str:
     return hashlib.sha256(f"{v.policy}|{ident}|{text}".encode()).hexdigest()
 
 
+def artifact(path: str, root: Path) -> tuple[Path, dict[str, str]]:
+    """The stack file on disk (a relative path is the repository's, as llz check records it, or else relative
+    to where llz ran) and its SARIF artifactLocation: repo-relative under %SRCROOT% when it lies in the
+    repository, whatever the working directory; an absolute file URI otherwise."""
+    given = Path(path)
+    absolute = (given if given.is_absolute() or not (root / given).exists() else root / given).resolve()
+    try:
+        return absolute, {"uri": absolute.relative_to(root.resolve()).as_posix(), "uriBaseId": SRCROOT}
+    except ValueError:
+        return absolute, {"uri": absolute.as_uri()}
+
+
 def _location(result: StackResult, v: Violation | None, rule: Rule | None, root: Path) -> dict[str, Any]:
-    stack_file = Path(result.path)
-    absolute = stack_file if stack_file.is_absolute() else root / stack_file
+    absolute, where = artifact(result.path, root)
+    stack_file = absolute
     loc = locate(str(absolute), v.resource if v else "", rule.config_path if rule else None)
     out: dict[str, Any] = {
         "physicalLocation": {
-            "artifactLocation": {"uri": stack_file.as_posix(), "uriBaseId": SRCROOT},
+            "artifactLocation": where,
             "region": {"startLine": loc.line},
         },
         "message": {"text": f"{loc.label} in {stack_file.name}"},
