@@ -213,8 +213,11 @@ def report(stack: str, findings: list[Finding], console: Console) -> None:
     console.print(f"{blockers} blocker(s), {warnings} warning(s)")
 
 
+NOT_CHECKED = 3  # no credentials or AWS unreachable: nothing was checked, which is not a blocker found
+
+
 def main(stack: str, session: Any = None, console: Console | None = None) -> int:
-    """Run the read-only checks for ``stack``; 1 on a blocker (or when AWS cannot be reached), else 0."""
+    """Run the read-only checks for ``stack``: 1 on a blocker, 3 when AWS could not be asked, else 0."""
     from llz import offline
 
     console = console or make_console()
@@ -229,8 +232,8 @@ def main(stack: str, session: Any = None, console: Console | None = None) -> int
     try:
         findings = run(cfg, session)
     except (BotoCoreError, ClientError) as exc:
-        console.print(f"[red]preflight could not reach AWS[/]: {exc}", highlight=False)
-        return 1
+        console.print(f"[red]preflight could not check anything[/] (credentials or network): {exc}", highlight=False)
+        return NOT_CHECKED
     report(name, findings, console)
     return 1 if any(f.severity == "blocker" for f in findings) else 0
 

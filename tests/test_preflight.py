@@ -190,3 +190,17 @@ def test_non_aws_stacks_are_not_checked(tmp_path: Path) -> None:
     console = Console(record=True, width=200)
     assert preflight.main(str(path), console=console) == 0
     assert "covers AWS only" in console.export_text()
+
+
+def test_no_credentials_is_not_a_blocker() -> None:
+    from botocore.exceptions import NoCredentialsError
+
+    class NoCredentials:
+        region_name = "us-east-1"
+
+        def client(self, *args: object, **kwargs: object) -> None:
+            raise NoCredentialsError()
+
+    console = Console(record=True, width=200)
+    assert preflight.main("aws-dev", session=NoCredentials(), console=console) == preflight.NOT_CHECKED == 3
+    assert "could not check anything" in console.export_text()
