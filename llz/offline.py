@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from components.config import ZoneConfig, load_stack_file, read_stack_file
+from components.config import ConfigError, ZoneConfig, load_stack_file, read_stack_file
 from components.config.loader import pulumi_config_values
 from llz import engine
 from llz.plan import Plan
@@ -26,9 +26,17 @@ def stacks_dir() -> Path:
 
 
 def resolve_stack(stack: str | Path) -> tuple[str, Path]:
-    """A stack name under stacks/ or a path to a Pulumi.<name>.yaml file -> (name, path)."""
+    """A stack name under stacks/ or a path to a Pulumi.<name>.yaml file -> (name, path). ConfigError (naming
+    STACK) when it is neither: empty, or not a usable path."""
+    if not str(stack).strip():
+        raise ConfigError([("@STACK", "is empty; give a stack name under stacks/ or a path to Pulumi.<name>.yaml")])
     path = Path(stack)
-    if path.suffix in (".yaml", ".yml") or path.exists():
+    try:
+        exists = path.exists()
+    except (OSError, ValueError) as exc:  # a name too long for the file system, a NUL byte
+        raise ConfigError([("@STACK", f"not a usable stack name or path: {getattr(exc, 'strerror', None) or exc}")],
+                          str(stack)[:80]) from None
+    if path.suffix in (".yaml", ".yml") or exists:
         name = path.name.removeprefix("Pulumi.").rsplit(".", 1)[0]
         return name, path
     return str(stack), stacks_dir() / f"Pulumi.{stack}.yaml"

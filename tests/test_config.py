@@ -105,6 +105,12 @@ NEGATIVE = [
     ("aws-prod", "gpuPools.system", {"gpu": "L4"}, "gpuPools.system", "reserved"),
     ("aws-prod", "cluster.authorizedNetworks", ["0.0.0.0/0"], "cluster.authorizedNetworks.0",
      "opens the API server"),
+    ("aws-prod", "cluster.authorizedNetworks", ["0.0.0.0/1", "128.0.0.0/1"], "cluster.authorizedNetworks.0",
+     "wider than a /8"),
+    ("gcp-prod", "cluster.authorizedNetworks", ["203.0.113.0/24", "128.0.0.0/1"], "cluster.authorizedNetworks.1",
+     "wider than a /8"),
+    ("azure-prod", "cluster.authorizedNetworks", ["1.0.0.0/8", "2.0.0.0/8"], "cluster.authorizedNetworks.0",
+     "together the authorized networks"),
     ("aws-prod", "cluster.kubernetesVersion", "1.31.4", "cluster.kubernetesVersion", "should match pattern"),
     ("aws-prod", "cluster.kubernetesVersion", "1.20", "cluster.kubernetesVersion", "not in the EKS support calendar"),
     ("aws-prod", "cluster.kubernetesVersion", "1.38", "cluster.kubernetesVersion", "EKS creates: in standard support"),
@@ -114,8 +120,8 @@ NEGATIVE = [
     ("aws-prod", "name", "a-very-long-zone-name", "name", "of 3-12 characters"),
     ("aws-prod", "cloud", "oracle", "cloud", "Input should be"),
     ("aws-prod", "environment", "production", "environment", "Input should be"),
-    ("aws-prod", "typoKey", 1, "typoKey", "Extra inputs are not permitted"),
-    ("aws-prod", "gpuPools.l4-serving.maxNode", 3, "gpuPools.l4-serving.maxNode", "Extra inputs"),
+    ("aws-prod", "typoKey", 1, "typoKey", "unknown key"),
+    ("aws-prod", "gpuPools.l4-serving.maxNode", 3, "gpuPools.l4-serving.maxNode", "unknown key"),
     ("aws-prod", "vectorStores.docs-collection-x", {"engine": "opensearch-serverless", "dimensions": 8},
      "vectorStores.docs-collection-x", "the key must be a lowercase DNS label"),
 ]
@@ -130,6 +136,20 @@ def test_each_validator_names_its_key_path(stack: str, path: str, value: Any, ke
     matching = [line for line in lines if line.startswith(f"llmops:zone.{key}: ")]
     assert matching, lines
     assert fragment in matching[0], matching
+
+
+def test_prod_refuses_the_internet_split_into_halves_and_dev_does_not() -> None:
+    zone, provider = raw("aws-prod")
+    zone["cluster"]["authorizedNetworks"] = ["0.0.0.0/1", "128.0.0.0/1"]
+    keys = [line.split(": ")[0] for line in errors(zone, provider)]
+    assert keys.count("llmops:zone.cluster.authorizedNetworks.0") == 2  # /1 entry, and the set
+    assert "llmops:zone.cluster.authorizedNetworks.1" in keys
+    zone, provider = raw("aws-prod")
+    zone["cluster"]["authorizedNetworks"] = ["203.0.113.0/24", "10.0.0.0/8"]  # narrow and private: fine
+    assert parse_zone(zone, provider).cluster.authorized_networks == ["203.0.113.0/24", "10.0.0.0/8"]
+    zone, provider = raw("aws-dev")
+    zone["cluster"]["authorizedNetworks"] = ["0.0.0.0/1", "128.0.0.0/1"]
+    assert parse_zone(zone, provider).cluster.authorized_networks == ["0.0.0.0/1", "128.0.0.0/1"]
 
 
 def test_missing_region_names_the_provider_key() -> None:

@@ -5,8 +5,10 @@ from __future__ import annotations
 import re
 
 NAMESPACE = "llmops:zone"
-# pydantic puts union member tags and validator names into error locations; they are not config keys
-_NOT_A_KEY = re.compile(r"^(str|int|float|bool|[A-Z]\w*|function-\w+\[.*\]|[a-z-]+\[.*\]|\[key\])$")
+MAX_LINES = 100  # issues printed; the rest are counted
+# pydantic puts union member tags and validator names into error locations; they are not config keys. Union
+# members are str and the *Config models: a user's own capitalized key (a tag "Owner") stays in the path.
+_NOT_A_KEY = re.compile(r"^(str|int|float|bool|[A-Z]\w*Config|function-\w+\[.*\]|[a-z-]+\[.*\]|\[key\])$")
 
 
 class ConfigError(Exception):
@@ -19,7 +21,12 @@ class ConfigError(Exception):
 
     @property
     def lines(self) -> list[str]:
-        return [f"{key_path(path)}: {message}" for path, message in self.issues]
+        """One line per issue; a hostile file with thousands of issues shows the first ``MAX_LINES``."""
+        lines = [f"{key_path(path)}: {message}" for path, message in self.issues[:MAX_LINES]]
+        if len(self.issues) > MAX_LINES:
+            lines.append(f"{key_path(self.source and '@' + self.source)}: ... and {len(self.issues) - MAX_LINES} "
+                         "more issues")
+        return lines
 
 
 def key_path(path: str) -> str:

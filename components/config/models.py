@@ -10,8 +10,10 @@ from __future__ import annotations
 import ipaddress
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictInt, model_validator
 from pydantic.alias_generators import to_camel
+
+from components.config import limits
 
 Cloud = Literal["aws", "gcp", "azure"]
 Environment = Literal["dev", "staging", "prod"]
@@ -23,6 +25,7 @@ KEY_PATTERN = r"^[a-z]([a-z0-9-]{0,14}[a-z0-9])?$"
 ZONE_NAME_PATTERN = r"^[a-z][a-z0-9-]{1,10}[a-z0-9]$"
 EMAIL_PATTERN = r"^[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}$"
 TAG_KEY_PATTERN = r"^[A-Za-z][A-Za-z0-9_.:/=+@-]{0,62}$"
+GCP_PROJECT_PATTERN = r"^[a-z][a-z0-9-]{4,28}[a-z0-9]$"
 
 
 def _cidr(value: str) -> str:
@@ -35,8 +38,18 @@ def _cidr(value: str) -> str:
     return str(net)
 
 
+def _model_name(value: str) -> str:
+    if ".." in value or value.startswith("/"):
+        raise ValueError("must not contain '..' or start with '/' (it becomes part of the model URI)")
+    return value
+
+
 Cidr = Annotated[str, AfterValidator(_cidr)]
 Key = Annotated[str, Field(pattern=KEY_PATTERN)]
+
+
+# Numbers are strict (StrictInt, float fields with strict=True): YAML's true/false never pass as 1/0, "3" is not 3;
+# a float field still takes an integer. Collections are capped (components/config/limits.py).
 
 
 class Model(BaseModel):
@@ -47,13 +60,13 @@ class Model(BaseModel):
 
 class NetworkConfig(Model):
     cidr: Cidr = "10.40.0.0/16"
-    zones: int = Field(3, ge=1, le=6, description="availability zones the network and node pools span")
+    zones: StrictInt = Field(3, ge=1, le=6, description="availability zones the network and node pools span")
     nat_per_zone: bool | None = Field(None, description="one NAT gateway per zone (default: prod only)")
 
 
 class SystemNodesConfig(Model):
-    count: int = Field(2, ge=1, le=20)
-    max_count: int = Field(4, ge=1, le=50)
+    count: StrictInt = Field(2, ge=1, le=20)
+    max_count: StrictInt = Field(4, ge=1, le=50)
 
 
 class ClusterConfig(Model):
@@ -71,36 +84,36 @@ class ClusterConfig(Model):
 
 class GpuPoolConfig(Model):
     gpu: str = Field(description="GPU model id from the catalog, e.g. L4, A10G, L40S, A100-80GB, H100, H200")
-    gpus_per_node: int = Field(1, ge=1, le=16)
-    min_nodes: int = Field(0, ge=0, le=1000)
-    max_nodes: int = Field(1, ge=1, le=1000)
+    gpus_per_node: StrictInt = Field(1, ge=1, le=16)
+    min_nodes: StrictInt = Field(0, ge=0, le=1000)
+    max_nodes: StrictInt = Field(1, ge=1, le=1000)
     capacity: Literal["on-demand", "spot"] = "on-demand"
     instance_type: str | None = Field(None, description="explicit catalog shape; default: cheapest with gpusPerNode")
-    disk_size_gb: int = Field(200, ge=50, le=4096)
+    disk_size_gb: StrictInt = Field(200, ge=50, le=4096)
 
 
 class ArchitectureConfig(Model):
     """An explicit model architecture, for models not in the catalog (numbers from its config.json)."""
 
-    name: str = Field(pattern=r"^[A-Za-z0-9._/-]{1,128}$")
-    layers: int = Field(ge=1, le=1024)
-    attention_heads: int = Field(ge=1, le=1024)
-    kv_heads: int = Field(ge=1, le=1024)
-    head_dim: int = Field(ge=1, le=4096)
-    parameters: int = Field(ge=1_000_000, le=10_000_000_000_000)
-    max_context: int = Field(131072, ge=128, le=10_000_000)
+    name: Annotated[str, AfterValidator(_model_name)] = Field(pattern=r"^[A-Za-z0-9._/-]{1,128}$")
+    layers: StrictInt = Field(ge=1, le=1024)
+    attention_heads: StrictInt = Field(ge=1, le=1024)
+    kv_heads: StrictInt = Field(ge=1, le=1024)
+    head_dim: StrictInt = Field(ge=1, le=4096)
+    parameters: StrictInt = Field(ge=1_000_000, le=10_000_000_000_000)
+    max_context: StrictInt = Field(131072, ge=128, le=10_000_000)
 
 
 class ReplicasConfig(Model):
-    min: int = Field(1, ge=0, le=1000)
-    max: int = Field(1, ge=1, le=1000)
+    min: StrictInt = Field(1, ge=0, le=1000)
+    max: StrictInt = Field(1, ge=1, le=1000)
 
 
 class EndpointConfig(Model):
     model: str | ArchitectureConfig
     precision: Precision = "bf16"
-    max_context: int = Field(8192, ge=128, le=10_000_000)
-    concurrency: int = Field(16, ge=1, le=4096)
+    max_context: StrictInt = Field(8192, ge=128, le=10_000_000)
+    concurrency: StrictInt = Field(16, ge=1, le=4096)
     runtime: Literal["vllm", "managed"] = "vllm"
     pool: Key | None = Field(None, description="GPU pool to run on; default: a pool sized for the endpoint")
     replicas: ReplicasConfig = Field(default_factory=ReplicasConfig)
@@ -112,18 +125,18 @@ class VectorStoreConfig(Model):
     engine: Literal[
         "opensearch-serverless", "aurora-pgvector", "vertex-vector-search", "alloydb", "ai-search", "cosmosdb"
     ]
-    dimensions: int = Field(ge=2, le=16000)
+    dimensions: StrictInt = Field(ge=2, le=16000)
     metric: Literal["cosine", "dot-product", "euclidean"] = "cosine"
 
 
 class TeamConfig(Model):
     role: TeamRole
-    members: list[str] = Field(default_factory=list)
-    gpu_quota: int = Field(4, ge=0, le=4096, description="nvidia.com/gpu requests the namespace may hold")
+    members: list[str] = Field(default_factory=list, max_length=limits.MAX_TEAM_MEMBERS)
+    gpu_quota: StrictInt = Field(4, ge=0, le=4096, description="nvidia.com/gpu requests the namespace may hold")
 
 
 class AuditConfig(Model):
-    retention_days: int = Field(365, ge=1, le=3650)
+    retention_days: StrictInt = Field(365, ge=1, le=3650)
     immutable: bool | None = Field(None, description="WORM audit storage (default: prod only; prod cannot opt out)")
     lock_immutability: bool = Field(
         False, description="Azure only: lock the audit WORM policy (irreversible). Azure creates immutability "
@@ -135,8 +148,8 @@ class NotifyConfig(Model):
 
 
 class BudgetConfig(Model):
-    monthly_limit_usd: float = Field(gt=0, le=100_000_000)
-    thresholds_percent: list[float] = Field(default_factory=lambda: [50.0, 80.0, 100.0], min_length=1, max_length=5)
+    monthly_limit_usd: float = Field(strict=True, gt=0, le=100_000_000)
+    thresholds_percent: list[Annotated[float, Field(strict=True)]] = Field(default_factory=lambda: [50.0, 80.0, 100.0], min_length=1, max_length=5)
     forecast_alerts: bool = True
     notify: NotifyConfig = Field(default_factory=NotifyConfig)
     billing_account: str | None = Field(None, pattern=r"^[0-9A-F]{6}-[0-9A-F]{6}-[0-9A-F]{6}$")
@@ -150,7 +163,7 @@ class Suppression(Model):
 
 class PolicySettings(Model):
     enforcement: dict[str, Literal["advisory", "mandatory", "disabled"]] = Field(default_factory=dict)
-    suppressions: list[Suppression] = Field(default_factory=list)
+    suppressions: list[Suppression] = Field(default_factory=list, max_length=limits.MAX_SUPPRESSIONS)
     baseline: str | None = Field(None, description="baseline file (relative to stacks/) of accepted violations")
 
 
@@ -159,16 +172,16 @@ class ZoneConfig(Model):
     cloud: Cloud
     environment: Environment
     region: str | None = Field(None, description="filled from aws:region, gcp:region or azure-native:location")
-    project: str | None = Field(None, description="GCP project id; filled from gcp:project")
+    project: str | None = Field(None, pattern=GCP_PROJECT_PATTERN, description="GCP project id; filled from gcp:project")
     tags: dict[Annotated[str, Field(pattern=TAG_KEY_PATTERN)], Annotated[str, Field(max_length=256)]] = Field(
-        default_factory=dict
+        default_factory=dict, max_length=limits.MAX_TAGS
     )
     network: NetworkConfig = Field(default_factory=NetworkConfig)
     cluster: ClusterConfig = Field(default_factory=ClusterConfig)
-    gpu_pools: dict[Key, GpuPoolConfig] = Field(default_factory=dict)
-    endpoints: dict[Key, EndpointConfig] = Field(default_factory=dict)
-    vector_stores: dict[Key, VectorStoreConfig] = Field(default_factory=dict)
-    teams: dict[Key, TeamConfig] = Field(default_factory=dict)
+    gpu_pools: dict[Key, GpuPoolConfig] = Field(default_factory=dict, max_length=limits.MAX_GPU_POOLS)
+    endpoints: dict[Key, EndpointConfig] = Field(default_factory=dict, max_length=limits.MAX_ENDPOINTS)
+    vector_stores: dict[Key, VectorStoreConfig] = Field(default_factory=dict, max_length=limits.MAX_VECTOR_STORES)
+    teams: dict[Key, TeamConfig] = Field(default_factory=dict, max_length=limits.MAX_TEAMS)
     audit: AuditConfig = Field(default_factory=AuditConfig)
     budget: BudgetConfig | None = None
     protect_stateful: bool | None = Field(None, description="protect + retainOnDelete on stateful resources")
