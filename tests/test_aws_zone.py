@@ -368,6 +368,16 @@ def test_cluster_identity_addons_and_roles(prod: Plan) -> None:
     assert trust["Principal"] == {"Service": "eks.amazonaws.com"}
 
 
+def test_network_policies_are_enforced_by_the_vpc_cni(dev: Plan, prod: Plan) -> None:
+    """EKS ignores NetworkPolicy objects unless the VPC CNI runs its network policy agent: wherever the zone
+    writes a NetworkPolicy (every team namespace's default-deny), the vpc-cni add-on turns enforcement on."""
+    for plan in (dev, prod):
+        assert plan.of_type("kubernetes:networking.k8s.io/v1:NetworkPolicy")
+        addons = {a.inputs["addonName"]: a.inputs for a in plan.of_type("aws:eks/addon:Addon")}
+        assert json.loads(addons["vpc-cni"]["configurationValues"]) == {"enableNetworkPolicy": "true"}
+        assert all("configurationValues" not in a for k, a in addons.items() if k != "vpc-cni")
+
+
 def test_system_node_group_is_small_and_on_demand(prod: Plan, prod_cfg: ZoneConfig) -> None:
     ng = one(prod, "aws:eks/nodeGroup:NodeGroup", "acme-llm-system").inputs
     assert ng["instanceTypes"] == [catalog.system_node("aws").name]
@@ -593,6 +603,29 @@ def test_managed_endpoint_is_isolated_private_encrypted_and_autoscaled(
     assert sg["ingress"] == [] and all(e["fromPort"] == e["toPort"] == 443 for e in sg["egress"])
 
 
+# Service principals that pass no source context when they assume a role (EC2 instance profiles, the EKS
+# control plane): their trust policies cannot carry aws:SourceArn.
+NO_SOURCE_CONTEXT = {"ec2.amazonaws.com", "eks.amazonaws.com"}
+
+
+def test_service_trust_policies_carry_confused_deputy_conditions(prod: Plan) -> None:
+    expected = {
+        "acme-llm-trail-logs": f"arn:aws:cloudtrail:{REGION}:{ACCOUNT_ID}:trail/acme-llm-trail",
+        "acme-llm-summarize-sagemaker": f"arn:aws:sagemaker:{REGION}:{ACCOUNT_ID}:*",
+    }
+    for name, source_arn in expected.items():
+        (stmt,) = policy(one(prod, "aws:iam/role:Role", name), "assumeRolePolicy")["Statement"]
+        assert stmt["Condition"] == {"StringEquals": {"aws:SourceAccount": ACCOUNT_ID},
+                                     "ArnLike": {"aws:SourceArn": source_arn}}, name
+    for role in prod.of_type("aws:iam/role:Role"):
+        for stmt in policy(role, "assumeRolePolicy")["Statement"]:
+            service = stmt["Principal"].get("Service")
+            if service and service not in NO_SOURCE_CONTEXT:
+                cond = stmt.get("Condition", {})
+                assert cond.get("StringEquals", {}).get("aws:SourceAccount") == ACCOUNT_ID, role.name
+                assert "aws:SourceArn" in {**cond.get("ArnLike", {}), **cond.get("ArnEquals", {})}, role.name
+
+
 def test_managed_shape_falls_back_to_an_ml_prefixed_compute_shape() -> None:
     from components.aws.serving import ml_instance_type
 
@@ -725,14 +758,20 @@ def test_team_policies_grow_with_the_role(prod: Plan) -> None:
     assert "s3:PutObject" not in developer and "s3:PutObject" in admin
 
 
-def test_team_without_members_falls_back_to_tagged_principals() -> None:
-    from components.aws.base import AwsContext
-    from components.aws.rbac import TEAM_TAG, trust_policy
-
-    ctx = AwsContext(ACCOUNT_ID, REGION, "aws", "amazonaws.com", (f"{REGION}a",))
-    (stmt,) = json.loads(trust_policy(ctx, "ops", []))["Statement"]
-    assert stmt["Principal"] == {"AWS": f"arn:aws:iam::{ACCOUNT_ID}:root"}
-    assert stmt["Condition"] == {"StringEquals": {f"aws:PrincipalTag/{TEAM_TAG}": "ops"}}
+def test_team_without_members_gets_no_role_and_nothing_trusts_the_account_root(prod_cfg: ZoneConfig) -> None:
+    cfg = prod_cfg.model_copy(deep=True)
+    cfg.teams["ops"] = cfg.teams["analysts"].model_copy(update={"members": []})
+    plan = offline.plan_config(cfg)
+    name = names.TEAM_ROLE.render("acme-llm", "ops")
+    assert not [r for r in plan.of_type("aws:iam/role:Role") if r.name == name]
+    assert not [r for r in plan.of_type("aws:eks/accessEntry:AccessEntry") if r.name == name]
+    assert not [r for r in plan.of_type("aws:iam/rolePolicy:RolePolicy") if r.name == name]
+    # the namespace (quota, default-deny) still exists, bound to a group nobody is mapped into
+    assert any(r.inputs["metadata"]["name"] == "team-ops" for r in plan.of_type("kubernetes:core/v1:Namespace"))
+    root = f"arn:aws:iam::{ACCOUNT_ID}:root"
+    for role in plan.of_type("aws:iam/role:Role"):
+        for stmt in policy(role, "assumeRolePolicy")["Statement"]:
+            assert root not in as_list(stmt["Principal"].get("AWS", [])), role.name
 
 
 # --- audit --------------------------------------------------------------------------------------------------

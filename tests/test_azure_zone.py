@@ -33,6 +33,9 @@ from llz.plan import Plan, PlannedResource
 SUFFIX = names.subscription_suffix(AZURE_SUBSCRIPTION)
 RG_ID = f"/subscriptions/{AZURE_SUBSCRIPTION}/resourceGroups/acme-llm-rg"
 STATEFUL_TYPES = {
+    "azure-native:resources:ResourceGroup",
+    "azure-native:containerservice:ManagedCluster",
+    "azure-native:applicationinsights:Component",
     "azure-native:keyvault:Vault",
     "azure-native:keyvault:Key",
     "azure-native:operationalinsights:Workspace",
@@ -348,6 +351,14 @@ def test_cluster_network_is_cni_overlay_with_cilium_policy_and_nat_egress(prod: 
     assert (net["podCidr"], net["serviceCidr"], net["dnsServiceIP"]) == (pod, svc, dns)
 
 
+def test_network_policies_are_enforced_by_cilium(dev: Plan, prod: Plan) -> None:
+    """AKS enforces NetworkPolicies only with a network policy engine: wherever the zone writes one, Cilium."""
+    for plan in (dev, prod):
+        assert plan.of_type("kubernetes:networking.k8s.io/v1:NetworkPolicy")
+        net = plan.one("azure-native:containerservice:ManagedCluster").inputs["networkProfile"]
+        assert (net["networkPolicy"], net["networkDataplane"]) == ("cilium", "cilium")
+
+
 @pytest.mark.parametrize("vnet", ["10.0.0.0/8", "10.0.0.0/16", "10.244.0.0/16", "172.16.0.0/12",
                                   "192.168.0.0/16", "10.60.0.0/16"])
 def test_pod_and_service_ranges_never_overlap_the_vnet_or_each_other(vnet: str) -> None:
@@ -597,8 +608,6 @@ def test_cosmos_is_private_keyless_cmk_with_continuous_backup_and_vector_search(
 
 def test_team_roles_are_least_privilege_and_scoped(prod: Plan, prod_cfg: ZoneConfig) -> None:
     cluster = arm_id("Microsoft.ContainerService/managedClusters/acme-llm-aks")
-    expected_aks = {"viewer": "Azure Kubernetes Service RBAC Reader", "developer": "Azure Kubernetes Service RBAC Writer",
-                    "admin": "Azure Kubernetes Service RBAC Admin"}
     expected_search = {"viewer": "Search Index Data Reader", "developer": "Search Index Data Contributor",
                        "admin": "Search Index Data Contributor"}
     cosmos_roles = {"viewer": "00000000-0000-0000-0000-000000000001",
@@ -609,7 +618,6 @@ def test_team_roles_are_least_privilege_and_scoped(prod: Plan, prod_cfg: ZoneCon
         mine = {(role_of(g), g.inputs["scope"]) for g in grants(prod) if g.inputs["principalId"] == member}
         want = {
             (ROLES["Azure Kubernetes Service Cluster User Role"], cluster),
-            (ROLES[expected_aks[team.role]], f"{cluster}/namespaces/team-{key}"),
             (ROLES[expected_search[team.role]], arm_id(f"Microsoft.Search/searchServices/acme-llm-docs-{SUFFIX}")),
         }
         if team.role != "viewer":
@@ -630,6 +638,34 @@ def test_no_owner_or_contributor_and_nothing_at_subscription_scope(dev: Plan, pr
             assert role_of(g) in ROLES.values(), g.name
             assert g.inputs["scope"].startswith(RG_ID + "/"), g.name
             assert g.inputs["roleDefinitionId"].startswith(f"/subscriptions/{AZURE_SUBSCRIPTION}/providers/")
+
+
+def test_team_rights_in_the_cluster_are_exactly_the_zone_kubernetes_roles(
+    dev: Plan, prod: Plan, prod_cfg: ZoneConfig
+) -> None:
+    """No Azure RBAC data-plane role for teams (the built-in AKS RBAC Writer/Admin include NetworkPolicy writes):
+    members only fetch credentials; Kubernetes RBAC binds them to the namespace Role, which cannot touch the
+    zone's NetworkPolicies, DaemonSets or (below admin) ServiceAccounts."""
+    data_plane = {ROLES[r] for r in ROLES if "Kubernetes Service RBAC" in r}
+    deployer = ROLES["Azure Kubernetes Service RBAC Cluster Admin"]
+    for plan in (dev, prod):
+        for g in grants(plan):
+            if role_of(g) in data_plane:
+                assert (role_of(g), g.inputs["principalId"]) == (deployer, DEPLOYER_OBJECT_ID), g.name
+    roles = {r.inputs["metadata"]["namespace"]: r.inputs["rules"]
+             for r in prod.of_type("kubernetes:rbac.authorization.k8s.io/v1:Role")}
+    bindings = {r.inputs["metadata"]["namespace"]: r.inputs
+                for r in prod.of_type("kubernetes:rbac.authorization.k8s.io/v1:RoleBinding")}
+    write = {"create", "update", "patch", "delete", "deletecollection", "*"}
+    for key, team in prod_cfg.teams.items():
+        ns = f"team-{key}"
+        assert bindings[ns]["roleRef"]["kind"] == "Role"
+        assert bindings[ns]["subjects"] == [{"kind": "Group", "name": m, "apiGroup": "rbac.authorization.k8s.io"}
+                                            for m in team.members]
+        writable = {res for rule in roles[ns] if write & set(rule["verbs"]) for res in rule["resources"]}
+        assert not writable & {"networkpolicies", "daemonsets", "resourcequotas", "limitranges"}, key
+        if team.role != "admin":
+            assert "serviceaccounts" not in writable, key
 
 
 def test_team_namespaces_bind_member_object_ids_as_groups(prod: Plan, prod_cfg: ZoneConfig) -> None:
@@ -667,6 +703,23 @@ DIAGNOSED = {
     "azure-native:cosmosdb:DatabaseAccount", "azure-native:machinelearningservices:Workspace",
     "azure-native:machinelearningservices:OnlineEndpoint", "azure-native:operationalinsights:Workspace",
 }
+
+
+def test_log_workspace_takes_no_public_ingestion_and_queries_need_entra_id(dev: Plan, prod: Plan) -> None:
+    for plan in (dev, prod):
+        ws = plan.one("azure-native:operationalinsights:Workspace").inputs
+        assert ws["publicNetworkAccessForIngestion"] == "Disabled"  # diagnostic settings use the backbone
+        # no Azure Monitor Private Link Scope: a private query path does not exist, so query stays public
+        assert ws["publicNetworkAccessForQuery"] == "Enabled" and ws["features"]["disableLocalAuth"] is True
+
+
+def test_resource_group_cluster_and_app_insights_are_protected_in_prod(dev: Plan, prod: Plan) -> None:
+    for plan, keep in ((prod, True), (dev, False)):
+        for type_ in ("azure-native:resources:ResourceGroup", "azure-native:containerservice:ManagedCluster",
+                      "azure-native:applicationinsights:Component"):
+            for r in plan.of_type(type_):
+                assert (r.protect, r.retainOnDelete) == (keep, keep), (type_, r.name)
+    assert prod.of_type("azure-native:applicationinsights:Component")
 
 
 def test_every_resource_with_logs_has_a_diagnostic_setting_without_retention(dev: Plan, prod: Plan) -> None:
@@ -777,7 +830,8 @@ def test_stateful_resources_are_protected_retained_and_locked_in_prod_only(dev: 
         stateful = [r for r in plan.resources if r.type in STATEFUL_TYPES]
         assert {r.type for r in stateful} >= STATEFUL_TYPES - {
             "azure-native:cosmosdb:DatabaseAccount", "azure-native:cosmosdb:SqlResourceSqlDatabase",
-            "azure-native:cosmosdb:SqlResourceSqlContainer", "azure-native:machinelearningservices:Workspace"}
+            "azure-native:cosmosdb:SqlResourceSqlContainer", "azure-native:machinelearningservices:Workspace",
+            "azure-native:applicationinsights:Component"}
         for r in stateful:
             assert (r.protect, r.retainOnDelete) == (keep, keep), (r.type, r.name)
         assert not [r for r in plan.resources if r.protect and r.type not in STATEFUL_TYPES]

@@ -23,7 +23,7 @@ from components.gcp.cluster import NODE_ROLES
 from components.gcp.keys import ENCRYPTER_DECRYPTER, PURPOSES, ROTATION
 from components.gcp.network import gcp_ranges
 from components.gcp.project import required_apis
-from components.gcp.rbac import MODEL_USER_PERMISSIONS
+from components.gcp.rbac import MODEL_USER_PERMISSIONS, PROJECT_SCOPE
 from components.gcp.serving import MODEL_GARDEN
 from llz import offline
 from llz.mocks import GCP_PROJECT_NUMBER
@@ -454,10 +454,53 @@ def test_team_roles_are_least_privilege(prod: Plan) -> None:
     bucket_roles = {r.inputs["member"]: r.inputs["role"] for r in prod.of_type(BUCKET_IAM)
                     if not r.inputs["member"].startswith("serviceAccount:")}
     assert bucket_roles[analysts] == "roles/storage.objectViewer"
-    assert bucket_roles[research] == "roles/storage.objectUser"
+    assert bucket_roles[research] == "roles/storage.objectViewer"
     role = prod.one("gcp:projects/iAMCustomRole:IAMCustomRole").inputs
     assert role["roleId"] == "llmops_acme_llm_model_user" and role["permissions"] == MODEL_USER_PERMISSIONS
     assert not [p for p in role["permissions"] if p.endswith((".create", ".delete", ".setIamPolicy"))]
+
+
+def test_only_admins_can_write_model_weights(prod: Plan, prod_cfg: ZoneConfig) -> None:
+    """Serving loads whatever sits in the model bucket: developers and viewers read it, admins write it."""
+    writers = {"roles/storage.objectAdmin", "roles/storage.objectUser", "roles/storage.objectCreator",
+               "roles/storage.admin", "roles/storage.legacyBucketWriter"}
+    by_member = {}
+    for r in prod.of_type(BUCKET_IAM):
+        by_member.setdefault(r.inputs["member"], set()).add(r.inputs["role"])
+    for team in prod_cfg.teams.values():
+        for member in team.members:
+            if team.role == "admin":
+                assert by_member[member] == {"roles/storage.objectAdmin"}, member
+            else:
+                assert by_member[member] == {"roles/storage.objectViewer"}, member
+    # nobody gets storage write on the whole project either
+    assert not [r for r in prod.of_type(PROJECT_IAM) if r.inputs["role"] in writers]
+
+
+def test_team_grants_are_scoped_to_the_zone_resources_where_the_service_allows(
+    prod: Plan, prod_cfg: ZoneConfig
+) -> None:
+    members = {m for t in prod_cfg.teams.values() for m in t.members}
+    custom = "projects/acme-llm-prod/roles/llmops_acme_llm_model_user"
+    project = [r for r in prod.of_type(PROJECT_IAM) if r.inputs["member"] in members]
+    assert project
+    for r in project:  # every project-wide team grant has a documented reason (no narrower scope exists)
+        role = "model_user" if r.inputs["role"] == custom else r.inputs["role"]
+        assert role in PROJECT_SCOPE, role
+        assert not role.startswith(("roles/storage.", "roles/cloudkms.")), role
+    # data access is bound on the zone's model bucket itself
+    bucket = [r for r in prod.of_type(BUCKET_IAM) if r.inputs["member"] in members]
+    assert {r.inputs["bucket"] for r in bucket} == {"acme-llm-prod-acme-llm-models"}
+    assert {r.inputs["member"] for r in bucket} == members
+
+
+def test_network_policies_are_enforced_by_dataplane_v2(prod: Plan, dev: Plan) -> None:
+    """GKE enforces NetworkPolicies with Dataplane V2 (ADVANCED_DATAPATH): wherever the zone writes one."""
+    for plan in (prod, dev):
+        assert plan.of_type("kubernetes:networking.k8s.io/v1:NetworkPolicy")
+        cluster = plan.one("gcp:container/cluster:Cluster").inputs
+        assert cluster["datapathProvider"] == "ADVANCED_DATAPATH"
+        assert "networkPolicy" not in cluster or not cluster["networkPolicy"].get("enabled")
 
 
 def test_team_namespaces_bind_the_iam_members(prod: Plan) -> None:

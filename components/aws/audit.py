@@ -101,8 +101,13 @@ class Audit(pulumi.ComponentResource):
         # CloudTrail's documented delivery role: create streams and put events in this group only
         # (docs.aws.amazon.com/awscloudtrail/latest/userguide/
         # cloudtrail-required-policy-for-cloudwatch-logs.html).
-        role = aws.iam.Role(f"{z}-trail-logs", name=f"{z}-trail-logs",
-                            assume_role_policy=service_trust(ctx, "cloudtrail"), opts=child(self))
+        # Confused-deputy guard: only this account's trail may have CloudTrail assume the role
+        # (docs.aws.amazon.com/awscloudtrail/latest/userguide/cross-service-confused-deputy-prevention.html).
+        trust = service_trust(ctx, "cloudtrail", condition={
+            "StringEquals": {"aws:SourceAccount": ctx.account_id},
+            "ArnLike": {"aws:SourceArn": trail_arn}})
+        role = aws.iam.Role(f"{z}-trail-logs", name=f"{z}-trail-logs", assume_role_policy=trust,
+                            opts=child(self))
         streams = f"{group_arn}:log-stream:{ctx.account_id}_CloudTrail_*"
         role_policy = aws.iam.RolePolicy(
             f"{z}-trail-logs", name="deliver-to-cloudwatch-logs", role=role.id,

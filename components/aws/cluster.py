@@ -9,6 +9,9 @@
   tools that still need it, the cluster's OIDC provider (IRSA).
 - Core add-ons are EKS-managed (``bootstrapSelfManagedAddons`` off): VPC CNI, kube-proxy and the Pod Identity
   agent before any node joins, CoreDNS once the system nodes exist.
+- NetworkPolicies are enforced: the VPC CNI add-on runs its network policy agent (``enableNetworkPolicy``).
+  Without it EKS accepts NetworkPolicy objects and ignores them, so every team namespace's default-deny
+  would be decorative.
 """
 
 from __future__ import annotations
@@ -33,6 +36,12 @@ SYSTEM_LABEL = {"llmops.io/role": "system"}
 # Pods must not borrow the node role: workloads get credentials from Pod Identity, and the node daemons that
 # do use IMDS (VPC CNI, Pod Identity agent, kube-proxy) run on the host network, one hop away.
 IMDS_HOP_LIMIT = 1
+# Add-on configuration (the add-on's JSON schema: `aws eks describe-addon-configuration`). The VPC CNI enforces
+# Kubernetes NetworkPolicies only with its network policy agent turned on; the schema takes the string "true"
+# (docs.aws.amazon.com/eks/latest/userguide/cni-network-policy-configure.html).
+ADDON_CONFIGURATION: dict[str, dict[str, Any]] = {
+    "vpc-cni": {"enableNetworkPolicy": "true"},
+}
 
 
 def node_launch_template(logical: str, cfg: ZoneConfig, disk_gb: int, key_arn: pulumi.Input[str],
@@ -162,6 +171,8 @@ class Cluster(pulumi.ComponentResource):
 
     def _addon(self, z: str, addon: str, depends_on: list[pulumi.Resource] | None = None) -> aws.eks.Addon:
         # No addon_version: EKS installs the default version for the cluster's Kubernetes version.
+        values = ADDON_CONFIGURATION.get(addon)
         return aws.eks.Addon(f"{z}-{addon}", cluster_name=self.eks.name, addon_name=addon,
+                             configuration_values=json.dumps(values, sort_keys=True) if values else None,
                              resolve_conflicts_on_create="OVERWRITE", resolve_conflicts_on_update="OVERWRITE",
                              opts=child(self, depends_on=depends_on or []))

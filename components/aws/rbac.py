@@ -4,6 +4,10 @@ The chain is: member principal -> ``sts:AssumeRole`` on the team role -> EKS acc
 the Kubernetes group ``llmops:<team>`` (no EKS access policy, so no cluster-wide rights) -> the team
 namespace's RoleBinding for that group (components.k8s.TeamNamespace). The role's IAM policy is per team
 role (viewer < developer < admin) and scoped to the zone's own resources; nothing is ``*:*``.
+
+Only listed members may assume a team role. A team without members gets its namespace but no IAM role and no
+access entry: nobody can reach it until members are listed (no fallback to the account root, which would
+hand the team's rights to any principal of the account able to set a tag on itself).
 """
 
 from __future__ import annotations
@@ -20,7 +24,7 @@ from components.config.models import TeamConfig, ZoneConfig
 from components.k8s import TeamNamespace, TeamNamespaceArgs
 
 TYPE = "llmops:aws:TeamAccess"
-TEAM_TAG = "llmops-team"  # principals carrying this tag may assume a team role that lists no members
+TEAM_TAG = "llmops-team"  # the team a role belongs to (a tag on the role, for inventory and cost reports)
 RANK = {"viewer": 0, "developer": 1, "admin": 2}
 
 
@@ -28,13 +32,12 @@ def kubernetes_group(team: str) -> str:
     return f"llmops:{team}"
 
 
-def trust_policy(ctx: AwsContext, team: str, members: list[str]) -> str:
-    """Members by ARN; a team without members falls back to attribute-based access: principals of this
-    account tagged ``llmops-team=<team>`` (whose own IAM policy must also allow the AssumeRole)."""
-    if members:
-        return document(statement("TeamMembersAssume", "sts:AssumeRole", principal={"AWS": sorted(members)}))
-    return document(statement("TaggedPrincipalsAssume", "sts:AssumeRole", principal={"AWS": ctx.root},
-                              condition={"StringEquals": {f"aws:PrincipalTag/{TEAM_TAG}": team}}))
+def trust_policy(members: list[str]) -> str:
+    """The listed members by ARN, and nobody else. A team without members has no role at all (IAM refuses a
+    trust policy without principals), see ``TeamAccess``."""
+    if not members:
+        raise ValueError("a team role needs at least one member to trust")
+    return document(statement("TeamMembersAssume", "sts:AssumeRole", principal={"AWS": sorted(members)}))
 
 
 @dataclass
@@ -110,31 +113,34 @@ class TeamAccessArgs:
 
 
 class TeamAccess(pulumi.ComponentResource):
-    role: aws.iam.Role
+    role: aws.iam.Role | None  # None for a team without members
 
     def __init__(self, name: str, args: TeamAccessArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__(TYPE, name, None, opts)
         cfg, ctx, key, team = args.cfg, args.ctx, args.key, args.team
         role_name = TEAM_ROLE.render(cfg.name, key)
         group = kubernetes_group(key)
-        self.role = aws.iam.Role(
-            role_name, name=role_name, description=f"{cfg.name} team {key} ({team.role})",
-            assume_role_policy=trust_policy(ctx, key, team.members), max_session_duration=3600,
-            tags={TEAM_TAG: key}, opts=child(self))
-        inputs = args.policy
-        aws.iam.RolePolicy(
-            role_name, name=f"{team.role}-access", role=self.role.id,
-            policy=document_of(lambda cluster_arn, key_arn: team_statements(ctx, cfg, team.role, inputs,
-                                                                              cluster_arn, key_arn),
-                               inputs.cluster_arn, inputs.data_key_arn),
-            opts=child(self))
-        entry = aws.eks.AccessEntry(
-            role_name, cluster_name=args.cluster_name, principal_arn=self.role.arn, type="STANDARD",
-            kubernetes_groups=[group], opts=child(self))
+        self.role = None
+        after: list[pulumi.Resource] = []
+        if team.members:
+            self.role = aws.iam.Role(
+                role_name, name=role_name, description=f"{cfg.name} team {key} ({team.role})",
+                assume_role_policy=trust_policy(team.members), max_session_duration=3600,
+                tags={TEAM_TAG: key}, opts=child(self))
+            inputs = args.policy
+            aws.iam.RolePolicy(
+                role_name, name=f"{team.role}-access", role=self.role.id,
+                policy=document_of(lambda cluster_arn, key_arn: team_statements(ctx, cfg, team.role, inputs,
+                                                                                  cluster_arn, key_arn),
+                                   inputs.cluster_arn, inputs.data_key_arn),
+                opts=child(self))
+            after.append(aws.eks.AccessEntry(
+                role_name, cluster_name=args.cluster_name, principal_arn=self.role.arn, type="STANDARD",
+                kubernetes_groups=[group], opts=child(self)))
         self.namespace = TeamNamespace(
             f"{cfg.name}-team-{key}",
             TeamNamespaceArgs(team=key, role=team.role, gpu_quota=team.gpu_quota,
                               subjects=[{"kind": "Group", "name": group,
                                          "apiGroup": "rbac.authorization.k8s.io"}]),
-            pulumi.ResourceOptions(parent=self, provider=args.k8s_provider, depends_on=[entry]))
-        self.register_outputs({"roleArn": self.role.arn, "kubernetesGroup": group})
+            pulumi.ResourceOptions(parent=self, provider=args.k8s_provider, depends_on=after))
+        self.register_outputs({"roleArn": self.role.arn if self.role else None, "kubernetesGroup": group})

@@ -248,8 +248,13 @@ class ManagedEndpoint(pulumi.ComponentResource):
         group_arn = ctx.arn("logs", f"log-group:{group_name}")
 
         role_name = f"{z}-{key}-sagemaker"
+        # Confused-deputy guard: SageMaker may assume the role only on behalf of this account's SageMaker
+        # resources in this region (docs.aws.amazon.com/sagemaker/latest/dg/security-confused-deputy-prevention.html).
+        trust = service_trust(ctx, "sagemaker", condition={
+            "StringEquals": {"aws:SourceAccount": ctx.account_id},
+            "ArnLike": {"aws:SourceArn": ctx.arn("sagemaker", "*")}})
         role = aws.iam.Role(role_name, name=role_name, description=f"{z}: SageMaker endpoint {key}",
-                            assume_role_policy=service_trust(ctx, "sagemaker"), opts=child(self))
+                            assume_role_policy=trust, opts=child(self))
         vpc_arn = pulumi.Output.from_input(args.vpc_id).apply(lambda vpc: ctx.arn("ec2", f"vpc/{vpc}"))
 
         def statements(key_arn: str, vpc: str) -> list[Statement]:

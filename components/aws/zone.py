@@ -97,7 +97,7 @@ def build(zone: pulumi.ComponentResource, cfg: ZoneConfig) -> dict[str, Any]:
             vpc_id=network.vpc.id, subnet_ids=subnets,
             opensearch_endpoint_id=network.opensearch_endpoint.id if network.opensearch_endpoint else None,
             client_security_group_id=cluster.node_security_group_id, serving_role_arn=serving.role.arn,
-            team_roles={k: (cfg.teams[k].role, t.role.arn) for k, t in teams.items()}), child(zone))
+            team_roles={k: (cfg.teams[k].role, t.role.arn) for k, t in teams.items() if t.role}), child(zone))
         for key, store in cfg.vector_stores.items()
     }
 
@@ -121,7 +121,7 @@ def build(zone: pulumi.ComponentResource, cfg: ZoneConfig) -> dict[str, Any]:
         "servingEndpoints": {k: e.url for k, e in serving.endpoints.items()},
         "managedEndpoints": {k: m.endpoint.name for k, m in managed_endpoints.items()},
         "vectorStores": {k: s.endpoint for k, s in stores.items()},
-        "teamRoleArns": {k: t.role.arn for k, t in teams.items()},
+        "teamRoleArns": {k: t.role.arn for k, t in teams.items() if t.role},
         "auditStore": audit.bucket.id,
         "trailArn": audit.trail.arn,
         "kmsKeys": {"cluster": keys.cluster.arn, "audit": keys.audit.arn, "data": keys.data.arn},

@@ -72,6 +72,14 @@ class Audit(pulumi.ComponentResource):
             retention_in_days=workspace_retention(cfg.audit.retention_days),
             # Entra ID only; readers need access to the resources whose logs they query.
             features={"disable_local_auth": True, "enable_log_access_using_only_resource_permissions": True},
+            # Ingestion: nothing in the zone writes through the public ingestion endpoint. Resource logs arrive
+            # through diagnostic settings, which Azure Monitor delivers over its own backbone whatever this
+            # setting says, there is no agent (no Container Insights / AMA), and App Insights ingests through
+            # its own endpoint. Query stays enabled: without an Azure Monitor Private Link Scope there is no
+            # private query path, and "Disabled" would lock out every reader, the portal included; queries still
+            # need Entra ID (no local auth) and resource permissions.
+            public_network_access_for_ingestion="Disabled",
+            public_network_access_for_query="Enabled",
             opts=stateful(cfg, self))
         delete_lock(name(cfg.name, "logs-lock"), cfg, scope=self.workspace.id, parent=self,
                     what="the audit log workspace")

@@ -24,7 +24,7 @@ from components.azure import names
 from components.azure.base import ALL_METRICS, AzureContext, LogSink, diagnostics, grant
 from components.azure.keys import Keys
 from components.azure.network import Network
-from components.common import child
+from components.common import child, stateful
 from components.config.models import ZoneConfig
 from components.naming import name
 
@@ -154,7 +154,10 @@ class Cluster(pulumi.ComponentResource):
                 "availability_zones": availability_zones(cfg), "vnet_subnet_id": network.nodes_subnet.id,
                 "enable_encryption_at_host": True, "upgrade_settings": {"max_surge": "33%"},
             }],
-            opts=child(self, depends_on=self.grants))
+            # Protected and retained in prod: a replacement would recreate the cluster and every workload on it.
+            # No CanNotDelete lock: it would also cover the cluster's agent pools and the role assignments scoped
+            # to it, so removing a GPU pool or a team member would fail.
+            opts=stateful(cfg, self, depends_on=self.grants))
 
         # The identity running `pulumi up` needs Kubernetes rights to create the in-cluster objects: local
         # accounts are off, so it is an Azure RBAC role on the cluster (its type, user or CI principal, varies).

@@ -17,7 +17,7 @@ import pulumi
 import pulumi_azure_native as azure
 
 from components.azure.base import ALL_LOGS, ALL_METRICS, AzureContext, LogSink, diagnostics
-from components.common import child
+from components.common import child, stateful
 from components.config.models import ZoneConfig
 from components.naming import name
 from components.network_plan import plan_subnets
@@ -60,8 +60,12 @@ class Network(pulumi.ComponentResource):
         self.cfg, self.ctx = cfg, ctx
         own = child(self)
         self.resource_group_name = name(cfg.name, "rg")
+        # Protected and retained in prod like every stateful resource: deleting the group deletes everything in
+        # it. No CanNotDelete lock on the group itself: it would also block deleting any resource inside
+        # (a removed GPU pool, a replaced role assignment), so the locks sit on the stateful resources instead.
         self.resource_group = azure.resources.ResourceGroup(
-            name(cfg.name, "rg"), resource_group_name=self.resource_group_name, location=ctx.location, opts=own)
+            name(cfg.name, "rg"), resource_group_name=self.resource_group_name, location=ctx.location,
+            opts=stateful(cfg, self))
         rg = self.resource_group.name
         self.resource_group_id = ctx.resource_group_id(self.resource_group_name)
         layout = subnet_layout(cfg.network.cidr, cfg.network.zones)

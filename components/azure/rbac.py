@@ -1,14 +1,18 @@
 """TeamAccess: one team's access to the zone, granted to its Entra ID group or user object ids.
 
 Azure RBAC, least privilege, never Owner or Contributor and never at subscription scope:
-- AKS: Cluster User Role on the cluster (fetch a kubeconfig, nothing more) and AKS RBAC Reader / Writer /
-  Admin scoped to the team's namespace only (``<cluster id>/namespaces/<ns>``);
+- AKS: Cluster User Role on the cluster (fetch a kubeconfig, nothing more) and no Azure RBAC data-plane role.
+  Inside the cluster a team has exactly the zone's Kubernetes Role for its team role, through the team
+  namespace's RoleBinding: AKS checks Azure RBAC first and, when no Azure role assignment decides, falls back
+  to Kubernetes RBAC (https://learn.microsoft.com/azure/aks/manage-azure-rbac). The built-in "AKS RBAC
+  Writer/Admin" roles on the namespace are not used: they include networkpolicies, serviceaccounts (and for
+  Admin roles/rolebindings) writes, so a developer could delete the zone's default-deny NetworkPolicy.
 - AI Search: Search Index Data Reader (viewer) or Contributor on each search service;
 - Cosmos DB: the built-in Data Reader or Contributor data-plane role on each account;
 - Azure ML: AzureML Data Scientist on the workspace (developer and admin), which includes scoring.
 In the cluster, the team namespace (quota, Role, RoleBinding, network policies) comes from the Kubernetes
 layer; its RoleBinding names the member object ids as Group subjects (Entra ID group object ids, as AKS
-presents them to Kubernetes RBAC).
+presents them to Kubernetes RBAC), so members are Entra ID groups.
 """
 
 from __future__ import annotations
@@ -31,8 +35,9 @@ from components.k8s import TeamNamespace, TeamNamespaceArgs
 from components.naming import name
 
 TYPE = "llmops:azure:TeamAccess"
-AKS_ROLE = {"viewer": "Azure Kubernetes Service RBAC Reader", "developer": "Azure Kubernetes Service RBAC Writer",
-            "admin": "Azure Kubernetes Service RBAC Admin"}
+# The only Azure role a team gets on the cluster: list its user credentials (a kubeconfig). What the team may
+# do in Kubernetes is the namespace's Role (components.k8s.team), bound by Kubernetes RBAC.
+AKS_ROLE = "Azure Kubernetes Service Cluster User Role"
 SEARCH_ROLE = {"viewer": "Search Index Data Reader", "developer": "Search Index Data Contributor",
                "admin": "Search Index Data Contributor"}
 COSMOS_ROLE = {"viewer": COSMOS_DATA_READER, "developer": COSMOS_DATA_CONTRIBUTOR, "admin": COSMOS_DATA_CONTRIBUTOR}
@@ -80,8 +85,7 @@ class TeamAccess(pulumi.ComponentResource):
                     name(z, "team", key, purpose, oid), ctx, scope=scope, role=role_name, principal_id=oid,
                     principal_type=None, parent=self))
 
-            give("aks-user", args.cluster_id, "Azure Kubernetes Service Cluster User Role")
-            give("aks-ns", pulumi.Output.concat(args.cluster_id, "/namespaces/", ns), AKS_ROLE[role])
+            give("aks-user", args.cluster_id, AKS_ROLE)
             for store_key, store in args.stores.items():
                 if isinstance(store, AiSearch):
                     give(f"search-{store_key}", store.service.id, SEARCH_ROLE[role])

@@ -171,7 +171,8 @@ class MlWorkspace(pulumi.ComponentResource):
         self.insights = azure.applicationinsights.Component(
             name(z, "ml-insights"), resource_name_=name(z, "ml-insights"), resource_group_name=rg,
             location=ctx.location, kind="web", application_type="web", ingestion_mode="LogAnalytics",
-            workspace_resource_id=args.sink.workspace_id, disable_local_auth=True, opts=child(self))
+            workspace_resource_id=args.sink.workspace_id, disable_local_auth=True,
+            opts=stateful(cfg, self))  # the workspace's telemetry resource: protected and retained in prod
         self.workspace_name = names.ML_WORKSPACE.render(z)
         self.workspace = azure.machinelearningservices.Workspace(
             name(z, "mlw"), workspace_name=self.workspace_name, resource_group_name=rg, location=ctx.location,

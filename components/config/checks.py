@@ -91,13 +91,58 @@ def _endpoints(cfg: ZoneConfig) -> Iterator[Issue]:
                 yield f"{path}.pool", f"pool '{ep.pool}' is not defined under gpuPools (defined: {known})"
 
 
+# Prod API server allow-lists: no single network wider than a /8, and no set of networks that together admit
+# more than a /8's worth of public addresses (0.0.0.0/1 + 128.0.0.0/1 is 0.0.0.0/0 in two halves).
+AUTHORIZED_MIN_PREFIX = 8
+AUTHORIZED_MAX_PUBLIC = 2 ** 24
+# IPv4 ranges that are not publicly routable (IANA special-purpose registry): they do not count as public.
+_NON_PUBLIC_V4 = [ipaddress.ip_network(n) for n in (
+    "0.0.0.0/8", "10.0.0.0/8", "100.64.0.0/10", "127.0.0.0/8", "169.254.0.0/16", "172.16.0.0/12",
+    "192.0.0.0/24", "192.0.2.0/24", "192.168.0.0/16", "198.18.0.0/15", "198.51.100.0/24", "203.0.113.0/24",
+    "224.0.0.0/3")]  # 224/4 multicast + 240/4 reserved
+
+
+def public_addresses(net: ipaddress.IPv4Network | ipaddress.IPv6Network) -> int:
+    """How many publicly routable addresses a network holds (IPv6: every global address counts)."""
+    if net.version == 6:
+        return 0 if not net.is_global else net.num_addresses
+    total = net.num_addresses
+    for reserved in _NON_PUBLIC_V4:  # disjoint blocks: subtract each overlap once
+        if net.overlaps(reserved):
+            total -= min(net.num_addresses, reserved.num_addresses)
+    return total
+
+
+def _authorized_networks(nets: list[str]) -> Iterator[Issue]:
+    parsed = [ipaddress.ip_network(c, strict=False) for c in nets]
+    for i, net in enumerate(parsed):
+        if net.prefixlen == 0:
+            yield f"cluster.authorizedNetworks.{i}", f"{nets[i]} opens the API server to the internet; not allowed in prod"
+        elif net.version == 4 and net.prefixlen < AUTHORIZED_MIN_PREFIX:
+            yield (f"cluster.authorizedNetworks.{i}",
+                   (f"{nets[i]} is wider than a /{AUTHORIZED_MIN_PREFIX} ({net.num_addresses:,} addresses); "
+                    "list the networks that need the API server, not allowed in prod"))
+    by_version: dict[int, list[tuple[int, ipaddress.IPv4Network | ipaddress.IPv6Network]]] = {}
+    for i, net in enumerate(parsed):
+        by_version.setdefault(net.version, []).append((i, net))
+    for indexed in by_version.values():
+        collapsed = list(ipaddress.collapse_addresses(n for _, n in indexed))  # overlaps counted once
+        public = sum(public_addresses(n) for n in collapsed)
+        if public > AUTHORIZED_MAX_PUBLIC and len(indexed) > 1:
+            # reported on the widest entry, naming the whole set
+            i, _ = max(indexed, key=lambda item: public_addresses(item[1]))
+            listed = ", ".join(nets[j] for j, _ in indexed)
+            yield (f"cluster.authorizedNetworks.{i}",
+                   (f"together the authorized networks ({listed}) admit {public:,} public addresses, more than "
+                    f"{AUTHORIZED_MAX_PUBLIC:,} (a /{AUTHORIZED_MIN_PREFIX}); not allowed in prod"))
+
+
 def _network(cfg: ZoneConfig) -> Iterator[Issue]:
     if problem := cidr_problem(cfg.network.cidr, cfg.network.zones):
         yield "network.cidr", problem
     nets = cfg.cluster.authorized_networks
-    for i, cidr in enumerate(nets):
-        if ipaddress.ip_network(cidr).prefixlen == 0 and cfg.is_prod:
-            yield f"cluster.authorizedNetworks.{i}", f"{cidr} opens the API server to the internet; not allowed in prod"
+    if cfg.is_prod:
+        yield from _authorized_networks(list(nets))
     if cfg.cluster.public_endpoint and not nets:
         # Never an implicit 0.0.0.0/0: dev may list it explicitly, prod may not (above).
         yield "cluster.publicEndpoint", "a public API endpoint needs cluster.authorizedNetworks (the CIDRs allowed)"

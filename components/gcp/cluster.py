@@ -161,6 +161,8 @@ class Cluster(pulumi.ComponentResource):
             master_authorized_networks_config={"cidr_blocks": authorized,
                                                "gcp_public_cidrs_access_enabled": False,
                                                "private_endpoint_enforcement_enabled": True},
+            # The IAM-guarded DNS endpoint is the deploy path of a private cluster (CI outside the VPC): every
+            # request still needs Google credentials with container.* rights; see the README, GCP section.
             control_plane_endpoints_config={"dns_endpoint_config": {"allow_external_traffic": True}},
             master_auth={"client_certificate_config": {"issue_client_certificate": False}},
             ip_allocation_policy={"cluster_secondary_range_name": PODS_RANGE,

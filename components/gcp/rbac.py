@@ -5,9 +5,14 @@ no team role can change it by hand):
 - viewer: read the cluster (to fetch credentials), Vertex AI, metrics and logs; read the model bucket.
 - developer: viewer, plus calling the zone's Vertex endpoints and querying/upserting vectors (a custom role:
   roles/aiplatform.user would also let them create training jobs, datasets and endpoints), AlloyDB IAM
-  database login, read/write objects in the model bucket.
+  database login. The model bucket stays read-only: serving loads whatever is there, so overwriting weights
+  is the admins' and the pipeline's right (as on AWS).
 - admin: developer, plus monitoring dashboards and alerts, data-access audit logs, full object control on
   the model bucket.
+
+Scope: data grants are bindings on the zone's own resources (the model bucket), never on the project. The
+rest are project bindings because the service offers nothing narrower: ``PROJECT_SCOPE`` gives the reason per
+role, and a project role without one is refused. The project is dedicated to the zone (README, GCP).
 Vertex AI and AlloyDB roles are granted only when the zone runs them. Inside the cluster each team gets a
 namespace, Role, RoleBinding and GPU quota from the Kubernetes layer; ``group:`` members work there through
 Google Groups for RBAC (the cluster's security group is derived from the members' domain).
@@ -46,8 +51,27 @@ MODEL_USER_PERMISSIONS = [
     "aiplatform.indexes.update",  # streaming upserts of datapoints
 ]
 MODEL_USER = "model_user"
-BUCKET_ROLE = {"viewer": "roles/storage.objectViewer", "developer": "roles/storage.objectUser",
+# On the model bucket only (a BucketIAMMember), never on the project.
+BUCKET_ROLE = {"viewer": "roles/storage.objectViewer", "developer": "roles/storage.objectViewer",
                "admin": "roles/storage.objectAdmin"}
+# Why each team role is a project binding: no resource-level IAM and no IAM Conditions resource attributes for
+# it (https://cloud.google.com/iam/docs/conditions-resource-attributes lists neither aiplatform, alloydb,
+# monitoring nor serviceusage). GKE does list resource attributes, but clusterViewer is also checked on the
+# project (clusters.list) and is metadata only; in-cluster rights come from the namespace's RoleBinding.
+PROJECT_SCOPE: dict[str, str] = {
+    "roles/container.clusterViewer": "GKE has no per-cluster IAM bindings; metadata and get-credentials only, "
+                                     "Kubernetes rights come from the team namespace's RoleBinding",
+    "roles/monitoring.viewer": "Cloud Monitoring is scoped per project (metrics scope)",
+    "roles/logging.viewer": "the zone's logs live in the zone's project buckets",
+    "roles/logging.privateLogViewer": "data-access audit logs of the zone's project",
+    "roles/monitoring.editor": "dashboards and alert policies are project resources",
+    "roles/aiplatform.viewer": "Vertex AI has no resource-level IAM for endpoints and indexes in the provider "
+                               "and no IAM Conditions resource attributes",
+    MODEL_USER: "custom role; Vertex AI endpoints and index endpoints have no resource-level IAM here",
+    "roles/alloydb.client": "AlloyDB has no instance-level IAM and no IAM Conditions resource attributes",
+    "roles/alloydb.databaseUser": "AlloyDB IAM database login is granted per project",
+    "roles/serviceusage.serviceUsageConsumer": "the AlloyDB Auth Proxy bills API use to the project",
+}
 
 
 def uses_vertex(cfg: ZoneConfig) -> bool:
@@ -142,6 +166,8 @@ class TeamAccess(pulumi.ComponentResource):
         custom = args.roles.model_user.name if args.roles.model_user else None
         self.bindings = []
         for role in project_roles(cfg, team.role, custom):
+            if (role if isinstance(role, str) else MODEL_USER) not in PROJECT_SCOPE:
+                raise ValueError(f"team role {role} has no reason to be a project binding (PROJECT_SCOPE)")
             for member in team.members:
                 self.bindings.append(gcp.projects.IAMMember(
                     f"{z}-{key}-{_short(role)}-{_digest(member)}", project=ctx.project, role=role,
