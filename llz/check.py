@@ -16,7 +16,7 @@ import multiprocessing
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -311,8 +311,18 @@ def print_results(results: list[StackResult], console: Console) -> None:
                   + (f", failed: {', '.join(failed)}" if failed else "") + f"; {blocking} mandatory violation(s)")
 
 
+def results_json(results: list[StackResult]) -> list[dict[str, Any]]:
+    """Every stack's findings, config errors and cost figures, for machines (``llz check --json``)."""
+    out = []
+    for r in results:
+        data = asdict(r)
+        data["passed"] = r.passed
+        out.append(data)
+    return out
+
+
 def main(stacks: Sequence[str], sarif: Path | None = None, markdown: Path | None = None,
-         junit: Path | None = None, console: Console | None = None) -> int:
+         junit: Path | None = None, console: Console | None = None, as_json: bool = False) -> int:
     """Exit status: 2 if a stack config is invalid, else 1 on any mandatory violation, else 0."""
     from llz import offline
     from llz.reports import junit as junit_report
@@ -322,7 +332,10 @@ def main(stacks: Sequence[str], sarif: Path | None = None, markdown: Path | None
     # CI logs are not terminals: rich would wrap the tables at 80 columns.
     console = console or make_console()
     results = check_plans(list(stacks) or offline.all_stacks())
-    print_results(results, console)
+    if as_json:
+        print(json.dumps(results_json(results), indent=2))
+    else:
+        print_results(results, console)
     if sarif is not None:
         sarif.write_text(json.dumps(sarif_report.render(results), indent=2) + "\n")
     if markdown is not None:

@@ -83,7 +83,7 @@ def validate(
 @app.command()
 def preview(
     stack: Stack,
-    json_out: Annotated[Path | None, typer.Option("--json", help="write the plan JSON here")] = None,
+    json_out: Annotated[Path | None, typer.Option("--json", help="write the plan JSON here ('-': stdout only)")] = None,
 ) -> None:
     """Offline plan: resource tree, counts per type, policy summary and monthly cost."""
     from llz import offline
@@ -93,6 +93,9 @@ def preview(
     _, _, cfg = offline.load(stack)
     _warn(cfg)
     render.attach_policy_and_cost(plan, cfg)
+    if json_out == Path("-"):
+        typer.echo(plan.to_json())
+        return
     render.print_preview(plan)
     if json_out is not None:
         json_out.write_text(plan.to_json())
@@ -105,12 +108,13 @@ def check(
     sarif: Annotated[Path | None, typer.Option(help="write SARIF 2.1.0 here")] = None,
     markdown: Annotated[Path | None, typer.Option(help="write a PR comment (Markdown) here")] = None,
     junit: Annotated[Path | None, typer.Option(help="write JUnit XML here")] = None,
+    json_out: Annotated[bool, typer.Option("--json", help="print the results as JSON instead of tables")] = False,
 ) -> None:
     """Run the guardrail pack over offline plans. Exit 1 on any mandatory violation."""
     from llz import check as checker
     from llz import offline
 
-    raise typer.Exit(checker.main(stacks or offline.all_stacks(), sarif, markdown, junit))
+    raise typer.Exit(checker.main(stacks or offline.all_stacks(), sarif, markdown, junit, as_json=json_out))
 
 
 @app.command()
@@ -139,11 +143,12 @@ def size(
     context: Annotated[int, typer.Option(help="maximum context length in tokens")] = 8192,
     concurrency: Annotated[int, typer.Option(help="concurrent sequences at full context")] = 16,
     cloud: Annotated[str | None, typer.Option(help="aws | gcp | azure (default: all)")] = None,
+    json_out: Annotated[bool, typer.Option("--json", help="print the feasible shapes as JSON")] = False,
 ) -> None:
     """GPU shapes that fit a model, cheapest first. Exit 2 when nothing fits."""
     from llz import size as sizing
 
-    raise typer.Exit(sizing.main(model, precision, context, concurrency, cloud))
+    raise typer.Exit(sizing.main(model, precision, context, concurrency, cloud, as_json=json_out))
 
 
 @app.command()

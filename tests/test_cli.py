@@ -128,3 +128,18 @@ def test_a_pipe_closed_early_is_not_an_error() -> None:
     proc.stdout.close()  # like `| head -1`
     _, err = proc.communicate(timeout=120)
     assert first.startswith(b"aws-dev") and proc.returncode == 0 and b"Traceback" not in err
+
+
+def test_every_report_command_speaks_json() -> None:
+    preview = runner.invoke(app, ["preview", "aws-dev", "--json", "-"])
+    plan = json.loads(preview.stdout)
+    assert preview.exit_code == 0 and plan["stack"] == "aws-dev" and plan["resources"] and plan["cost"]
+    check = runner.invoke(app, ["check", "aws-dev", "--json"])
+    [result] = json.loads(check.stdout)
+    assert check.exit_code == 0 and result["stack"] == "aws-dev" and result["passed"] is True
+    assert all({"policy", "severity", "enforcement", "urn", "message"} <= set(v) for v in result["violations"])
+    size = runner.invoke(app, ["size", "--model", "llama-3.1-8b", "--cloud", "gcp", "--json"])
+    fits = json.loads(size.stdout)["clouds"]["gcp"]
+    assert size.exit_code == 0 and fits and fits[0]["usdPerHour"] <= fits[-1]["usdPerHour"]
+    bad = runner.invoke(app, ["size", "--model", "nope", "--json"])
+    assert bad.exit_code == 2 and "unknown model 'nope'" in json.loads(bad.stdout)["errors"][0]
