@@ -15,8 +15,9 @@ from typing import Any
 import pytest
 
 from llz import offline
-from llz.check import StackResult, Violation, evaluate_timed
+from llz.check import evaluate_timed
 from llz.plan import Plan, PlannedResource
+from llz.results import StackResult, Violation
 
 FIXTURES = Path(__file__).parent / "fixtures"
 STACK = FIXTURES / "Pulumi.insecure.yaml"

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from llz.check import StackResult, check_plans, partition
+from llz.check import check_plans, partition
 from llz.offline import all_stacks
+from llz.results import StackResult
 from policies import registry
 
 STACKS = all_stacks()

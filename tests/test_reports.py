@@ -20,9 +20,10 @@ import yaml
 from rich.console import Console
 
 from llz import check
-from llz.check import StackResult, Violation, check_stack, evaluate_timed
+from llz.check import check_stack, evaluate_timed
 from llz.reports import junit, markdown, sarif
 from llz.reports.locations import locate
+from llz.results import StackResult, Violation
 from policies import registry
 
 FIXTURES = Path(__file__).parent / "fixtures"

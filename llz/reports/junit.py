@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 from policies import registry
 
 if TYPE_CHECKING:
-    from llz.check import StackResult
+    from llz.results import StackResult
 
 
 def _suite(result: StackResult) -> ET.Element:

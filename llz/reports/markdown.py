@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 from policies.registry import rule_named
 
 if TYPE_CHECKING:
-    from llz.check import StackResult, Violation
+    from llz.results import StackResult, Violation
 
 MARKER = "<!-- llz-check:guardrails -->"
 MAX_ROWS = 50  # per table; GitHub comments are capped at 65536 characters

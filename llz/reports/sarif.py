@@ -21,7 +21,7 @@ from policies import registry
 from policies.base import REPOSITORY, Rule
 
 if TYPE_CHECKING:
-    from llz.check import StackResult, Violation
+    from llz.results import StackResult, Violation
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 VERSION = "2.1.0"
