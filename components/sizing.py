@@ -10,7 +10,13 @@ Memory model (reference: gpu-and-serving-facts.md section 2, vLLM's own accounti
   x GPU_MEMORY_UTILIZATION (vLLM's ``gpu_memory_utilization`` default). When TP exceeds the KV heads, vLLM
   replicates KV heads, so each GPU holds ceil(KV heads / TP) of them;
 - TP is a power of two that divides the attention heads, within one node (TP never crosses nodes here);
-- fp8 only on GPUs with FP8 tensor cores (catalog ``fp8`` flag: Ada and Hopper, not Ampere or Turing).
+- fp8 only on GPUs with FP8 tensor cores (catalog ``fp8`` flag: Ada and Hopper, not Ampere or Turing);
+- int8/int4 weights are only what vLLM loads when the checkpoint is stored that way or quantised at load. A
+  catalog model's checkpoint is the publisher's bf16 one (``bf16_checkpoint``): fp8 quantises it online, but
+  vLLM has no in-flight int8 path, and its in-flight 4-bit path (bitsandbytes) has its own loader, which
+  cannot stream from the model bucket. So int8 and int4 with a catalog model on vLLM are refused at
+  validation (they would load 16-bit weights into memory sized for 8 or 4 bits); an explicit architecture
+  names a pre-quantised checkpoint (AWQ, GPTQ, compressed-tensors), whose config.json declares the method.
 
 The public contract used by config validation and every cloud: ``config_issues``, ``effective_pools``,
 ``endpoint_pool``, ``replica_gpus``, ``pool_shape``, ``managed_shape``, ``MANAGED_SERVICE``.
@@ -24,6 +30,7 @@ from dataclasses import dataclass
 
 from components import catalog
 from components.config.models import ArchitectureConfig, EndpointConfig, GpuPoolConfig, ZoneConfig
+from components.config.registry import Issue, register
 
 MANAGED_SERVICE = {"aws": "sagemaker", "gcp": "vertex", "azure": "azureml"}
 SERVICE_LABEL = {"compute": "node pool", "sagemaker": "SageMaker", "vertex": "Vertex AI", "azureml": "Azure ML"}
@@ -36,6 +43,17 @@ OVERHEAD_GIB_PER_GPU = 1.0
 WEIGHT_BYTES = {"fp32": 4.0, "bf16": 2.0, "fp16": 2.0, "fp8": 1.0, "int8": 1.0, "int4": 0.5}
 KV_BYTES = {"fp32": 4.0, "bf16": 2.0, "fp16": 2.0, "fp8": 1.0, "int8": 2.0, "int4": 2.0}
 NEEDS_FP8 = frozenset({"fp8"})
+# Precisions vLLM cannot serve from a catalog model's bf16 checkpoint at the size WEIGHT_BYTES assumes.
+_PREQUANTIZED = ("give an explicit architecture whose name is a {bits}-bit pre-quantised checkpoint ({kinds}), "
+                 "staged in the model bucket")
+IN_FLIGHT_REFUSED = {
+    "int8": ("the catalog checkpoint is bf16 and vLLM has no in-flight int8 quantisation, so it would load 16-bit "
+             "weights into memory sized for 8; use fp8 (same weight memory, quantised online) or "
+             + _PREQUANTIZED.format(bits=8, kinds="e.g. compressed-tensors W8A8")),
+    "int4": ("the catalog checkpoint is bf16 and vLLM's in-flight 4-bit quantisation (bitsandbytes) uses its own "
+             "loader, which cannot stream from the model bucket (vllm-project/vllm#22882); use fp8 or "
+             + _PREQUANTIZED.format(bits=4, kinds="AWQ, GPTQ")),
+}
 
 
 # --- the memory model --------------------------------------------------------------------------------
@@ -58,6 +76,13 @@ def served_name(model: str | ArchitectureConfig) -> str:
     """The model name clients send (OpenAI ``model`` field), the same on every cloud: the catalog id, or the
     last path segment of an explicit architecture's name, lowercased."""
     return model.name.split("/")[-1].lower() if isinstance(model, ArchitectureConfig) else model
+
+
+def bf16_checkpoint(model: str | ArchitectureConfig) -> bool:
+    """Whether the endpoint's weights are a catalog model's checkpoint (the publisher's bf16 weights, staged under
+    the catalog's ``hf_name``): a catalog id, or an explicit architecture named like a catalog checkpoint
+    (components.k8s.vllm.bf16_checkpoint applies the same rule to the model path)."""
+    return architecture(model).hf_name in {m.hf_name for m in catalog.model_architectures().values()}
 
 
 @dataclass(frozen=True)
@@ -246,9 +271,9 @@ def managed_replica_gpus(cfg: ZoneConfig, endpoint: str) -> int:
 
 # --- config validation -----------------------------------------------------------------------------------
 
-Issue = tuple[str, str]
 
 
+@register(stage="fit")
 def config_issues(cfg: ZoneConfig) -> list[Issue]:
     """Fit checks: every endpoint fits its pool or managed shape, sized pools exist, pools hold the replicas."""
     issues: list[Issue] = []
@@ -268,6 +293,9 @@ def _endpoint_issues(cfg: ZoneConfig, key: str, ep: EndpointConfig) -> Iterable[
         return
     if ep.runtime == "managed":
         yield from _managed_issues(cfg, path, ep, w)
+        return
+    if ep.precision in IN_FLIGHT_REFUSED and bf16_checkpoint(ep.model):
+        yield f"{path}.precision", f"{ep.precision} with {w.arch.id}: {IN_FLIGHT_REFUSED[ep.precision]}"
         return
     if ep.pool is None:
         if key in cfg.gpu_pools:

@@ -964,7 +964,8 @@ def test_minimal_config_is_already_private_and_complete() -> None:
     assert (
         eks["vpcConfig"]["endpointPublicAccess"] is False and set(eks["enabledClusterLogTypes"]) == LOG_TYPES
     )
-    assert len(plan.of_type("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock")) == 2
+    # models, audit trail and the audit bucket's access logs: every bucket blocks public access
+    assert len(plan.of_type("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock")) == 3
     assert plan.one("aws:cloudtrail/trail:Trail").inputs["isMultiRegionTrail"] is True
     assert not plan.of_type("llmops:aws:GpuPool") and not plan.of_type("aws:budgets/budget:Budget")
     assert all(r.inputs["availabilityZone"] == "eu-west-1a" for r in plan.of_type("aws:ec2/subnet:Subnet"))

@@ -33,7 +33,7 @@ from components.k8s import (
 )
 from components.k8s.scheduling import GPU_RESOURCE, POOL_LABEL, PoolScheduling, tolerates, tolerations_for
 from components.k8s.team import READ, role_rules
-from components.k8s.vllm import replica_resources, vllm_args
+from components.k8s.vllm import FROM_CHECKPOINT, bf16_checkpoint, replica_resources, vllm_args
 from llz import engine, manifests
 from llz.mocks import MockContext
 from llz.mocks.k8s import OUTPUTS
@@ -240,11 +240,32 @@ def test_precision_mapping() -> None:
     assert mapped("fp32") == ["--dtype", "float32"]
     assert mapped("fp16") == ["--dtype", "float16"]
     assert mapped("fp8") == ["--dtype", "auto", "--quantization", "fp8"]
-    # int8/int4 are pre-quantised checkpoints: vLLM reads the method from config.json, or it is named.
-    assert mapped("int4") == ["--dtype", "auto"]
-    assert mapped("int8") == ["--dtype", "auto"]
+    # chat serves a catalog model (bf16 checkpoint): int4 is quantised in flight by bitsandbytes.
+    assert mapped("int4") == ["--dtype", "auto", "--quantization", "bitsandbytes"]
     assert mapped("int4", "awq_marlin") == ["--dtype", "auto", "--quantization", "awq_marlin"]
+    assert mapped("int8") == ["--dtype", "auto"]  # refused by problems() (test_int8_needs_a_prequantised_...)
     assert mapped("fp8", "checkpoint") == ["--dtype", "auto"]  # an FP8 checkpoint brings its own scales
+
+
+def test_int4_and_int8_follow_the_checkpoint() -> None:
+    def args(model: str, precision: str, quantization: str | None = None) -> VllmEndpointArgs:
+        return VllmEndpointArgs(**{**chat_args().__dict__, "model": model, "precision": precision,
+                                   "quantization": quantization})
+
+    repo = "meta-llama/Llama-3.1-8B-Instruct"  # a catalog model's bf16 checkpoint
+    assert bf16_checkpoint(repo) and bf16_checkpoint(f"s3://b/{repo}/") and bf16_checkpoint(f"az://models/{repo}")
+    assert not bf16_checkpoint("acme/llama-8b-awq") and not bf16_checkpoint("gs://b/acme/llama-8b-awq")
+    assert args(repo, "int4").quantization_method == "bitsandbytes" and args(repo, "int4").problems() == []
+    # bitsandbytes has its own loader, which does not stream from object storage (vllm-project/vllm#22882)
+    assert any("bitsandbytes" in p for p in args(f"s3://b/{repo}/", "int4").problems())
+    # no in-flight int8: a catalog checkpoint would load at 16 bits into memory sized for 8
+    assert any("no in-flight int8" in p for p in args(repo, "int8").problems())
+    assert args(repo, "int8", "checkpoint").problems() == []  # named explicitly: the user's call
+    # a user checkpoint (explicit architecture) declares its method in config.json
+    for precision in ("int4", "int8"):
+        user = args("s3://b/acme/llama-8b-awq/", precision)
+        assert user.quantization_method == FROM_CHECKPOINT and user.problems() == []
+        assert "--quantization" not in vllm_args(user)
 
 
 @pytest.mark.parametrize(("oid", "gpus"), [("Deployment.llm-serving.chat", "1"),

@@ -8,6 +8,14 @@
   public access blocked, TLS only, and a bucket policy that lets only this trail write, only under
   ``AWSLogs/<account>/``. A lifecycle rule expires objects once the lock has run out, so storage stops
   growing without ever deleting a locked version.
+- Access-log bucket: S3 server access logging of the trail bucket (CIS AWS 3.6), so every
+  read, listing or delete attempt on the audit logs is itself recorded. It is a dedicated bucket: versioned,
+  public access blocked, owner-enforced object ownership (no ACLs), TLS only. S3 delivers access logs as the
+  ``logging.s3.amazonaws.com`` service principal, admitted by a bucket policy limited to this account and the
+  trail bucket (aws:SourceAccount, aws:SourceArn) and to its prefix. Default encryption is SSE-S3 because S3
+  server access logging does not support SSE-KMS destinations, and Object Lock is not allowed on them either
+  (docs.aws.amazon.com/AmazonS3/latest/userguide/enable-server-access-logging.html). It does not log into
+  itself (that would loop), and its objects expire with the audit retention.
 - Log group: CloudWatch Logs copy for metric filters and alarms, KMS-encrypted, same retention.
 """
 
@@ -23,6 +31,7 @@ import pulumi_aws as aws
 from components.aws.base import (
     AwsContext,
     Statement,
+    deny_insecure_transport,
     document,
     log_group,
     private_bucket,
@@ -35,6 +44,7 @@ from components.config.models import ZoneConfig
 
 TYPE = "llmops:aws:Audit"
 ARCHIVE_AFTER_DAYS = 90  # Glacier Instant Retrieval has a 90-day minimum; only worth it for long retention
+ACCESS_LOG_PREFIX = "audit-bucket/"  # where the trail bucket's server access logs land in the access-log bucket
 
 
 def trail_bucket_statements(ctx: AwsContext, trail_arn: str) -> Callable[[str], list[Statement]]:
@@ -53,6 +63,48 @@ def trail_bucket_statements(ctx: AwsContext, trail_arn: str) -> Callable[[str], 
     return build
 
 
+def access_log_statements(ctx: AwsContext, source_bucket_arn: str) -> Callable[[str], list[Statement]]:
+    """Bucket-policy log delivery for S3 server access logs (the only way with BucketOwnerEnforced: no log
+    delivery ACL), scoped to the source bucket and this account
+    (docs.aws.amazon.com/AmazonS3/latest/userguide/enable-server-access-logging.html#grant-log-delivery-permissions-general)."""
+    def build(bucket_arn: str) -> list[Statement]:
+        return [statement("S3ServerAccessLogsPolicy", "s3:PutObject", f"{bucket_arn}/{ACCESS_LOG_PREFIX}*",
+                          principal={"Service": ctx.service("logging.s3")},
+                          condition={"ArnLike": {"aws:SourceArn": source_bucket_arn},
+                                     "StringEquals": {"aws:SourceAccount": ctx.account_id}})]
+    return build
+
+
+def access_log_bucket(logical: str, bucket_name: str, cfg: ZoneConfig, ctx: AwsContext, parent: pulumi.Resource,
+                      source_bucket_arn: str) -> tuple[aws.s3.Bucket, list[pulumi.Resource]]:
+    """The destination of S3 server access logs: ``base.private_bucket``'s safeguards except SSE-KMS and Object
+    Lock, which S3 does not support on a server access log destination (SSE-S3 instead)."""
+    arn = f"arn:{ctx.partition}:s3:::{bucket_name}"
+    bucket = aws.s3.Bucket(logical, bucket=bucket_name, opts=stateful(cfg, parent))
+    own = child(parent)
+    pab = aws.s3.BucketPublicAccessBlock(
+        f"{logical}-public-access", bucket=bucket.id, block_public_acls=True, block_public_policy=True,
+        ignore_public_acls=True, restrict_public_buckets=True, opts=own)
+    ownership = aws.s3.BucketOwnershipControls(
+        f"{logical}-ownership", bucket=bucket.id, rule={"object_ownership": "BucketOwnerEnforced"}, opts=own)
+    sse = aws.s3.BucketServerSideEncryptionConfiguration(
+        f"{logical}-sse", bucket=bucket.id,
+        rules=[{"apply_server_side_encryption_by_default": {"sse_algorithm": "AES256"}}], opts=own)
+    versioning = aws.s3.BucketVersioning(
+        f"{logical}-versioning", bucket=bucket.id, versioning_configuration={"status": "Enabled"}, opts=own)
+    statements = [deny_insecure_transport(arn), *access_log_statements(ctx, source_bucket_arn)(arn)]
+    policy = aws.s3.BucketPolicy(f"{logical}-policy", bucket=bucket.id, policy=document(*statements),
+                                 opts=child(parent, depends_on=[pab, ownership]))
+    days = cfg.audit.retention_days
+    lifecycle = aws.s3.BucketLifecycleConfiguration(
+        f"{logical}-lifecycle", bucket=bucket.id,
+        rules=[{"id": "expire-after-retention", "status": "Enabled", "filter": {"prefix": ""},
+                "expiration": {"days": days}, "noncurrent_version_expiration": {"noncurrent_days": 30},
+                "abort_incomplete_multipart_upload": {"days_after_initiation": 7}}],
+        opts=child(parent, depends_on=[versioning]))
+    return bucket, [pab, ownership, sse, versioning, policy, lifecycle]
+
+
 @dataclass
 class AuditArgs:
     cfg: ZoneConfig
@@ -64,6 +116,8 @@ class AuditArgs:
 class Audit(pulumi.ComponentResource):
     trail: aws.cloudtrail.Trail
     bucket: aws.s3.Bucket
+    access_log_bucket: aws.s3.Bucket
+    access_logging: aws.s3.BucketLogging
 
     def __init__(self, name: str, args: AuditArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__(TYPE, name, None, opts)
@@ -78,6 +132,15 @@ class Audit(pulumi.ComponentResource):
                                extra_statements=trail_bucket_statements(ctx, trail_arn))
         self.bucket = store.bucket
         versioning = store.versioning
+        # Server access logs of the trail bucket go to a bucket of their own (which logs nowhere).
+        logs_name = f"{z}-access-logs-{ctx.account_id}-{ctx.region}"
+        self.access_log_bucket, log_safeguards = access_log_bucket(f"{z}-access-logs", logs_name, cfg, ctx, self,
+                                                                   store.arn)
+        self.access_logging = aws.s3.BucketLogging(
+            f"{z}-audit-access-logging", bucket=self.bucket.id, target_bucket=self.access_log_bucket.id,
+            target_prefix=ACCESS_LOG_PREFIX,
+            target_object_key_format={"partitioned_prefix": {"partition_date_source": "EventTime"}},
+            opts=child(self, depends_on=log_safeguards))
         lock = aws.s3.BucketObjectLockConfiguration(
             f"{z}-audit-lock", bucket=self.bucket.id, object_lock_enabled="Enabled",
             rule={"default_retention": {"mode": "COMPLIANCE" if cfg.audit.immutable else "GOVERNANCE",
@@ -131,4 +194,5 @@ class Audit(pulumi.ComponentResource):
                                       "starts_withs": [f"{args.model_bucket_arn}/"]}]},
             ],
             opts=stateful(cfg, self, depends_on=[*store.safeguards, lock, role_policy]))
-        self.register_outputs({"trailArn": self.trail.arn, "bucket": self.bucket.id})
+        self.register_outputs({"trailArn": self.trail.arn, "bucket": self.bucket.id,
+                               "accessLogBucket": self.access_log_bucket.id})

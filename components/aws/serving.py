@@ -3,7 +3,8 @@
 Model weights live in one private bucket per zone, under ``<Hugging Face repo id>/`` (stage them once, e.g.
 ``huggingface-cli download <repo> --local-dir m && aws s3 sync m s3://<bucket>/<repo>/``). Both runtimes read
 them from there, inside the VPC through the S3 gateway endpoint: no Hugging Face token and no internet
-egress at serving time.
+egress at serving time. The bucket is versioned; overwritten or deleted versions expire after 30 days and
+incomplete multipart uploads are aborted after 7.
 
 - ``vllm``: the in-cluster VllmEndpoint (components.k8s) streams the weights from S3 (Run:ai Model
   Streamer). Its ServiceAccount is bound by an EKS Pod Identity association to the zone's serving role,
@@ -61,6 +62,9 @@ VARIANT = "AllTraffic"
 # declare their method (AWQ, GPTQ...) in config.json, which TGI reads.
 TGI_PRECISION = {"bf16": {"DTYPE": "bfloat16"}, "fp16": {"DTYPE": "float16"}, "fp8": {"QUANTIZE": "fp8"},
                  "fp32": {}, "int8": {}, "int4": {}}
+# Model bucket lifecycle: noncurrent (overwritten or deleted) versions live 30 days, as on GCP; incomplete
+# multipart uploads (an interrupted `aws s3 sync` of a large checkpoint) are aborted after 7 days.
+NONCURRENT_DAYS, ABORT_UPLOADS_DAYS = 30, 7
 SCALE_AT = 0.8  # scale out when a replica holds 80% of the concurrent requests it was sized for
 # Weights are copied in and loaded before the health check passes: allow for large models.
 DOWNLOAD_TIMEOUT_S, STARTUP_TIMEOUT_S = 3600, 1800
@@ -114,6 +118,14 @@ class ModelBucket(pulumi.ComponentResource):
         store = private_bucket(f"{cfg.name}-models", f"{cfg.name}-models-{ctx.account_id}-{ctx.region}",
                                cfg, ctx, args.key_arn, self)
         self.bucket, self.name, self.arn = store.bucket, store.name, store.arn
+        # Versioning keeps every overwritten or deleted checkpoint: expire those after NONCURRENT_DAYS (as the
+        # GCS bucket does) and drop uploads that never completed, so storage does not grow without bound.
+        aws.s3.BucketLifecycleConfiguration(
+            f"{cfg.name}-models-lifecycle", bucket=self.bucket.id,
+            rules=[{"id": "expire-old-versions", "status": "Enabled", "filter": {"prefix": ""},
+                    "noncurrent_version_expiration": {"noncurrent_days": NONCURRENT_DAYS},
+                    "abort_incomplete_multipart_upload": {"days_after_initiation": ABORT_UPLOADS_DAYS}}],
+            opts=child(self, depends_on=[store.versioning]))
         self.safeguards = store.safeguards
         self.register_outputs({"bucket": self.name})
 

@@ -7,8 +7,8 @@ Both are private and encrypted with the zone's data CMK:
   policy exists, hence the explicit dependency
   (docs.aws.amazon.com/opensearch-service/latest/developerguide/serverless-encryption.html).
 - Aurora PostgreSQL Serverless v2 >= 15.4 (pgvector 0.5 with HNSW): IAM database authentication, master
-  password generated and rotated by Secrets Manager (never in state), TLS forced, reachable only from the
-  cluster's nodes on 5432. ``CREATE EXTENSION vector`` is a database statement, not infrastructure: run it
+  password generated and rotated by Secrets Manager (never in state), TLS forced, DDL statements logged
+  (``log_statement = ddl``, exported with the postgresql log), reachable only from the cluster's nodes on 5432. ``CREATE EXTENSION vector`` is a database statement, not infrastructure: run it
   once as the master user after the first deploy.
 """
 
@@ -170,8 +170,10 @@ class AuroraVectorStore(pulumi.ComponentResource):
             opts=child(self))
         params = aws.rds.ClusterParameterGroup(
             f"{z}-{key}", name=f"{ident}-pg16", family=AURORA_PARAMETER_FAMILY,
-            description=f"{ident}: TLS only",
-            parameters=[{"name": "rds.force_ssl", "value": "1", "apply_method": "pending-reboot"}],
+            description=f"{ident}: TLS only",  # ForceNew: keep it stable
+            parameters=[{"name": "rds.force_ssl", "value": "1", "apply_method": "pending-reboot"},
+                        # Schema changes (CREATE/ALTER/DROP) go to the exported postgresql log; dynamic.
+                        {"name": "log_statement", "value": "ddl", "apply_method": "immediate"}],
             opts=child(self))
         # Created before the cluster so the exported logs get the audit key and a retention.
         logs = log_group(f"{z}-{key}-postgresql", f"/aws/rds/cluster/{ident}/postgresql", cfg, ctx,

@@ -4,6 +4,9 @@ Objects (all named after the endpoint key, in the serving namespace): ServiceAcc
 identity binds to it), Deployment, ClusterIP Service, HorizontalPodAutoscaler, PodDisruptionBudget and a
 NetworkPolicy admitting traffic only from the endpoint's own namespace and the shared ingress namespace.
 Scheduling (node selector, tolerations) is derived from the pool's ``PoolScheduling``, never retyped.
+
+Precision: ``--dtype`` and ``--quantization`` are chosen so the loaded weights match what sizing assumes
+(fp8 and int8 1 byte, int4 half a byte per parameter); see ``_precision_args`` for the rule per checkpoint.
 """
 
 from __future__ import annotations
@@ -53,6 +56,10 @@ _DNS_1035 = re.compile(r"^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$")
 _ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 # Quantisation marker: "use what the checkpoint's config.json declares" (AWQ, GPTQ, compressed-tensors).
 FROM_CHECKPOINT = "checkpoint"
+# In-flight weight quantisation of a bf16 checkpoint, per precision. int4: bitsandbytes quantises the bf16
+# weights to 4 bits while loading (docs.vllm.ai, "BitsAndBytes"). int8 has none: vLLM's 8-bit paths (W8A8,
+# bitsandbytes 8-bit) need a pre-quantised checkpoint.
+IN_FLIGHT = {"fp8": "fp8", "int4": "bitsandbytes"}
 
 # Node headroom left to the kubelet, system reserve and node agents when a replica's CPU and memory are
 # derived from the pool's shape (EKS/GKE/AKS reserve roughly 0.1-0.5 vCPU and 1-3 GiB on GPU shapes).
@@ -94,6 +101,16 @@ class VllmEndpointArgs:
     def sa_name(self) -> str:
         return self.service_account_name or service_account_name(self.endpoint)
 
+    @property
+    def quantization_method(self) -> str:
+        """``--quantization``: the explicit ``quantization``, else fp8 online, else for a catalog (bf16)
+        checkpoint the in-flight method of the precision, else FROM_CHECKPOINT (config.json declares it)."""
+        if self.quantization is not None:
+            return self.quantization
+        if self.precision == "fp8" or (self.precision in IN_FLIGHT and bf16_checkpoint(self.model)):
+            return IN_FLIGHT[self.precision]
+        return FROM_CHECKPOINT
+
     def problems(self) -> list[str]:
         out = []
         if not _DNS_1035.match(self.endpoint):
@@ -116,6 +133,14 @@ class VllmEndpointArgs:
         if self.queue_target is not None and self.queue_target < 1:
             out.append("queue_target must be at least 1 waiting request per replica")
         out += [f"env name {k!r} is not a valid variable name" for k in self.env if not _ENV_NAME.match(k)]
+        if self.precision == "int8" and self.quantization is None and bf16_checkpoint(self.model):
+            out.append(f"int8 with {self.model!r}: a catalog model's checkpoint is bf16 and vLLM has no in-flight "
+                       "int8 quantisation; use fp8, or an int8 pre-quantised checkpoint")
+        if self.quantization_method == "bitsandbytes" and self.model.startswith(STREAMED_SCHEMES):
+            # --quantization bitsandbytes switches vLLM to its bitsandbytes loader, which reads a local directory
+            # or the Hugging Face Hub, never the Run:ai streamer (vllm-project/vllm#22882).
+            out.append(f"bitsandbytes cannot load {self.model!r}: its loader does not stream from object "
+                       "storage; use a Hugging Face repo id, fp8, or a 4-bit pre-quantised checkpoint")
         return out
 
 
@@ -125,13 +150,30 @@ def service_account_name(endpoint: str) -> str:
     return endpoint
 
 
-def _precision_args(precision: str, quantization: str | None) -> list[str]:
-    """fp8: vLLM quantises bf16/fp16 weights to FP8 at load (dynamic per-tensor scales; FP8 tensor cores on
-    Ada/Hopper, weight-only Marlin kernels on Ampere). int8/int4 have no online path that keeps accuracy,
-    so they expect a pre-quantised checkpoint (AWQ, GPTQ, compressed-tensors W8A8/W4A16): vLLM reads the
-    method from its config.json, and ``quantization`` may name it explicitly."""
+def bf16_checkpoint(model: str) -> bool:
+    """Whether ``model`` (a Hugging Face repo id, or ``<scheme>://<bucket>/<repo id>/``) is a catalog model's
+    checkpoint: the publisher's bf16 weights the zone stages under the catalog's ``hf_name``
+    (components.sizing.bf16_checkpoint is the same rule on the stack config)."""
+    repo = model.split("://", 1)[1].split("/", 1)[-1] if "://" in model else model
+    return repo.strip("/") in {m.hf_name for m in catalog.model_architectures().values()}
+
+
+def _precision_args(precision: str, method: str) -> list[str]:
+    """Weight precision as vLLM flags, so that the weights take the memory sizing (components.sizing
+    WEIGHT_BYTES) assumes:
+
+    - fp8: vLLM quantises bf16/fp16 weights to FP8 at load (dynamic per-tensor scales; FP8 tensor cores on
+      Ada/Hopper, weight-only Marlin kernels on Ampere);
+    - int4 on a catalog model (bf16 checkpoint): bitsandbytes quantises the weights to 4 bits at load. Its
+      loader cannot stream from object storage, so the zone, which streams every catalog model from its
+      bucket, refuses int4 on catalog models at config validation (components.sizing);
+    - int8 on a catalog model: refused (VllmEndpointArgs.problems, and config validation): vLLM has no
+      in-flight int8 path, and loading the bf16 checkpoint would need twice the memory sized;
+    - int8/int4 on any other checkpoint (an explicit architecture in the stack config): a pre-quantised
+      checkpoint (AWQ, GPTQ, compressed-tensors W8A8/W4A16) whose config.json declares the method.
+
+    ``quantization`` on the endpoint args names a method explicitly (or FROM_CHECKPOINT)."""
     out = ["--dtype", DTYPE[precision]]
-    method = quantization if quantization is not None else ("fp8" if precision == "fp8" else FROM_CHECKPOINT)
     if method != FROM_CHECKPOINT:
         out += ["--quantization", method]
     return out
@@ -142,7 +184,7 @@ def vllm_args(a: VllmEndpointArgs) -> list[str]:
     prefill are on, request logging is off (docs.vllm.ai, engine arguments)."""
     out = [a.model, "--served-model-name", a.served_model_name, "--port", str(PORT),
            "--tensor-parallel-size", str(a.gpus), "--max-model-len", str(a.max_context),
-           "--max-num-seqs", str(a.concurrency), *_precision_args(a.precision, a.quantization),
+           "--max-num-seqs", str(a.concurrency), *_precision_args(a.precision, a.quantization_method),
            "--gpu-memory-utilization", str(GPU_MEMORY_UTILIZATION)]
     if a.model.startswith(STREAMED_SCHEMES):
         out += ["--load-format", "runai_streamer"]

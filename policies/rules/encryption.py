@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fnmatch
 from collections.abc import Iterator
 
 from policies import tokens as t
@@ -76,9 +77,17 @@ def aws_ebs_encryption(r: Resource, ctx: Context) -> Iterator[str]:
             yield f"blockDeviceMappings[{i}] ({get(mapping, 'deviceName', '?')}) is not encrypted"
 
 
+# S3 server access log destinations support SSE-S3 only, not SSE-KMS
+# (docs.aws.amazon.com/AmazonS3/latest/userguide/enable-server-access-logging.html): the encryption
+# configuration of the zone's access-log bucket (components.aws.audit.access_log_bucket, "<zone>-access-logs")
+# may use AES256, and no other.
+S3_ACCESS_LOG_SSE = "*-access-logs-sse"
+
+
 @resource_rule(
     name="aws-s3-kms-encryption", scope="aws", types=list(t.S3_SSE), severity="high",
-    description="S3 buckets (model weights, documents, audit logs) use SSE-KMS with a customer-managed key.",
+    description="S3 buckets (model weights, documents, audit logs) use SSE-KMS with a customer-managed key; the "
+                "S3 server access log bucket uses SSE-S3, the only encryption S3 log delivery supports.",
     remediation="Use components.aws.base.private_bucket, which sets sse_algorithm='aws:kms' with the zone's data "
                 "or audit key and the bucket key on.",
     properties=("rules.0.applyServerSideEncryptionByDefault.sseAlgorithm",
@@ -91,6 +100,8 @@ def aws_s3_kms(r: Resource, ctx: Context) -> Iterator[str]:
         if is_unknown(rule):
             continue
         algo = get(rule, "applyServerSideEncryptionByDefault.sseAlgorithm")
+        if algo == "AES256" and fnmatch.fnmatchcase(r.name, S3_ACCESS_LOG_SSE):
+            continue
         if differs(algo, "aws:kms", "aws:kms:dsse"):
             yield f"rules[{i}] uses {algo or 'no algorithm'} instead of aws:kms"
         elif unset(get(rule, "applyServerSideEncryptionByDefault.kmsMasterKeyId")):
