@@ -1,22 +1,25 @@
-"""Cross-field rules of the stack config. Each returns issues as (key path, message); all run, all report."""
+"""Cross-field rules of the stack config. Each returns issues as (key path, message); all run, all report.
+
+The rules here hold on every cloud. Cloud-specific rules live with their cloud (``components/<cloud>/checks.py``)
+and the sizing fit check with sizing; they register themselves (``components.config.registry``), so this
+package imports no cloud and no sizing code.
+"""
 
 from __future__ import annotations
 
 import ipaddress
 import itertools
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterator
 from datetime import date
-from importlib import import_module
 
 from components import catalog
 from components.catalog import kubernetes as k8s_calendar
 from components.config.models import ZoneConfig
+from components.config.registry import Check, Issue, registered
 from components.config.versions import version_issues
 from components.naming import NameRule
 from components.network_plan import cidr_problem
-
-Issue = tuple[str, str]
 
 VECTOR_ENGINES = {
     "aws": ("opensearch-serverless", "aurora-pgvector"),
@@ -33,7 +36,6 @@ PRINCIPALS: dict[str, tuple[re.Pattern[str], str]] = {
     "azure": (re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"),
               "an Entra ID object id (GUID) of a user or group"),
 }
-GCP_LABEL = re.compile(r"^[a-z0-9_-]{0,63}$")
 
 
 RESERVED_POOL_KEYS = ("system",)  # the cluster's own node pool is named <zone>-system on every cloud
@@ -194,18 +196,8 @@ def _placement(cfg: ZoneConfig) -> Iterator[Issue]:
         yield "@gcp:project", "the GCP project id is required (set gcp:project)"
 
 
-def _labels(cfg: ZoneConfig) -> Iterator[Issue]:
-    if cfg.cloud != "gcp":
-        return
-    for key, value in cfg.tags.items():
-        if not GCP_LABEL.match(key.lower()) or len(key) > 63:
-            yield f"tags.{key}", "GCP label keys are at most 63 characters of a-z, 0-9, _ and -"
-        elif len(value) > 63:
-            yield f"tags.{key}", f"GCP label values are at most 63 characters; this one has {len(value)}"
-
-
-def _names(cfg: ZoneConfig) -> Iterator[Issue]:
-    rules: list[NameRule] = import_module(f"components.{cfg.cloud}.names").NAME_RULES
+def name_issues(cfg: ZoneConfig, rules: list[NameRule]) -> Iterator[Issue]:
+    """Name limits of a cloud (its ``names.NAME_RULES``) for the zone name and every keyed map they cover."""
     for rule in rules:
         if rule.over is None:
             if problem := rule.problem(cfg.name):
@@ -222,114 +214,22 @@ def _names(cfg: ZoneConfig) -> Iterator[Issue]:
                     yield f"endpoints.{key}", problem
 
 
-# --- GCP-specific checks (limits from components/gcp/limits.py, which imports no provider SDK) ---------------
-def _gcp(cfg: ZoneConfig) -> Iterator[Issue]:
-    if cfg.cloud != "gcp":
-        return
-    limits = import_module("components.gcp.limits")
-    if problem := limits.cidr_problem(cfg.network.cidr):
-        yield "network.cidr", problem
-    if cfg.budget is not None and (problem := limits.budget_channels_problem(cfg.budget.notify.emails)):
-        yield "budget.notify.emails", problem
-    # gpuPools.system is refused for every cloud (_gpu_pools); a vllm endpoint without a pool gets a pool of
-    # its own key, so an endpoint named "system" would collide with the GKE system node pool too.
-    sized = cfg.endpoints.get(limits.SYSTEM_POOL_KEY)
-    if sized is not None and sized.runtime == "vllm" and sized.pool is None:
-        yield f"endpoints.{limits.SYSTEM_POOL_KEY}.pool", limits.reserved_pool_problem()
-    members = [m for t in cfg.teams.values() for m in t.members]
-    if problem := limits.group_domains_problem(limits.group_domains(members)):
-        yield "teams", problem
-
-
-# --- Azure-specific checks (limits from components/azure/names.py and registry.py: no provider SDK) ------------
-def _azure_pools(cfg: ZoneConfig) -> Iterator[Issue]:
-    """AKS agent pool names are the keys without hyphens: two keys that render alike (``a100-x``, ``a100x``), or
-    one that renders to the system pool's name (``sys-tem``), would collide. Pools sized for a vLLM endpoint
-    without a pool are named after the endpoint. (Length: _names; the key ``system`` itself: _gpu_pools.)"""
-    if cfg.cloud != "azure":
-        return
-    names = import_module("components.azure.names")
-    keys = {k: f"gpuPools.{k}" for k in cfg.gpu_pools}
-    keys.update({k: f"endpoints.{k}" for k, ep in cfg.endpoints.items()
-                 if ep.runtime == "vllm" and ep.pool is None and k not in cfg.gpu_pools})
-    seen: dict[str, str] = {}
-    for key, path in keys.items():
-        rendered = names.AGENT_POOL.render(cfg.name, key)
-        if rendered == names.SYSTEM_POOL and key not in RESERVED_POOL_KEYS:
-            yield path, f"the AKS agent pool name '{rendered}' is the zone's system pool; choose another key"
-        elif rendered in seen:
-            yield path, f"the AKS agent pool name '{rendered}' is also the name of {seen[rendered]}; rename one"
-        seen.setdefault(rendered, path)
-
-
-def _azure_services(cfg: ZoneConfig) -> Iterator[Issue]:
-    """Names, models, dimensions and receivers the Azure services accept."""
-    if cfg.cloud != "azure":
-        return
-    names = import_module("components.azure.names")
-    registry = import_module("components.azure.registry")
-    limit = import_module("components.azure.limits").MAX_VECTOR_DIMENSIONS
-    if "--" in cfg.name:
-        yield "name", "Azure Key Vault names may not contain consecutive hyphens"
-    for key, ep in cfg.endpoints.items():
-        if ep.runtime != "managed":
-            continue
-        if problem := names.ML_ENDPOINT.problem(cfg.name, key):
-            yield f"endpoints.{key}", problem
-        if registry.registry_model(ep.model, ep.precision) is None:
-            offered = ", ".join(f"{m} ({p})" for m, p in sorted(registry.AZUREML_MODELS))
-            model = ep.model if isinstance(ep.model, str) else ep.model.name
-            yield f"endpoints.{key}.model", (
-                f"managed endpoints on Azure deploy an Azure ML model catalog entry; none for {model} at "
-                f"{ep.precision} (offered: {offered}); use runtime: vllm for other models")
-    for key, store in cfg.vector_stores.items():
-        if store.engine in VECTOR_ENGINES["azure"] and store.dimensions > limit:
-            yield f"vectorStores.{key}.dimensions", (
-                f"{store.engine} vector indexes take at most {limit} dimensions, not {store.dimensions}")
-    for key, team in cfg.teams.items():
-        lowered = [m.lower() for m in team.members]
-        for i, member in enumerate(lowered):
-            if member in lowered[:i]:
-                yield f"teams.{key}.members.{i}", f"'{team.members[i]}' is listed twice"
-    if cfg.budget is not None and not cfg.budget.notify.emails:
-        yield "budget.notify.emails", "Azure budget alerts need at least one email receiver for the action group"
-
-
 def _snake(camel: str) -> str:
     return re.sub(r"(?<!^)([A-Z])", r"_\1", camel).lower()
 
 
-def _autoscaler_line(cfg: ZoneConfig) -> Iterator[Issue]:
-    """EKS runs our Cluster Autoscaler, whose release line must match the cluster's minor version."""
-    if cfg.cloud != "aws":
-        return
-    from components.k8s.images import CLUSTER_AUTOSCALER_TAGS
-
-    if cfg.cluster.kubernetes_version not in CLUSTER_AUTOSCALER_TAGS:
-        yield ("cluster.kubernetesVersion", (f"no Cluster Autoscaler release is recorded for "
-               f"{cfg.cluster.kubernetes_version}; recorded: {', '.join(CLUSTER_AUTOSCALER_TAGS)}"))
-
-
-CHECKS: list[Callable[[ZoneConfig], Iterator[Issue]]] = [
-    _placement, _autoscaler_line, _gpu_pools, _endpoints, _network, _vector_stores, _teams, _audit_and_budget,
-    _labels, _names,
-    _gcp, _azure_pools, _azure_services,
+CHECKS: list[Check] = [
+    _placement, _gpu_pools, _endpoints, _network, _vector_stores, _teams, _audit_and_budget,
 ]
-
-
-def extra_checks() -> list[Callable[[ZoneConfig], Iterable[Issue]]]:
-    """Checks owned by other modules (sizing fit), imported late to keep this module light."""
-    from components.sizing import config_issues
-
-    return [config_issues]
 
 
 def cross_checks(cfg: ZoneConfig, on: date | None = None, versions: bool = True) -> list[Issue]:
     """Every cross-field issue; ``on`` is the date the Kubernetes version is judged on (default: today)."""
     issues: list[Issue] = list(version_issues(cfg, on or k8s_calendar.today())) if versions else []
-    for check in CHECKS:
+    cloud_checks, fit_checks = registered(cfg.cloud)
+    for check in [*CHECKS, *cloud_checks]:
         issues.extend(check(cfg))
-    if not issues:  # the fit check needs consistent pools and models
-        for check in extra_checks():
+    if not issues:  # the fit checks need consistent pools and models
+        for check in fit_checks:
             issues.extend(check(cfg))
     return issues

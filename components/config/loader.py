@@ -375,33 +375,16 @@ def read_stack_file(path: Path) -> dict[str, Any]:
     return doc["config"]
 
 
-# --- policy settings: names from the pack, the baseline file -------------------------------------------------
+# --- policy settings: the baseline file ---------------------------------------------------------------------
 
 def policy_issues(cfg: ZoneConfig, base_dir: Path | None = None) -> list[Issue]:
-    """Unknown policy names (with the closest names of the pack) and, given the stack file's directory, a
-    ``policy.baseline`` that is not a baseline file as ``llz policy baseline`` writes it."""
+    """Given the stack file's directory, a ``policy.baseline`` that is not a baseline file as ``llz policy
+    baseline`` writes it. (Policy names are checked by the pack itself: policies/config_checks.py.)"""
     issues: list[Issue] = []
-    if cfg.policy.enforcement or cfg.policy.suppressions:
-        from policies import registry  # the pack is only needed when a stack names policies
-
-        names = sorted(r.name for r in registry.rules())
-        for name in cfg.policy.enforcement:
-            if name != "all" and name not in names:
-                issues.append((f"policy.enforcement.{name}", f"unknown policy {shown(name)}{_close(name, names)}"))
-        for i, s in enumerate(cfg.policy.suppressions):
-            if not any(registry.base.matches(s.policy, n) for n in names):
-                issues.append((f"policy.suppressions.{i}.policy",
-                               f"{shown(s.policy)} matches no policy of the pack{_close(s.policy, names)}"))
     if cfg.policy.baseline and base_dir is not None and (
             problem := baseline_problem(Path(cfg.policy.baseline), base_dir)):
         issues.append(("policy.baseline", problem))
     return issues
-
-
-def _close(name: str, names: list[str]) -> str:
-    close = difflib.get_close_matches(name, names, n=3, cutoff=0.6)
-    options = ", ".join(close[:-1]) + " or " + close[-1] if len(close) > 1 else "".join(close)
-    return f"; did you mean {options}?" if close else f" (none of its {len(names)} policies is close)"
 
 
 BASELINE_FORMAT = 'a JSON list of {"policy": ..., "urn": ...} objects, as `llz policy baseline` writes'

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from llz.mocks import ACCOUNT_ID, CallFn, MockContext, OutputFn
+from llz.mocks.base import ACCOUNT_ID, CallFn, MockContext, OutputFn
 
 
 def arn(ctx: MockContext, resource: str) -> str:

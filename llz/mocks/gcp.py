@@ -8,7 +8,7 @@ import base64
 import ipaddress
 from typing import Any
 
-from llz.mocks import GCP_PROJECT_NUMBER, CallFn, MockContext, OutputFn
+from llz.mocks.base import GCP_PROJECT_NUMBER, CallFn, MockContext, OutputFn
 
 COMPUTE = "https://www.googleapis.com/compute/v1"
 # Service agent domains per API (https://cloud.google.com/iam/docs/service-agents).

@@ -13,7 +13,7 @@ import ipaddress
 import uuid
 from typing import Any
 
-from llz.mocks import CallFn, MockContext, OutputFn
+from llz.mocks.base import CallFn, MockContext, OutputFn
 
 CREATED = "2026-11-01T00:00:00Z"
 SERVICE_CIDR = ipaddress.ip_network("172.20.0.0/16")  # EKS' default service range; any private /16 would do

@@ -1,0 +1,67 @@
+"""Azure rules of the stack config (registered with components.config.registry; limits from names.py, registry.py
+and limits.py, no provider SDK imported)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from components.azure import names
+from components.azure import registry as model_registry
+from components.azure.limits import MAX_VECTOR_DIMENSIONS
+from components.config.checks import RESERVED_POOL_KEYS, VECTOR_ENGINES, name_issues
+from components.config.models import ZoneConfig
+from components.config.registry import Issue, register
+
+
+@register("azure")
+def name_limits(cfg: ZoneConfig) -> Iterator[Issue]:
+    yield from name_issues(cfg, names.NAME_RULES)
+
+
+@register("azure")
+def agent_pool_names(cfg: ZoneConfig) -> Iterator[Issue]:
+    """AKS agent pool names are the keys without hyphens: two keys that render alike (``a100-x``, ``a100x``), or
+    one that renders to the system pool's name (``sys-tem``), would collide. Pools sized for a vLLM endpoint
+    without a pool are named after the endpoint. (Length: ``names``; the key ``system`` itself: the generic
+    pool check.)"""
+    keys = {k: f"gpuPools.{k}" for k in cfg.gpu_pools}
+    keys.update({k: f"endpoints.{k}" for k, ep in cfg.endpoints.items()
+                 if ep.runtime == "vllm" and ep.pool is None and k not in cfg.gpu_pools})
+    seen: dict[str, str] = {}
+    for key, path in keys.items():
+        rendered = names.AGENT_POOL.render(cfg.name, key)
+        if rendered == names.SYSTEM_POOL and key not in RESERVED_POOL_KEYS:
+            yield path, f"the AKS agent pool name '{rendered}' is the zone's system pool; choose another key"
+        elif rendered in seen:
+            yield path, f"the AKS agent pool name '{rendered}' is also the name of {seen[rendered]}; rename one"
+        seen.setdefault(rendered, path)
+
+
+@register("azure")
+def services(cfg: ZoneConfig) -> Iterator[Issue]:
+    """Names, models, dimensions and receivers the Azure services accept."""
+    limit = MAX_VECTOR_DIMENSIONS
+    if "--" in cfg.name:
+        yield "name", "Azure Key Vault names may not contain consecutive hyphens"
+    for key, ep in cfg.endpoints.items():
+        if ep.runtime != "managed":
+            continue
+        if problem := names.ML_ENDPOINT.problem(cfg.name, key):
+            yield f"endpoints.{key}", problem
+        if model_registry.registry_model(ep.model, ep.precision) is None:
+            offered = ", ".join(f"{m} ({p})" for m, p in sorted(model_registry.AZUREML_MODELS))
+            model = ep.model if isinstance(ep.model, str) else ep.model.name
+            yield f"endpoints.{key}.model", (
+                f"managed endpoints on Azure deploy an Azure ML model catalog entry; none for {model} at "
+                f"{ep.precision} (offered: {offered}); use runtime: vllm for other models")
+    for key, store in cfg.vector_stores.items():
+        if store.engine in VECTOR_ENGINES["azure"] and store.dimensions > limit:
+            yield f"vectorStores.{key}.dimensions", (
+                f"{store.engine} vector indexes take at most {limit} dimensions, not {store.dimensions}")
+    for key, team in cfg.teams.items():
+        lowered = [m.lower() for m in team.members]
+        for i, member in enumerate(lowered):
+            if member in lowered[:i]:
+                yield f"teams.{key}.members.{i}", f"'{team.members[i]}' is listed twice"
+    if cfg.budget is not None and not cfg.budget.notify.emails:
+        yield "budget.notify.emails", "Azure budget alerts need at least one email receiver for the action group"

@@ -1,0 +1,36 @@
+"""The stack config's ``policy`` section names policies of this pack: unknown names are config errors.
+
+Registered with components.config.registry (entry point in pyproject.toml), so config validation checks names
+against the pack without the config package importing it.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterator
+
+from components.config.loader import shown
+from components.config.models import ZoneConfig
+from components.config.registry import EVERY_CLOUD, Issue, register
+from policies import registry
+from policies.base import matches
+
+
+@register(EVERY_CLOUD)
+def policy_names(cfg: ZoneConfig) -> Iterator[Issue]:
+    if not (cfg.policy.enforcement or cfg.policy.suppressions):
+        return
+    names = sorted(r.name for r in registry.rules())
+    for name in cfg.policy.enforcement:
+        if name != "all" and name not in names:
+            yield f"policy.enforcement.{name}", f"unknown policy {shown(name)}{_close(name, names)}"
+    for i, s in enumerate(cfg.policy.suppressions):
+        if not any(matches(s.policy, n) for n in names):
+            yield (f"policy.suppressions.{i}.policy",
+                   f"{shown(s.policy)} matches no policy of the pack{_close(s.policy, names)}")
+
+
+def _close(name: str, names: list[str]) -> str:
+    close = difflib.get_close_matches(name, names, n=3, cutoff=0.6)
+    options = ", ".join(close[:-1]) + " or " + close[-1] if len(close) > 1 else "".join(close)
+    return f"; did you mean {options}?" if close else f" (none of its {len(names)} policies is close)"
