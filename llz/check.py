@@ -25,8 +25,8 @@ from rich.table import Table
 
 from components.config import ConfigError, ZoneConfig
 from components.config.errors import key_path
+from components.plan import Plan
 from llz.console import console as make_console
-from llz.plan import Plan
 from llz.results import StackResult, Violation
 from policies import registry
 from policies.base import Resource, Stack
@@ -169,7 +169,7 @@ def check_stack(stack: str) -> StackResult:
 
 def _estimate(plan: Plan) -> Any:
     try:
-        from llz.cost import estimate
+        from components.finops import estimate
     except ImportError:
         return None
     return estimate(plan)

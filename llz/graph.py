@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from llz.plan import Plan, PlannedResource
+from components.plan import Plan, PlannedResource
 
 FORMATS = ("mermaid", "dot")
 

@@ -7,8 +7,8 @@ from pathlib import Path
 
 from components.config import ConfigError, ZoneConfig, load_stack_file, read_stack_file
 from components.config.loader import pulumi_config_values
+from components.plan import Plan
 from llz import engine
-from llz.plan import Plan
 
 
 def project_root() -> Path:

@@ -9,14 +9,14 @@ from rich.table import Table
 from rich.tree import Tree
 
 from components.config import ZoneConfig
+from components.plan import Plan, PlannedResource
 from llz.console import console as make_console
-from llz.plan import Plan, PlannedResource
 
 
 def attach_policy_and_cost(plan: Plan, cfg: ZoneConfig) -> None:
     """Fill plan.policy and plan.cost, as in the plan JSON contract."""
+    from components.finops import estimate, plan_cost_dict
     from llz.check import evaluate
-    from llz.cost import estimate, plan_cost_dict
 
     plan.policy = {"violations": [_violation_dict(v) for v in evaluate(plan, cfg)]}
     plan.cost = plan_cost_dict(estimate(plan))

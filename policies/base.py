@@ -141,8 +141,8 @@ class Stack:
     name: str
     environment: str
     resources: list[Resource]
-    plan: Any = None  # the llz Plan when evaluated offline
-    estimator: Callable[[Stack], Any] | None = None  # cost estimate (llz.cost contract), injectable
+    plan: Any = None  # the recorded Plan (components.plan) when evaluated offline
+    estimator: Callable[[Stack], Any] | None = None  # cost estimate (components.finops contract), injectable
     _estimate: Any = field(default=None, init=False, repr=False)
     _estimated: bool = field(default=False, init=False, repr=False)
 

@@ -230,11 +230,9 @@ def _stack_validator(rule: Rule, estimator: Callable[[Stack], Any] | None) -> Ca
 
 
 def default_estimator(stack: Stack) -> Any:
-    """The FinOps estimate (``llz.cost.estimate(plan)``) of the stack; None when llz.cost is unavailable."""
-    try:
-        from llz.cost import estimate
-    except ImportError:
-        return None
+    """The FinOps estimate (``components.finops.estimate(plan)``) of the stack."""
+    from components.finops import estimate
+
     plan = stack.plan if stack.plan is not None else plan_view(stack)
     return estimate(plan)
 
@@ -242,7 +240,7 @@ def default_estimator(stack: Stack) -> Any:
 def plan_view(stack: Stack) -> Any:
     """A Plan built from what CrossGuard shows a stack policy (outputs), so the cost estimate that reads
     ``plan.resources[*].inputs`` runs the same under ``pulumi preview`` as offline."""
-    from llz.plan import Plan, PlannedResource
+    from components.plan import Plan, PlannedResource
     from policies.values import UNKNOWN
 
     def unwrap(v: Any) -> Any:

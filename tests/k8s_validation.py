@@ -26,8 +26,8 @@ from kubernetes_validate.utils import all_versions, major_minor
 from packaging.version import Version
 
 from components.k8s.scheduling import GPU_RESOURCE, POOL_LABEL, PoolScheduling, tolerates
+from components.plan import Plan
 from llz import manifests
-from llz.plan import Plan
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 SKIPS_FILE = Path(__file__).with_name("checkov_k8s_skips.yaml")

@@ -18,9 +18,9 @@ from components.aws.gpu_pool import CA_ENABLED, discovery_tags, owner_tag
 from components.config.models import ZoneConfig
 from components.k8s import autoscaler as k8s_autoscaler
 from components.k8s import images
+from components.plan import Plan, PlannedResource
 from llz import offline
 from llz.mocks import ACCOUNT_ID
-from llz.plan import Plan, PlannedResource
 
 REGION = "us-east-1"
 CLUSTER = "acme-llm"

@@ -13,8 +13,8 @@ import pytest
 from parliament import analyze_policy_string, enhance_finding
 
 from components.aws.base import IAM_POLICY_INPUTS
+from components.plan import Plan
 from llz import offline
-from llz.plan import Plan
 
 SEVERITY = {"LOW": 1, "MEDIUM": 2, "HIGH": 3, "CRITICAL": 4}  # parliament's config.yaml levels
 

@@ -12,8 +12,8 @@ import pytest
 
 from components.config.checks import cross_checks
 from components.config.models import EndpointConfig, GpuPoolConfig, ReplicasConfig, TeamConfig, ZoneConfig
+from components.plan import Plan
 from llz import offline
-from llz.plan import Plan
 
 
 @pytest.fixture(scope="module")

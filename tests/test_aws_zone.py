@@ -21,9 +21,9 @@ from components.common import ZONE_TAG, zone_tags
 from components.config.models import ZoneConfig
 from components.k8s.scheduling import GPU_RESOURCE, PoolScheduling
 from components.network_plan import plan_subnets
+from components.plan import Plan, PlannedResource
 from llz import offline
 from llz.mocks import ACCOUNT_ID
-from llz.plan import Plan, PlannedResource
 
 REGION = "us-east-1"
 LOG_TYPES = {"api", "audit", "authenticator", "controllerManager", "scheduler"}

@@ -19,8 +19,8 @@ from components.config.models import (
     VectorStoreConfig,
     ZoneConfig,
 )
+from components.plan import Plan
 from llz import offline
-from llz.plan import Plan
 
 NEW_MEMBER = "0b7c9e42-5a1d-4f3e-8b26-9d4c1a7e5f03"
 

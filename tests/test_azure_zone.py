@@ -25,10 +25,10 @@ from components.azure.network import PRIVATE_DNS_ZONES, subnet_layout
 from components.azure.registry import registry_model
 from components.common import zone_tags
 from components.config.models import ZoneConfig
+from components.plan import Plan, PlannedResource
 from llz import offline
 from llz.mocks import AZURE_SUBSCRIPTION, AZURE_TENANT
 from llz.mocks.azure import ARM, DEPLOYER_OBJECT_ID, EXTENSION
-from llz.plan import Plan, PlannedResource
 
 SUFFIX = names.subscription_suffix(AZURE_SUBSCRIPTION)
 RG_ID = f"/subscriptions/{AZURE_SUBSCRIPTION}/resourceGroups/acme-llm-rg"

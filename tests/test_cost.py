@@ -11,9 +11,9 @@ from typing import Any
 import pytest
 from rich.console import Console
 
-from components import catalog, sizing
+from components import catalog, finops, sizing
+from components.plan import Plan, PlannedResource
 from llz import cost, offline
-from llz.plan import Plan, PlannedResource
 
 H = 730
 FREE_TYPES = ("aws:iam/", "kubernetes:", "aws:ec2/subnet:", "aws:ec2/route", "aws:ec2/vpc:", "aws:ec2/securityGroup:",
@@ -31,8 +31,8 @@ def plans() -> dict[str, Plan]:
 
 
 @pytest.fixture(scope="module")
-def estimates(plans: dict[str, Plan]) -> dict[str, cost.CostEstimate]:
-    return {s: cost.estimate(p) for s, p in plans.items()}
+def estimates(plans: dict[str, Plan]) -> dict[str, finops.CostEstimate]:
+    return {s: finops.estimate(p) for s, p in plans.items()}
 
 
 def item(name: str) -> float:
@@ -120,7 +120,7 @@ def expected_aws(plan: Plan, stack: str) -> tuple[float, float, set[str]]:
 
 @pytest.mark.parametrize("stack", ["aws-dev", "aws-prod"])
 def test_reference_stack_totals_equal_an_independent_sum(stack: str, plans: dict[str, Plan],
-                                                        estimates: dict[str, cost.CostEstimate]) -> None:
+                                                        estimates: dict[str, finops.CostEstimate]) -> None:
     est = estimates[stack]
     lo, hi, priced = expected_aws(plans[stack], stack)
     assert est.monthly_min_usd == pytest.approx(lo, abs=0.05)
@@ -199,7 +199,7 @@ def expected_gcp(plan: Plan, stack: str) -> tuple[float, float, set[str]]:
 @pytest.mark.parametrize("stack", ["gcp-dev", "gcp-prod"])
 def test_gcp_reference_stack_totals_equal_an_independent_sum(stack: str) -> None:
     plan = offline.plan(stack)
-    est = cost.estimate(plan)
+    est = finops.estimate(plan)
     lo, hi, priced = expected_gcp(plan, stack)
     assert (est.monthly_min_usd, est.monthly_max_usd) == (pytest.approx(lo, abs=0.05), pytest.approx(hi, abs=0.05))
     assert {i.urn for i in est.billed} == priced
@@ -276,7 +276,7 @@ def expected_azure(plan: Plan, stack: str) -> tuple[float, float, set[str]]:
 @pytest.mark.parametrize("stack", ["azure-dev", "azure-prod"])
 def test_azure_reference_stack_totals_equal_an_independent_sum(stack: str) -> None:
     plan = offline.plan(stack)
-    est = cost.estimate(plan)
+    est = finops.estimate(plan)
     lo, hi, priced = expected_azure(plan, stack)
     assert (est.monthly_min_usd, est.monthly_max_usd) == (pytest.approx(lo, abs=0.05), pytest.approx(hi, abs=0.05))
     assert {i.urn for i in est.billed} == priced
@@ -284,7 +284,7 @@ def test_azure_reference_stack_totals_equal_an_independent_sum(stack: str) -> No
     assert all(i.free for i in est.items if i.urn not in priced)
 
 
-def test_prod_costs_more_at_every_scale_and_gpu_nodes_dominate(estimates: dict[str, cost.CostEstimate]) -> None:
+def test_prod_costs_more_at_every_scale_and_gpu_nodes_dominate(estimates: dict[str, finops.CostEstimate]) -> None:
     prod = estimates["aws-prod"]
     top = max(prod.items, key=lambda i: i.monthly_max_usd)
     assert top.type == "aws:eks/nodeGroup:NodeGroup" and top.name.endswith("h100-serving")
@@ -292,9 +292,9 @@ def test_prod_costs_more_at_every_scale_and_gpu_nodes_dominate(estimates: dict[s
     assert prod.monthly_min_usd > estimates["aws-dev"].monthly_max_usd
 
 
-def test_diff_prod_against_dev(estimates: dict[str, cost.CostEstimate]) -> None:
+def test_diff_prod_against_dev(estimates: dict[str, finops.CostEstimate]) -> None:
     dev, prod = estimates["aws-dev"], estimates["aws-prod"]
-    d = cost.diff(dev, prod)
+    d = finops.diff(dev, prod)
     assert d.delta_min == pytest.approx(prod.monthly_min_usd - dev.monthly_min_usd, abs=0.01)
     assert d.delta_max == pytest.approx(prod.monthly_max_usd - dev.monthly_max_usd, abs=0.01)
     added = {(c.type, c.name) for c in d.added}
@@ -311,7 +311,7 @@ def test_diff_prod_against_dev(estimates: dict[str, cost.CostEstimate]) -> None:
     every = [*d.added, *d.changed]
     assert sum(c.delta_min for c in every) - sum(c.before.monthly_min_usd for c in d.removed) \
         == pytest.approx(d.delta_min, abs=0.05)
-    reverse = cost.diff(prod, dev)
+    reverse = finops.diff(prod, dev)
     assert {c.identity for c in reverse.removed} == {c.identity for c in d.added}
     assert reverse.delta_max == pytest.approx(-d.delta_max)
 
@@ -319,10 +319,10 @@ def test_diff_prod_against_dev(estimates: dict[str, cost.CostEstimate]) -> None:
 def test_identity_survives_a_stack_rename(plans: dict[str, Plan]) -> None:
     _, _, cfg = offline.load("aws-dev")
     renamed = offline.plan_config(cfg, stack="feature-branch")
-    d = cost.diff(cost.estimate(plans["aws-dev"]), cost.estimate(renamed))
+    d = finops.diff(finops.estimate(plans["aws-dev"]), finops.estimate(renamed))
     assert (d.added, d.removed, d.changed, d.delta_min, d.delta_max) == ([], [], [], 0, 0)
     urn = plans["aws-dev"].resources[0].urn
-    assert cost.identity(urn) == cost.identity(urn.replace("::aws-dev::", "::other::", 1))
+    assert finops.identity(urn) == finops.identity(urn.replace("::aws-dev::", "::other::", 1))
 
 
 def test_cli_backend_prints_the_diff_against_a_plan_json(plans: dict[str, Plan], tmp_path: Path) -> None:
@@ -339,8 +339,8 @@ def test_cli_backend_prints_the_diff_against_a_plan_json(plans: dict[str, Plan],
     assert md.read_text().startswith("### Monthly cost: `aws-dev`")
 
 
-def test_plan_cost_dict_follows_the_plan_json_contract(estimates: dict[str, cost.CostEstimate]) -> None:
-    d = cost.plan_cost_dict(estimates["aws-prod"])
+def test_plan_cost_dict_follows_the_plan_json_contract(estimates: dict[str, finops.CostEstimate]) -> None:
+    d = finops.plan_cost_dict(estimates["aws-prod"])
     assert d["monthlyUsd"] == estimates["aws-prod"].monthly_min_usd
     assert d["monthlyUsdMax"] == estimates["aws-prod"].monthly_max_usd
     assert d["unpriced"] == []
@@ -357,13 +357,13 @@ def res(type_: str, name: str, inputs: dict[str, Any], deps: list[str] | None = 
                            inputs=inputs, dependencies=deps or [])
 
 
-def priced(cloud: str, *resources: PlannedResource) -> dict[str, cost.CostItem]:
-    est = cost.estimate(Plan("t", cloud, "prod", list(resources)))
+def priced(cloud: str, *resources: PlannedResource) -> dict[str, finops.CostItem]:
+    est = finops.estimate(Plan("t", cloud, "prod", list(resources)))
     return {i.name: i for i in est.items}
 
 
 def test_unknown_things_are_listed_as_unpriced_never_zero() -> None:
-    est = cost.estimate(Plan("t", "aws", "dev", [
+    est = finops.estimate(Plan("t", "aws", "dev", [
         res("aws:ec2/instance:Instance", "bastion", {"instanceType": "t3.micro"}),
         res("aws:eks/nodeGroup:NodeGroup", "odd", {"instanceTypes": ["x2idn.32xlarge"],
                                                    "scalingConfig": {"minSize": 1, "maxSize": 2}}),
@@ -376,7 +376,7 @@ def test_unknown_things_are_listed_as_unpriced_never_zero() -> None:
     assert est.monthly_min_usd == est.monthly_max_usd == pytest.approx(item("cluster-hour") * H)
     role = next(i for i in est.items if i.name == "role")
     assert role.priced and role.free and role.basis.startswith("no charge")
-    assert {u["urn"] for u in cost.plan_cost_dict(est)["unpriced"]} == {i.urn for i in est.unpriced}
+    assert {u["urn"] for u in finops.plan_cost_dict(est)["unpriced"]} == {i.urn for i in est.unpriced}
 
 
 def test_sagemaker_scaling_comes_from_the_autoscaling_target() -> None:

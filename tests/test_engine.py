@@ -111,8 +111,8 @@ def test_pulumi_config_values_are_json_for_objects() -> None:
 
 
 def test_plan_json_masks_secrets_and_lists_resources_in_a_stable_order() -> None:
+    from components.plan import SECRET
     from llz import offline
-    from llz.plan import SECRET
 
     first, second = offline.plan("gcp-dev"), offline.plan("gcp-dev")
     gke = next(r for r in first.resources if r.type == "pulumi:providers:kubernetes")  # its kubeconfig

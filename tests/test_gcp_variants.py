@@ -17,8 +17,8 @@ import yaml
 from components import sizing
 from components.config import parse_zone
 from components.gcp.serving import numeric_endpoint_id
+from components.plan import Plan
 from llz import offline
-from llz.plan import Plan
 
 STACKS = Path(__file__).resolve().parent.parent / "stacks"
 GARDEN = "gcp:vertex/aiEndpointWithModelGardenDeployment:AiEndpointWithModelGardenDeployment"

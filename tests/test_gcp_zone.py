@@ -25,10 +25,10 @@ from components.gcp.network import gcp_ranges
 from components.gcp.project import required_apis
 from components.gcp.rbac import MODEL_USER_PERMISSIONS, PROJECT_SCOPE
 from components.gcp.serving import MODEL_GARDEN
+from components.plan import Plan, PlannedResource
 from llz import offline
 from llz.mocks import GCP_PROJECT_NUMBER
 from llz.offline import stacks_dir
-from llz.plan import Plan, PlannedResource
 
 NODE_POOL = "gcp:container/nodePool:NodePool"
 ACCOUNT = "gcp:serviceaccount/account:Account"

@@ -34,10 +34,10 @@ from components.k8s import (
 from components.k8s.scheduling import GPU_RESOURCE, POOL_LABEL, PoolScheduling, tolerates, tolerations_for
 from components.k8s.team import READ, role_rules
 from components.k8s.vllm import FROM_CHECKPOINT, bf16_checkpoint, replica_resources, vllm_args
+from components.plan import Plan, PlannedResource
 from llz import engine, manifests
 from llz.mocks import MockContext
 from llz.mocks.k8s import OUTPUTS
-from llz.plan import Plan, PlannedResource
 
 L4 = PoolScheduling.for_pool("aws", "l4-serving", "L4", 1, "g6.xlarge")
 # GKE's taint value differs ("present"): a second cloud's pool shows the tolerations are derived, not typed.

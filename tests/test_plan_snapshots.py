@@ -13,8 +13,8 @@ from typing import Any
 
 import pytest
 
+from components.plan import Plan
 from llz import offline
-from llz.plan import Plan
 
 SNAPSHOTS = Path(__file__).parent / "snapshots"
 UPDATE = os.environ.get("LLZ_UPDATE_SNAPSHOTS") == "1"

@@ -14,9 +14,9 @@ from typing import Any
 
 import pytest
 
+from components.plan import Plan, PlannedResource
 from llz import offline
 from llz.check import evaluate_timed
-from llz.plan import Plan, PlannedResource
 from llz.results import StackResult, Violation
 
 FIXTURES = Path(__file__).parent / "fixtures"

@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 
 from components.config.models import ZoneConfig
+from components.plan import Plan, PlannedResource
 from llz.check import evaluate, pack_config, policy_issues, settings_for
-from llz.plan import Plan, PlannedResource
 from llz.results import Violation
 from policies import registry
 from policies import tokens as t

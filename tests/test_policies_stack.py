@@ -22,7 +22,7 @@ GPU_POOL = {"instanceTypes": ["g6.xlarge"], "amiType": "AL2023_x86_64_NVIDIA",
 
 @dataclass
 class FakeEstimate:
-    """The llz.cost contract: ``monthly_min_usd``, ``monthly_max_usd``, ``items``."""
+    """The components.finops contract: ``monthly_min_usd``, ``monthly_max_usd``, ``items``."""
 
     monthly_min_usd: float
     monthly_max_usd: float
@@ -291,7 +291,7 @@ def test_gpu_free_stacks_need_no_budget_and_pools_scale_by_type() -> None:
 
 
 def test_budget_rules_without_an_estimate_stay_silent() -> None:
-    """llz.cost unavailable (or no fixed budget amount): coverage cannot be judged, so nothing is reported."""
+    """components.finops unavailable (or no fixed budget amount): coverage cannot be judged, so nothing is reported."""
     budget = Res(t.AWS_BUDGET, "budget", {"limitAmount": "10"})
     assert offline_findings("budget-covers-minimum-cost", [budget], estimator=lambda _s: None) == []
     assert offline_findings("budget-covers-minimum-cost", [Res(t.GCP_BUDGET, "b", {"amount": {
@@ -307,8 +307,8 @@ def test_budget_coverage_is_mandatory_in_prod_only() -> None:
 
 def test_budget_coverage_uses_the_real_cost_estimate_on_a_plan_view() -> None:
     """Under `pulumi preview`, the stack policy sees PolicyResources; the pack builds a Plan from them and
-    calls llz.cost.estimate, the same function llz check uses."""
-    from llz.cost import estimate
+    calls components.finops.estimate, the same function llz check uses."""
+    from components.finops import estimate
 
     pool = Res(t.EKS_NODE_GROUP, "gpu", {**GPU_POOL, "scalingConfig": {"minSize": 4, "maxSize": 8}})
     budget = Res(t.AWS_BUDGET, "budget", {"limitAmount": "100", "timeUnit": "MONTHLY"})

@@ -13,8 +13,8 @@ import pytest
 from pulumi_policy import PolicyResource, ResourceValidationArgs, StackValidationArgs
 from pulumi_policy.proxy import UNKNOWN_STRING_VALUE, unknown_checking_proxy
 
+from components.plan import Plan, PlannedResource
 from llz import offline
-from llz.plan import Plan, PlannedResource
 from policies import registry
 from policies.testing import options
 

@@ -19,10 +19,10 @@ import yaml
 
 from components import sizing
 from components.config import ConfigError, parse_zone
+from components.plan import Plan, PlannedResource
 from llz import offline
 from llz.check import evaluate
 from llz.mocks import ACCOUNT_ID
-from llz.plan import Plan, PlannedResource
 from policies import tokens as t
 from policies.testing import offline_resource
 

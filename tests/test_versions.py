@@ -14,12 +14,12 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
-from components import catalog
+from components import catalog, finops
 from components.catalog import kubernetes as k8s
 from components.config import ConfigError, parse_zone, warnings
 from components.config.models import ClusterConfig
 from components.k8s import images
-from llz import cost, offline
+from llz import offline
 from llz import versions as report
 from llz.cli import app
 from llz.manifests import is_object, manifest
@@ -150,7 +150,7 @@ def test_prod_in_extended_support_needs_the_opt_in_and_then_pays_for_it(tmp_path
     plan = offline.plan(path)
     eks = plan.of_type("aws:eks/cluster:Cluster")[0]
     assert eks.inputs["upgradePolicy"] == {"supportType": "EXTENDED"} and eks.inputs["version"] == "1.33"
-    fee = next(i for i in cost.estimate(plan).items if i.type == "aws:eks/cluster:Cluster")
+    fee = next(i for i in finops.estimate(plan).items if i.type == "aws:eks/cluster:Cluster")
     extended = catalog.item("aws", "cluster-hour-extended").usd
     assert extended == 0.60 and fee.monthly_min_usd == fee.monthly_max_usd == pytest.approx(extended * 730)
     assert "extended support until 2027-07-29" in fee.basis
@@ -161,7 +161,7 @@ def test_prod_in_extended_support_needs_the_opt_in_and_then_pays_for_it(tmp_path
 
 def test_the_standard_fee_holds_until_an_opted_in_minor_leaves_standard_support(tmp_path: Path) -> None:
     plan = offline.plan(write_stack(tmp_path, "aws-prod", extendedSupport=True))
-    fee = next(i for i in cost.estimate(plan).items if i.type == "aws:eks/cluster:Cluster")
+    fee = next(i for i in finops.estimate(plan).items if i.type == "aws:eks/cluster:Cluster")
     assert fee.monthly_min_usd == pytest.approx(0.10 * 730) and "$0.60/h from 2027-03-27" in fee.basis
 
 
@@ -203,7 +203,7 @@ def test_the_opt_in_on_gke_and_aks_sets_the_extended_channel_and_lts(tmp_path: P
     gke = offline.plan(write_stack(tmp_path, "gcp-prod", kubernetesVersion="1.34", extendedSupport=True))
     cluster = gke.of_type("gcp:container/cluster:Cluster")[0].inputs
     assert cluster["releaseChannel"] == {"channel": "EXTENDED"} and cluster["minMasterVersion"] == "1.34"
-    fee = next(i for i in cost.estimate(gke).items if i.type == "gcp:container/cluster:Cluster")
+    fee = next(i for i in finops.estimate(gke).items if i.type == "gcp:container/cluster:Cluster")
     assert fee.monthly_min_usd == pytest.approx(catalog.item("gcp", "cluster-hour-extended").usd * 730)
 
     aks = offline.plan(write_stack(tmp_path, "azure-dev", kubernetesVersion="1.34", extendedSupport=True))

@@ -1,0 +1,200 @@
+"""AWS price rules: resource type -> price of one planned resource."""
+
+from __future__ import annotations
+
+from components import catalog
+from components.finops.model import (
+    HOURS_PER_MONTH,
+    Ctx,
+    Price,
+    Result,
+    Rule,
+    Unpriced,
+    cluster_fee,
+    endpoint_enis,
+    fixed,
+    free,
+    get_path,
+    logs_price,
+    nat_gateway,
+    no_charge,
+    nodes_price,
+    num,
+    object_store,
+    public_ip,
+    usage_priced,
+    usd,
+)
+from components.plan import PlannedResource
+
+
+def _aws_cluster(r: PlannedResource, ctx: Ctx) -> Result:
+    support = get_path(r.inputs, "upgradePolicy", "supportType", default="EXTENDED")  # the EKS API's default
+    return cluster_fee(ctx, r.inputs.get("version"), support == "EXTENDED", "EKS cluster fee")
+
+
+def _aws_launch_template_disk(r: PlannedResource, ctx: Ctx) -> float | None:
+    for lt in ctx.dependencies(r, "aws:ec2/launchTemplate:LaunchTemplate"):
+        sizes = [num(get_path(b, "ebs", "volumeSize")) for b in lt.inputs.get("blockDeviceMappings") or []]
+        if any(sizes):
+            return sum(sizes)
+    return None
+
+
+def _aws_node_group(r: PlannedResource, ctx: Ctx) -> Result:
+    types = r.inputs.get("instanceTypes") or []
+    scaling = r.inputs.get("scalingConfig") or {}
+    disk = r.inputs.get("diskSize") or _aws_launch_template_disk(r, ctx) or 20  # EKS default root volume: 20 GB
+    return nodes_price(r, ctx, types[0] if types else None, num(scaling.get("minSize")), num(scaling.get("maxSize")),
+                  r.inputs.get("capacityType") == "SPOT", num(disk), "EKS nodes")
+
+
+def _aws_vpc_endpoint(r: PlannedResource, ctx: Ctx) -> Result:
+    kind = r.inputs.get("vpcEndpointType") or "Gateway"
+    if kind == "Gateway":
+        return free("gateway VPC endpoints (S3, DynamoDB) have no hourly or data charge")
+    if kind == "Interface":
+        return endpoint_enis(r, ctx, f"interface endpoint {r.inputs.get('serviceName', '')}".strip())
+    return Unpriced(f"VPC endpoint type {kind} has no price in the catalog")
+
+
+def _aws_aoss_endpoint(r: PlannedResource, ctx: Ctx) -> Result:
+    return endpoint_enis(r, ctx, "OpenSearch Serverless VPC endpoint (PrivateLink pricing)")
+
+
+def _aws_collection(r: PlannedResource, ctx: Ctx) -> Result:
+    redundant = (r.inputs.get("standbyReplicas") or "ENABLED") == "ENABLED"  # provider default: ENABLED
+    low = ctx.unit("opensearch-serverless-min-ocu-redundant" if redundant else "opensearch-serverless-min-ocu")
+    high = ctx.unit("opensearch-serverless-max-ocu")
+    for group in ctx.of_type("aws:opensearch/serverlessCollectionGroup:ServerlessCollectionGroup"):
+        if group.inputs.get("name") and group.inputs.get("name") == r.inputs.get("collectionGroupName"):
+            limits = get_path(group.inputs, "capacityLimits", 0, default={})
+            high = num(limits.get("maxIndexingCapacityInOcu"), high / 2) + num(limits.get("maxSearchCapacityInOcu"),
+                                                                                   high / 2)
+    ocu = ctx.unit("opensearch-serverless-ocu-hour")
+    store = ctx.usage("vector-storage-gb")
+    gb = ctx.unit("opensearch-serverless-storage-gb-month")
+    return Price(low * ocu * HOURS_PER_MONTH + store.min * gb, high * ocu * HOURS_PER_MONTH + store.max * gb,
+                 f"OpenSearch Serverless {low:g}-{high:g} OCU (standby replicas {'on' if redundant else 'off'}) at "
+                 f"{usd(ocu)}/OCU-h + {store.min:g}-{store.max:g} GB (usage assumption) at {usd(gb)}/GB-month; "
+                 "collections sharing a KMS key share OCUs")
+
+
+def _aws_rds_cluster(r: PlannedResource, ctx: Ctx) -> Result:
+    if not str(r.inputs.get("engine", "")).startswith("aurora"):
+        return Unpriced(f"RDS engine {r.inputs.get('engine')} has no price in the catalog")
+    return usage_priced(ctx, "vector-storage-gb", "aurora-storage-gb-month",
+                         "Aurora storage (compute billed on its instances; I/O not estimated)")
+
+
+def _aws_rds_instance(r: PlannedResource, ctx: Ctx) -> Result:
+    if r.inputs.get("instanceClass") != "db.serverless":
+        return Unpriced(f"instance class {r.inputs.get('instanceClass')} has no price in the catalog")
+    clusters = ctx.dependencies(r, "aws:rds/cluster:Cluster") or [
+        c for c in ctx.of_type("aws:rds/cluster:Cluster")
+        if c.inputs.get("clusterIdentifier") == r.inputs.get("clusterIdentifier")]
+    scaling = get_path(clusters[0].inputs, "serverlessv2ScalingConfiguration", default={}) if clusters else {}
+    if not scaling:
+        return Unpriced("Aurora Serverless v2 instance without a scaling configuration on its cluster")
+    low, high = num(scaling.get("minCapacity")), num(scaling.get("maxCapacity"))
+    acu = ctx.unit("aurora-serverless-v2-acu-hour")
+    return Price(low * acu * HOURS_PER_MONTH, high * acu * HOURS_PER_MONTH,
+                 f"Aurora Serverless v2 {low:g}-{high:g} ACU at {usd(acu)}/ACU-h x {HOURS_PER_MONTH} h")
+
+
+def _aws_sagemaker_endpoint(r: PlannedResource, ctx: Ctx) -> Result:
+    configs = ctx.dependencies(r, "aws:sagemaker/endpointConfiguration:EndpointConfiguration") or [
+        c for c in ctx.of_type("aws:sagemaker/endpointConfiguration:EndpointConfiguration")
+        if c.inputs.get("name") and c.inputs.get("name") == r.inputs.get("endpointConfigName")]
+    if not configs:
+        return Unpriced("SageMaker endpoint whose endpoint configuration is not in the plan")
+    targets = ctx.referencing(r, "aws:appautoscaling/target:Target")
+    name = r.inputs.get("name", "")
+    targets += [t for t in ctx.of_type("aws:appautoscaling/target:Target")
+                if name and str(t.inputs.get("resourceId", "")).startswith(f"endpoint/{name}/") and t not in targets]
+    low = high = 0.0
+    parts = []
+    for v in configs[0].inputs.get("productionVariants") or []:
+        instance = v.get("instanceType")
+        if v.get("serverlessConfig") or not instance:
+            return Unpriced("serverless SageMaker variants (no GPU) are not priced")
+        shape = catalog.shape_named("aws", instance, "sagemaker")
+        if shape is None:
+            return Unpriced(f"SageMaker instance type '{instance}' is not in the catalog")
+        count = num(v.get("initialInstanceCount"), 1)
+        lo, hi = count, count
+        managed = v.get("managedInstanceScaling") or {}
+        if managed.get("status") == "ENABLED":
+            lo, hi = num(managed.get("minInstanceCount"), lo), num(managed.get("maxInstanceCount"), hi)
+        variant = v.get("variantName", "")
+        for t in targets:
+            if not variant or str(t.inputs.get("resourceId", "")).endswith(f"/variant/{variant}"):
+                lo, hi = num(t.inputs.get("minCapacity"), lo), num(t.inputs.get("maxCapacity"), hi)
+        low += lo * shape.usd_per_hour * HOURS_PER_MONTH
+        high += hi * shape.usd_per_hour * HOURS_PER_MONTH
+        parts.append(f"{lo:g}-{hi:g} x {instance} at {usd(shape.usd_per_hour)}/h")
+    return Price(low, high, f"SageMaker real-time endpoint: {', '.join(parts)} x {HOURS_PER_MONTH} h")
+
+
+def _aws_log_group(r: PlannedResource, ctx: Ctx) -> Result:
+    return logs_price(ctx, num(r.inputs.get("retentionInDays")) or None, 0, "CloudWatch Logs")
+
+
+def _aws_trail(r: PlannedResource, ctx: Ctx) -> Result:
+    selectors = r.inputs.get("advancedEventSelectors") or []
+    data = [s for s in selectors if any(f.get("field") == "eventCategory" and "Data" in (f.get("equals") or [])
+                                        for f in s.get("fieldSelectors") or [])]
+    data += [s for s in r.inputs.get("eventSelectors") or [] if s.get("dataResources")]
+    if not data:
+        return free("the first copy of management events is free (log storage is billed on the bucket)")
+    events = usage_priced(ctx, "trail-data-events-100k-month", "cloudtrail-data-events-100k", "CloudTrail data events")
+    return Price(events.min, events.max, events.basis + "; management events: first copy free")
+
+
+AWS_RULES: dict[str, Rule] = {
+    "aws:eks/cluster:Cluster": _aws_cluster,
+    "aws:eks/nodeGroup:NodeGroup": _aws_node_group,
+    "aws:ec2/natGateway:NatGateway": nat_gateway,
+    "aws:ec2/eip:Eip": public_ip,
+    "aws:ec2/vpcEndpoint:VpcEndpoint": _aws_vpc_endpoint,
+    "aws:opensearch/serverlessVpcEndpoint:ServerlessVpcEndpoint": _aws_aoss_endpoint,
+    "aws:opensearch/serverlessCollection:ServerlessCollection": _aws_collection,
+    "aws:rds/cluster:Cluster": _aws_rds_cluster,
+    "aws:rds/clusterInstance:ClusterInstance": _aws_rds_instance,
+    "aws:sagemaker/endpoint:Endpoint": _aws_sagemaker_endpoint,
+    "aws:cloudwatch/logGroup:LogGroup": _aws_log_group,
+    "aws:s3/bucket:Bucket": object_store("S3 Standard storage"),
+    "aws:s3/bucketV2:BucketV2": object_store("S3 Standard storage"),
+    "aws:kms/key:Key": fixed("kms-key-month", "KMS customer managed key"),
+    "aws:secretsmanager/secret:Secret": fixed("secret-month", "Secrets Manager secret"),
+    "aws:cloudwatch/metricAlarm:MetricAlarm": fixed("alarm-month", "CloudWatch alarm"),
+    "aws:cloudtrail/trail:Trail": _aws_trail,
+    "aws:budgets/budget:Budget": no_charge("AWS Budgets without actions"),
+    "aws:sns/topic:Topic": no_charge("SNS within the free tier (first 1,000 email deliveries a month)"),
+    "aws:sagemaker/model:Model": no_charge("billed through the endpoint's instances"),
+    "aws:sagemaker/endpointConfiguration:EndpointConfiguration": no_charge("billed through the endpoint"),
+    "aws:ec2/launchTemplate:LaunchTemplate": no_charge("its volumes are billed on the node group"),
+    "aws:ec2/flowLog:FlowLog": no_charge("flow log records are billed on the destination log group"),
+}
+AWS_FREE_PREFIXES = {
+    "aws:iam/": "IAM", "aws:ec2/vpc:": "VPC", "aws:ec2/subnet:": "subnet", "aws:ec2/routeTable": "route table",
+    "aws:ec2/route:": "route", "aws:ec2/internetGateway:": "internet gateway", "aws:ec2/securityGroup": "security group",
+    "aws:vpc/securityGroup": "security group rule", "aws:ec2/defaultSecurityGroup:": "default security group",
+    "aws:ec2/defaultNetworkAcl:": "network ACL", "aws:ec2/networkAcl": "network ACL",
+    "aws:ec2/defaultRouteTable:": "route table", "aws:ebs/encryptionByDefault:": "account setting",
+    "aws:eks/addon:": "EKS add-on (runs on the nodes)", "aws:eks/accessEntry:": "EKS access entry",
+    "aws:eks/accessPolicyAssociation:": "EKS access policy", "aws:eks/podIdentityAssociation:": "pod identity",
+    "aws:kms/alias:": "KMS alias", "aws:kms/keyPolicy:": "key policy", "aws:s3/bucketPublicAccessBlock:": "bucket setting",
+    "aws:s3/bucketPolicy:": "bucket setting", "aws:s3/bucketVersioning": "bucket setting",
+    "aws:s3/bucketServerSideEncryptionConfiguration": "bucket setting", "aws:s3/bucketOwnershipControls:": "bucket setting",
+    "aws:s3/bucketLifecycleConfiguration": "bucket setting", "aws:s3/bucketObjectLockConfiguration": "bucket setting",
+    "aws:s3/bucketLogging": "bucket setting", "aws:s3/bucketNotification:": "bucket setting",
+    "aws:cloudwatch/logResourcePolicy:": "log resource policy", "aws:opensearch/serverlessSecurityPolicy:": "policy",
+    "aws:opensearch/serverlessAccessPolicy:": "policy", "aws:opensearch/serverlessLifecyclePolicy:": "policy",
+    "aws:opensearch/serverlessCollectionGroup:": "capacity limits (billed on the collections)",
+    "aws:rds/subnetGroup:": "DB subnet group", "aws:rds/clusterParameterGroup:": "parameter group",
+    "aws:rds/parameterGroup:": "parameter group", "aws:appautoscaling/": "Application Auto Scaling",
+    "aws:autoscaling/tag:": "tag", "aws:sns/topicPolicy:": "topic policy", "aws:sns/topicSubscription:": "subscription",
+    "aws:budgets/budgetAction:": "budget action",
+    "aws:costexplorer/anomaly": "Cost Anomaly Detection",
+}

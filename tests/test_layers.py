@@ -1,0 +1,130 @@
+"""The import graph of the project's own packages: layers only look down, and nothing imports in a circle.
+
+Layers, bottom up: ``components.config`` (the stack contract) < the clouds, the Kubernetes layer and sizing <
+``policies`` < ``llz`` (CLI, offline engine, reports). Every import counts, at module level or inside a
+function, except those under ``if TYPE_CHECKING:`` (annotations only). Cloud rules reach config validation
+through registration (components/config/registry.py), never through an import from config.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+PACKAGES = ("components", "llz", "policies")
+
+
+def _module(path: Path) -> str:
+    parts = list(path.relative_to(ROOT).with_suffix("").parts)
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+MODULES = {_module(p): p for pkg in PACKAGES for p in (ROOT / pkg).rglob("*.py")}
+
+
+def _resolve(name: str) -> str | None:
+    while name and name not in MODULES:
+        name = name.rpartition(".")[0]
+    return name or None
+
+
+def _type_checking_lines(tree: ast.Module) -> set[int]:
+    lines: set[int] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.If) and getattr(node.test, "id", getattr(node.test, "attr", "")) == "TYPE_CHECKING":
+            for child in node.body:
+                lines.update(range(child.lineno, (child.end_lineno or child.lineno) + 1))
+    return lines
+
+
+def _imports(path: Path) -> dict[str, int]:
+    """Project modules a file imports -> the first line importing each."""
+    tree = ast.parse(path.read_text())
+    skip = _type_checking_lines(tree)
+    found: dict[str, int] = {}
+    for node in ast.walk(tree):
+        if getattr(node, "lineno", None) in skip:
+            continue
+        names: list[str] = []
+        if isinstance(node, ast.Import):
+            names = [a.name for a in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            # `from pkg import submodule` depends on the submodule; `from module import name` on the module
+            names = [f"{node.module}.{a.name}" if f"{node.module}.{a.name}" in MODULES else node.module
+                     for a in node.names]
+        elif isinstance(node, ast.Call) and getattr(node.func, "id", getattr(node.func, "attr", "")) == "import_module":
+            arg = node.args[0] if node.args else None
+            if isinstance(arg, ast.Constant) and isinstance(arg.value, str):
+                names = [arg.value]
+            elif isinstance(arg, ast.JoinedStr):  # import_module(f"components.{cloud}.zone"): its fixed prefix
+                head = arg.values[0]
+                if isinstance(head, ast.Constant):
+                    names = [str(head.value).rstrip(".")]
+        for name in names:
+            if (target := _resolve(name)) is not None and target != _module(path):
+                found.setdefault(target, node.lineno)
+    return found
+
+
+GRAPH = {m: _imports(p) for m, p in MODULES.items()}
+
+
+def _violations(source: str, forbidden: tuple[str, ...]) -> list[str]:
+    return [f"{MODULES[m].relative_to(ROOT)}:{line} imports {t}"
+            for m, deps in sorted(GRAPH.items()) if m == source or m.startswith(source + ".")
+            for t, line in sorted(deps.items()) if any(t == f or t.startswith(f + ".") for f in forbidden)]
+
+
+@pytest.mark.parametrize(("source", "forbidden"), [
+    ("components", ("llz", "policies")),
+    ("policies", ("llz",)),
+    ("components.config", ("components.aws", "components.gcp", "components.azure", "components.k8s",
+                           "components.sizing", "components.zone", "components.program")),
+    ("components.catalog", ("components.config", "components.aws", "components.gcp", "components.azure",
+                            "components.k8s", "components.sizing")),
+])
+def test_layers_only_look_down(source: str, forbidden: tuple[str, ...]) -> None:
+    assert _violations(source, forbidden) == []
+
+
+def test_no_import_cycles() -> None:
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    cycles: list[list[str]] = []
+
+    def visit(v: str) -> None:  # Tarjan's strongly connected components
+        index[v] = low[v] = len(index)
+        stack.append(v)
+        on_stack.add(v)
+        for w in GRAPH[v]:
+            if w not in index:
+                visit(w)
+                low[v] = min(low[v], low[w])
+            elif w in on_stack:
+                low[v] = min(low[v], index[w])
+        if low[v] == index[v]:
+            component = []
+            while True:
+                w = stack.pop()
+                on_stack.discard(w)
+                component.append(w)
+                if w == v:
+                    break
+            if len(component) > 1:
+                cycles.append(sorted(component))
+
+    for v in GRAPH:
+        if v not in index:
+            visit(v)
+    assert cycles == []
+
+
+def test_the_graph_sees_lazy_and_dynamic_imports() -> None:
+    """The checks above are only as good as the graph: function-level and import_module imports count."""
+    assert "llz.offline" in GRAPH["llz.cli"]  # imported inside command functions
+    assert "components" in GRAPH["components.zone"]  # import_module(f"components.{cloud}.zone")
