@@ -89,10 +89,12 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
         self.records: list[PlannedResource] = []
 
     def make_urn(self, parent: str, type_: str, name: str) -> str:
-        # The real engine does not put the root Stack type into child URNs; match it so offline URNs are real.
-        if "::pulumi:pulumi:Stack::" in parent:
-            parent = ""
-        return super().make_urn(parent, type_, name)
+        """URNs as the real engine builds them: the type is qualified by the parent's whole qualified type
+        (``LandingZone$GpuPool$NodePool``; the SDK's create_urn does the same), not only by the parent's own
+        type as the SDK's MockMonitor does, and the root Stack's type is never part of it."""
+        if parent and "::pulumi:pulumi:Stack::" not in parent:
+            type_ = f"{parent.split('::')[2]}${type_}"
+        return super().make_urn("", type_, name)
 
     def _alias_urns(self, request) -> list[str]:
         """Aliases as the URNs they stand for (a spec names only what differs from the resource itself)."""

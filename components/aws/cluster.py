@@ -27,7 +27,7 @@ import pulumi_kubernetes as k8s
 from components import catalog
 from components.aws.base import AwsContext, log_group, service_trust
 from components.aws.names import EKS_CLUSTER
-from components.common import child, zone_tags
+from components.common import ENV_TAG, MANAGED_BY_TAG, ZONE_TAG, child, zone_tags
 from components.config.models import ZoneConfig
 
 TYPE = "llmops:aws:Cluster"
@@ -42,14 +42,27 @@ IMDS_HOP_LIMIT = 1
 ADDON_CONFIGURATION: dict[str, dict[str, Any]] = {
     "vpc-cni": {"enableNetworkPolicy": "true"},
 }
+# Tag keys whose values are fixed for a deployed zone: the only tags a launch template's tag specifications
+# hold (plus Name), so that editing `tags` in a stack never makes a new template version.
+STABLE_TAG_KEYS = (ZONE_TAG, ENV_TAG, MANAGED_BY_TAG)
+
+
+def launch_template_tags(cfg: ZoneConfig) -> dict[str, str]:
+    """The instance/volume tags a launch template carries: the zone's own keys, which never change for a
+    deployed zone (its name, environment, managed-by); never the user's ``tags``, which do."""
+    return {k: v for k, v in zone_tags(cfg).items() if k in STABLE_TAG_KEYS}
 
 
 def node_launch_template(logical: str, cfg: ZoneConfig, disk_gb: int, key_arn: pulumi.Input[str],
                          parent: pulumi.Resource, description: str) -> aws.ec2.LaunchTemplate:
     """Launch template shared by every managed node group: IMDSv2 only (CIS AWS 5.7), gp3 root volume
-    encrypted with the data CMK, and the zone's tags on instances and volumes so GPU hours show up under
-    the zone's cost-allocation tag. No AMI and no instance type: the node group sets both."""
-    tags = zone_tags(cfg)
+    encrypted with the data CMK, and the zone's own tags on instances, volumes and interfaces so GPU hours
+    show up under the zone's cost-allocation tag. No AMI and no instance type: the node group sets both.
+
+    Only ``launch_template_tags`` go into the tag specifications: they are part of the template version,
+    and a new version rolls every node of the group (GPU serving restarts). User tags go on the node group
+    and the template resource itself, where a change is an in-place tag update."""
+    tags = launch_template_tags(cfg)
     return aws.ec2.LaunchTemplate(
         logical, name=logical, description=description, update_default_version=True,
         block_device_mappings=[{

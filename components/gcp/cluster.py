@@ -8,6 +8,7 @@ endpoint has to be opened for the deployer
 (https://cloud.google.com/kubernetes-engine/docs/concepts/network-isolation#dns-based_endpoint).
 
 Workload Identity, shielded nodes, Dataplane V2 (enforces the NetworkPolicies the Kubernetes layer writes),
+intranode visibility (same-node pod traffic passes through the VPC, so flow logs and firewall rules see it),
 application-layer Secrets encryption with the zone's CMEK, Cloud Logging and Managed Prometheus on, a
 release channel (STABLE in prod), Binary Authorization enforcement in prod, and Google Groups for RBAC when
 teams name ``group:`` members. Node service accounts are dedicated, with the minimal roles Google documents
@@ -168,6 +169,9 @@ class Cluster(pulumi.ComponentResource):
             ip_allocation_policy={"cluster_secondary_range_name": PODS_RANGE,
                                   "services_secondary_range_name": SERVICES_RANGE},
             datapath_provider="ADVANCED_DATAPATH", default_max_pods_per_node=64,
+            # Pod-to-pod traffic on one node goes through the VPC too, so flow logs and firewall rules see it
+            # (CIS GKE "Enable VPC Flow Logs and Intranode Visibility", checkov CKV_GCP_61); updated in place.
+            enable_intranode_visibility=True,
             logging_config={"enable_components": logging},
             monitoring_config={"enable_components": monitoring, "managed_prometheus": {"enabled": True}},
             addons_config={
@@ -201,7 +205,9 @@ class Cluster(pulumi.ComponentResource):
             upgrade_settings={"strategy": "SURGE", "max_surge": 1, "max_unavailable": 0},
             node_config={**node_config, "machine_type": catalog.system_node("gcp").name,
                          "disk_type": "pd-balanced", "disk_size_gb": 100, "labels": SYSTEM_POOL_LABEL},
-            opts=child(self))
+            # initialNodeCount forces a new pool: it sizes the pool at creation only. A later
+            # systemNodes.count changes the autoscaling floor above, in place, and never replaces the pool.
+            opts=child(self, ignore_changes=["initialNodeCount"]))
 
         endpoint = (self.cluster.endpoint if cfg.cluster.public_endpoint
                     else self.cluster.control_plane_endpoints_config.apply(

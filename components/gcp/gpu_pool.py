@@ -16,6 +16,11 @@ ANY, which takes GPU capacity wherever it is available. Pools start at zero node
 count is per zone, which would start one costly GPU node in every zone; the autoscaler adds nodes for the
 pending serving pods instead and never goes below ``minNodes``. Upgrades replace one node at a time without
 surge nodes, because extra GPU capacity is the scarcest thing in the region.
+
+Logical names are part of the state: the node pool was registered as ``<zone>-gpu-<pool>`` in one landed
+version (1d1d725) and as ``<zone>-<pool>`` before and after it, always under this component. ``PREVIOUS_NAMES``
+keeps every earlier name as an alias, so a stack deployed with any landed version keeps its pool (and its
+running GPU nodes) instead of replacing it. The service account and its grants never changed names.
 """
 
 from __future__ import annotations
@@ -41,6 +46,8 @@ DRIVER_VERSION = "LATEST"
 # Kubernetes and must not be manually specified"); those labels are GKE's to set.
 MANAGED_LABEL_DOMAINS = ("cloud.google.com", "kubernetes.io", "k8s.io")
 MAX_PODS_PER_NODE = 32  # GPU nodes run a few serving pods and daemons; keeps the pod range consumption small
+# Earlier logical names of a GPU node pool (format fields: z = zone, key = pool), same parent (this component).
+PREVIOUS_NAMES = ("{z}-gpu-{key}",)
 
 
 def pool_scheduling(cfg: ZoneConfig, key: str) -> PoolScheduling:
@@ -105,6 +112,11 @@ class GpuPool(pulumi.ComponentResource):
             management={"auto_repair": True, "auto_upgrade": True},
             upgrade_settings={"strategy": "SURGE", "max_surge": 0, "max_unavailable": 1},
             node_config=node_config,
-            opts=child(self, depends_on=[*grants, *args.keys.ready(BOOT_DISK)]))
+            # initialNodeCount forces a new pool and the provider reads it back from GKE, where resizes can
+            # move it: only the creation value matters (the autoscaler owns the size).
+            opts=child(self, depends_on=[*grants, *args.keys.ready(BOOT_DISK)],
+                       ignore_changes=["initialNodeCount"],
+                       aliases=[pulumi.Alias(name=old.format(z=z, key=key), parent=self)
+                                for old in PREVIOUS_NAMES]))
         self.register_outputs({"nodePool": self.node_pool.name, "machineType": shape.name,
                                "accelerator": sched.extra_labels[ACCELERATOR_LABEL]})
