@@ -58,15 +58,22 @@ def _plan(stack: str):
 def validate(
     stack: Stack,
     json_out: Annotated[bool, typer.Option("--json", help="print {stack, valid, errors, warnings} as JSON")] = False,
+    against: Annotated[str | None, typer.Option(
+        help="the stack's previous version (file or stack name): refuse changes that cannot apply in place")] = None,
 ) -> None:
     """Check a stack config only (no plan). Exit 0 when valid, 2 when not."""
     import json
 
     from components.config import warnings
+    from components.config.changes import change_issues
     from llz import offline
 
     try:
         name, _path, cfg = offline.load(stack)
+        if against is not None:
+            _, base_path, before = offline.load(against, versions=False)
+            if issues := change_issues(before, cfg):
+                raise ConfigError(issues, f"{stack} against {base_path}")
     except ConfigError as exc:
         if json_out:
             typer.echo(json.dumps({"stack": stack, "valid": False, "errors": exc.lines, "warnings": []}, indent=2))
