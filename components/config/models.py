@@ -10,7 +10,7 @@ from __future__ import annotations
 import ipaddress
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictInt, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictBool, StrictInt, model_validator
 from pydantic.alias_generators import to_camel
 
 from components.config import limits
@@ -48,7 +48,8 @@ Cidr = Annotated[str, AfterValidator(_cidr)]
 Key = Annotated[str, Field(pattern=KEY_PATTERN)]
 
 
-# Numbers are strict (StrictInt, float fields with strict=True): YAML's true/false never pass as 1/0, "3" is not 3;
+# Numbers and booleans are strict (StrictInt, StrictBool, float fields with strict=True): YAML's true/false never
+# pass as 1/0 nor 1/"yes" as true, "3" is not 3;
 # a float field still takes an integer. Collections are capped (components/config/limits.py).
 
 
@@ -61,7 +62,7 @@ class Model(BaseModel):
 class NetworkConfig(Model):
     cidr: Cidr = "10.40.0.0/16"
     zones: StrictInt = Field(3, ge=1, le=6, description="availability zones the network and node pools span")
-    nat_per_zone: bool | None = Field(None, description="one NAT gateway per zone (default: prod only)")
+    nat_per_zone: StrictBool | None = Field(None, description="one NAT gateway per zone (default: prod only)")
 
 
 class SystemNodesConfig(Model):
@@ -74,10 +75,10 @@ class ClusterConfig(Model):
     # (components/catalog/data/kubernetes-<cloud>-<date>.csv) on the day of the run.
     kubernetes_version: str = Field("1.35", pattern=r"^1\.[0-9]{1,2}$",
                                     description="Kubernetes minor, e.g. \"1.35\"; must be creatable on the cloud today")
-    extended_support: bool = Field(
+    extended_support: StrictBool = Field(
         False, description="accept paid support beyond standard support: EKS extended support ($0.60 instead of "
                            "$0.10 per cluster-hour), the GKE Extended channel, AKS Long-Term Support (Premium tier)")
-    public_endpoint: bool = False
+    public_endpoint: StrictBool = False
     authorized_networks: list[Cidr] = Field(default_factory=list)
     system_nodes: SystemNodesConfig = Field(default_factory=SystemNodesConfig)
 
@@ -137,8 +138,8 @@ class TeamConfig(Model):
 
 class AuditConfig(Model):
     retention_days: StrictInt = Field(365, ge=1, le=3650)
-    immutable: bool | None = Field(None, description="WORM audit storage (default: prod only; prod cannot opt out)")
-    lock_immutability: bool = Field(
+    immutable: StrictBool | None = Field(None, description="WORM audit storage (default: prod only; prod cannot opt out)")
+    lock_immutability: StrictBool = Field(
         False, description="Azure only: lock the audit WORM policy (irreversible). Azure creates immutability "
                            "policies unlocked, so set this after the first deployment and deploy again")
 
@@ -150,7 +151,7 @@ class NotifyConfig(Model):
 class BudgetConfig(Model):
     monthly_limit_usd: float = Field(strict=True, gt=0, le=100_000_000)
     thresholds_percent: list[Annotated[float, Field(strict=True)]] = Field(default_factory=lambda: [50.0, 80.0, 100.0], min_length=1, max_length=5)
-    forecast_alerts: bool = True
+    forecast_alerts: StrictBool = True
     notify: NotifyConfig = Field(default_factory=NotifyConfig)
     billing_account: str | None = Field(None, pattern=r"^[0-9A-F]{6}-[0-9A-F]{6}-[0-9A-F]{6}$")
 
@@ -184,8 +185,8 @@ class ZoneConfig(Model):
     teams: dict[Key, TeamConfig] = Field(default_factory=dict, max_length=limits.MAX_TEAMS)
     audit: AuditConfig = Field(default_factory=AuditConfig)
     budget: BudgetConfig | None = None
-    protect_stateful: bool | None = Field(None, description="protect + retainOnDelete on stateful resources")
-    deletion_protection: bool | None = Field(None, description="cloud-side deletion protection on databases")
+    protect_stateful: StrictBool | None = Field(None, description="protect + retainOnDelete on stateful resources")
+    deletion_protection: StrictBool | None = Field(None, description="cloud-side deletion protection on databases")
     policy: PolicySettings = Field(default_factory=PolicySettings)
 
     @model_validator(mode="after")
