@@ -53,16 +53,16 @@ def launch_template_tags(cfg: ZoneConfig) -> dict[str, str]:
     return {k: v for k, v in zone_tags(cfg).items() if k in STABLE_TAG_KEYS}
 
 
-def node_launch_template(logical: str, cfg: ZoneConfig, disk_gb: int, key_arn: pulumi.Input[str],
+def node_launch_template(logical: str, tags: dict[str, str], disk_gb: int, key_arn: pulumi.Input[str],
                          parent: pulumi.Resource, description: str) -> aws.ec2.LaunchTemplate:
     """Launch template shared by every managed node group: IMDSv2 only (CIS AWS 5.7), gp3 root volume
     encrypted with the data CMK, and the zone's own tags on instances, volumes and interfaces so GPU hours
     show up under the zone's cost-allocation tag. No AMI and no instance type: the node group sets both.
 
-    Only ``launch_template_tags`` go into the tag specifications: they are part of the template version,
-    and a new version rolls every node of the group (GPU serving restarts). User tags go on the node group
-    and the template resource itself, where a change is an in-place tag update."""
-    tags = launch_template_tags(cfg)
+    ``tags`` are the stable tags (``launch_template_tags``) and the only ones in the tag specifications: they
+    are part of the template version, and a new version rolls every node of the group (GPU serving
+    restarts). User tags go on the node group and the template resource itself, where a change is an
+    in-place tag update."""
     return aws.ec2.LaunchTemplate(
         logical, name=logical, description=description, update_default_version=True,
         block_device_mappings=[{
@@ -160,7 +160,7 @@ class Cluster(pulumi.ComponentResource):
         early = [self._addon(z, name) for name in ("vpc-cni", "kube-proxy", "eks-pod-identity-agent")]
 
         shape = catalog.system_node("aws")
-        template = node_launch_template(f"{z}-system", cfg, 50, args.disk_key_arn, self,
+        template = node_launch_template(f"{z}-system", launch_template_tags(cfg), 50, args.disk_key_arn, self,
                                         f"{z}: system nodes (IMDSv2, encrypted gp3)")
         sys_cfg = cfg.cluster.system_nodes
         self.system_nodes = aws.eks.NodeGroup(

@@ -1,7 +1,9 @@
 """GPU pool: an EKS managed node group on the NVIDIA-accelerated AL2023 AMI (driver and container toolkit
 baked in; the device plugin comes from the in-cluster layer).
 
-The instance type comes from ``components.sizing.pool_shape`` (the dated catalog), never from code. The
+The component takes plain, typed values (a ``components.resolve.PoolSpec`` and the cluster it joins), never
+the zone's config, so a program with its own EKS cluster can use it: the zone resolves its pools once
+(``resolve.pools``: the instance type comes from the dated catalog, never from code) and passes each spec. The
 taint and labels come from the pool's ``PoolScheduling``, the same object serving pods derive their
 tolerations and node selectors from. Pools can scale from zero: Cluster Autoscaler builds a node template
 from ``k8s.io/cluster-autoscaler/node-template/*`` tags on the Auto Scaling group
@@ -17,17 +19,16 @@ keeps the autoscaler's permission boundary in code rather than in a service defa
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 
 import pulumi
 import pulumi_aws as aws
 
-from components import sizing
 from components.aws.cluster import node_launch_template
-from components.aws.names import EKS_CLUSTER, NODE_GROUP
 from components.common import child
-from components.config.models import ZoneConfig
 from components.k8s.scheduling import GPU_RESOURCE, PoolScheduling
+from components.resolve import PoolSpec
 
 TYPE = "llmops:aws:GpuPool"
 AMI_TYPE = "AL2023_x86_64_NVIDIA"
@@ -73,21 +74,25 @@ def autoscaler_tags(sched: PoolScheduling) -> dict[str, str]:
     return tags
 
 
-def scheduling(cfg: ZoneConfig, pool: str) -> PoolScheduling:
-    """The pool's scheduling contract, from its config and catalog shape."""
-    p = sizing.effective_pools(cfg)[pool]
-    return PoolScheduling.for_pool("aws", pool, p.gpu, p.gpus_per_node, sizing.pool_shape(cfg, pool).name)
+def scheduling(spec: PoolSpec) -> PoolScheduling:
+    """The pool's scheduling contract, from its resolved spec (catalog shape, GPU and count)."""
+    return PoolScheduling.for_pool("aws", spec.key, spec.gpu, spec.gpus_per_node, spec.shape.name)
 
 
 @dataclass
 class GpuPoolArgs:
-    cfg: ZoneConfig
-    pool: str
-    cluster_name: pulumi.Input[str]
+    spec: PoolSpec  # the pool, resolved: shape, bounds, capacity type, disk (components/resolve.py)
+    name: str  # the node group's name (and logical-name prefix); the zone renders components.aws.names.NODE_GROUP
+    # The EKS cluster the group joins, as a plain string: it is part of the autoscaler's owner tag KEY
+    # (k8s.io/cluster-autoscaler/<cluster>), which cannot wait for an output. Being plain, it carries no
+    # dependency: put the cluster resource in ``depends_on``.
+    cluster_name: str
     node_role_arn: pulumi.Input[str]
-    subnet_ids: list[pulumi.Output[str]]
-    disk_key_arn: pulumi.Input[str]
-    depends_on: list[pulumi.Resource]  # node role policies and the networking add-ons nodes need to join
+    subnet_ids: Sequence[pulumi.Input[str]]
+    disk_key_arn: pulumi.Input[str]  # CMK encrypting the nodes' root volumes
+    tags: dict[str, str]  # stable tags only (zone, environment, managed-by): the launch template's tag specs
+    depends_on: list[pulumi.Resource] = field(default_factory=list)  # the cluster, node role policies, the
+    # networking add-ons nodes need to join
 
 
 class GpuPool(pulumi.ComponentResource):
@@ -96,29 +101,27 @@ class GpuPool(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: GpuPoolArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__(TYPE, name, None, opts)
-        cfg = args.cfg
-        pool = sizing.effective_pools(cfg)[args.pool]
-        sched = self.scheduling = scheduling(cfg, args.pool)
-        group_name = NODE_GROUP.render(cfg.name, args.pool)
+        spec, group_name = args.spec, args.name
+        sched = self.scheduling = scheduling(spec)
         template = node_launch_template(
-            group_name, cfg, pool.disk_size_gb, args.disk_key_arn, self,
-            f"{group_name}: {pool.gpus_per_node} x {pool.gpu} (IMDSv2, encrypted gp3)")
+            group_name, args.tags, spec.disk_size_gb, args.disk_key_arn, self,
+            f"{group_name}: {spec.gpus_per_node} x {spec.gpu} (IMDSv2, encrypted gp3)")
         ca_tags = autoscaler_tags(sched)
         self.node_group = aws.eks.NodeGroup(
             group_name, cluster_name=args.cluster_name, node_group_name=group_name,
             node_role_arn=args.node_role_arn,
-            subnet_ids=args.subnet_ids, ami_type=AMI_TYPE, instance_types=[sched.instance_type],
-            capacity_type="SPOT" if pool.capacity == "spot" else "ON_DEMAND",
-            scaling_config={"min_size": pool.min_nodes, "desired_size": pool.min_nodes,
-                            "max_size": pool.max_nodes},
+            subnet_ids=list(args.subnet_ids), ami_type=AMI_TYPE, instance_types=[sched.instance_type],
+            capacity_type="SPOT" if spec.spot else "ON_DEMAND",
+            scaling_config={"min_size": spec.min_nodes, "desired_size": spec.min_nodes,
+                            "max_size": spec.max_nodes},
             update_config={"max_unavailable": 1},
             labels=sched.labels, taints=[sched.taint.aws], tags=ca_tags,
             launch_template={"id": template.id, "version": template.latest_version.apply(str)},
             # The autoscaler owns the current size; config sets only the bounds.
             opts=child(self, depends_on=args.depends_on, ignore_changes=["scalingConfig.desiredSize"]))
         self.asg_name = auto_scaling_group(self.node_group)
-        self.asg_tags = tag_auto_scaling_group(group_name, self.asg_name, EKS_CLUSTER.render(cfg.name),
-                                               ca_tags, self)
+        # The owner tag names the cluster the group joins (args.cluster_name), whatever created it.
+        self.asg_tags = tag_auto_scaling_group(group_name, self.asg_name, args.cluster_name, ca_tags, self)
         self.register_outputs({"nodeGroup": self.node_group.node_group_name,
                                "instanceType": sched.instance_type})
 

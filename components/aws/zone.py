@@ -10,15 +10,15 @@ from typing import Any
 
 import pulumi
 
-from components import sizing
+from components import resolve
 from components.aws.audit import Audit, AuditArgs
 from components.aws.autoscaler import ClusterAutoscaler, ClusterAutoscalerArgs
 from components.aws.base import AwsContext
 from components.aws.budget import Budget, BudgetArgs
-from components.aws.cluster import Cluster, ClusterArgs
+from components.aws.cluster import Cluster, ClusterArgs, launch_template_tags
 from components.aws.gpu_pool import GpuPool, GpuPoolArgs
 from components.aws.keys import Keys, KeysArgs
-from components.aws.names import SAGEMAKER_ENDPOINT
+from components.aws.names import NODE_GROUP, SAGEMAKER_ENDPOINT
 from components.aws.network import Network, NetworkArgs
 from components.aws.rbac import TeamAccess, TeamAccessArgs, TeamPolicyInputs
 from components.aws.serving import (
@@ -53,11 +53,14 @@ def build(zone: pulumi.ComponentResource, cfg: ZoneConfig) -> dict[str, Any]:
         disk_key_arn=keys.data.arn), child(zone))
     cluster_arn = ctx.arn("eks", f"cluster/{cluster.name}")
 
+    node_tags = launch_template_tags(cfg)
     pools = {
         key: GpuPool(f"{z}-pool-{key}", GpuPoolArgs(
-            cfg, key, cluster_name=cluster.eks.name, node_role_arn=cluster.node_role.arn, subnet_ids=subnets,
-            disk_key_arn=keys.data.arn, depends_on=[cluster.system_nodes]), child(zone))
-        for key in sizing.effective_pools(cfg)
+            spec, name=NODE_GROUP.render(z, key), cluster_name=cluster.name, node_role_arn=cluster.node_role.arn,
+            subnet_ids=subnets, disk_key_arn=keys.data.arn, tags=node_tags,
+            # the cluster by name only (a plain string), so the dependency on it is explicit
+            depends_on=[cluster.eks, cluster.system_nodes]), child(zone))
+        for key, spec in resolve.pools(cfg).items()
     }
     addons = ClusterAddons(f"{z}-addons", [p.scheduling for p in pools.values()],
                            pulumi.ResourceOptions(parent=cluster, provider=cluster.provider))
