@@ -55,24 +55,24 @@ SYSTEM_POOL_LABEL = {"llmops.io/pool": SYSTEM_POOL_KEY}
 NodeIdentity = tuple[gcp.serviceaccount.Account, list[gcp.projects.IAMMember]]
 
 
-def node_identity(parent: pulumi.Resource, logical: str, account_id: str, display: str, ctx: GcpContext,
+def node_identity(parent: pulumi.Resource, logical: str, account_id: str, display: str, project: str,
                   deps: list[pulumi.Resource]) -> NodeIdentity:
     """A dedicated node service account with only the roles nodes need (logs, metrics, image pulls)."""
-    sa = gcp.serviceaccount.Account(logical, account_id=account_id, display_name=display, project=ctx.project,
+    sa = gcp.serviceaccount.Account(logical, account_id=account_id, display_name=display, project=project,
                                     opts=child(parent, depends_on=deps))
     grants = [gcp.projects.IAMMember(f"{logical}-{role.split('/')[1].replace('.', '-').lower()}",
-                                     project=ctx.project, role=role, member=sa.member, opts=child(parent))
+                                     project=project, role=role, member=sa.member, opts=child(parent))
               for role in NODE_ROLES]
     return sa, grants
 
 
-def secure_node_config(cfg: ZoneConfig, sa_email: pulumi.Input[str], boot_key: pulumi.Input[str],
+def secure_node_config(labels: dict[str, str], sa_email: pulumi.Input[str], boot_key: pulumi.Input[str],
                        pool: str) -> dict:
     """Settings every node of the zone shares: dedicated SA, GKE metadata server (Workload Identity, no
-    node credentials for pods), shielded VM with secure boot, CMEK boot disk, COS, and the zone's labels on
-    the VMs (a nested field the zone's auto-tagging cannot reach) plus the pool's, for cost attribution."""
+    node credentials for pods), shielded VM with secure boot, CMEK boot disk, COS, and ``labels`` (the zone's)
+    on the VMs (a nested field the zone's auto-tagging cannot reach) plus the pool's, for cost attribution."""
     return {
-        "resource_labels": {**zone_labels(cfg), "llmops-pool": pool},
+        "resource_labels": {**labels, "llmops-pool": pool},
         "service_account": sa_email,
         "oauth_scopes": NODE_SCOPES,
         "workload_metadata_config": {"mode": "GKE_METADATA"},
@@ -125,9 +125,9 @@ class Cluster(pulumi.ComponentResource):
         self.workload_pool = f"{ctx.project}.svc.id.goog"
 
         self.system_sa, system_grants = node_identity(
-            self, f"{z}-system-nodes", SYSTEM_NODE_SERVICE_ACCOUNT.render(z), f"{z} GKE system nodes", ctx,
-            args.services.deps("iam"))
-        node_config = secure_node_config(cfg, self.system_sa.email, keys.key(BOOT_DISK), SYSTEM_POOL_KEY)
+            self, f"{z}-system-nodes", SYSTEM_NODE_SERVICE_ACCOUNT.render(z), f"{z} GKE system nodes",
+            ctx.project, args.services.deps("iam"))
+        node_config = secure_node_config(zone_labels(cfg), self.system_sa.email, keys.key(BOOT_DISK), SYSTEM_POOL_KEY)
 
         authorized = [{"cidr_block": cfg.network.cidr, "display_name": "zone network"}] + [
             {"cidr_block": c, "display_name": f"authorized-{i}"}

@@ -1,7 +1,9 @@
 """GPU pool: one GKE node pool per effective pool (configured, or sized for an endpoint by the sizing model).
 
-The machine type comes from the catalog shape the sizing contract picks; the guest accelerator type from the
-GPU model's Compute Engine name. GKE installs the NVIDIA driver itself (``gpu_driver_installation_config``)
+The component takes plain values (``GpuPoolArgs``): a resolved ``PoolSpec`` (components/resolve.py), names,
+the cluster's id and the boot-disk key, so a program with its own GKE cluster can use it without the zone or
+its config. The machine type is the spec's catalog shape; the guest accelerator type the GPU model's Compute
+Engine name. GKE installs the NVIDIA driver itself (``gpu_driver_installation_config``)
 and runs its own device plugin, adds ``cloud.google.com/gke-accelerator`` to every node and, because the
 cluster has a non-GPU pool, taints GPU nodes ``nvidia.com/gpu=present:NoSchedule``; the pool states the same
 taint explicitly, from the ``PoolScheduling`` the serving pods derive their tolerations from.
@@ -25,19 +27,16 @@ running GPU nodes) instead of replacing it. The service account and its grants n
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pulumi
 import pulumi_gcp as gcp
 
-from components import catalog, sizing
+from components import catalog
 from components.common import child
-from components.config.models import GpuPoolConfig, ZoneConfig
-from components.gcp.cluster import Cluster, node_identity, secure_node_config
-from components.gcp.keys import BOOT_DISK, Keys
-from components.gcp.names import NODE_POOL, NODE_SERVICE_ACCOUNT
-from components.gcp.project import GcpContext, ProjectServices
+from components.gcp.cluster import node_identity, secure_node_config
 from components.k8s.scheduling import PoolScheduling
+from components.resolve import PoolSpec
 
 TYPE = "llmops:gcp:GpuPool"
 ACCELERATOR_LABEL = "cloud.google.com/gke-accelerator"
@@ -50,11 +49,10 @@ MAX_PODS_PER_NODE = 32  # GPU nodes run a few serving pods and daemons; keeps th
 PREVIOUS_NAMES = ("{z}-gpu-{key}",)
 
 
-def pool_scheduling(cfg: ZoneConfig, key: str) -> PoolScheduling:
+def scheduling(spec: PoolSpec) -> PoolScheduling:
     """The scheduling contract of one pool: built once, used by the node pool and by every workload on it."""
-    shape = sizing.pool_shape(cfg, key)
-    accelerator = catalog.gpu_models()[shape.gpu].gke_accelerator
-    return PoolScheduling.for_pool("gcp", key, shape.gpu, shape.gpus, shape.name,
+    accelerator = catalog.gpu_models()[spec.gpu].gke_accelerator
+    return PoolScheduling.for_pool("gcp", spec.key, spec.gpu, spec.gpus_per_node, spec.shape.name,
                                    extra_labels={ACCELERATOR_LABEL: accelerator})
 
 
@@ -68,13 +66,23 @@ def settable_labels(labels: dict[str, str]) -> dict[str, str]:
 
 @dataclass
 class GpuPoolArgs:
-    cfg: ZoneConfig
-    ctx: GcpContext
-    services: ProjectServices
-    key: str
-    pool: GpuPoolConfig
-    cluster: Cluster
-    keys: Keys
+    spec: PoolSpec
+    name: str  # the GKE node pool's name (the zone renders components.gcp.names.NODE_POOL)
+    cluster_name: pulumi.Input[str]  # the cluster as NodePool's ``cluster`` takes it (its id, or its name)
+    project: str
+    location: str  # the cluster's location: its region (regional cluster) or zone
+    service_account_id: str  # the pool's dedicated node service account (6-30 chars); also its logical name
+    disk_key: pulumi.Input[str]  # the Cloud KMS key id that encrypts the node boot disks (CMEK)
+    labels: dict[str, str] = field(default_factory=dict)  # GCP labels on the node VMs (plus llmops-pool)
+    service_account_display_name: str = ""  # "" -> "GKE GPU pool <key>"
+    # Prefix of the node pool's logical name, part of the state: the zone passes its name, and the pool is
+    # ``<prefix>-<key>`` with the aliases in PREVIOUS_NAMES, as every landed version registered it. "" -> the
+    # logical name is ``name`` and there are no aliases.
+    prefix: str = ""
+    node_locations: pulumi.Input[list[str]] | None = None  # None: the cluster's zones
+    identity_depends_on: list[pulumi.Resource] = field(default_factory=list)  # before the service account
+    # Before the node pool, beyond its own service account grants: e.g. the disk key and its agent grants.
+    depends_on: list[pulumi.Resource] = field(default_factory=list)
 
 
 class GpuPool(pulumi.ComponentResource):
@@ -84,39 +92,40 @@ class GpuPool(pulumi.ComponentResource):
 
     def __init__(self, name_: str, args: GpuPoolArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__(TYPE, name_, None, opts)
-        cfg, ctx, key, pool = args.cfg, args.ctx, args.key, args.pool
-        z = cfg.name
-        self.scheduling = sched = pool_scheduling(cfg, key)
-        shape = sizing.pool_shape(cfg, key)
+        spec, key = args.spec, args.spec.key
+        self.scheduling = sched = scheduling(spec)
 
         self.service_account, grants = node_identity(
-            self, f"{z}-np-{key}", NODE_SERVICE_ACCOUNT.render(z, key), f"{z} GKE GPU pool {key}", ctx,
-            args.services.deps("iam"))
+            self, args.service_account_id, args.service_account_id,
+            args.service_account_display_name or f"GKE GPU pool {key}", args.project, args.identity_depends_on)
         node_config = {
-            **secure_node_config(cfg, self.service_account.email, args.keys.key(BOOT_DISK), key),
-            "machine_type": shape.name,
+            **secure_node_config(args.labels, self.service_account.email, args.disk_key, key),
+            "machine_type": spec.shape.name,
             "guest_accelerators": [{
-                "type": sched.extra_labels[ACCELERATOR_LABEL], "count": shape.gpus,
+                "type": sched.extra_labels[ACCELERATOR_LABEL], "count": spec.gpus_per_node,
                 "gpu_driver_installation_config": {"gpu_driver_version": DRIVER_VERSION}}],
-            "spot": pool.capacity == "spot",
-            "disk_type": "pd-balanced", "disk_size_gb": pool.disk_size_gb,
+            "spot": spec.spot,
+            "disk_type": "pd-balanced", "disk_size_gb": spec.disk_size_gb,
             "gvnic": {"enabled": True},  # required by A3, faster for every GPU family
             "labels": settable_labels(sched.labels),
             "taints": [sched.taint.gcp],
         }
+        logical = f"{args.prefix}-{key}" if args.prefix else args.name
+        aliases = [pulumi.Alias(name=old.format(z=args.prefix, key=key), parent=self)
+                   for old in PREVIOUS_NAMES] if args.prefix else []
+        placement = {} if args.node_locations is None else {"node_locations": args.node_locations}
         self.node_pool = gcp.container.NodePool(
-            f"{z}-{key}", name=NODE_POOL.render(z, key), project=ctx.project, location=ctx.region,
-            cluster=args.cluster.cluster.id, initial_node_count=0, max_pods_per_node=MAX_PODS_PER_NODE,
-            autoscaling={"total_min_node_count": pool.min_nodes, "total_max_node_count": pool.max_nodes,
+            logical, name=args.name, project=args.project, location=args.location,
+            cluster=args.cluster_name, initial_node_count=0, max_pods_per_node=MAX_PODS_PER_NODE,
+            autoscaling={"total_min_node_count": spec.min_nodes, "total_max_node_count": spec.max_nodes,
                          "location_policy": "ANY"},
             management={"auto_repair": True, "auto_upgrade": True},
             upgrade_settings={"strategy": "SURGE", "max_surge": 0, "max_unavailable": 1},
             node_config=node_config,
+            **placement,
             # initialNodeCount forces a new pool and the provider reads it back from GKE, where resizes can
             # move it: only the creation value matters (the autoscaler owns the size).
-            opts=child(self, depends_on=[*grants, *args.keys.ready(BOOT_DISK)],
-                       ignore_changes=["initialNodeCount"],
-                       aliases=[pulumi.Alias(name=old.format(z=z, key=key), parent=self)
-                                for old in PREVIOUS_NAMES]))
-        self.register_outputs({"nodePool": self.node_pool.name, "machineType": shape.name,
+            opts=child(self, depends_on=[*grants, *args.depends_on], ignore_changes=["initialNodeCount"],
+                       aliases=aliases))
+        self.register_outputs({"nodePool": self.node_pool.name, "machineType": spec.shape.name,
                                "accelerator": sched.extra_labels[ACCELERATOR_LABEL]})

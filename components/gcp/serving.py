@@ -98,7 +98,7 @@ class VllmServiceArgs:
     cluster: pulumi.Resource  # the GKE cluster: its workload pool must exist before the WI binding
     namespace: str
     k8s_provider: pulumi.ProviderResource
-    after: list[pulumi.Resource] = field(default_factory=list)  # the node pool and the serving namespace
+    depends_on: list[pulumi.Resource] = field(default_factory=list)  # the node pool and the serving namespace
 
 
 class VllmService(pulumi.ComponentResource):
@@ -132,7 +132,7 @@ class VllmService(pulumi.ComponentResource):
                 service_account_annotations={WI_ANNOTATION: service_account_email(cfg, key)},
                 image=images.vllm_image("gcp")),
             opts=pulumi.ResourceOptions(parent=self, provider=args.k8s_provider,
-                                        depends_on=[reader, workload_identity, *args.after]))
+                                        depends_on=[reader, workload_identity, *args.depends_on]))
         self.url = self.endpoint.url
         self.register_outputs({"serviceAccount": self.service_account.email, "url": self.url})
 

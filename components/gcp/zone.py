@@ -11,13 +11,15 @@ from typing import Any
 
 import pulumi
 
-from components import sizing
+from components import resolve, sizing
+from components.common import zone_labels
 from components.config.models import ZoneConfig
 from components.gcp.audit import Audit, AuditArgs
 from components.gcp.budget import Budget, BudgetArgs
 from components.gcp.cluster import Cluster, ClusterArgs
 from components.gcp.gpu_pool import GpuPool, GpuPoolArgs
-from components.gcp.keys import Keys, KeysArgs
+from components.gcp.keys import BOOT_DISK, Keys, KeysArgs
+from components.gcp.names import NODE_POOL, NODE_SERVICE_ACCOUNT
 from components.gcp.network import Network, NetworkArgs
 from components.gcp.project import GcpContext, ProjectServices
 from components.gcp.rbac import TeamAccess, TeamAccessArgs, TeamRoles
@@ -43,9 +45,13 @@ def build(zone: pulumi.ComponentResource, cfg: ZoneConfig) -> dict[str, Any]:
     keys = Keys(f"{z}-keys", KeysArgs(cfg, ctx, services), under())
     network = Network(f"{z}-network", NetworkArgs(cfg, ctx, services), under())
     cluster = Cluster(f"{z}-cluster", ClusterArgs(cfg, ctx, services, network, keys), under())
-    pools = {key: GpuPool(f"{z}-pool-{key}", GpuPoolArgs(cfg, ctx, services, key, pool, cluster, keys),
-                          under())
-             for key, pool in sizing.effective_pools(cfg).items()}
+    pools = {key: GpuPool(f"{z}-pool-{key}", GpuPoolArgs(
+        spec, name=NODE_POOL.render(z, key), cluster_name=cluster.cluster.id, project=ctx.project,
+        location=ctx.region, service_account_id=NODE_SERVICE_ACCOUNT.render(z, key),
+        service_account_display_name=f"{z} GKE GPU pool {key}", disk_key=keys.key(BOOT_DISK),
+        labels=zone_labels(cfg), prefix=z, identity_depends_on=services.deps("iam"),
+        depends_on=keys.ready(BOOT_DISK)), under())
+             for key, spec in resolve.pools(cfg).items()}
     # GKE runs its own NVIDIA device plugin and (with the DCGM monitoring component) GPU metrics; the shared
     # layer adds the platform namespaces and the GPU agents' policies.
     addons = ClusterAddons(f"{z}-addons", [p.scheduling for p in pools.values()],
@@ -61,7 +67,7 @@ def build(zone: pulumi.ComponentResource, cfg: ZoneConfig) -> dict[str, Any]:
             pool = pools[sizing.endpoint_pool(cfg, key)]
             service = VllmService(f"{z}-endpoint-{key}", VllmServiceArgs(
                 cfg, ctx, key, ep, pool.scheduling, bucket, cluster.cluster, serving_ns, cluster.provider,
-                after=[pool.node_pool, addons.namespaces[serving_ns]]), under())
+                depends_on=[pool.node_pool, addons.namespaces[serving_ns]]), under())
             serving[key] = service.url
         else:
             vertex = VertexEndpoint(f"{z}-endpoint-{key}", VertexEndpointArgs(
