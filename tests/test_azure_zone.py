@@ -14,13 +14,13 @@ from importlib import import_module
 import pytest
 from plan_checks import assert_engine_names_only
 
-from components import catalog, sizing
+from components import catalog, resolve, sizing
 from components.azure import names
 from components.azure.audit import workspace_retention
 from components.azure.base import FORBIDDEN_ROLES, ROLES
 from components.azure.budget import MAX_NOTIFICATIONS, budget_start, notification_plan
 from components.azure.cluster import AKS_LOG_CATEGORIES, cluster_cidrs
-from components.azure.gpu_pool import AKS_SPOT_TAINT, pool_scheduling
+from components.azure.gpu_pool import AKS_SPOT_TAINT, scheduling
 from components.azure.network import PRIVATE_DNS_ZONES, subnet_layout
 from components.azure.registry import registry_model
 from components.common import zone_tags
@@ -432,7 +432,7 @@ def test_gpu_pools_take_shape_and_scheduling_from_the_shared_contracts(
         assert set(pools) == {names.AGENT_POOL.render(cfg.name, k) for k in effective}
         for key, pool in effective.items():
             p = pools[names.AGENT_POOL.render(cfg.name, key)]
-            sched = pool_scheduling(cfg, key)
+            sched = scheduling(resolve.pools(cfg)[key])
             assert p["vmSize"] == sizing.pool_shape(cfg, key).name
             assert p["nodeTaints"] == [sched.taint.azure] == ["nvidia.com/gpu=true:NoSchedule"]
             assert p["nodeLabels"] == sched.labels
@@ -453,7 +453,7 @@ def test_spot_pools_scale_from_zero_evict_by_delete_and_pay_at_most_on_demand(de
 
 
 def test_spot_pool_workloads_tolerate_the_taint_aks_adds(dev: Plan, dev_cfg: ZoneConfig) -> None:
-    assert AKS_SPOT_TAINT.toleration() in pool_scheduling(dev_cfg, "a100-serving").tolerations()
+    assert AKS_SPOT_TAINT.toleration() in scheduling(resolve.pools(dev_cfg)["a100-serving"]).tolerations()
     for r in dev.resources:
         if r.type in ("kubernetes:apps/v1:Deployment", "kubernetes:apps/v1:DaemonSet"):
             assert AKS_SPOT_TAINT.toleration() in r.inputs["spec"]["template"]["spec"]["tolerations"], r.name

@@ -1,26 +1,26 @@
-"""GpuPool: one AKS user agent pool of GPU nodes, sized from the catalog and scheduled through PoolScheduling.
+"""GpuPool: one AKS user agent pool of GPU nodes, built from a resolved ``PoolSpec`` and scheduled through
+PoolScheduling.
 
-The VM size comes from ``sizing.pool_shape`` (NCasT4_v3, NC A100 v4, ND A100 v4, ND H100 v5, NCads H100 v5);
-the taint and the labels come from the pool's ``PoolScheduling``, the same object the serving pods derive
-their tolerations and node selector from. AKS installs the NVIDIA driver (``gpuProfile.driver: Install``); the
+The component takes plain values and other resources' outputs (``GpuPoolArgs``), never the zone config: the
+zone resolves its pools once (``resolve.pools``) and passes each ``PoolSpec``; a program with its own AKS
+cluster builds one with ``PoolSpec.of_shape("azure", key, vm_size, min, max, spot=...)``. The VM size is the
+spec's catalog shape (NCasT4_v3, NC A100 v4, ND A100 v4, ND H100 v5, NCads H100 v5); the taint and the labels
+come from the pool's ``PoolScheduling`` (``scheduling(spec)``), the same object the serving pods derive their
+tolerations and node selector from. AKS installs the NVIDIA driver (``gpuProfile.driver: Install``); the
 device plugin comes from the Kubernetes layer. Spot pools get Spot priority, Delete eviction and a max price of
 -1 (pay up to the on-demand price, never evicted for price). https://learn.microsoft.com/azure/aks/use-nvidia-gpu
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pulumi
 import pulumi_azure_native as azure
 
-from components import sizing
-from components.azure import names
-from components.azure.network import Network
 from components.common import child
-from components.config.models import ZoneConfig
 from components.k8s.scheduling import PoolScheduling, Taint
-from components.naming import name
+from components.resolve import PoolSpec
 
 TYPE = "llmops:azure:GpuPool"
 # AKS puts this taint (and the matching label) on every Spot node itself; it is not ours to set, but serving
@@ -29,48 +29,61 @@ AKS_SPOT_TAINT = Taint("kubernetes.azure.com/scalesetpriority", "spot", "NoSched
 MAX_SURGE = "1"  # one extra GPU node at a time during upgrades: surge capacity is the most expensive kind
 
 
-def pool_scheduling(cfg: ZoneConfig, key: str) -> PoolScheduling:
-    pool = sizing.effective_pools(cfg)[key]
-    spot = (AKS_SPOT_TAINT,) if pool.capacity == "spot" else ()
-    return PoolScheduling.for_pool("azure", key, pool.gpu, pool.gpus_per_node, sizing.pool_shape(cfg, key).name,
+def scheduling(spec: PoolSpec) -> PoolScheduling:
+    """The pool's taint, labels and tolerations; Spot pools also tolerate the taint AKS itself puts on them."""
+    spot = (AKS_SPOT_TAINT,) if spec.spot else ()
+    return PoolScheduling.for_pool("azure", spec.key, spec.gpu, spec.gpus_per_node, spec.shape.name,
                                    platform_taints=spot)
 
 
 @dataclass
 class GpuPoolArgs:
-    cfg: ZoneConfig
-    key: str
-    cluster: azure.containerservice.ManagedCluster
-    network: Network
+    """Everything the pool needs, as plain values and other resources' outputs."""
+
+    spec: PoolSpec
+    name: str  # the AKS agent pool name (Linux: 1-12 lowercase letters and digits; the zone renders AGENT_POOL)
+    cluster_name: pulumi.Input[str]  # the managed cluster's resource name
+    resource_group_name: pulumi.Input[str]  # the cluster's resource group
+    subnet_id: pulumi.Input[str]  # the nodes' subnet (the cluster's node subnet)
+    kubernetes_version: str  # the pool's orchestrator version (the cluster's)
+    # None leaves availabilityZones unset (what the zone does: GPU sizes are offered in only some zones of a
+    # region); pass zones only where the VM size is known to be offered in all of them.
+    availability_zones: list[str] | None = None
+    tags: dict[str, str] = field(default_factory=dict)
+    depends_on: list[pulumi.Resource] = field(default_factory=list)
 
 
 class GpuPool(pulumi.ComponentResource):
     def __init__(self, name_: str, args: GpuPoolArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__(TYPE, name_, None, opts)
-        cfg, key = args.cfg, args.key
-        pool = sizing.effective_pools(cfg)[key]
-        self.shape = sizing.pool_shape(cfg, key)
-        self.scheduling = pool_scheduling(cfg, key)
-        self.agent_pool_name = names.AGENT_POOL.render(cfg.name, key)
-        spot = pool.capacity == "spot"
+        spec = args.spec
+        self.spec = spec
+        self.shape = spec.shape
+        self.scheduling = scheduling(spec)
+        self.agent_pool_name = args.name
         capacity: dict = (
             {"scale_set_priority": "Spot", "scale_set_eviction_policy": "Delete", "spot_max_price": -1}
-            if spot else {"scale_set_priority": "Regular", "upgrade_settings": {"max_surge": MAX_SURGE}})
+            if spec.spot else {"scale_set_priority": "Regular", "upgrade_settings": {"max_surge": MAX_SURGE}})
+        extra: dict = {}
+        if args.availability_zones is not None:
+            extra["availability_zones"] = list(args.availability_zones)
+        if args.tags:
+            extra["tags"] = dict(args.tags)
         self.agent_pool = azure.containerservice.AgentPool(
-            name(cfg.name, "pool", key), agent_pool_name=self.agent_pool_name,
-            resource_name_=args.cluster.name, resource_group_name=args.network.resource_group.name,
-            mode="User", type="VirtualMachineScaleSets", vm_size=self.shape.name,
-            orchestrator_version=cfg.cluster.kubernetes_version,
+            name_, agent_pool_name=args.name,
+            resource_name_=args.cluster_name, resource_group_name=args.resource_group_name,
+            mode="User", type="VirtualMachineScaleSets", vm_size=spec.shape.name,
+            orchestrator_version=args.kubernetes_version,
             # Ubuntu: the node image with the broadest NVIDIA driver coverage across GPU series.
-            os_type="Linux", os_sku="Ubuntu", os_disk_type="Managed", os_disk_size_gb=pool.disk_size_gb,
-            enable_auto_scaling=True, min_count=pool.min_nodes, max_count=pool.max_nodes, count=pool.min_nodes,
+            os_type="Linux", os_sku="Ubuntu", os_disk_type="Managed", os_disk_size_gb=spec.disk_size_gb,
+            enable_auto_scaling=True, min_count=spec.min_nodes, max_count=spec.max_nodes, count=spec.min_nodes,
             node_taints=[self.scheduling.taint.azure], node_labels=self.scheduling.labels,
             gpu_profile={"driver": "Install"},
             # Host encryption covers temp disks and caches; the cluster's disk encryption set (CMK) covers the
-            # OS disk. No availabilityZones: GPU sizes are offered in only some zones of a region.
+            # OS disk.
             enable_encryption_at_host=True,
-            vnet_subnet_id=args.network.nodes_subnet.id,
-            **capacity,
+            vnet_subnet_id=args.subnet_id,
+            **capacity, **extra,
             # The cluster autoscaler owns the node count after creation.
-            opts=child(self, ignore_changes=["count"]))
-        self.register_outputs({"agentPool": self.agent_pool_name, "vmSize": self.shape.name})
+            opts=child(self, ignore_changes=["count"], depends_on=list(args.depends_on) or None))
+        self.register_outputs({"agentPool": self.agent_pool_name, "vmSize": spec.shape.name})

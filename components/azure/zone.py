@@ -11,7 +11,7 @@ from typing import Any
 
 import pulumi
 
-from components import sizing
+from components import resolve, sizing
 from components.azure import names
 from components.azure.audit import Audit, AuditArgs
 from components.azure.base import AzureContext
@@ -32,7 +32,7 @@ from components.azure.serving import (
     VllmServiceArgs,
 )
 from components.azure.vector_store import AiSearch, VectorStoreArgs, vector_store
-from components.common import child
+from components.common import child, zone_tags
 from components.config.models import ZoneConfig
 from components.k8s import ClusterAddons
 
@@ -54,8 +54,13 @@ def build(zone: pulumi.ComponentResource, cfg: ZoneConfig) -> dict[str, Any]:
     keys.enable_diagnostics(sink)
 
     cluster = Cluster(f"{z}-cluster", ClusterArgs(cfg, ctx, network, keys, sink), child(zone))
-    pools = {key: GpuPool(f"{z}-pool-{key}", GpuPoolArgs(cfg, key, cluster.cluster, network), child(zone))
-             for key in sizing.effective_pools(cfg)}
+    pools = {
+        key: GpuPool(f"{z}-pool-{key}", GpuPoolArgs(
+            spec, name=names.AGENT_POOL.render(z, key), cluster_name=cluster.cluster.name, resource_group_name=rg,
+            subnet_id=network.nodes_subnet.id, kubernetes_version=cfg.cluster.kubernetes_version,
+            tags=zone_tags(cfg)), child(zone))
+        for key, spec in resolve.pools(cfg).items()
+    }
     addons = ClusterAddons(f"{z}-addons", [p.scheduling for p in pools.values()],
                            pulumi.ResourceOptions(parent=cluster, provider=cluster.provider))
 
