@@ -185,3 +185,19 @@ def test_int4_and_int8_with_an_explicit_architecture_read_the_checkpoint() -> No
         args = deployment.inputs["spec"]["template"]["spec"]["containers"][0]["args"]
         assert args[0].endswith("/acme/tiny-7b-awq/")
         assert args[args.index("--dtype") + 1] == "auto" and "--quantization" not in args
+
+
+@pytest.mark.parametrize(("precision", "method"), [("int8", "bitsandbytes"), ("int4", "bitsandbytes-nf4")])
+def test_sagemaker_quantises_a_catalog_checkpoint_to_the_sized_precision(precision: str, method: str) -> None:
+    """SageMaker copies the bf16 weights to local disk, where TGI can quantise them while loading: the
+    endpoint holds the 8 or 4 bits per weight that sizing assumed, not 16."""
+    from components.aws.serving import container_environment
+    from components.config import parse_zone
+
+    raw = yaml.safe_load((STACKS / "Pulumi.aws-prod.yaml").read_text())["config"]
+    zone = raw["llmops:zone"]
+    managed = next(k for k, e in zone["endpoints"].items() if e.get("runtime") == "managed")
+    zone["endpoints"][managed]["precision"] = precision
+    zone["endpoints"][managed].pop("instanceType", None)
+    env = container_environment(parse_zone(zone, raw), managed)
+    assert env["QUANTIZE"] == method and "DTYPE" not in env

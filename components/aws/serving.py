@@ -58,10 +58,14 @@ DLC_ACCOUNTS = {
     "us-gov-east-1": "446045086412", "us-gov-west-1": "442386744353",
 }
 VARIANT = "AllTraffic"
-# TGI's --dtype accepts float16 and bfloat16; fp8 is a load-time quantisation; int8/int4 checkpoints
-# declare their method (AWQ, GPTQ...) in config.json, which TGI reads.
+# TGI's --dtype accepts float16 and bfloat16; fp8 is a load-time quantisation; a pre-quantised int8/int4
+# checkpoint (an explicit architecture) declares its method (AWQ, GPTQ...) in config.json, which TGI reads.
 TGI_PRECISION = {"bf16": {"DTYPE": "bfloat16"}, "fp16": {"DTYPE": "float16"}, "fp8": {"QUANTIZE": "fp8"},
                  "fp32": {}, "int8": {}, "int4": {}}
+# A catalog model's checkpoint is the publisher's bf16 one: for int8/int4 TGI quantises it while loading, from
+# the local copy SageMaker makes of the S3 prefix (launcher --quantize: bitsandbytes is 8-bit, bitsandbytes-nf4
+# 4-bit), so the weights take the memory sizing assumed (components/sizing.py WEIGHT_BYTES).
+TGI_IN_FLIGHT = {"int8": {"QUANTIZE": "bitsandbytes"}, "int4": {"QUANTIZE": "bitsandbytes-nf4"}}
 # Model bucket lifecycle: noncurrent (overwritten or deleted) versions live 30 days, as on GCP; incomplete
 # multipart uploads (an interrupted `aws s3 sync` of a large checkpoint) are aborted after 7 days.
 NONCURRENT_DAYS, ABORT_UPLOADS_DAYS = 30, 7
@@ -236,7 +240,8 @@ def container_environment(cfg: ZoneConfig, key: str) -> dict[str, str]:
         "MAX_TOTAL_TOKENS": str(ep.max_context), "MAX_INPUT_TOKENS": str(max_input),
         "MAX_CONCURRENT_REQUESTS": str(ep.concurrency),
         "MESSAGES_API_ENABLED": "true",  # OpenAI-compatible /v1/chat/completions, like the vLLM endpoints
-        **TGI_PRECISION[ep.precision],
+        **(TGI_IN_FLIGHT[ep.precision] if ep.precision in TGI_IN_FLIGHT and sizing.bf16_checkpoint(ep.model)
+           else TGI_PRECISION[ep.precision]),
     }
 
 
