@@ -55,7 +55,7 @@ class TeamAccessArgs:
     k8s_provider: pulumi.ProviderResource
     stores: dict[str, AiSearch | CosmosVectorStore] = field(default_factory=dict)
     ml_workspace_id: pulumi.Input[str] | None = None
-    after: list[pulumi.Resource] = field(default_factory=list)  # the platform namespaces
+    depends_on: list[pulumi.Resource] = field(default_factory=list)  # the platform namespaces
 
 
 def group_subjects(members: list[str]) -> list[dict[str, str]]:
@@ -71,7 +71,7 @@ class TeamAccess(pulumi.ComponentResource):
                                     subjects=group_subjects(team.members), labels={"llmops.io/team": key})
         self.namespace = TeamNamespace(
             name(z, "team", key), ns_args,
-            opts=pulumi.ResourceOptions(parent=self, provider=args.k8s_provider, depends_on=args.after))
+            opts=pulumi.ResourceOptions(parent=self, provider=args.k8s_provider, depends_on=args.depends_on))
         ns = ns_args.namespace
         self.namespace_name = ns
         self.assignments: list[pulumi.Resource] = []

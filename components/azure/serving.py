@@ -103,7 +103,7 @@ class VllmServiceArgs:
     oidc_issuer_url: pulumi.Input[str]
     namespace: str
     k8s_provider: pulumi.ProviderResource
-    after: list[pulumi.Resource] = field(default_factory=list)  # the agent pool and the serving namespace
+    depends_on: list[pulumi.Resource] = field(default_factory=list)  # the agent pool and the serving namespace
 
 
 class VllmService(pulumi.ComponentResource):
@@ -137,7 +137,7 @@ class VllmService(pulumi.ComponentResource):
                 env={"AZURE_STORAGE_ACCOUNT_NAME": args.models.account_name},
                 image=images.vllm_image("azure")),
             opts=pulumi.ResourceOptions(parent=self, provider=args.k8s_provider,
-                                        depends_on=[self.federation, self.reader, *args.after]))
+                                        depends_on=[self.federation, self.reader, *args.depends_on]))
         self.register_outputs({"clientId": self.identity.client_id, "url": self.endpoint.url})
 
 

@@ -69,7 +69,7 @@ def build(zone: pulumi.ComponentResource, cfg: ZoneConfig) -> dict[str, Any]:
         key: VllmService(f"{z}-vllm-{key}", VllmServiceArgs(
             cfg, ctx, key, cfg.endpoints[key], pools[sizing.endpoint_pool(cfg, key)].scheduling, models,
             resource_group=rg, oidc_issuer_url=cluster.oidc_issuer_url, namespace=addons.serving_namespace,
-            k8s_provider=cluster.provider, after=[addons, pools[sizing.endpoint_pool(cfg, key)].agent_pool]),
+            k8s_provider=cluster.provider, depends_on=[addons, pools[sizing.endpoint_pool(cfg, key)].agent_pool]),
             child(zone))
         for key in vllm
     }
@@ -87,7 +87,7 @@ def build(zone: pulumi.ComponentResource, cfg: ZoneConfig) -> dict[str, Any]:
     teams = {
         key: TeamAccess(f"{z}-team-{key}", TeamAccessArgs(
             cfg, ctx, key, team, cluster_id=cluster.cluster.id, resource_group=rg, k8s_provider=cluster.provider,
-            stores=stores, ml_workspace_id=workspace.workspace.id if workspace else None, after=[addons]),
+            stores=stores, ml_workspace_id=workspace.workspace.id if workspace else None, depends_on=[addons]),
             child(zone))
         for key, team in cfg.teams.items()
     }
