@@ -1,0 +1,38 @@
+"""AWS components a program with its own EKS cluster can use, without the landing zone or its config.
+
+    from components.aws import GpuPool, GpuPoolArgs, PoolSpec, kubeconfig
+
+``GpuPool`` adds a GPU managed node group to an EKS cluster from a ``PoolSpec`` (a catalog shape and its
+bounds) and tags its Auto Scaling group for that cluster's Cluster Autoscaler; ``GpuPool(...).scheduling``
+is what serving pods (``components.k8s.VllmEndpoint``) are placed by. ``kubeconfig`` renders an exec-auth
+kubeconfig (``aws eks get-token``) for a ``pulumi_kubernetes.Provider``. Exports load lazily (PEP 562): config
+validation imports ``components.aws.checks`` and must not pull in ``pulumi_aws``.
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+_EXPORTS = {
+    "GpuPool": "components.aws.gpu_pool",
+    "GpuPoolArgs": "components.aws.gpu_pool",
+    "scheduling": "components.aws.gpu_pool",
+    "owner_tag": "components.aws.gpu_pool",
+    "discovery_tags": "components.aws.gpu_pool",
+    "kubeconfig": "components.aws.cluster",
+    "PoolSpec": "components.resolve",
+}
+
+__all__ = ["GpuPool", "GpuPoolArgs", "PoolSpec", "discovery_tags", "kubeconfig", "owner_tag", "scheduling"]
+
+if TYPE_CHECKING:
+    from components.aws.cluster import kubeconfig
+    from components.aws.gpu_pool import GpuPool, GpuPoolArgs, discovery_tags, owner_tag, scheduling
+    from components.resolve import PoolSpec
+
+
+def __getattr__(name: str) -> Any:  # PEP 562
+    if name in _EXPORTS:
+        return getattr(import_module(_EXPORTS[name]), name)
+    raise AttributeError(f"module 'components.aws' has no attribute {name!r}")

@@ -1,0 +1,37 @@
+"""Azure components a program with its own AKS cluster can use, without the landing zone or its config.
+
+    from components.azure import GpuPool, GpuPoolArgs, PoolSpec, kubeconfig_text
+
+``GpuPool`` adds a GPU user agent pool (AKS-installed driver, host encryption, Spot when the spec says so) to
+an AKS cluster from a ``PoolSpec`` (a catalog shape and its bounds); ``GpuPool(...).scheduling`` is what
+serving pods (``components.k8s.VllmEndpoint``) are placed by. ``kubeconfig_text`` decodes the kubeconfig of
+``list_managed_cluster_user_credentials`` for a ``pulumi_kubernetes.Provider``. Exports load lazily (PEP 562):
+config validation imports ``components.azure.checks`` and must not pull in ``pulumi_azure_native``.
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+_EXPORTS = {
+    "GpuPool": "components.azure.gpu_pool",
+    "GpuPoolArgs": "components.azure.gpu_pool",
+    "scheduling": "components.azure.gpu_pool",
+    "AKS_SPOT_TAINT": "components.azure.gpu_pool",
+    "kubeconfig_text": "components.azure.cluster",
+    "PoolSpec": "components.resolve",
+}
+
+__all__ = ["AKS_SPOT_TAINT", "GpuPool", "GpuPoolArgs", "PoolSpec", "kubeconfig_text", "scheduling"]
+
+if TYPE_CHECKING:
+    from components.azure.cluster import kubeconfig_text
+    from components.azure.gpu_pool import AKS_SPOT_TAINT, GpuPool, GpuPoolArgs, scheduling
+    from components.resolve import PoolSpec
+
+
+def __getattr__(name: str) -> Any:  # PEP 562
+    if name in _EXPORTS:
+        return getattr(import_module(_EXPORTS[name]), name)
+    raise AttributeError(f"module 'components.azure' has no attribute {name!r}")

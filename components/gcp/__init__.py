@@ -1,0 +1,37 @@
+"""GCP components a program with its own GKE cluster can use, without the landing zone or its config.
+
+    from components.gcp import GpuPool, GpuPoolArgs, PoolSpec, kubeconfig
+
+``GpuPool`` adds a GPU node pool (with its own node service account, CMEK boot disks, GKE-installed driver)
+to a GKE cluster from a ``PoolSpec`` (a catalog shape and its bounds); ``GpuPool(...).scheduling`` is what
+serving pods (``components.k8s.VllmEndpoint``) are placed by. ``kubeconfig`` renders a kubeconfig that
+authenticates through ``gke-gcloud-auth-plugin``, for a ``pulumi_kubernetes.Provider``. Exports load lazily
+(PEP 562): config validation imports ``components.gcp.checks`` and must not pull in ``pulumi_gcp``.
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+_EXPORTS = {
+    "GpuPool": "components.gcp.gpu_pool",
+    "GpuPoolArgs": "components.gcp.gpu_pool",
+    "scheduling": "components.gcp.gpu_pool",
+    "ACCELERATOR_LABEL": "components.gcp.gpu_pool",
+    "kubeconfig": "components.gcp.cluster",
+    "PoolSpec": "components.resolve",
+}
+
+__all__ = ["ACCELERATOR_LABEL", "GpuPool", "GpuPoolArgs", "PoolSpec", "kubeconfig", "scheduling"]
+
+if TYPE_CHECKING:
+    from components.gcp.cluster import kubeconfig
+    from components.gcp.gpu_pool import ACCELERATOR_LABEL, GpuPool, GpuPoolArgs, scheduling
+    from components.resolve import PoolSpec
+
+
+def __getattr__(name: str) -> Any:  # PEP 562
+    if name in _EXPORTS:
+        return getattr(import_module(_EXPORTS[name]), name)
+    raise AttributeError(f"module 'components.gcp' has no attribute {name!r}")
