@@ -50,9 +50,11 @@ def estimate_table(est: CostEstimate) -> Table:
         table.add_row(i.name, i.type, f"{i.monthly_min_usd:,.2f}", f"{i.monthly_max_usd:,.2f}", i.basis)
     for i in est.unpriced:
         table.add_row(i.name, i.type, "not priced", "not priced", i.basis)
+    floor = "at least " if est.unpriced else ""  # unpriced items are left out of the totals, never zero
     table.add_row("[bold]total[/]", f"{len(est.billed)} billed, {len(est.items) - len(est.billed) - len(est.unpriced)} "
-                  f"free, {len(est.unpriced)} not priced", f"[bold]{est.monthly_min_usd:,.2f}[/]",
-                  f"[bold]{est.monthly_max_usd:,.2f}[/]", "")
+                  f"free, {len(est.unpriced)} not priced", f"[bold]{floor}{est.monthly_min_usd:,.2f}[/]",
+                  f"[bold]{floor}{est.monthly_max_usd:,.2f}[/]",
+                  f"{len(est.unpriced)} resource(s) not priced are not in the totals" if est.unpriced else "")
     return table
 
 
@@ -83,8 +85,9 @@ def _md_escape(text: str) -> str:
 
 def estimate_markdown(est: CostEstimate) -> str:
     lines = [f"### Monthly cost: `{est.stack}`", "",
-             (f"**{_range(est.monthly_min_usd, est.monthly_max_usd)}** per month at minimum - maximum scale "
-             f"({HOURS_PER_MONTH} h, {est.reference_region} list prices; {len(est.unpriced)} resource(s) not priced)."),
+             (f"{'At least ' if est.unpriced else ''}**{_range(est.monthly_min_usd, est.monthly_max_usd)}** per "
+             f"month at minimum - maximum scale ({HOURS_PER_MONTH} h, {est.reference_region} list prices; "
+             f"{len(est.unpriced)} resource(s) not priced{', not in the totals' if est.unpriced else ''})."),
              "", "| resource | type | min $/month | max $/month | basis |", "|---|---|--:|--:|---|"]
     for i in sorted(est.billed, key=lambda i: (-i.monthly_max_usd, i.name)):
         lines.append(f"| `{i.name}` | `{i.type}` | {i.monthly_min_usd:,.2f} | {i.monthly_max_usd:,.2f} | "
@@ -146,7 +149,8 @@ def main(stack: str, against: str | None = None, markdown: Path | None = None,
         console.print(diff_table(d))
         text = diff_markdown(d)
     if est.unpriced:
-        console.print(f"[yellow]{len(est.unpriced)} resource(s) not priced[/] (listed above; never counted as zero)")
+        console.print(f"[yellow]warning: {len(est.unpriced)} resource(s) not priced[/] (listed above; never counted "
+                      "as zero: the totals are a lower bound)")
     if markdown is not None:
         markdown.write_text(text)
         console.print(f"markdown written to {markdown}")

@@ -74,5 +74,10 @@ def print_preview(plan: Plan, console: Console | None = None) -> None:
                       f"{v['policy']} ({v.get('severity')}): {v['message']}", highlight=False)
     if plan.cost:
         lo, hi = plan.cost.get("monthlyUsd", 0.0), plan.cost.get("monthlyUsdMax", plan.cost.get("monthlyUsd", 0.0))
-        console.print(f"monthly cost: ${lo:,.0f} at minimum scale, ${hi:,.0f} at maximum scale"
-                      f" ({len(plan.cost.get('unpriced', []))} resource(s) not priced)")
+        unpriced = plan.cost.get("unpriced", [])
+        floor = "at least " if unpriced else ""
+        console.print(f"monthly cost: {floor}${lo:,.0f} at minimum scale, {floor}${hi:,.0f} at maximum scale"
+                      f" ({len(unpriced)} resource(s) not priced)")
+        for u in unpriced:  # never counted as zero: say what the totals leave out, and why
+            console.print(f"  [yellow]warning[/]: not priced, not in the totals: {u['urn'].rsplit('::', 1)[-1]} "
+                          f"({u['type']}): {u['reason']}", highlight=False)

@@ -5,6 +5,7 @@ hand-built plans."""
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +23,7 @@ FREE_TYPES = ("aws:iam/", "kubernetes:", "aws:ec2/subnet:", "aws:ec2/route", "aw
               "aws:opensearch/serverlessSecurityPolicy:", "aws:opensearch/serverlessAccessPolicy:", "aws:rds/subnetGroup:",
               "aws:rds/clusterParameterGroup:", "aws:sagemaker/model:", "aws:sagemaker/endpointConfiguration:",
               "aws:appautoscaling/", "aws:autoscaling/tag:", "aws:budgets/", "aws:sns/", "aws:ec2/flowLog:",
-              "aws:ebs/encryptionByDefault:", "aws:costexplorer/", "aws:ec2/vpcEndpoint:")
+              "aws:ebs/encryptionByDefault:", "aws:costexplorer/", "aws:ec2/vpcEndpoint:", "aws:vpc/securityGroup")
 
 
 @pytest.fixture(scope="module")
@@ -42,6 +43,16 @@ def item(name: str) -> float:
 def usage(key: str) -> tuple[float, float]:
     u = catalog.usage(key)
     return u.min, u.max
+
+
+def pool_range(cfg: Any, key: str) -> tuple[float, float]:
+    """A GPU pool's node range: its minimum raised to the nodes the minimum replicas of the vLLM endpoints on it
+    need (replicas x GPUs per replica / GPUs per node, rounded up), its maximum never below that minimum."""
+    pool = sizing.effective_pools(cfg)[key]
+    gpus = sum(ep.replicas.min * sizing.replica_gpus(cfg, k) for k, ep in cfg.endpoints.items()
+               if ep.runtime == "vllm" and sizing.endpoint_pool(cfg, k) == key)
+    low = max(pool.min_nodes, math.ceil(gpus / pool.gpus_per_node))
+    return low, max(pool.max_nodes, low)
 
 
 def expected_aws(plan: Plan, stack: str) -> tuple[float, float, set[str]]:
@@ -68,7 +79,7 @@ def expected_aws(plan: Plan, stack: str) -> tuple[float, float, set[str]]:
         else:
             pool = pools[key]
             shape = sizing.pool_shape(cfg, key)
-            low, high = pool.min_nodes, pool.max_nodes
+            low, high = pool_range(cfg, key)
             factor = 1 - spot if pool.capacity == "spot" else 1.0
             assert gb == pool.disk_size_gb
         each = shape.usd_per_hour * factor * H + gb * disk
@@ -154,7 +165,7 @@ def expected_gcp(plan: Plan, stack: str) -> tuple[float, float, set[str]]:
             low, high, factor = cfg.cluster.system_nodes.count, cfg.cluster.system_nodes.max_count, 1.0
         else:
             pool, shape, disk = pools[key], sizing.pool_shape(cfg, key), pools[key].disk_size_gb
-            low, high = pool.min_nodes, pool.max_nodes
+            low, high = pool_range(cfg, key)
             factor = 1 - g["spot-discount"] if pool.capacity == "spot" else 1.0
         each = shape.usd_per_hour * factor * H + disk * g["disk-gb-month"]
         add(r, low * each, high * each)
@@ -232,7 +243,8 @@ def expected_azure(plan: Plan, stack: str) -> tuple[float, float, set[str]]:
         pool, shape = pools[key], sizing.pool_shape(cfg, key)
         factor = 1 - a["spot-discount"] if pool.capacity == "spot" else 1.0
         each = shape.usd_per_hour * factor * H + pool.disk_size_gb * disk
-        add(r, pool.min_nodes * each, pool.max_nodes * each)
+        low, high = pool_range(cfg, key)
+        add(r, low * each, high * each)
     for r in plan.of_type("azure-native:machinelearningservices:OnlineDeployment"):
         key = next(k for k in cfg.endpoints if r.name == f"{cfg.name}-{k}-deployment")
         shape, ep = sizing.managed_shape(cfg, key), cfg.endpoints[key]
@@ -305,7 +317,8 @@ def test_diff_prod_against_dev(estimates: dict[str, finops.CostEstimate]) -> Non
         "acme-llm-nat-us-east-1b", "acme-llm-nat-us-east-1c"}  # prod: one NAT per zone
     changed = {c.name: c for c in d.changed if c.type == "aws:eks/nodeGroup:NodeGroup"}
     l4 = changed["acme-llm-l4-serving"]
-    assert l4.before.monthly_min_usd == 0 and l4.after.monthly_min_usd > 0  # dev scales to zero, Spot
+    # dev: one Spot node for chat's one replica (the pool itself scales to zero); prod: two on-demand for two
+    assert 0 < l4.before.monthly_min_usd < l4.after.monthly_min_usd
     assert l4.delta_max == pytest.approx(l4.after.monthly_max_usd - l4.before.monthly_max_usd)
     assert "acme-llm-system" not in changed  # same system nodes: unchanged
     every = [*d.added, *d.changed]

@@ -75,7 +75,7 @@ class StackCase:
     failing: list[Change]
     unknown: list[tuple[str, str]]  # (resource name, property path) the rule reads
     env: str = "prod"
-    estimate: tuple[float, float] | None = None
+    estimate: tuple[float, float] | str | None = None  # "real": the FinOps estimate of the stack's plan view
     id: str = ""
 
 
@@ -198,6 +198,14 @@ CASES: list[StackCase] = [
               [Res(t.GCP_BUDGET, "budget", {"amount": {"specifiedAmount": {"units": "10000"}}})],
               [edit("budget", "amount.specifiedAmount.units", "8000")],
               [("budget", "amount.specifiedAmount.units"), ("budget", "amount")], estimate=(2000.0, 9000.0)),
+    StackCase("cost-estimate-complete",
+              [Res(t.VERTEX_MODEL_GARDEN, "summarize", {"deployConfig": {"dedicatedResources": {
+                  "machineSpec": {"machineType": "g2-standard-24"}, "minReplicaCount": 1, "maxReplicaCount": 2}}}),
+               Res(t.GCP_BUDGET, "budget", {"amount": {"specifiedAmount": {"units": "10000"}}})],
+              [add(Res(t.VERTEX_ENDPOINT, "custom", {"displayName": "zone-custom"})),
+               add(Res("gcp:compute/instance:Instance", "vm", {"machineType": "n2-standard-4"})),
+               edit("summarize", "deployConfig.dedicatedResources.machineSpec.machineType", "x9-unknown-8g")],
+              [], estimate="real"),
     StackCase("budget-early-warning",
               [Res(t.AWS_BUDGET, "budget", {"limitAmount": "3000", "notifications": [
                   {"threshold": 100, "thresholdType": "PERCENTAGE", "notificationType": "ACTUAL"},
@@ -220,7 +228,8 @@ def case_id(c: StackCase) -> str:
 
 
 def run_both(c: StackCase, resources: list[Res]) -> list[str]:
-    est = estimator(*c.estimate) if c.estimate else (lambda _s: None)
+    est = (registry.default_estimator if c.estimate == "real" else
+           estimator(*c.estimate) if isinstance(c.estimate, tuple) else (lambda _s: None))
     offline = [(f.message, f.urn) for f in offline_findings(c.policy, resources, environment=c.env, estimator=est)]
     guard = crossguard_stack(c.policy, resources, environment=c.env, estimator=est)
     assert offline == guard

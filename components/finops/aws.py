@@ -46,7 +46,7 @@ def _aws_node_group(r: PlannedResource, ctx: Ctx) -> Result:
     scaling = r.inputs.get("scalingConfig") or {}
     disk = r.inputs.get("diskSize") or _aws_launch_template_disk(r, ctx) or 20  # EKS default root volume: 20 GB
     return nodes_price(r, ctx, types[0] if types else None, num(scaling.get("minSize")), num(scaling.get("maxSize")),
-                  r.inputs.get("capacityType") == "SPOT", num(disk), "EKS nodes")
+                  r.inputs.get("capacityType") == "SPOT", num(disk), "EKS nodes", r.inputs.get("labels"))
 
 
 def _aws_vpc_endpoint(r: PlannedResource, ctx: Ctx) -> Result:

@@ -34,7 +34,8 @@ def _az_pool(r: PlannedResource, ctx: Ctx, p: dict[str, Any], what: str) -> Resu
     else:
         low = high = num(p.get("count"), 1)
     disk = 0.0 if p.get("osDiskType") == "Ephemeral" else num(p.get("osDiskSizeGB"), 128)
-    return nodes_price(r, ctx, p.get("vmSize"), low, high, p.get("scaleSetPriority") == "Spot", disk, what)
+    return nodes_price(r, ctx, p.get("vmSize"), low, high, p.get("scaleSetPriority") == "Spot", disk, what,
+                       p.get("nodeLabels"))
 
 
 def _az_cluster(r: PlannedResource, ctx: Ctx) -> Result:

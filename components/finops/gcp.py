@@ -59,7 +59,8 @@ def _gcp_node_pool(r: PlannedResource, ctx: Ctx) -> Result:
             and not catalog.shape_named("gcp", node.get("machineType", "")):
         return Unpriced(f"machine type {node.get('machineType')} with separately billed accelerators is not priced")
     spot = bool(node.get("spot") or node.get("preemptible"))
-    return nodes_price(r, ctx, node.get("machineType"), low, high, spot, num(node.get("diskSizeGb"), 100), "GKE nodes")
+    return nodes_price(r, ctx, node.get("machineType"), low, high, spot, num(node.get("diskSizeGb"), 100), "GKE nodes",
+                       node.get("labels"))
 
 
 def _gcp_address(r: PlannedResource, ctx: Ctx) -> Result:
@@ -85,6 +86,14 @@ def _vertex_dedicated(r: PlannedResource, ctx: Ctx, resources: dict[str, Any] | 
 
 def _gcp_model_garden(r: PlannedResource, ctx: Ctx) -> Result:
     return _vertex_dedicated(r, ctx, get_path(r.inputs, "deployConfig", "dedicatedResources"), "Vertex AI endpoint")
+
+
+def _gcp_vertex_endpoint(r: PlannedResource, ctx: Ctx) -> Result:
+    """An endpoint bills only the models deployed on it; the zone creates one empty for a model outside Model
+    Garden, and the ML pipeline deploys onto it (Endpoint.deploy): what runs there is not in the plan."""
+    name = r.inputs.get("displayName") or r.name
+    return Unpriced(f"Vertex AI endpoint {name}: its model is deployed outside the plan (by the ML pipeline), so "
+                    "its machines (billed per node-hour from the deployment on) are not known to the estimate")
 
 
 def _gcp_deployed_index(r: PlannedResource, ctx: Ctx) -> Result:
@@ -142,7 +151,7 @@ GCP_RULES: dict[str, Rule] = {
     "gcp:compute/routerNat:RouterNat": nat_gateway,
     "gcp:compute/address:Address": _gcp_address,
     "gcp:vertex/aiEndpointWithModelGardenDeployment:AiEndpointWithModelGardenDeployment": _gcp_model_garden,
-    "gcp:vertex/aiEndpoint:AiEndpoint": no_charge("an endpoint bills only its deployed models"),
+    "gcp:vertex/aiEndpoint:AiEndpoint": _gcp_vertex_endpoint,
     "gcp:vertex/aiIndex:AiIndex": no_charge("no standing charge (index builds bill per GiB processed)"),
     "gcp:vertex/aiIndexEndpoint:AiIndexEndpoint": no_charge("billed through its deployed indexes"),
     "gcp:vertex/aiIndexEndpointDeployedIndex:AiIndexEndpointDeployedIndex": _gcp_deployed_index,

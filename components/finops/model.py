@@ -5,8 +5,15 @@ Monthly cost of a recorded plan at minimum and maximum scale, and the diff betwe
 Every custom resource of the plan gets one ``CostItem``: priced from its type and inputs (instance types,
 node-group scaling, replica counts, OCU/ACU ranges, retention...) with the dated catalog's unit prices, or
 "free" (basis "no charge: ...") when the cloud does not bill the resource itself, or *not priced* (``priced``
-False, listed in ``unpriced`` with the reason) when the catalog has no price for it. Nothing unknown is ever
-silently zero. Usage-billed resources (logs, buckets, NAT data) are priced with the stated usage assumptions of
+False, listed in ``unpriced`` with the reason) when the catalog has no price for it or the plan does not say
+what will run on it. Nothing unknown is ever silently zero: totals cover priced items only and say so
+(``complete``).
+
+A GPU pool's minimum is never below what the minimum replicas of the GPU workloads scheduled on it need: the
+Deployments of the plan that request ``nvidia.com/gpu`` and select the pool by its ``llmops.io/pool`` node
+label, with the replica range of their HorizontalPodAutoscaler (or their fixed ``replicas``). Replica GPU
+counts are powers of two dividing the node's GPU count, so replicas pack exactly: nodes needed =
+ceil(sum of replicas x GPUs per replica / GPUs per node). Usage-billed resources (logs, buckets, NAT data) are priced with the stated usage assumptions of
 ``components/catalog/data/usage-assumptions.csv``. A month is 730 hours.
 
 Prices are those of each cloud's reference region in the catalog (us-east-1, us-central1, eastus).
@@ -14,6 +21,7 @@ Prices are those of each cloud's reference region in the catalog (us-east-1, us-
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -65,6 +73,11 @@ class CostEstimate:
         return [i for i in self.items if not i.priced]
 
     @property
+    def complete(self) -> bool:
+        """Every item priced: the totals are the whole cost, not a lower bound."""
+        return not self.unpriced
+
+    @property
     def billed(self) -> list[CostItem]:
         """Priced items that cost something (free ones left out)."""
         return [i for i in self.items if i.priced and not i.free]
@@ -93,6 +106,21 @@ class Unpriced:
 Result = Price | Unpriced
 Rule = Callable[[PlannedResource, "Ctx"], Result]
 
+POOL_LABEL = "llmops.io/pool"  # components.k8s.scheduling.POOL_LABEL (finops imports no SDK code)
+GPU_RESOURCE = "nvidia.com/gpu"
+DEPLOYMENT = "kubernetes:apps/v1:Deployment"
+HPA_TYPES = ("kubernetes:autoscaling/v2:HorizontalPodAutoscaler", "kubernetes:autoscaling/v1:HorizontalPodAutoscaler")
+
+
+@dataclass(frozen=True)
+class PoolWorkload:
+    """A GPU Deployment pinned to a pool: its replica range and the GPUs each replica requests."""
+
+    name: str
+    min_replicas: float
+    max_replicas: float
+    gpus: float
+
 
 def free(why: str) -> Price:
     return Price(0.0, 0.0, f"no charge: {why}")
@@ -106,6 +134,7 @@ class Ctx:
         self.cloud = plan.cloud
         self.on = k8s_calendar.today()  # the day support phases (extended-support fees) are judged on
         self._by_urn = {r.urn: r for r in plan.resources}
+        self._workloads: dict[str, list[PoolWorkload]] | None = None
 
     def unit(self, key: str) -> float:
         return catalog.item(self.cloud, key).usd
@@ -125,6 +154,20 @@ class Ctx:
     def referencing(self, r: PlannedResource, type_: str) -> list[PlannedResource]:
         """Resources of ``type_`` that depend on ``r``."""
         return [x for x in self.plan.of_type(type_) if r.urn in x.dependencies]
+
+    def pool_workloads(self, pool: str) -> list[PoolWorkload]:
+        """GPU Deployments whose pods select ``pool`` (``llmops.io/pool``), with their replica ranges."""
+        if self._workloads is None:
+            self._workloads = _pool_workloads(self.plan)
+        return self._workloads.get(pool, [])
+
+    def replica_floor(self, pool: str, gpus_per_node: int) -> tuple[int, str]:
+        """Nodes the minimum replicas on ``pool`` need, and which replicas those are ("1 replica(s) of chat")."""
+        loads = [w for w in self.pool_workloads(pool) if w.min_replicas > 0]
+        if not loads or gpus_per_node <= 0:
+            return 0, ""
+        gpus = sum(w.min_replicas * w.gpus for w in loads)
+        return math.ceil(gpus / gpus_per_node), ", ".join(f"{w.min_replicas:g} replica(s) of {w.name}" for w in loads)
 
     def spot(self, spot: bool) -> tuple[float, str]:
         if not spot:
@@ -153,6 +196,46 @@ def num(value: Any, default: float = 0.0) -> float:
         return default
 
 
+def _gpu_request(pod: dict[str, Any]) -> float:
+    """GPUs one pod requests: the ``nvidia.com/gpu`` limits (else requests) of its containers."""
+    total = 0.0
+    for c in pod.get("containers") or []:
+        if isinstance(c, dict):
+            res = c.get("resources") or {}
+            total += num(get_path(res, "limits", GPU_RESOURCE, default=get_path(res, "requests", GPU_RESOURCE)))
+    return total
+
+
+def _pool_workloads(plan: Plan) -> dict[str, list[PoolWorkload]]:
+    hpas: dict[tuple[str, str], dict[str, Any]] = {}
+    for t in HPA_TYPES:
+        for h in plan.of_type(t):
+            ref = get_path(h.inputs, "spec", "scaleTargetRef", default={})
+            if isinstance(ref, dict) and ref.get("kind", "Deployment") == "Deployment":
+                ns = get_path(h.inputs, "metadata", "namespace", default="default")
+                hpas[(str(ns), str(ref.get("name")))] = get_path(h.inputs, "spec", default={})
+    found: dict[str, list[PoolWorkload]] = {}
+    for d in plan.of_type(DEPLOYMENT):
+        spec = get_path(d.inputs, "spec", default={})
+        pod = get_path(spec, "template", "spec", default={})
+        pool = get_path(pod, "nodeSelector", POOL_LABEL) if isinstance(pod, dict) else None
+        gpus = _gpu_request(pod) if isinstance(pod, dict) else 0.0
+        if not isinstance(pool, str) or gpus <= 0:
+            continue
+        name = str(get_path(d.inputs, "metadata", "name", default=d.name))
+        ns = str(get_path(d.inputs, "metadata", "namespace", default="default"))
+        label = get_path(spec, "template", "metadata", "labels", "llmops.io/endpoint")
+        hpa = hpas.get((ns, name))
+        if hpa is not None:  # the HPA owns the replica count (minReplicas defaults to 1)
+            low = num(hpa.get("minReplicas"), 1.0)
+            high = max(num(hpa.get("maxReplicas"), low), low)
+        else:
+            low = high = num(spec.get("replicas") if isinstance(spec, dict) else None, 1.0)
+        found.setdefault(pool, []).append(PoolWorkload(str(label) if isinstance(label, str) else name,
+                                                       low, high, gpus))
+    return found
+
+
 def usd(x: float) -> str:
     """Money with cents, unit prices below $1 with up to four decimals ($0.045, $0.0112)."""
     return f"${x:,.2f}" if x >= 1 or round(x, 2) == x else f"${x:.4f}".rstrip("0")
@@ -163,17 +246,28 @@ def per_node(shape_price: float, factor: float, disk_gb: float, disk_price: floa
 
 
 def nodes_price(r: PlannedResource, ctx: Ctx, instance: str | None, low: float, high: float, spot: bool,
-           disk_gb: float, what: str) -> Result:
-    """Nodes of one instance type between ``low`` and ``high``: instance hours (Spot-discounted) + disks."""
+           disk_gb: float, what: str, labels: Any = None) -> Result:
+    """Nodes of one instance type between ``low`` and ``high``: instance hours (Spot-discounted) + disks.
+
+    ``labels``: the pool's node labels. With a ``llmops.io/pool`` label, the minimum is at least the nodes the
+    minimum replicas of the pool's GPU workloads need, and the maximum (the autoscaler's bound) never below it.
+    """
     if not instance or instance == "<computed>":
         return Unpriced(f"{what}: instance type unknown at plan time")
     shape = catalog.shape_named(ctx.cloud, instance) or catalog.system_shape(ctx.cloud, instance)
     if shape is None:
         return Unpriced(f"{what}: instance type '{instance}' is not in the {ctx.cloud} catalog")
+    floor = ""
+    pool = labels.get(POOL_LABEL) if isinstance(labels, dict) else None
+    if isinstance(pool, str):
+        need, which = ctx.replica_floor(pool, getattr(shape, "gpus", 0))
+        if need > low:
+            floor = f"min {need:g} node{'s' if need != 1 else ''} for {which} (pool minimum {low:g}); "
+            low, high = float(need), max(high, float(need))
     factor, cap = ctx.spot(spot)
     disk = ctx.unit("disk-gb-month")
     each = per_node(shape.usd_per_hour, factor, disk_gb, disk)
-    basis = (f"{what}: {low:g}-{high:g} x {instance} at {usd(shape.usd_per_hour)}/h {cap}"
+    basis = (f"{what}: {floor}{low:g}-{high:g} x {instance} at {usd(shape.usd_per_hour)}/h {cap}"
              f" + {disk_gb:g} GB disk at {usd(disk)}/GB-month each")
     return Price(low * each, high * each, basis)
 

@@ -1,5 +1,6 @@
 """FinOps: budgets wherever GPU capacity exists, budgets that warn before the money is gone, budgets that
-cover what the zone costs (the FinOps cost estimate), and dev GPU capacity that scales to zero."""
+cover what the zone costs (the FinOps cost estimate), nothing planned that the estimate cannot price, and dev
+GPU capacity that scales to zero."""
 
 from __future__ import annotations
 
@@ -172,6 +173,16 @@ def _limit(stack: Stack) -> tuple[float | None, BudgetView | None]:
     return best.monthly_limit, best
 
 
+def _unpriced(est: Any) -> list[Any]:
+    """Items the estimate could not price (``priced`` False): left out of its totals, never counted as zero."""
+    return [i for i in getattr(est, "items", None) or [] if getattr(i, "priced", True) is False]
+
+
+def _lower_bound(est: Any) -> str:
+    n = len(_unpriced(est))
+    return f" (not counting {n} resource(s) the estimate cannot price)" if n else ""
+
+
 def _coverage(stack: Stack) -> tuple[float, BudgetView, Any] | None:
     """(budget limit, its view, cost estimate) when both are known; None makes the coverage rules not apply."""
     limit, view = _limit(stack)
@@ -194,8 +205,8 @@ def budget_covers_min(stack: Stack, ctx: Context) -> Iterator[tuple[str, str | N
         return
     limit, view, est = known
     if est.monthly_min_usd > limit:
-        yield (f"the zone costs about ${est.monthly_min_usd:,.0f}/month at minimum scale, more than the "
-               f"${limit:,.0f} budget"), view.resource.urn
+        yield (f"the zone costs about ${est.monthly_min_usd:,.0f}/month at minimum scale{_lower_bound(est)}, more "
+               f"than the ${limit:,.0f} budget"), view.resource.urn
 
 
 @stack_rule(
@@ -210,8 +221,25 @@ def budget_covers_max(stack: Stack, ctx: Context) -> Iterator[tuple[str, str | N
         return
     limit, view, est = known
     if est.monthly_max_usd > limit:
-        yield (f"at maximum scale the zone costs about ${est.monthly_max_usd:,.0f}/month, "
+        yield (f"at maximum scale the zone costs about ${est.monthly_max_usd:,.0f}/month{_lower_bound(est)}, "
                f"{est.monthly_max_usd / limit:.1f}x the ${limit:,.0f} budget"), view.resource.urn
+
+
+@stack_rule(
+    name="cost-estimate-complete", scope="multi-cloud", severity="medium", enforcement=ADVICE,
+    description="Advisory: the cost estimate prices everything the stack plans. A resource it cannot price (a "
+                "Vertex AI endpoint whose model the ML pipeline deploys, a type without a price rule) is left out "
+                "of the totals the budget rules compare, so its cost is nowhere in the budget.",
+    remediation="Budget for it by hand: add its expected monthly cost (machine price x replicas x 730 h) to "
+                "budget.monthlyLimitUsd; or serve the model where the zone plans its capacity (a Model Garden "
+                "model, or runtime: vllm).",
+    config_path="budget.monthlyLimitUsd")
+def cost_estimate_complete(stack: Stack, ctx: Context) -> Iterator[tuple[str, str | None]]:
+    est = stack.estimate()
+    if est is None:
+        return
+    for i in _unpriced(est):
+        yield f"{i.name} ({i.type}) is not priced and not in the cost totals: {i.basis}", i.urn
 
 
 @stack_rule(
