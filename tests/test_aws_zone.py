@@ -686,14 +686,18 @@ def test_aurora_pgvector_is_private_encrypted_iam_auth_and_protected_in_prod(pro
     private = {r.urn for r in prod.of_type("aws:ec2/subnet:Subnet") if "private" in r.name}
     group = one(prod, "aws:rds/subnetGroup:SubnetGroup", "acme-llm-catalog")
     assert len(subnets) == 3 and private <= set(group.dependencies)
-    sg = one(prod, "aws:ec2/securityGroup:SecurityGroup", "acme-llm-catalog-db").inputs
-    (ingress,) = sg["ingress"]
-    cluster_sg = one(prod, "aws:eks/cluster:Cluster", "acme-llm-eks")
-    assert (ingress["fromPort"], ingress["toPort"]) == (5432, 5432) and "cidrBlocks" not in ingress
-    assert ingress["securityGroups"][0].startswith("sg-") and sg["egress"] == []
-    assert (
-        cluster_sg.urn in one(prod, "aws:ec2/securityGroup:SecurityGroup", "acme-llm-catalog-db").dependencies
-    )
+    db_sg = one(prod, "aws:ec2/securityGroup:SecurityGroup", "acme-llm-catalog-db")
+    sg = db_sg.inputs
+    eks = one(prod, "aws:eks/cluster:Cluster", "acme-llm-eks")
+    # No inline ingress: the one rule (from the cluster's security group) is its own resource, so the group and
+    # the database do not wait for EKS; only the rule does.
+    assert "ingress" not in sg and sg["egress"] == [] and eks.urn not in db_sg.dependencies
+    (rule,) = [r for r in prod.of_type("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule")
+               if db_sg.urn in r.dependencies]
+    ingress = rule.inputs
+    assert (ingress["ipProtocol"], ingress["fromPort"], ingress["toPort"]) == ("tcp", 5432, 5432)
+    assert "cidrIpv4" not in ingress and ingress["referencedSecurityGroupId"].startswith("sg-")
+    assert eks.urn in rule.dependencies
     instances = prod.of_type("aws:rds/clusterInstance:ClusterInstance")
     assert len(instances) == 2 and all(
         x.inputs["instanceClass"] == "db.serverless" and x.inputs["publiclyAccessible"] is False

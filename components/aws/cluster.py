@@ -158,6 +158,11 @@ class Cluster(pulumi.ComponentResource):
             f"{z}-oidc", url=issuer, client_id_lists=[ctx.service("sts")], opts=child(self))
 
         early = [self._addon(z, name) for name in ("vpc-cni", "kube-proxy", "eks-pod-identity-agent")]
+        # What any node group needs before its nodes can join and turn Ready (EKS fails the group otherwise):
+        # the node role's policies (kubelet registration, image pulls, ENI management) and the networking
+        # add-ons, which are not installed by EKS here (bootstrapSelfManagedAddons off). Nothing else: a node
+        # group does not wait for another node group.
+        self.node_join: list[pulumi.Resource] = [*node_policies, *early]
 
         shape = catalog.system_node("aws")
         template = node_launch_template(f"{z}-system", launch_template_tags(cfg), 50, args.disk_key_arn, self,
@@ -171,8 +176,7 @@ class Cluster(pulumi.ComponentResource):
                             "max_size": sys_cfg.max_count},
             update_config={"max_unavailable": 1}, labels=SYSTEM_LABEL,
             launch_template={"id": template.id, "version": template.latest_version.apply(str)},
-            opts=child(self, depends_on=[*node_policies, *early],
-                       ignore_changes=["scalingConfig.desiredSize"]))
+            opts=child(self, depends_on=self.node_join, ignore_changes=["scalingConfig.desiredSize"]))
         self._addon(z, "coredns", depends_on=[self.system_nodes])
 
         self.kubeconfig = pulumi.Output.all(self.eks.name, self.eks.endpoint,

@@ -8,8 +8,9 @@ Both are private and encrypted with the zone's data CMK:
   (docs.aws.amazon.com/opensearch-service/latest/developerguide/serverless-encryption.html).
 - Aurora PostgreSQL Serverless v2 >= 15.4 (pgvector 0.5 with HNSW): IAM database authentication, master
   password generated and rotated by Secrets Manager (never in state), TLS forced, DDL statements logged
-  (``log_statement = ddl``, exported with the postgresql log), reachable only from the cluster's nodes on 5432. ``CREATE EXTENSION vector`` is a database statement, not infrastructure: run it
-  once as the master user after the first deploy.
+  (``log_statement = ddl``, exported with the postgresql log), reachable only from the cluster's nodes on 5432
+  (a separate ingress rule, so the database does not wait for EKS). ``CREATE EXTENSION vector`` is a database
+  statement, not infrastructure: run it once as the master user after the first deploy.
 """
 
 from __future__ import annotations
@@ -161,13 +162,20 @@ class AuroraVectorStore(pulumi.ComponentResource):
 
         subnets = aws.rds.SubnetGroup(f"{z}-{key}", name=ident, subnet_ids=args.subnet_ids,
                                       description=f"{ident}: private subnets", opts=child(self))
+        # The group holds no inline ingress: its one rule names the cluster's security group, which EKS
+        # creates with the cluster, and an inline rule would make the group (so the whole database, 15+
+        # minutes) wait for EKS (10 minutes). As its own resource the rule waits for EKS alone and the
+        # database is created alongside the cluster; nothing can reach it before the rule exists.
+        # (Never add inline ``ingress`` here too: inline and separate rules on one group fight over it.)
         sg = aws.ec2.SecurityGroup(
             f"{z}-{key}-db", name=f"{ident}-db", vpc_id=args.vpc_id,
             description="PostgreSQL from the EKS nodes only",
-            ingress=[{"description": "PostgreSQL from cluster nodes", "protocol": "tcp", "from_port": 5432,
-                      "to_port": 5432, "security_groups": [args.client_security_group_id]}],
             egress=[],  # the database never opens connections
             opts=child(self))
+        self.ingress = aws.vpc.SecurityGroupIngressRule(
+            f"{z}-{key}-db-from-nodes", security_group_id=sg.id, description="PostgreSQL from cluster nodes",
+            ip_protocol="tcp", from_port=5432, to_port=5432,
+            referenced_security_group_id=args.client_security_group_id, opts=child(self))
         params = aws.rds.ClusterParameterGroup(
             f"{z}-{key}", name=f"{ident}-pg16", family=AURORA_PARAMETER_FAMILY,
             description=f"{ident}: TLS only",  # ForceNew: keep it stable

@@ -58,8 +58,12 @@ def build(zone: pulumi.ComponentResource, cfg: ZoneConfig) -> dict[str, Any]:
         key: GpuPool(f"{z}-pool-{key}", GpuPoolArgs(
             spec, name=NODE_GROUP.render(z, key), cluster_name=cluster.name, node_role_arn=cluster.node_role.arn,
             subnet_ids=subnets, disk_key_arn=keys.data.arn, tags=node_tags,
-            # the cluster by name only (a plain string), so the dependency on it is explicit
-            depends_on=[cluster.eks, cluster.system_nodes]), child(zone))
+            # Kept: the cluster (named by a plain string, so the dependency on it is explicit) and what nodes
+            # need to join it: the node role's policies and the VPC CNI, kube-proxy and Pod Identity agent
+            # add-ons (cluster.node_join). Not the system node group: GPU nodes join through the node role
+            # and the add-ons alone, and CoreDNS (which does need the system nodes) is not needed to create
+            # a node group, so the pools are created alongside the system pool instead of after it.
+            depends_on=[cluster.eks, *cluster.node_join]), child(zone))
         for key, spec in resolve.pools(cfg).items()
     }
     addons = ClusterAddons(f"{z}-addons", [p.scheduling for p in pools.values()],
@@ -67,6 +71,9 @@ def build(zone: pulumi.ComponentResource, cfg: ZoneConfig) -> dict[str, Any]:
     # EKS has no built-in node autoscaler: this one scales the system and GPU node groups (scale from zero).
     autoscaler = ClusterAutoscaler(f"{z}-cluster-autoscaler", ClusterAutoscalerArgs(
         cfg, ctx, cluster=cluster, cluster_arn=cluster_arn,
+        # Kept, off the deploy path: an ordering on the in-cluster component (Pulumi does not pass a
+        # component's depends_on to its children, so neither the autoscaler's role nor its workload waits for
+        # the pools; the autoscaler re-discovers tagged node groups while it runs).
         depends_on=[r for p in pools.values() for r in (p.node_group, *p.asg_tags)]), child(zone))
 
     bucket = ModelBucket(f"{z}-model-bucket", ModelBucketArgs(cfg, ctx, keys.data.arn), child(zone))
@@ -74,10 +81,14 @@ def build(zone: pulumi.ComponentResource, cfg: ZoneConfig) -> dict[str, Any]:
     teams = {
         key: TeamAccess(f"{z}-team-{key}", TeamAccessArgs(
             cfg, ctx, key, team, cluster_name=cluster.eks.name, k8s_provider=cluster.provider,
-            policy=TeamPolicyInputs(cluster_arn=cluster.eks.arn, model_bucket_arn=bucket.arn,
+            # The cluster's ARN as text (IAM does not need the cluster to exist), so the team policy does not
+            # wait for EKS; the access entry still does (it belongs to the cluster: cluster_name above).
+            policy=TeamPolicyInputs(cluster_arn=cluster_arn, model_bucket_arn=bucket.arn,
                                     data_key_arn=keys.data.arn,
                                     sagemaker_endpoints=[SAGEMAKER_ENDPOINT.render(z, k) for k in managed],
                                     collections=collections)),
+            # Kept: a component-level ordering (Pulumi does not pass it on to the children, so it adds no
+            # edge to the deploy graph): team namespaces come after the platform namespaces and policies.
             child(zone, depends_on=[addons]))
         for key, team in cfg.teams.items()
     }
@@ -85,6 +96,8 @@ def build(zone: pulumi.ComponentResource, cfg: ZoneConfig) -> dict[str, Any]:
     serving = Serving(f"{z}-serving", ServingArgs(
         cfg, ctx, cluster_name=cluster.eks.name, cluster_arn=cluster_arn, bucket=bucket,
         data_key_arn=keys.data.arn, pools=pools, serving_namespace=addons.serving_namespace,
+        # Kept: the serving namespace and its default-deny policy exist before any vLLM pod, and GPU pods need
+        # the device plugin (Serving also waits for each endpoint's node group and Pod Identity association).
         k8s_provider=cluster.provider, collections=collections, depends_on=[addons]), child(zone))
     managed_endpoints = {
         key: ManagedEndpoint(f"{z}-managed-{key}", ManagedEndpointArgs(
