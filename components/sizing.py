@@ -4,13 +4,16 @@ Memory model (reference: gpu-and-serving-facts.md section 2, vLLM's own accounti
 
 - weights = parameters x bytes of the precision (fp32 4, bf16/fp16 2, fp8/int8 1, int4 0.5);
 - KV cache = 2 (K and V) x layers x KV heads x head_dim x KV bytes x maxContext x concurrency, i.e. the worst
-  case of ``concurrency`` sequences at full context. The KV cache is 16-bit except for fp8 serving (vLLM
-  ``--kv-cache-dtype fp8``) and fp32; int8/int4 quantise weights only;
+  case of ``concurrency`` sequences at full context. The KV element type is the endpoint's ``kvCacheDtype``:
+  ``auto`` is vLLM's default, the model's compute dtype, 16-bit for bf16/fp16 and for quantised weights too
+  (fp8/int8/int4 quantise weights only; the activations and the cache stay bf16), 32-bit for fp32; ``fp8``
+  is 1 byte (vLLM ``--kv-cache-dtype fp8``, GPUs with FP8 only);
 - per GPU, with tensor parallelism TP: weights/TP + KV/TP + OVERHEAD_GIB_PER_GPU must fit in usable GPU memory
   x GPU_MEMORY_UTILIZATION (vLLM's ``gpu_memory_utilization`` default). When TP exceeds the KV heads, vLLM
   replicates KV heads, so each GPU holds ceil(KV heads / TP) of them;
 - TP is a power of two that divides the attention heads, within one node (TP never crosses nodes here);
-- fp8 only on GPUs with FP8 tensor cores (catalog ``fp8`` flag: Ada and Hopper, not Ampere or Turing);
+- fp8 (weights or KV cache) only on GPUs with FP8 tensor cores (catalog ``fp8`` flag: Ada and Hopper, not
+  Ampere or Turing);
 - int8/int4 weights are only what vLLM loads when the checkpoint is stored that way or quantised at load. A
   catalog model's checkpoint is the publisher's bf16 one (``bf16_checkpoint``): fp8 quantises it online, but
   vLLM has no in-flight int8 path, and its in-flight 4-bit path (bitsandbytes) has its own loader, which
@@ -18,8 +21,21 @@ Memory model (reference: gpu-and-serving-facts.md section 2, vLLM's own accounti
   validation (they would load 16-bit weights into memory sized for 8 or 4 bits); an explicit architecture
   names a pre-quantised checkpoint (AWQ, GPTQ, compressed-tensors), whose config.json declares the method.
 
+Batching (``vllm_batch``): ``concurrency`` is the guarantee at full context; the batch vLLM runs is sized
+for a typical request instead (``typicalTokens``, default 2048 prompt + output). The KV capacity of a
+replica, in tokens, is what the memory model above leaves per GPU divided by the KV bytes per token per GPU:
+(usable - weights/TP - overhead) / (2 x layers x ceil(KV heads/TP) x head_dim x KV bytes); then
+``--max-num-seqs`` = min(MAX_NUM_SEQS, floor(capacity / typical tokens)), never below ``concurrency``.
+``--max-num-batched-tokens`` (the per-step token budget shared by decodes and prefill chunks; chunked prefill
+is always on in the V1 engine): vLLM's optimisation guide says smaller values (e.g. 2048) give better
+inter-token latency and values above 8192 give throughput, "especially for smaller models on large GPUs". The
+choice follows vLLM's own API-server defaults (``EngineArgs.get_batch_defaults``): THROUGHPUT_BATCHED_TOKENS
+(8192) on GPUs of at least LARGE_GPU_GIB except A100 (vllm-project/vllm#17885: a large budget lowered A100
+throughput), i.e. H100, H100 NVL, H200; LATENCY_BATCHED_TOKENS (2048) on the others (T4, A10G, L4, L40S,
+A100); never fewer than ``--max-num-seqs`` (vLLM requires it).
+
 The public contract used by config validation and every cloud: ``config_issues``, ``effective_pools``,
-``endpoint_pool``, ``replica_gpus``, ``pool_shape``, ``managed_shape``, ``MANAGED_SERVICE``.
+``endpoint_pool``, ``replica_gpus``, ``vllm_batch``, ``pool_shape``, ``managed_shape``, ``MANAGED_SERVICE``.
 """
 
 from __future__ import annotations
@@ -41,8 +57,20 @@ GPU_MEMORY_UTILIZATION = 0.9  # vLLM CacheConfig.gpu_memory_utilization default 
 # "~1-2 GiB per GPU"; the low end is used because vLLM's 10% reserve already covers part of it.
 OVERHEAD_GIB_PER_GPU = 1.0
 WEIGHT_BYTES = {"fp32": 4.0, "bf16": 2.0, "fp16": 2.0, "fp8": 1.0, "int8": 1.0, "int4": 0.5}
-KV_BYTES = {"fp32": 4.0, "bf16": 2.0, "fp16": 2.0, "fp8": 1.0, "int8": 2.0, "int4": 2.0}
+# KV bytes per element with kvCacheDtype auto (vLLM cache_dtype "auto" = the model dtype), per weight precision:
+# quantised weights (fp8 online, int8, int4) keep bf16 activations, hence a 16-bit cache.
+KV_BYTES = {"fp32": 4.0, "bf16": 2.0, "fp16": 2.0, "fp8": 2.0, "int8": 2.0, "int4": 2.0}
+KV_CACHE_DTYPES = ("auto", "fp8")
+FP8_KV_BYTES = 1.0  # --kv-cache-dtype fp8 (E4M3)
 NEEDS_FP8 = frozenset({"fp8"})
+# Batching (see the module docstring).
+DEFAULT_TYPICAL_TOKENS = 2048
+# Cap on --max-num-seqs: vLLM's API-server default below 70 GiB (EngineArgs.get_batch_defaults; 1024 on H100
+# class). Kept on every GPU: past a few hundred sequences decode turns compute-bound and latency grows
+# without much more throughput.
+MAX_NUM_SEQS = 256
+LATENCY_BATCHED_TOKENS, THROUGHPUT_BATCHED_TOKENS = 2048, 8192
+LARGE_GPU_GIB = 70.0  # vLLM's threshold for its larger defaults (A100 excepted)
 # Precisions vLLM cannot serve from a catalog model's bf16 checkpoint at the size WEIGHT_BYTES assumes.
 _PREQUANTIZED = ("give an explicit architecture whose name is a {bits}-bit pre-quantised checkpoint ({kinds}), "
                  "staged in the model bucket")
@@ -91,10 +119,21 @@ class Workload:
     precision: str
     context: int
     concurrency: int
+    kv_cache_dtype: str = "auto"  # auto (KV_BYTES of the precision) | fp8
 
     @classmethod
     def of(cls, ep: EndpointConfig) -> Workload:
-        return cls(architecture(ep.model), ep.precision, ep.max_context, ep.concurrency)
+        return cls(architecture(ep.model), ep.precision, ep.max_context, ep.concurrency, ep.kv_cache_dtype)
+
+    @property
+    def kv_bytes(self) -> float:
+        """Bytes of one KV element."""
+        return FP8_KV_BYTES if self.kv_cache_dtype == "fp8" else KV_BYTES[self.precision]
+
+    def kv_bytes_per_token(self, tp: int = 1) -> float:
+        """KV bytes one token takes on one GPU at tensor-parallel size ``tp`` (tp=1: the whole model)."""
+        heads = math.ceil(self.arch.kv_heads / tp)
+        return 2 * self.arch.layers * heads * self.arch.head_dim * self.kv_bytes
 
     @property
     def weights_gib(self) -> float:
@@ -102,9 +141,7 @@ class Workload:
 
     def kv_gib(self, tp: int = 1) -> float:
         """KV cache one GPU holds at tensor-parallel size ``tp`` (tp=1: the whole cache)."""
-        heads = math.ceil(self.arch.kv_heads / tp)
-        per_token = 2 * self.arch.layers * heads * self.arch.head_dim * KV_BYTES[self.precision]
-        return per_token * self.context * self.concurrency / GIB
+        return self.kv_bytes_per_token(tp) * self.context * self.concurrency / GIB
 
     def need_per_gpu_gib(self, tp: int) -> float:
         return self.weights_gib / tp + self.kv_gib(tp) + OVERHEAD_GIB_PER_GPU
@@ -115,7 +152,8 @@ class Workload:
         return self.weights_gib + self.kv_gib(1)
 
     def describe(self) -> str:
-        return (f"{self.arch.id} {self.precision} at {self.context} tokens x {self.concurrency} sequences "
+        kv = " (fp8 KV cache)" if self.kv_cache_dtype == "fp8" else ""
+        return (f"{self.arch.id} {self.precision}{kv} at {self.context} tokens x {self.concurrency} sequences "
                 f"needs "
                 f"{self.total_gib:.1f} GiB (weights {self.weights_gib:.1f} + KV cache {self.kv_gib(1):.1f}) "
                 f"+ {OVERHEAD_GIB_PER_GPU:g} GiB per GPU")
@@ -136,7 +174,8 @@ def tp_sizes(arch: catalog.ModelArchitecture, max_gpus: int) -> list[int]:
 
 
 def precision_ok(w: Workload, gpu: catalog.GpuModel) -> bool:
-    return w.precision not in NEEDS_FP8 or gpu.fp8
+    """fp8 weights or an fp8 KV cache need FP8 tensor cores."""
+    return gpu.fp8 or (w.precision not in NEEDS_FP8 and w.kv_cache_dtype not in NEEDS_FP8)
 
 
 def smallest_tp(w: Workload, gpu: catalog.GpuModel, gpus: int) -> int | None:
@@ -189,6 +228,46 @@ def largest_offer(cloud: str, service: str = "compute") -> str:
     """The shape with the most usable GPU memory, for "nothing fits" messages."""
     best = max(catalog.shapes(cloud, service), key=lambda s: s.gpus * usable_gib(s.gpu_model))
     return f"{best.name} ({best.gpus} x {best.gpu}, {best.gpus * usable_gib(best.gpu_model):.1f} GiB usable)"
+
+
+# --- batching: what the replica runs at typical request sizes ------------------------------------------
+
+
+def kv_capacity_tokens(w: Workload, gpu: catalog.GpuModel, tp: int) -> int:
+    """Tokens of KV cache one replica holds at tensor-parallel size ``tp``: the usable memory per GPU left after
+    weights/TP and the overhead (the same terms as ``need_per_gpu_gib``), over the KV bytes per token per GPU."""
+    free_gib = usable_gib(gpu) - w.weights_gib / tp - OVERHEAD_GIB_PER_GPU
+    return max(0, math.floor(free_gib * GIB / w.kv_bytes_per_token(tp)))
+
+
+@dataclass(frozen=True)
+class Batch:
+    """vLLM scheduler limits of one replica (module docstring, "Batching")."""
+
+    max_num_seqs: int
+    max_num_batched_tokens: int
+    kv_capacity_tokens: int
+    typical_tokens: int
+    kv_cache_dtype: str
+
+
+def batch(w: Workload, gpu: catalog.GpuModel, tp: int, typical_tokens: int = DEFAULT_TYPICAL_TOKENS) -> Batch:
+    """``--max-num-seqs`` = min(MAX_NUM_SEQS, capacity // typical tokens), never below ``w.concurrency``;
+    ``--max-num-batched-tokens`` by GPU size, never below ``--max-num-seqs``. A typical request longer than
+    the context counts as the context."""
+    typical = max(1, min(typical_tokens, w.context))
+    capacity = kv_capacity_tokens(w, gpu, tp)
+    seqs = max(w.concurrency, min(MAX_NUM_SEQS, capacity // typical))
+    large = gpu.memory_gib >= LARGE_GPU_GIB and not gpu.id.startswith("A100")
+    budget = THROUGHPUT_BATCHED_TOKENS if large else LATENCY_BATCHED_TOKENS
+    return Batch(seqs, max(budget, seqs), capacity, typical, w.kv_cache_dtype)
+
+
+def vllm_batch(cfg: ZoneConfig, endpoint: str) -> Batch:
+    """The batch of a vLLM endpoint on its pool's GPU at its tensor-parallel size."""
+    ep = cfg.endpoints[endpoint]
+    gpu = catalog.gpu_models()[effective_pools(cfg)[endpoint_pool(cfg, endpoint)].gpu]
+    return batch(Workload.of(ep), gpu, replica_gpus(cfg, endpoint), ep.typical_tokens)
 
 
 # --- the contract used by config validation and the clouds ----------------------------------------------
@@ -292,6 +371,11 @@ def _endpoint_issues(cfg: ZoneConfig, key: str, ep: EndpointConfig) -> Iterable[
         yield f"{path}.model", str(exc.args[0])
         return
     if ep.runtime == "managed":
+        if ep.kv_cache_dtype != "auto":
+            msg = ("kvCacheDtype fp8 sets vLLM's --kv-cache-dtype; the managed runtime's container is not "
+                   "configured with it: use runtime: vllm, or auto")
+            yield f"{path}.kvCacheDtype", msg
+            return
         yield from _managed_issues(cfg, path, ep, w)
         return
     if ep.precision in IN_FLIGHT_REFUSED and bf16_checkpoint(ep.model):
@@ -309,9 +393,14 @@ def _endpoint_issues(cfg: ZoneConfig, key: str, ep: EndpointConfig) -> Iterable[
     gpu = catalog.gpu_models()[pool.gpu]
     if not precision_ok(w, gpu):
         fp8 = ", ".join(g.id for g in catalog.gpu_models().values() if g.fp8)
-        msg = (f"{ep.precision} needs FP8 tensor cores, which {pool.gpu} (pool '{ep.pool}') does not have; "
-               f"use bf16, int8 or int4 here, or a pool of {fp8}")
-        yield f"{path}.precision", msg
+        if ep.precision in NEEDS_FP8:
+            msg = (f"{ep.precision} needs FP8 tensor cores, which {pool.gpu} (pool '{ep.pool}') does not have; "
+                   f"use bf16, int8 or int4 here, or a pool of {fp8}")
+            yield f"{path}.precision", msg
+        else:
+            msg = (f"an fp8 KV cache needs FP8 support, which {pool.gpu} (pool '{ep.pool}') does not have; "
+                   f"use kvCacheDtype: auto here, or a pool of {fp8}")
+            yield f"{path}.kvCacheDtype", msg
     elif smallest_tp(w, gpu, pool.gpus_per_node) is None:
         offer = f"pool '{ep.pool}' offers {pool.gpus_per_node} x {pool.gpu}"
         msg = (f"{_too_small(w, gpu, pool.gpus_per_node, offer)}; use more or larger GPUs per node, a lower "

@@ -247,6 +247,29 @@ def test_precision_mapping() -> None:
     assert mapped("fp8", "checkpoint") == ["--dtype", "auto"]  # an FP8 checkpoint brings its own scales
 
 
+def test_batch_and_kv_cache_flags() -> None:
+    """--max-num-seqs comes from sizing.vllm_batch (KV capacity at a typical request), concurrency when unset;
+    --max-num-batched-tokens and --kv-cache-dtype only when given."""
+    plain = vllm_args(chat_args())
+    assert flag(plain, "--max-num-seqs") == "32"
+    assert "--max-num-batched-tokens" not in plain and "--kv-cache-dtype" not in plain
+    tuned = VllmEndpointArgs(**{**chat_args().__dict__, "concurrency": 4, "max_num_seqs": 16,
+                                "max_num_batched_tokens": 2048, "kv_cache_dtype": "fp8"})
+    assert tuned.problems() == []
+    a = vllm_args(tuned)
+    assert flag(a, "--max-num-seqs") == "16" and flag(a, "--max-num-batched-tokens") == "2048"
+    assert flag(a, "--kv-cache-dtype") == "fp8"
+    assert a.index("--kv-cache-dtype") < a.index("--gpu-memory-utilization")
+    bad = VllmEndpointArgs(**{**chat_args().__dict__, "max_num_seqs": 8, "max_num_batched_tokens": 4,
+                              "kv_cache_dtype": "int8"})
+    problems = " ".join(bad.problems())
+    assert "below concurrency" in problems and "at least max-num-seqs" in problems
+    assert "kv_cache_dtype 'int8'" in problems
+    a10g = PoolScheduling.for_pool("aws", "a10g", "A10G", 1, "g5.xlarge")
+    ampere = VllmEndpointArgs(**{**chat_args().__dict__, "pool": a10g, "kv_cache_dtype": "fp8"})
+    assert any("needs a GPU with FP8" in p for p in ampere.problems())
+
+
 def test_int4_and_int8_follow_the_checkpoint() -> None:
     def args(model: str, precision: str, quantization: str | None = None) -> VllmEndpointArgs:
         return VllmEndpointArgs(**{**chat_args().__dict__, "model": model, "precision": precision,

@@ -20,7 +20,8 @@ CONTEXTS = (8192, 32768, 131072)
 # The sizing contract, restated independently of components.sizing (the brute force below uses these).
 UTILIZATION, OVERHEAD_GIB = 0.9, 1.0
 WEIGHT = {"fp32": 4, "bf16": 2, "fp16": 2, "fp8": 1, "int8": 1, "int4": 0.5}
-KV = {"fp32": 4, "bf16": 2, "fp16": 2, "fp8": 1, "int8": 2, "int4": 2}
+# KV bytes with kvCacheDtype auto: the model's compute dtype (quantised weights keep bf16 activations and cache)
+KV = {"fp32": 4, "bf16": 2, "fp16": 2, "fp8": 2, "int8": 2, "int4": 2}
 
 
 def workload(model: str, precision: str, context: int, concurrency: int) -> sizing.Workload:
@@ -288,3 +289,101 @@ def test_reference_stacks_fit_and_replicas_use_the_smallest_tensor_parallel_size
     assert sizing.replica_gpus(cfg, "chat") == 1
     assert sizing.replica_gpus(cfg, "reasoning") == 8  # 70B bf16 at 16k x 32 needs all eight H100s
     assert sizing.effective_pools(cfg) == dict(cfg.gpu_pools)
+
+
+# --- KV cache dtype -----------------------------------------------------------------------------------------
+
+
+def test_fp8_kv_cache_halves_the_cache_and_auto_follows_the_model_dtype() -> None:
+    bf16 = workload("llama-3.1-8b", "bf16", 8192, 4)
+    fp8_kv = sizing.Workload(bf16.arch, "bf16", 8192, 4, "fp8")
+    assert fp8_kv.kv_gib(1) == pytest.approx(bf16.kv_gib(1) / 2) and fp8_kv.weights_gib == bf16.weights_gib
+    # fp8 weights alone keep a 16-bit cache (vLLM cache_dtype auto = the model dtype)
+    assert workload("llama-3.1-8b", "fp8", 8192, 4).kv_gib(1) == bf16.kv_gib(1)
+    assert sizing.smallest_tp(fp8_kv, gpu("L4"), 1) == 1
+    assert sizing.smallest_tp(fp8_kv, gpu("A10G"), 1) is None  # no FP8 on Ampere
+    assert all(f.shape.gpu_model.fp8 for f in sizing.feasible(fp8_kv, "aws"))
+
+
+def test_fp8_kv_cache_on_a_gpu_without_fp8_is_rejected_with_its_key_path() -> None:
+    zone, provider = raw("azure-dev")  # chat on an A100-80GB pool
+    zone["endpoints"]["chat"]["kvCacheDtype"] = "fp8"
+    msg = issues(zone, provider)["endpoints.chat.kvCacheDtype"]
+    assert "A100-80GB" in msg and "kvCacheDtype: auto" in msg
+
+
+def test_fp8_kv_cache_on_a_managed_endpoint_is_rejected() -> None:
+    zone, provider = raw("aws-prod")
+    managed = next(k for k, ep in zone["endpoints"].items() if ep.get("runtime") == "managed")
+    zone["endpoints"][managed]["kvCacheDtype"] = "fp8"
+    assert "runtime: vllm" in issues(zone, provider)[f"endpoints.{managed}.kvCacheDtype"]
+
+
+# --- batching: KV capacity at a typical request size ---------------------------------------------------------
+
+STACK_NAMES = ("aws-dev", "aws-prod", "gcp-dev", "gcp-prod", "azure-dev", "azure-prod")
+
+
+def parsed(stack: str) -> Any:
+    zone, provider = raw(stack)
+    return parse_zone(zone, provider)
+
+
+def test_kv_capacity_is_what_sizing_leaves_after_the_weights() -> None:
+    w = workload("llama-3.1-8b", "bf16", 8192, 4)
+    l4 = gpu("L4")
+    expected = (l4.memory_gib * UTILIZATION - w.weights_gib - OVERHEAD_GIB) * GIB / 131_072
+    assert sizing.kv_capacity_tokens(w, l4, 1) == math.floor(expected)
+    # the sizing guarantee: concurrency sequences at full context fit in that capacity
+    assert sizing.kv_capacity_tokens(w, l4, 1) >= w.concurrency * w.context
+
+
+@pytest.mark.parametrize("stack", STACK_NAMES)
+def test_reference_endpoints_batch_typical_requests_and_keep_the_guarantee(stack: str) -> None:
+    """Issue "Serving performance" 4: the 8B endpoint on L4 batches at least 16 sequences at 2k-token requests,
+    and sizing still guarantees concurrency sequences at maxContext."""
+    cfg = parsed(stack)
+    for key, ep in cfg.endpoints.items():
+        if ep.runtime != "vllm":
+            continue
+        b = sizing.vllm_batch(cfg, key)
+        w = sizing.Workload.of(ep)
+        pool = sizing.effective_pools(cfg)[sizing.endpoint_pool(cfg, key)]
+        tp = sizing.replica_gpus(cfg, key)
+        assert ep.typical_tokens == sizing.DEFAULT_TYPICAL_TOKENS == b.typical_tokens == 2048
+        assert w.need_per_gpu_gib(tp) <= sizing.usable_gib(gpu(pool.gpu))  # the guarantee at maxContext
+        assert b.kv_capacity_tokens >= ep.concurrency * ep.max_context
+        assert ep.concurrency <= b.max_num_seqs <= sizing.MAX_NUM_SEQS
+        assert b.max_num_seqs == min(sizing.MAX_NUM_SEQS, b.kv_capacity_tokens // 2048)
+        assert b.max_num_batched_tokens >= b.max_num_seqs
+        if ep.model == "llama-3.1-8b" and pool.gpu == "L4":
+            assert ep.concurrency == 4 and b.max_num_seqs >= 16
+            assert b.max_num_batched_tokens == sizing.LATENCY_BATCHED_TOKENS
+        if pool.gpu == "H100":
+            assert b.max_num_batched_tokens == sizing.THROUGHPUT_BATCHED_TOKENS
+
+
+def test_batch_limits() -> None:
+    w = workload("llama-3.1-8b", "bf16", 8192, 4)
+    assert sizing.batch(w, gpu("L4"), 1, 2048).max_num_seqs == 16
+    assert sizing.batch(w, gpu("L4"), 1, 512).max_num_seqs == 66  # shorter requests, more of them
+    assert sizing.batch(w, gpu("H200"), 1, 128).max_num_seqs == sizing.MAX_NUM_SEQS  # capped
+    # a typical request longer than the context counts as the context; never below concurrency
+    long = sizing.batch(w, gpu("L4"), 1, 10**6)
+    assert long.typical_tokens == 8192 and long.max_num_seqs == 4
+    many = sizing.Workload(w.arch, "bf16", 128, 300)
+    assert sizing.batch(many, gpu("H100"), 1).max_num_seqs == 300
+    assert sizing.batch(many, gpu("H100"), 1).max_num_batched_tokens == 8192
+    assert sizing.batch(many, gpu("L4"), 1).max_num_batched_tokens == 2048
+    assert sizing.batch(w, gpu("A100-80GB"), 1).max_num_batched_tokens == 2048  # vLLM's A100 exception
+    # an fp8 KV cache doubles the capacity
+    fp8 = sizing.batch(sizing.Workload(w.arch, "bf16", 8192, 4, "fp8"), gpu("L4"), 1)
+    assert fp8.max_num_seqs == 33 and fp8.kv_cache_dtype == "fp8"
+
+
+def test_typical_tokens_is_validated() -> None:
+    zone, provider = raw("aws-dev")
+    zone["endpoints"]["chat"]["typicalTokens"] = 0
+    with pytest.raises(ConfigError) as info:
+        parse_zone(zone, provider)
+    assert "endpoints.chat.typicalTokens" in dict(info.value.issues)

@@ -194,13 +194,15 @@ class Serving(pulumi.ComponentResource):
                 service_account=sa,
                 role_arn=self.role.arn, opts=child(self, depends_on=[policy]))
             hf = model_id(cfg, key)
+            batch = sizing.vllm_batch(cfg, key)
             self.endpoints[key] = VllmEndpoint(
                 f"{z}-{key}",
                 VllmEndpointArgs(
                     endpoint=key, model=f"s3://{args.bucket.name}/{hf}/", served_model_name=sizing.served_name(ep.model),
                     precision=ep.precision, max_context=ep.max_context, concurrency=ep.concurrency,
                     gpus=sizing.replica_gpus(cfg, key), replicas_min=ep.replicas.min,
-                    replicas_max=ep.replicas.max,
+                    replicas_max=ep.replicas.max, max_num_seqs=batch.max_num_seqs,
+                    max_num_batched_tokens=batch.max_num_batched_tokens, kv_cache_dtype=batch.kv_cache_dtype,
                     pool=pool.scheduling, namespace=args.serving_namespace, service_account_name=sa,
                     # Region for the S3 client of the model streamer (Pod Identity supplies the credentials).
                     env={"AWS_REGION": ctx.region, "AWS_DEFAULT_REGION": ctx.region},

@@ -125,12 +125,15 @@ class VllmService(pulumi.ComponentResource):
             audiences=[TOKEN_AUDIENCE], opts=child(self))
         self.reader = grant(name(z, key, "vllm-models"), ctx, scope=args.models.container_scope,
                             role="Storage Blob Data Reader", principal_id=self.identity.principal_id, parent=self)
+        batch = sizing.vllm_batch(cfg, key)
         self.endpoint = VllmEndpoint(
             name(z, key),
             VllmEndpointArgs(
                 endpoint=key, model=args.models.uri(sizing.architecture(ep.model).hf_name), served_model_name=sizing.served_name(ep.model),
                 precision=ep.precision, max_context=ep.max_context, concurrency=ep.concurrency,
                 gpus=sizing.replica_gpus(cfg, key), replicas_min=ep.replicas.min, replicas_max=ep.replicas.max,
+                max_num_seqs=batch.max_num_seqs, max_num_batched_tokens=batch.max_num_batched_tokens,
+                kv_cache_dtype=batch.kv_cache_dtype,
                 pool=args.pool, namespace=args.namespace, service_account_name=sa,
                 service_account_annotations={CLIENT_ID_ANNOTATION: self.identity.client_id},  # type: ignore[dict-item]
                 pod_labels={USE_LABEL: "true"},

@@ -37,6 +37,14 @@ class GpuModel:
     vertex_accelerator: str  # Vertex AI AcceleratorType enum name
     as_of: str
     source: str
+    # Throughput inputs (components.throughput), sourced per row in ``perf_source`` (NVIDIA datasheets):
+    memory_bandwidth_gbs: float = 0.0  # HBM/GDDR bandwidth, GB/s (10^9 bytes)
+    bf16_tflops: float = 0.0  # dense (no sparsity) BF16 tensor-core TFLOPS; fp16 where the GPU has no bf16
+    perf_source: str = ""
+
+    @property
+    def perf_is_assumption(self) -> bool:
+        return "assumption" in self.perf_source.lower()
 
 
 @dataclass(frozen=True)
@@ -117,7 +125,8 @@ def _rows(path: Path) -> list[dict[str, str]]:
 def gpu_models() -> dict[str, GpuModel]:
     return {
         r["id"]: GpuModel(r["id"], float(r["memory_gib"]), r["fp8"] == "true", r["gke_accelerator"],
-                          r["vertex_accelerator"], r["as_of"], r["source"])
+                          r["vertex_accelerator"], r["as_of"], r["source"], float(r["memory_bandwidth_gbs"]),
+                          float(r["bf16_tflops"]), r["perf_source"])
         for r in _rows(DATA_DIR / "gpus.csv")
     }
 

@@ -114,7 +114,17 @@ class EndpointConfig(Model):
     model: str | ArchitectureConfig
     precision: Precision = "bf16"
     max_context: StrictInt = Field(8192, ge=128, le=10_000_000)
-    concurrency: StrictInt = Field(16, ge=1, le=4096)
+    concurrency: StrictInt = Field(
+        16, ge=1, le=4096, description="sequences the replica is sized to hold at maxContext (the sizing guarantee)")
+    typical_tokens: StrictInt = Field(
+        2048, ge=16, le=10_000_000,
+        description="prompt + output tokens of a typical request (vLLM only): the replica batches as many of them "
+                    "as its KV cache holds (--max-num-seqs, at most 256, never below concurrency); capped at "
+                    "maxContext")
+    kv_cache_dtype: Literal["auto", "fp8"] = Field(
+        "auto", description="KV cache element type (vLLM only): auto = the model's compute dtype (16-bit, also "
+                            "for fp8/int8/int4 weights; 32-bit for fp32), fp8 = 1 byte (--kv-cache-dtype fp8; "
+                            "GPUs with FP8 only; check accuracy)")
     runtime: Literal["vllm", "managed"] = "vllm"
     pool: Key | None = Field(None, description="GPU pool to run on; default: a pool sized for the endpoint")
     replicas: ReplicasConfig = Field(default_factory=ReplicasConfig)

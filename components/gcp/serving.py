@@ -121,13 +121,15 @@ class VllmService(pulumi.ComponentResource):
             role="roles/iam.workloadIdentityUser",
             member=f"serviceAccount:{ctx.project}.svc.id.goog[{args.namespace}/{ksa}]",
             opts=child(self, depends_on=[args.cluster]))
+        batch = sizing.vllm_batch(cfg, key)
         self.endpoint = VllmEndpoint(
             f"{z}-{key}",
             VllmEndpointArgs(
                 endpoint=key, model=f"gs://{args.bucket.name}/{sizing.architecture(ep.model).hf_name}",
                 served_model_name=sizing.served_name(ep.model), precision=ep.precision, max_context=ep.max_context,
                 concurrency=ep.concurrency, gpus=sizing.replica_gpus(cfg, key),
-                replicas_min=ep.replicas.min, replicas_max=ep.replicas.max,
+                replicas_min=ep.replicas.min, replicas_max=ep.replicas.max, max_num_seqs=batch.max_num_seqs,
+                max_num_batched_tokens=batch.max_num_batched_tokens, kv_cache_dtype=batch.kv_cache_dtype,
                 pool=args.pool, namespace=args.namespace, service_account_name=ksa,
                 service_account_annotations={WI_ANNOTATION: service_account_email(cfg, key)},
                 image=images.vllm_image("gcp")),

@@ -7,6 +7,11 @@ Scheduling (node selector, tolerations) is derived from the pool's ``PoolSchedul
 
 Precision: ``--dtype`` and ``--quantization`` are chosen so the loaded weights match what sizing assumes
 (fp8 and int8 1 byte, int4 half a byte per parameter); see ``_precision_args`` for the rule per checkpoint.
+``--kv-cache-dtype fp8`` is passed only when the endpoint asks for it (sizing then counts 1 byte per KV element).
+
+Batching: ``concurrency`` is the number of sequences sizing guarantees at full context; the scheduler limits
+``--max-num-seqs`` and ``--max-num-batched-tokens`` come from ``components.sizing.vllm_batch`` (the KV capacity
+at a typical request size), so a replica batches as many typical requests as its cache holds.
 """
 
 from __future__ import annotations
@@ -60,6 +65,7 @@ FROM_CHECKPOINT = "checkpoint"
 # weights to 4 bits while loading (docs.vllm.ai, "BitsAndBytes"). int8 has none: vLLM's 8-bit paths (W8A8,
 # bitsandbytes 8-bit) need a pre-quantised checkpoint.
 IN_FLIGHT = {"fp8": "fp8", "int4": "bitsandbytes"}
+KV_CACHE_DTYPES = ("auto", "fp8")  # --kv-cache-dtype values the zone uses (components.sizing.KV_CACHE_DTYPES)
 
 # Node headroom left to the kubelet, system reserve and node agents when a replica's CPU and memory are
 # derived from the pool's shape (EKS/GKE/AKS reserve roughly 0.1-0.5 vCPU and 1-3 GiB on GPU shapes).
@@ -75,7 +81,7 @@ class VllmEndpointArgs:
     served_model_name: str
     precision: str  # fp32 | bf16 | fp16 | fp8 | int8 | int4
     max_context: int
-    concurrency: int  # --max-num-seqs
+    concurrency: int  # sequences sizing guarantees at max_context; the --max-num-seqs floor
     gpus: int  # per replica; the tensor-parallel size
     replicas_min: int
     replicas_max: int
@@ -96,6 +102,16 @@ class VllmEndpointArgs:
     queue_target: int | None = None  # HPA on waiting requests instead; needs a custom-metrics adapter
     queue_metric: str = "vllm:num_requests_waiting"  # the name the cluster's metrics adapter serves it under
     image: images.Image = images.VLLM  # clouds pass images.vllm_image(cloud): the build their driver runs
+    # Scheduler limits (components.sizing.vllm_batch: KV capacity at a typical request size). Defaults:
+    # --max-num-seqs = concurrency, --max-num-batched-tokens left to vLLM.
+    max_num_seqs: int | None = None
+    max_num_batched_tokens: int | None = None
+    kv_cache_dtype: str = "auto"  # auto (the model dtype) | fp8 (--kv-cache-dtype fp8; FP8 GPUs only)
+
+    @property
+    def num_seqs(self) -> int:
+        """``--max-num-seqs``."""
+        return self.max_num_seqs if self.max_num_seqs is not None else self.concurrency
 
     @property
     def sa_name(self) -> str:
@@ -130,6 +146,17 @@ class VllmEndpointArgs:
                        "need 0 <= min <= max and max >= 1")
         if not re.fullmatch(r"\d+m|\d+(\.\d+)?", self.target_cpu):
             out.append(f"target_cpu {self.target_cpu!r} is not a CPU quantity")
+        if self.max_num_seqs is not None and self.max_num_seqs < self.concurrency:
+            out.append(f"max_num_seqs={self.max_num_seqs} is below concurrency={self.concurrency}, the number of "
+                       "sequences the replica is sized for")
+        if self.max_num_batched_tokens is not None and self.max_num_batched_tokens < self.num_seqs:
+            out.append(f"max_num_batched_tokens={self.max_num_batched_tokens} must be at least max-num-seqs "
+                       f"({self.num_seqs})")
+        if self.kv_cache_dtype not in KV_CACHE_DTYPES:
+            out.append(f"kv_cache_dtype {self.kv_cache_dtype!r} is not one of {', '.join(KV_CACHE_DTYPES)}")
+        elif self.kv_cache_dtype == "fp8" and (gpu := catalog.gpu_models().get(self.pool.gpu)) and not gpu.fp8:
+            out.append(f"kv_cache_dtype fp8 needs a GPU with FP8; {self.pool.gpu} (pool {self.pool.pool!r}) "
+                       "has none")
         if self.queue_target is not None and self.queue_target < 1:
             out.append("queue_target must be at least 1 waiting request per replica")
         out += [f"env name {k!r} is not a valid variable name" for k in self.env if not _ENV_NAME.match(k)]
@@ -184,8 +211,13 @@ def vllm_args(a: VllmEndpointArgs) -> list[str]:
     prefill are on, request logging is off (docs.vllm.ai, engine arguments)."""
     out = [a.model, "--served-model-name", a.served_model_name, "--port", str(PORT),
            "--tensor-parallel-size", str(a.gpus), "--max-model-len", str(a.max_context),
-           "--max-num-seqs", str(a.concurrency), *_precision_args(a.precision, a.quantization_method),
-           "--gpu-memory-utilization", str(GPU_MEMORY_UTILIZATION)]
+           "--max-num-seqs", str(a.num_seqs)]
+    if a.max_num_batched_tokens is not None:
+        out += ["--max-num-batched-tokens", str(a.max_num_batched_tokens)]
+    out += [*_precision_args(a.precision, a.quantization_method)]
+    if a.kv_cache_dtype != "auto":
+        out += ["--kv-cache-dtype", a.kv_cache_dtype]
+    out += ["--gpu-memory-utilization", str(GPU_MEMORY_UTILIZATION)]
     if a.model.startswith(STREAMED_SCHEMES):
         out += ["--load-format", "runai_streamer"]
     return out
