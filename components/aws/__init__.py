@@ -11,8 +11,9 @@ validation imports ``components.aws.checks`` and must not pull in ``pulumi_aws``
 
 from __future__ import annotations
 
-from importlib import import_module
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from components.lazy import exports
 
 _EXPORTS = {
     "GpuPool": "components.aws.gpu_pool",
@@ -32,7 +33,4 @@ if TYPE_CHECKING:
     from components.resolve import PoolSpec
 
 
-def __getattr__(name: str) -> Any:  # PEP 562
-    if name in _EXPORTS:
-        return getattr(import_module(_EXPORTS[name]), name)
-    raise AttributeError(f"module 'components.aws' has no attribute {name!r}")
+__getattr__ = exports(__name__, _EXPORTS)

@@ -11,8 +11,9 @@ config validation imports ``components.azure.checks`` and must not pull in ``pul
 
 from __future__ import annotations
 
-from importlib import import_module
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from components.lazy import exports
 
 _EXPORTS = {
     "GpuPool": "components.azure.gpu_pool",
@@ -31,7 +32,4 @@ if TYPE_CHECKING:
     from components.resolve import PoolSpec
 
 
-def __getattr__(name: str) -> Any:  # PEP 562
-    if name in _EXPORTS:
-        return getattr(import_module(_EXPORTS[name]), name)
-    raise AttributeError(f"module 'components.azure' has no attribute {name!r}")
+__getattr__ = exports(__name__, _EXPORTS)

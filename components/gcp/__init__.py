@@ -11,8 +11,9 @@ authenticates through ``gke-gcloud-auth-plugin``, for a ``pulumi_kubernetes.Prov
 
 from __future__ import annotations
 
-from importlib import import_module
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from components.lazy import exports
 
 _EXPORTS = {
     "GpuPool": "components.gcp.gpu_pool",
@@ -31,7 +32,4 @@ if TYPE_CHECKING:
     from components.resolve import PoolSpec
 
 
-def __getattr__(name: str) -> Any:  # PEP 562
-    if name in _EXPORTS:
-        return getattr(import_module(_EXPORTS[name]), name)
-    raise AttributeError(f"module 'components.gcp' has no attribute {name!r}")
+__getattr__ = exports(__name__, _EXPORTS)

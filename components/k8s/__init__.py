@@ -9,8 +9,9 @@ pull in the Kubernetes SDK.
 
 from __future__ import annotations
 
-from importlib import import_module
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from components.lazy import exports
 
 _EXPORTS = {
     "ClusterAddons": "components.k8s.addons",
@@ -36,7 +37,4 @@ if TYPE_CHECKING:
     from components.k8s.vllm import VllmEndpoint, VllmEndpointArgs, service_account_name
 
 
-def __getattr__(name: str) -> Any:  # PEP 562
-    if name in _EXPORTS:
-        return getattr(import_module(_EXPORTS[name]), name)
-    raise AttributeError(f"module 'components.k8s' has no attribute {name!r}")
+__getattr__ = exports(__name__, _EXPORTS)
