@@ -31,7 +31,6 @@ import pulumi_aws as aws
 from components.aws.base import (
     AwsContext,
     Statement,
-    deny_insecure_transport,
     document,
     log_group,
     private_bucket,
@@ -77,32 +76,18 @@ def access_log_statements(ctx: AwsContext, source_bucket_arn: str) -> Callable[[
 
 def access_log_bucket(logical: str, bucket_name: str, cfg: ZoneConfig, ctx: AwsContext, parent: pulumi.Resource,
                       source_bucket_arn: str) -> tuple[aws.s3.Bucket, list[pulumi.Resource]]:
-    """The destination of S3 server access logs: ``base.private_bucket``'s safeguards except SSE-KMS and Object
-    Lock, which S3 does not support on a server access log destination (SSE-S3 instead)."""
-    arn = f"arn:{ctx.partition}:s3:::{bucket_name}"
-    bucket = aws.s3.Bucket(logical, bucket=bucket_name, opts=stateful(cfg, parent))
-    own = child(parent)
-    pab = aws.s3.BucketPublicAccessBlock(
-        f"{logical}-public-access", bucket=bucket.id, block_public_acls=True, block_public_policy=True,
-        ignore_public_acls=True, restrict_public_buckets=True, opts=own)
-    ownership = aws.s3.BucketOwnershipControls(
-        f"{logical}-ownership", bucket=bucket.id, rule={"object_ownership": "BucketOwnerEnforced"}, opts=own)
-    sse = aws.s3.BucketServerSideEncryptionConfiguration(
-        f"{logical}-sse", bucket=bucket.id,
-        rules=[{"apply_server_side_encryption_by_default": {"sse_algorithm": "AES256"}}], opts=own)
-    versioning = aws.s3.BucketVersioning(
-        f"{logical}-versioning", bucket=bucket.id, versioning_configuration={"status": "Enabled"}, opts=own)
-    statements = [deny_insecure_transport(arn), *access_log_statements(ctx, source_bucket_arn)(arn)]
-    policy = aws.s3.BucketPolicy(f"{logical}-policy", bucket=bucket.id, policy=document(*statements),
-                                 opts=child(parent, depends_on=[pab, ownership]))
-    days = cfg.audit.retention_days
+    """The destination of S3 server access logs: ``base.private_bucket`` with SSE-S3 (S3 supports neither
+    SSE-KMS nor Object Lock on a server access log destination), expiring logs with the audit retention."""
+    store = private_bucket(logical, bucket_name, cfg, ctx, None, parent,
+                           extra_statements=access_log_statements(ctx, source_bucket_arn))
     lifecycle = aws.s3.BucketLifecycleConfiguration(
-        f"{logical}-lifecycle", bucket=bucket.id,
+        f"{logical}-lifecycle", bucket=store.bucket.id,
         rules=[{"id": "expire-after-retention", "status": "Enabled", "filter": {"prefix": ""},
-                "expiration": {"days": days}, "noncurrent_version_expiration": {"noncurrent_days": 30},
+                "expiration": {"days": cfg.audit.retention_days},
+                "noncurrent_version_expiration": {"noncurrent_days": 30},
                 "abort_incomplete_multipart_upload": {"days_after_initiation": 7}}],
-        opts=child(parent, depends_on=[versioning]))
-    return bucket, [pab, ownership, sse, versioning, policy, lifecycle]
+        opts=child(parent, depends_on=[store.versioning]))
+    return store.bucket, [*store.safeguards, lifecycle]
 
 
 @dataclass

@@ -164,12 +164,13 @@ class PrivateBucket:
 
 
 def private_bucket(logical: str, bucket_name: str, cfg: ZoneConfig, ctx: AwsContext,
-                   key_arn: pulumi.Input[str], parent: pulumi.Resource, *,
+                   key_arn: pulumi.Input[str] | None, parent: pulumi.Resource, *,
                    extra_statements: Callable[[str], list[Statement]] | None = None,
                    object_lock: bool = False) -> PrivateBucket:
     """An S3 bucket with every safeguard: SSE-KMS with the given CMK (bucket key on, to cut KMS calls),
     versioning, all four public-access blocks, owner-enforced object ownership (no ACLs) and a TLS-only
-    bucket policy plus ``extra_statements(bucket_arn)``. Object Lock can only be enabled at creation."""
+    bucket policy plus ``extra_statements(bucket_arn)``. Object Lock can only be enabled at creation.
+    ``key_arn=None`` is SSE-S3, for the one bucket kind S3 refuses SSE-KMS on: a server access log destination."""
     arn = f"arn:{ctx.partition}:s3:::{bucket_name}"
     bucket = aws.s3.Bucket(logical, bucket=bucket_name, object_lock_enabled=object_lock or None,
                            opts=stateful(cfg, parent))
@@ -179,11 +180,11 @@ def private_bucket(logical: str, bucket_name: str, cfg: ZoneConfig, ctx: AwsCont
         ignore_public_acls=True, restrict_public_buckets=True, opts=own)
     ownership = aws.s3.BucketOwnershipControls(
         f"{logical}-ownership", bucket=bucket.id, rule={"object_ownership": "BucketOwnerEnforced"}, opts=own)
-    sse = aws.s3.BucketServerSideEncryptionConfiguration(
-        f"{logical}-sse", bucket=bucket.id,
-        rules=[{"apply_server_side_encryption_by_default": {"sse_algorithm": "aws:kms",
-                                                            "kms_master_key_id": key_arn},
-                "bucket_key_enabled": True}], opts=own)
+    rule: dict = ({"apply_server_side_encryption_by_default": {"sse_algorithm": "AES256"}} if key_arn is None
+                  else {"apply_server_side_encryption_by_default": {"sse_algorithm": "aws:kms",
+                                                                    "kms_master_key_id": key_arn},
+                        "bucket_key_enabled": True})
+    sse = aws.s3.BucketServerSideEncryptionConfiguration(f"{logical}-sse", bucket=bucket.id, rules=[rule], opts=own)
     versioning = aws.s3.BucketVersioning(
         f"{logical}-versioning", bucket=bucket.id, versioning_configuration={"status": "Enabled"}, opts=own)
     statements = [deny_insecure_transport(arn), *(extra_statements(arn) if extra_statements else [])]
