@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from components import catalog
+from components import catalog, tokens
 from components.finops.model import (
     HOURS_PER_MONTH,
     Ctx,
@@ -34,7 +34,7 @@ def _aws_cluster(r: PlannedResource, ctx: Ctx) -> Result:
 
 
 def _aws_launch_template_disk(r: PlannedResource, ctx: Ctx) -> float | None:
-    for lt in ctx.dependencies(r, "aws:ec2/launchTemplate:LaunchTemplate"):
+    for lt in ctx.dependencies(r, tokens.EC2_LAUNCH_TEMPLATE):
         sizes = [num(get_path(b, "ebs", "volumeSize")) for b in lt.inputs.get("blockDeviceMappings") or []]
         if any(sizes):
             return sum(sizes)
@@ -66,7 +66,7 @@ def _aws_collection(r: PlannedResource, ctx: Ctx) -> Result:
     redundant = (r.inputs.get("standbyReplicas") or "ENABLED") == "ENABLED"  # provider default: ENABLED
     low = ctx.unit("opensearch-serverless-min-ocu-redundant" if redundant else "opensearch-serverless-min-ocu")
     high = ctx.unit("opensearch-serverless-max-ocu")
-    for group in ctx.of_type("aws:opensearch/serverlessCollectionGroup:ServerlessCollectionGroup"):
+    for group in ctx.of_type(tokens.AWS_AOSS_COLLECTION_GROUP):
         if group.inputs.get("name") and group.inputs.get("name") == r.inputs.get("collectionGroupName"):
             limits = get_path(group.inputs, "capacityLimits", 0, default={})
             high = num(limits.get("maxIndexingCapacityInOcu"), high / 2) + num(limits.get("maxSearchCapacityInOcu"),
@@ -90,8 +90,8 @@ def _aws_rds_cluster(r: PlannedResource, ctx: Ctx) -> Result:
 def _aws_rds_instance(r: PlannedResource, ctx: Ctx) -> Result:
     if r.inputs.get("instanceClass") != "db.serverless":
         return Unpriced(f"instance class {r.inputs.get('instanceClass')} has no price in the catalog")
-    clusters = ctx.dependencies(r, "aws:rds/cluster:Cluster") or [
-        c for c in ctx.of_type("aws:rds/cluster:Cluster")
+    clusters = ctx.dependencies(r, tokens.RDS_CLUSTER) or [
+        c for c in ctx.of_type(tokens.RDS_CLUSTER)
         if c.inputs.get("clusterIdentifier") == r.inputs.get("clusterIdentifier")]
     scaling = get_path(clusters[0].inputs, "serverlessv2ScalingConfiguration", default={}) if clusters else {}
     if not scaling:
@@ -103,14 +103,14 @@ def _aws_rds_instance(r: PlannedResource, ctx: Ctx) -> Result:
 
 
 def _aws_sagemaker_endpoint(r: PlannedResource, ctx: Ctx) -> Result:
-    configs = ctx.dependencies(r, "aws:sagemaker/endpointConfiguration:EndpointConfiguration") or [
-        c for c in ctx.of_type("aws:sagemaker/endpointConfiguration:EndpointConfiguration")
+    configs = ctx.dependencies(r, tokens.SAGEMAKER_ENDPOINT_CONFIG) or [
+        c for c in ctx.of_type(tokens.SAGEMAKER_ENDPOINT_CONFIG)
         if c.inputs.get("name") and c.inputs.get("name") == r.inputs.get("endpointConfigName")]
     if not configs:
         return Unpriced("SageMaker endpoint whose endpoint configuration is not in the plan")
-    targets = ctx.referencing(r, "aws:appautoscaling/target:Target")
+    targets = ctx.referencing(r, tokens.AWS_APPAUTOSCALING_TARGET)
     name = r.inputs.get("name", "")
-    targets += [t for t in ctx.of_type("aws:appautoscaling/target:Target")
+    targets += [t for t in ctx.of_type(tokens.AWS_APPAUTOSCALING_TARGET)
                 if name and str(t.inputs.get("resourceId", "")).startswith(f"endpoint/{name}/") and t not in targets]
     low = high = 0.0
     parts = []
@@ -152,29 +152,29 @@ def _aws_trail(r: PlannedResource, ctx: Ctx) -> Result:
 
 
 AWS_RULES: dict[str, Rule] = {
-    "aws:eks/cluster:Cluster": _aws_cluster,
-    "aws:eks/nodeGroup:NodeGroup": _aws_node_group,
-    "aws:ec2/natGateway:NatGateway": nat_gateway,
-    "aws:ec2/eip:Eip": public_ip,
-    "aws:ec2/vpcEndpoint:VpcEndpoint": _aws_vpc_endpoint,
-    "aws:opensearch/serverlessVpcEndpoint:ServerlessVpcEndpoint": _aws_aoss_endpoint,
-    "aws:opensearch/serverlessCollection:ServerlessCollection": _aws_collection,
-    "aws:rds/cluster:Cluster": _aws_rds_cluster,
-    "aws:rds/clusterInstance:ClusterInstance": _aws_rds_instance,
-    "aws:sagemaker/endpoint:Endpoint": _aws_sagemaker_endpoint,
-    "aws:cloudwatch/logGroup:LogGroup": _aws_log_group,
-    "aws:s3/bucket:Bucket": object_store("S3 Standard storage"),
-    "aws:s3/bucketV2:BucketV2": object_store("S3 Standard storage"),
-    "aws:kms/key:Key": fixed("kms-key-month", "KMS customer managed key"),
-    "aws:secretsmanager/secret:Secret": fixed("secret-month", "Secrets Manager secret"),
-    "aws:cloudwatch/metricAlarm:MetricAlarm": fixed("alarm-month", "CloudWatch alarm"),
-    "aws:cloudtrail/trail:Trail": _aws_trail,
-    "aws:budgets/budget:Budget": no_charge("AWS Budgets without actions"),
-    "aws:sns/topic:Topic": no_charge("SNS within the free tier (first 1,000 email deliveries a month)"),
-    "aws:sagemaker/model:Model": no_charge("billed through the endpoint's instances"),
-    "aws:sagemaker/endpointConfiguration:EndpointConfiguration": no_charge("billed through the endpoint"),
-    "aws:ec2/launchTemplate:LaunchTemplate": no_charge("its volumes are billed on the node group"),
-    "aws:ec2/flowLog:FlowLog": no_charge("flow log records are billed on the destination log group"),
+    tokens.EKS_CLUSTER: _aws_cluster,
+    tokens.EKS_NODE_GROUP: _aws_node_group,
+    tokens.AWS_NAT_GATEWAY: nat_gateway,
+    tokens.AWS_EIP: public_ip,
+    tokens.AWS_VPC_ENDPOINT: _aws_vpc_endpoint,
+    tokens.AWS_AOSS_VPC_ENDPOINT: _aws_aoss_endpoint,
+    tokens.AOSS_COLLECTION: _aws_collection,
+    tokens.RDS_CLUSTER: _aws_rds_cluster,
+    tokens.RDS_CLUSTER_INSTANCE: _aws_rds_instance,
+    tokens.AWS_SAGEMAKER_ENDPOINT: _aws_sagemaker_endpoint,
+    tokens.LOG_GROUP: _aws_log_group,
+    tokens.AWS_S3_BUCKET: object_store("S3 Standard storage"),
+    tokens.AWS_S3_BUCKET_V2: object_store("S3 Standard storage"),
+    tokens.KMS_KEY: fixed("kms-key-month", "KMS customer managed key"),
+    tokens.AWS_SECRET: fixed("secret-month", "Secrets Manager secret"),
+    tokens.AWS_METRIC_ALARM: fixed("alarm-month", "CloudWatch alarm"),
+    tokens.CLOUDTRAIL: _aws_trail,
+    tokens.AWS_BUDGET: no_charge("AWS Budgets without actions"),
+    tokens.AWS_SNS_TOPIC: no_charge("SNS within the free tier (first 1,000 email deliveries a month)"),
+    tokens.SAGEMAKER_MODEL: no_charge("billed through the endpoint's instances"),
+    tokens.SAGEMAKER_ENDPOINT_CONFIG: no_charge("billed through the endpoint"),
+    tokens.EC2_LAUNCH_TEMPLATE: no_charge("its volumes are billed on the node group"),
+    tokens.AWS_FLOW_LOG: no_charge("flow log records are billed on the destination log group"),
 }
 AWS_FREE_PREFIXES = {
     "aws:iam/": "IAM", "aws:ec2/vpc:": "VPC", "aws:ec2/subnet:": "subnet", "aws:ec2/routeTable": "route table",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from components import catalog
+from components import catalog, tokens
 from components.finops.model import (
     HOURS_PER_MONTH,
     Ctx,
@@ -69,7 +69,7 @@ def _az_online_deployment(r: PlannedResource, ctx: Ctx) -> Result:
     low, high = count, count
     if scale.get("scaleType") == "TargetUtilization":
         low, high = num(scale.get("minInstances"), count), num(scale.get("maxInstances"), count)
-    for setting in ctx.referencing(r, "azure-native:monitor:AutoscaleSetting"):  # Azure Monitor autoscale
+    for setting in ctx.referencing(r, tokens.AZURE_AUTOSCALE_SETTING):  # Azure Monitor autoscale
         if setting.inputs.get("enabled", True):
             caps = [p.get("capacity") or {} for p in setting.inputs.get("profiles") or []]
             low = min((num(c.get("minimum"), low) for c in caps), default=low)
@@ -131,45 +131,45 @@ def _az_app_insights(r: PlannedResource, ctx: Ctx) -> Result:
 
 
 AZURE_RULES: dict[str, Rule] = {
-    "azure-native:containerservice:ManagedCluster": _az_cluster,
-    "azure-native:containerservice:AgentPool": _az_agent_pool,
-    "azure-native:network:NatGateway": nat_gateway,
-    "azure-native:network:PublicIPAddress": public_ip,
-    "azure-native:network:PrivateEndpoint": lambda r, ctx: Price(
+    tokens.AKS_CLUSTER: _az_cluster,
+    tokens.AKS_AGENT_POOL: _az_agent_pool,
+    tokens.AZURE_NAT_GATEWAY: nat_gateway,
+    tokens.AZURE_PUBLIC_IP_ADDRESS: public_ip,
+    tokens.AZURE_PRIVATE_ENDPOINT: lambda r, ctx: Price(
         ctx.hourly("private-endpoint-hour"), ctx.hourly("private-endpoint-hour"),
         f"private endpoint {usd(ctx.unit('private-endpoint-hour'))}/h x {HOURS_PER_MONTH} h (data not estimated)"),
-    "azure-native:network:PrivateDnsZone": fixed("private-dns-zone-month", "private DNS zone"),
-    "azure-native:privatedns:PrivateZone": fixed("private-dns-zone-month", "private DNS zone"),
-    "azure-native:machinelearningservices:OnlineDeployment": _az_online_deployment,
-    "azure-native:machinelearningservices:OnlineEndpoint": no_charge("billed through its deployments"),
-    "azure-native:machinelearningservices:Workspace": no_charge("no charge for the workspace itself"),
-    "azure-native:search:Service": _az_search,
-    "azure-native:cosmosdb:DatabaseAccount": _az_cosmos_account,
-    "azure-native:cosmosdb:SqlResourceSqlDatabase": _az_cosmos_throughput,
-    "azure-native:cosmosdb:SqlResourceSqlContainer": _az_cosmos_throughput,
-    "azure-native:operationalinsights:Workspace": _az_log_workspace,
-    "azure-native:storage:StorageAccount": object_store("Blob Storage hot LRS"),
-    "azure-native:keyvault:Key": _az_key,
-    "azure-native:keyvault:Vault": no_charge("a vault bills per operation and per HSM key only"),
-    "azure-native:consumption:Budget": no_charge("Cost Management budgets"),
-    "azure-native:insights:ActionGroup": no_charge("email notifications within the free allowance"),
-    "azure-native:insights:DiagnosticSetting": no_charge("billed on the destination workspace"),
-    "azure-native:monitor:DiagnosticSetting": no_charge("billed on the destination workspace"),
-    "azure-native:monitor:SubscriptionDiagnosticSetting": no_charge("billed on the destination"),
-    "azure-native:monitor:ActionGroup": no_charge("email notifications within the free allowance"),
-    "azure-native:monitor:AutoscaleSetting": no_charge("Azure Monitor autoscale (its instances are billed)"),
-    "azure-native:applicationinsights:Component": _az_app_insights,
+    tokens.AZURE_NETWORK_PRIVATE_DNS_ZONE: fixed("private-dns-zone-month", "private DNS zone"),
+    tokens.AZURE_PRIVATE_ZONE: fixed("private-dns-zone-month", "private DNS zone"),
+    tokens.ML_ONLINE_DEPLOYMENT: _az_online_deployment,
+    tokens.ML_ONLINE_ENDPOINT: no_charge("billed through its deployments"),
+    tokens.ML_WORKSPACE: no_charge("no charge for the workspace itself"),
+    tokens.SEARCH_SERVICE: _az_search,
+    tokens.COSMOS_ACCOUNT: _az_cosmos_account,
+    tokens.AZURE_COSMOS_SQL_DATABASE: _az_cosmos_throughput,
+    tokens.AZURE_COSMOS_SQL_CONTAINER: _az_cosmos_throughput,
+    tokens.LOG_ANALYTICS_WORKSPACE: _az_log_workspace,
+    tokens.STORAGE_ACCOUNT: object_store("Blob Storage hot LRS"),
+    tokens.KEY_VAULT_KEY: _az_key,
+    tokens.KEY_VAULT: no_charge("a vault bills per operation and per HSM key only"),
+    tokens.AZURE_CONSUMPTION_BUDGET: no_charge("Cost Management budgets"),
+    tokens.AZURE_INSIGHTS_ACTION_GROUP: no_charge("email notifications within the free allowance"),
+    tokens.AZURE_INSIGHTS_DIAGNOSTIC_SETTING: no_charge("billed on the destination workspace"),
+    tokens.DIAGNOSTIC_SETTING: no_charge("billed on the destination workspace"),
+    tokens.SUBSCRIPTION_DIAGNOSTIC_SETTING: no_charge("billed on the destination"),
+    tokens.AZURE_ACTION_GROUP: no_charge("email notifications within the free allowance"),
+    tokens.AZURE_AUTOSCALE_SETTING: no_charge("Azure Monitor autoscale (its instances are billed)"),
+    tokens.AZURE_APP_INSIGHTS: _az_app_insights,
 }
 AZURE_FREE_PREFIXES = {
-    "azure-native:resources:": "resource group", "azure-native:network:VirtualNetwork": "virtual network",
-    "azure-native:network:Subnet": "subnet", "azure-native:network:NetworkSecurityGroup": "network security group",
-    "azure-native:network:SecurityRule": "security rule", "azure-native:network:RouteTable": "route table",
-    "azure-native:network:Route": "route", "azure-native:network:PrivateDnsZoneGroup": "DNS zone group",
-    "azure-native:network:VirtualNetworkLink": "DNS zone link", "azure-native:privatedns:VirtualNetworkLink": "link",
+    "azure-native:resources:": "resource group", tokens.AZURE_VIRTUAL_NETWORK: "virtual network",
+    tokens.AZURE_SUBNET: "subnet", tokens.AZURE_NETWORK_SECURITY_GROUP: "network security group",
+    tokens.AZURE_SECURITY_RULE: "security rule", tokens.AZURE_ROUTE_TABLE: "route table",
+    tokens.AZURE_ROUTE: "route", tokens.AZURE_PRIVATE_DNS_ZONE_GROUP: "DNS zone group",
+    tokens.AZURE_NETWORK_VIRTUAL_NETWORK_LINK: "DNS zone link", tokens.AZURE_PRIVATE_ZONE_VIRTUAL_NETWORK_LINK: "link",
     "azure-native:authorization:": "role assignment or policy", "azure-native:managedidentity:": "managed identity",
-    "azure-native:storage:BlobContainer": "container (storage billed on the account)",
-    "azure-native:storage:BlobServiceProperties": "storage setting",
-    "azure-native:storage:StorageAccountManagementPolicy": "storage setting",
-    "azure-native:storage:ManagementPolicy": "storage setting",
-    "azure-native:compute:DiskEncryptionSet": "disk encryption set (keys billed on Key Vault)",
+    tokens.AZURE_BLOB_CONTAINER: "container (storage billed on the account)",
+    tokens.AZURE_BLOB_SERVICE_PROPERTIES: "storage setting",
+    tokens.AZURE_STORAGE_ACCOUNT_MANAGEMENT_POLICY: "storage setting",
+    tokens.AZURE_MANAGEMENT_POLICY: "storage setting",
+    tokens.AZURE_DISK_ENCRYPTION_SET: "disk encryption set (keys billed on Key Vault)",
 }

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from components import catalog
+from components import catalog, tokens
 from components.finops.model import (
     HOURS_PER_MONTH,
     Ctx,
@@ -38,7 +38,7 @@ def _gcp_cluster(r: PlannedResource, ctx: Ctx) -> Result:
 def _gcp_zones(r: PlannedResource, ctx: Ctx) -> int:
     zones = r.inputs.get("nodeLocations")
     if not zones:
-        for c in ctx.dependencies(r, "gcp:container/cluster:Cluster"):
+        for c in ctx.dependencies(r, tokens.GKE_CLUSTER):
             zones = c.inputs.get("nodeLocations")
     return len(zones) if zones else 1
 
@@ -146,25 +146,25 @@ def _gcp_forwarding_rule(r: PlannedResource, ctx: Ctx) -> Result:
 
 
 GCP_RULES: dict[str, Rule] = {
-    "gcp:container/cluster:Cluster": _gcp_cluster,
-    "gcp:container/nodePool:NodePool": _gcp_node_pool,
-    "gcp:compute/routerNat:RouterNat": nat_gateway,
-    "gcp:compute/address:Address": _gcp_address,
-    "gcp:vertex/aiEndpointWithModelGardenDeployment:AiEndpointWithModelGardenDeployment": _gcp_model_garden,
-    "gcp:vertex/aiEndpoint:AiEndpoint": _gcp_vertex_endpoint,
-    "gcp:vertex/aiIndex:AiIndex": no_charge("no standing charge (index builds bill per GiB processed)"),
-    "gcp:vertex/aiIndexEndpoint:AiIndexEndpoint": no_charge("billed through its deployed indexes"),
-    "gcp:vertex/aiIndexEndpointDeployedIndex:AiIndexEndpointDeployedIndex": _gcp_deployed_index,
-    "gcp:alloydb/cluster:Cluster": lambda r, ctx: usage_priced(ctx, "vector-storage-gb", "alloydb-storage-gb-month",
+    tokens.GKE_CLUSTER: _gcp_cluster,
+    tokens.GKE_NODE_POOL: _gcp_node_pool,
+    tokens.GCP_ROUTER_NAT: nat_gateway,
+    tokens.GCP_ADDRESS: _gcp_address,
+    tokens.VERTEX_MODEL_GARDEN: _gcp_model_garden,
+    tokens.VERTEX_ENDPOINT: _gcp_vertex_endpoint,
+    tokens.VERTEX_INDEX: no_charge("no standing charge (index builds bill per GiB processed)"),
+    tokens.VERTEX_INDEX_ENDPOINT: no_charge("billed through its deployed indexes"),
+    tokens.GCP_VERTEX_DEPLOYED_INDEX: _gcp_deployed_index,
+    tokens.ALLOYDB_CLUSTER: lambda r, ctx: usage_priced(ctx, "vector-storage-gb", "alloydb-storage-gb-month",
                                                                  "AlloyDB storage (compute billed on instances)"),
-    "gcp:alloydb/instance:Instance": _gcp_alloydb_instance,
-    "gcp:kms/cryptoKey:CryptoKey": _gcp_kms_key,
-    "gcp:logging/projectBucketConfig:ProjectBucketConfig": _gcp_log_bucket,
-    "gcp:storage/bucket:Bucket": object_store("Cloud Storage Standard"),
-    "gcp:compute/forwardingRule:ForwardingRule": _gcp_forwarding_rule,
-    "gcp:billing/budget:Budget": no_charge("Cloud Billing budgets"),
-    "gcp:pubsub/topic:Topic": no_charge("Pub/Sub within the 10 GiB monthly free tier"),
-    "gcp:logging/projectSink:ProjectSink": no_charge("a sink bills on its destination"),
+    tokens.ALLOYDB_INSTANCE: _gcp_alloydb_instance,
+    tokens.GCP_KMS_KEY: _gcp_kms_key,
+    tokens.GCP_LOG_BUCKET: _gcp_log_bucket,
+    tokens.GCS_BUCKET: object_store("Cloud Storage Standard"),
+    tokens.GCP_FORWARDING_RULE: _gcp_forwarding_rule,
+    tokens.GCP_BUDGET: no_charge("Cloud Billing budgets"),
+    tokens.GCP_PUBSUB_TOPIC: no_charge("Pub/Sub within the 10 GiB monthly free tier"),
+    tokens.GCP_LOG_SINK: no_charge("a sink bills on its destination"),
 }
 GCP_FREE_PREFIXES = {
     "gcp:projects/": "project setting or IAM", "gcp:serviceaccount/": "service account", "gcp:compute/network:": "VPC",

@@ -27,7 +27,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from components import catalog
+from components import catalog, tokens
 from components.catalog import kubernetes as k8s_calendar
 from components.plan import Plan, PlannedResource
 
@@ -108,8 +108,7 @@ Rule = Callable[[PlannedResource, "Ctx"], Result]
 
 POOL_LABEL = "llmops.io/pool"  # components.k8s.scheduling.POOL_LABEL (finops imports no SDK code)
 GPU_RESOURCE = "nvidia.com/gpu"
-DEPLOYMENT = "kubernetes:apps/v1:Deployment"
-HPA_TYPES = ("kubernetes:autoscaling/v2:HorizontalPodAutoscaler", "kubernetes:autoscaling/v1:HorizontalPodAutoscaler")
+HPA_TYPES = (tokens.K8S_HPA, tokens.K8S_HPA_V1)
 
 
 @dataclass(frozen=True)
@@ -215,7 +214,7 @@ def _pool_workloads(plan: Plan) -> dict[str, list[PoolWorkload]]:
                 ns = get_path(h.inputs, "metadata", "namespace", default="default")
                 hpas[(str(ns), str(ref.get("name")))] = get_path(h.inputs, "spec", default={})
     found: dict[str, list[PoolWorkload]] = {}
-    for d in plan.of_type(DEPLOYMENT):
+    for d in plan.of_type(tokens.K8S_DEPLOYMENT):
         spec = get_path(d.inputs, "spec", default={})
         pod = get_path(spec, "template", "spec", default={})
         pool = get_path(pod, "nodeSelector", POOL_LABEL) if isinstance(pod, dict) else None

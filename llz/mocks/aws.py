@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from components import tokens
 from llz.mocks.base import ACCOUNT_ID, CallFn, MockContext, OutputFn
 
 
@@ -143,91 +144,91 @@ def _named(service: str, kind: str, sep: str = "/") -> OutputFn:
 
 
 OUTPUTS: dict[str, OutputFn] = {
-    "aws:ec2/vpc:Vpc": _vpc,
-    "aws:ec2/subnet:Subnet": _ec2("subnet", "subnet"),
-    "aws:ec2/internetGateway:InternetGateway": _ec2("igw", "internet-gateway"),
-    "aws:ec2/natGateway:NatGateway": _nat,
-    "aws:ec2/eip:Eip": _eip,
-    "aws:ec2/routeTable:RouteTable": _ec2("rtb", "route-table"),
-    "aws:ec2/securityGroup:SecurityGroup": _ec2("sg", "security-group"),
-    "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup": _ec2("sg", "security-group"),
-    "aws:ec2/vpcEndpoint:VpcEndpoint": _vpc_endpoint,
-    "aws:ec2/flowLog:FlowLog": _ec2("fl", "vpc-flow-log"),
-    "aws:ec2/launchTemplate:LaunchTemplate": _launch_template,
-    "aws:eks/cluster:Cluster": _eks_cluster,
-    "aws:eks/nodeGroup:NodeGroup": _node_group,
-    "aws:eks/addon:Addon": lambda ctx: {
+    tokens.AWS_VPC: _vpc,
+    tokens.AWS_SUBNET: _ec2("subnet", "subnet"),
+    tokens.AWS_INTERNET_GATEWAY: _ec2("igw", "internet-gateway"),
+    tokens.AWS_NAT_GATEWAY: _nat,
+    tokens.AWS_EIP: _eip,
+    tokens.AWS_ROUTE_TABLE: _ec2("rtb", "route-table"),
+    tokens.AWS_SECURITY_GROUP: _ec2("sg", "security-group"),
+    tokens.AWS_DEFAULT_SECURITY_GROUP: _ec2("sg", "security-group"),
+    tokens.AWS_VPC_ENDPOINT: _vpc_endpoint,
+    tokens.AWS_FLOW_LOG: _ec2("fl", "vpc-flow-log"),
+    tokens.EC2_LAUNCH_TEMPLATE: _launch_template,
+    tokens.EKS_CLUSTER: _eks_cluster,
+    tokens.EKS_NODE_GROUP: _node_group,
+    tokens.AWS_EKS_ADDON: lambda ctx: {
         "arn": arn(ctx, f"addon/{ctx.inputs.get('clusterName')}/{ctx.inputs.get('addonName')}/{_uuid(ctx)}"),
         "addonVersion": "v1.0.0-eksbuild.1"},
-    "aws:eks/accessEntry:AccessEntry": lambda ctx: {
+    tokens.AWS_EKS_ACCESS_ENTRY: lambda ctx: {
         "accessEntryArn":
             arn(ctx, f"access-entry/{ctx.inputs.get('clusterName')}/role/{ACCOUNT_ID}/{_uuid(ctx)}")},
-    "aws:eks/podIdentityAssociation:PodIdentityAssociation": lambda ctx: {
+    tokens.AWS_EKS_POD_IDENTITY_ASSOCIATION: lambda ctx: {
         "associationId": f"a-{ctx.digest(17)}",
         "associationArn":
             arn(ctx, f"podidentityassociation/{ctx.inputs.get('clusterName')}/a-{ctx.digest(17)}")},
-    "aws:iam/role:Role": _iam,
-    "aws:iam/policy:Policy": _iam,
-    "aws:iam/user:User": _iam,
-    "aws:iam/rolePolicy:RolePolicy": _role_policy,
-    "aws:iam/openIdConnectProvider:OpenIdConnectProvider": lambda ctx: {
+    tokens.IAM_ROLE: _iam,
+    tokens.IAM_POLICY: _iam,
+    tokens.AWS_IAM_USER: _iam,
+    tokens.IAM_ROLE_POLICY: _role_policy,
+    tokens.AWS_IAM_OIDC_PROVIDER: lambda ctx: {
         "arn": f"arn:aws:iam::{ACCOUNT_ID}:oidc-provider/"
                f"{ctx.inputs.get('url', '').removeprefix('https://')}"},
-    "aws:kms/key:Key": _kms_key,
-    "aws:kms/alias:Alias": lambda ctx: {"arn": arn(ctx, ctx.inputs.get("name", f"alias/{ctx.name}")),
+    tokens.KMS_KEY: _kms_key,
+    tokens.AWS_KMS_ALIAS: lambda ctx: {"arn": arn(ctx, ctx.inputs.get("name", f"alias/{ctx.name}")),
                                         "targetKeyArn": arn(ctx, f"key/{ctx.inputs.get('targetKeyId', '')}")},
-    "aws:s3/bucket:Bucket": _bucket,
-    "aws:s3/bucketV2:BucketV2": _bucket,
-    "aws:sns/topic:Topic": _named("sns", "", sep=""),
-    "aws:rds/cluster:Cluster": _rds_cluster,
-    "aws:rds/clusterInstance:ClusterInstance": lambda ctx: {
+    tokens.AWS_S3_BUCKET: _bucket,
+    tokens.AWS_S3_BUCKET_V2: _bucket,
+    tokens.AWS_SNS_TOPIC: _named("sns", "", sep=""),
+    tokens.RDS_CLUSTER: _rds_cluster,
+    tokens.RDS_CLUSTER_INSTANCE: lambda ctx: {
         "id": ctx.inputs.get("identifier", ctx.name),
         "arn": f"arn:aws:rds:{ctx.region}:{ACCOUNT_ID}:db:{ctx.inputs.get('identifier', ctx.name)}",
         "endpoint":
             f"{ctx.inputs.get('identifier', ctx.name)}.{ctx.digest(12)}.{ctx.region}.rds.amazonaws.com"},
-    "aws:rds/subnetGroup:SubnetGroup": _named("rds", "subgrp", sep=":"),
-    "aws:rds/clusterParameterGroup:ClusterParameterGroup": _named("rds", "cluster-pg", sep=":"),
-    "aws:opensearch/serverlessCollection:ServerlessCollection": lambda ctx: {
+    tokens.AWS_RDS_SUBNET_GROUP: _named("rds", "subgrp", sep=":"),
+    tokens.AWS_RDS_CLUSTER_PARAMETER_GROUP: _named("rds", "cluster-pg", sep=":"),
+    tokens.AOSS_COLLECTION: lambda ctx: {
         "id": ctx.digest(20),
         "arn": f"arn:aws:aoss:{ctx.region}:{ACCOUNT_ID}:collection/{ctx.digest(20)}",
         "collectionEndpoint": f"https://{ctx.digest(20)}.{ctx.region}.aoss.amazonaws.com",
         "dashboardEndpoint": f"https://{ctx.digest(20)}.{ctx.region}.aoss.amazonaws.com/_dashboards"},
-    "aws:opensearch/serverlessVpcEndpoint:ServerlessVpcEndpoint": lambda ctx: {
+    tokens.AWS_AOSS_VPC_ENDPOINT: lambda ctx: {
         "id": f"vpce-0{ctx.digest(16)}"},
-    "aws:opensearch/serverlessSecurityPolicy:ServerlessSecurityPolicy": lambda ctx: {
+    tokens.AOSS_SECURITY_POLICY: lambda ctx: {
         "id": ctx.inputs.get("name", ctx.name), "policyVersion": f"MTY{ctx.digest(12)}"},
-    "aws:opensearch/serverlessAccessPolicy:ServerlessAccessPolicy": lambda ctx: {
+    tokens.AWS_AOSS_ACCESS_POLICY: lambda ctx: {
         "id": ctx.inputs.get("name", ctx.name), "policyVersion": f"MTY{ctx.digest(12)}"},
-    "aws:cloudwatch/logGroup:LogGroup": lambda ctx: {
+    tokens.LOG_GROUP: lambda ctx: {
         "id": ctx.inputs.get("name", ctx.name),
         "arn": f"arn:aws:logs:{ctx.region}:{ACCOUNT_ID}:log-group:{ctx.inputs.get('name', ctx.name)}"},
-    "aws:cloudtrail/trail:Trail": _named("cloudtrail", "trail"),
-    "aws:sagemaker/model:Model": _named("sagemaker", "model"),
-    "aws:sagemaker/endpointConfiguration:EndpointConfiguration": _named("sagemaker", "endpoint-config"),
-    "aws:sagemaker/endpoint:Endpoint": _named("sagemaker", "endpoint"),
-    "aws:appautoscaling/target:Target": lambda ctx: {
+    tokens.CLOUDTRAIL: _named("cloudtrail", "trail"),
+    tokens.SAGEMAKER_MODEL: _named("sagemaker", "model"),
+    tokens.SAGEMAKER_ENDPOINT_CONFIG: _named("sagemaker", "endpoint-config"),
+    tokens.AWS_SAGEMAKER_ENDPOINT: _named("sagemaker", "endpoint"),
+    tokens.AWS_APPAUTOSCALING_TARGET: lambda ctx: {
         "id": ctx.inputs.get("resourceId", ctx.name),
         "arn": arn(ctx, f"scalable-target/{ctx.digest(32)}")},
-    "aws:budgets/budget:Budget": lambda ctx: {
+    tokens.AWS_BUDGET: lambda ctx: {
         "id": f"{ACCOUNT_ID}:{ctx.inputs.get('name', ctx.name)}",
         "arn": f"arn:aws:budgets::{ACCOUNT_ID}:budget/{ctx.inputs.get('name', ctx.name)}"},
-    "aws:costexplorer/anomalyMonitor:AnomalyMonitor": lambda ctx: {
+    tokens.AWS_ANOMALY_MONITOR: lambda ctx: {
         "id": f"arn:aws:ce::{ACCOUNT_ID}:anomalymonitor/{_uuid(ctx)}",
         "arn": f"arn:aws:ce::{ACCOUNT_ID}:anomalymonitor/{_uuid(ctx)}"},
-    "aws:costexplorer/anomalySubscription:AnomalySubscription": lambda ctx: {
+    tokens.AWS_ANOMALY_SUBSCRIPTION: lambda ctx: {
         "id": f"arn:aws:ce::{ACCOUNT_ID}:anomalysubscription/{_uuid(ctx)}",
         "arn": f"arn:aws:ce::{ACCOUNT_ID}:anomalysubscription/{_uuid(ctx)}"},
 }
 GENERIC: OutputFn = _generic
 
 CALLS: dict[str, CallFn] = {
-    "aws:index/getCallerIdentity:getCallerIdentity": lambda args, region: {
+    tokens.AWS_GET_CALLER_IDENTITY: lambda args, region: {
         "accountId": ACCOUNT_ID, "arn": f"arn:aws:iam::{ACCOUNT_ID}:user/deployer", "userId": "AIDAMOCK",
         "id": ACCOUNT_ID},
-    "aws:index/getRegion:getRegion": lambda args, region: {"name": region, "region": region, "id": region},
-    "aws:index/getPartition:getPartition": lambda args, region: {
+    tokens.AWS_GET_REGION: lambda args, region: {"name": region, "region": region, "id": region},
+    tokens.AWS_GET_PARTITION: lambda args, region: {
         "partition": "aws", "dnsSuffix": "amazonaws.com", "reverseDnsPrefix": "com.amazonaws", "id": "aws"},
-    "aws:index/getAvailabilityZones:getAvailabilityZones": lambda args, region: {
+    tokens.AWS_GET_AVAILABILITY_ZONES: lambda args, region: {
         "names": [f"{region}{c}" for c in "abcdef"], "zoneIds": [f"use1-az{i}" for i in range(1, 7)],
         "id": region},
 }

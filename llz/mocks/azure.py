@@ -14,75 +14,89 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
+from components import tokens
 from llz.mocks.base import AZURE_SUBSCRIPTION, AZURE_TENANT, CallFn, MockContext, OutputFn
 
 DEPLOYER_OBJECT_ID = "22222222-2222-2222-2222-222222222222"
 DEPLOYER_CLIENT_ID = "33333333-3333-3333-3333-333333333333"
 
+
+def _by_module_type(table: dict[str, Any]) -> dict[str, Any]:
+    """The tables below are keyed by ``module:Type``: the type token without its ``azure-native:`` provider."""
+    return {token.removeprefix("azure-native:"): value for token, value in table.items()}
+
+
 # type token -> (ARM path below the resource group, or below {scope} for extension resources; name input)
-ARM: dict[str, tuple[str, str]] = {
-    "resources:ResourceGroup": ("", "resourceGroupName"),
-    "network:VirtualNetwork": ("Microsoft.Network/virtualNetworks/{virtualNetworkName}", "virtualNetworkName"),
-    "network:Subnet": ("Microsoft.Network/virtualNetworks/{virtualNetworkName}/subnets/{subnetName}", "subnetName"),
-    "network:NetworkSecurityGroup": ("Microsoft.Network/networkSecurityGroups/{networkSecurityGroupName}",
-                                     "networkSecurityGroupName"),
-    "network:PublicIPAddress": ("Microsoft.Network/publicIPAddresses/{publicIpAddressName}", "publicIpAddressName"),
-    "network:NatGateway": ("Microsoft.Network/natGateways/{natGatewayName}", "natGatewayName"),
-    "network:PrivateEndpoint": ("Microsoft.Network/privateEndpoints/{privateEndpointName}", "privateEndpointName"),
-    "network:PrivateDnsZoneGroup": (
+ARM: dict[str, tuple[str, str]] = _by_module_type({
+    tokens.AZURE_RESOURCE_GROUP: ("", "resourceGroupName"),
+    tokens.AZURE_VIRTUAL_NETWORK: (
+        "Microsoft.Network/virtualNetworks/{virtualNetworkName}", "virtualNetworkName"),
+    tokens.AZURE_SUBNET: (
+        "Microsoft.Network/virtualNetworks/{virtualNetworkName}/subnets/{subnetName}", "subnetName"),
+    tokens.AZURE_NETWORK_SECURITY_GROUP: (
+        "Microsoft.Network/networkSecurityGroups/{networkSecurityGroupName}", "networkSecurityGroupName"),
+    tokens.AZURE_PUBLIC_IP_ADDRESS: (
+        "Microsoft.Network/publicIPAddresses/{publicIpAddressName}", "publicIpAddressName"),
+    tokens.AZURE_NAT_GATEWAY: ("Microsoft.Network/natGateways/{natGatewayName}", "natGatewayName"),
+    tokens.AZURE_PRIVATE_ENDPOINT: (
+        "Microsoft.Network/privateEndpoints/{privateEndpointName}", "privateEndpointName"),
+    tokens.AZURE_PRIVATE_DNS_ZONE_GROUP: (
         "Microsoft.Network/privateEndpoints/{privateEndpointName}/privateDnsZoneGroups/{privateDnsZoneGroupName}",
         "privateDnsZoneGroupName"),
-    "privatedns:PrivateZone": ("Microsoft.Network/privateDnsZones/{privateZoneName}", "privateZoneName"),
-    "privatedns:VirtualNetworkLink": (
+    tokens.AZURE_PRIVATE_ZONE: ("Microsoft.Network/privateDnsZones/{privateZoneName}", "privateZoneName"),
+    tokens.AZURE_PRIVATE_ZONE_VIRTUAL_NETWORK_LINK: (
         "Microsoft.Network/privateDnsZones/{privateZoneName}/virtualNetworkLinks/{virtualNetworkLinkName}",
         "virtualNetworkLinkName"),
-    "keyvault:Vault": ("Microsoft.KeyVault/vaults/{vaultName}", "vaultName"),
-    "keyvault:Key": ("Microsoft.KeyVault/vaults/{vaultName}/keys/{keyName}", "keyName"),
-    "compute:DiskEncryptionSet": ("Microsoft.Compute/diskEncryptionSets/{diskEncryptionSetName}",
-                                  "diskEncryptionSetName"),
-    "managedidentity:UserAssignedIdentity": ("Microsoft.ManagedIdentity/userAssignedIdentities/{resourceName}",
-                                             "resourceName"),
-    "managedidentity:FederatedIdentityCredential": (
+    tokens.KEY_VAULT: ("Microsoft.KeyVault/vaults/{vaultName}", "vaultName"),
+    tokens.KEY_VAULT_KEY: ("Microsoft.KeyVault/vaults/{vaultName}/keys/{keyName}", "keyName"),
+    tokens.AZURE_DISK_ENCRYPTION_SET: (
+        "Microsoft.Compute/diskEncryptionSets/{diskEncryptionSetName}", "diskEncryptionSetName"),
+    tokens.AZURE_USER_ASSIGNED_IDENTITY: (
+        "Microsoft.ManagedIdentity/userAssignedIdentities/{resourceName}", "resourceName"),
+    tokens.AZURE_FEDERATED_IDENTITY_CREDENTIAL: (
         ("Microsoft.ManagedIdentity/userAssignedIdentities/{resourceName}/federatedIdentityCredentials/"
-        "{federatedIdentityCredentialResourceName}"), "federatedIdentityCredentialResourceName"),
-    "containerservice:ManagedCluster": ("Microsoft.ContainerService/managedClusters/{resourceName}", "resourceName"),
-    "containerservice:AgentPool": (("Microsoft.ContainerService/managedClusters/{resourceName}/agentPools/"
-                                   "{agentPoolName}"), "agentPoolName"),
-    "storage:StorageAccount": ("Microsoft.Storage/storageAccounts/{accountName}", "accountName"),
-    "storage:BlobServiceProperties": ("Microsoft.Storage/storageAccounts/{accountName}/blobServices/default",
-                                      "blobServicesName"),
-    "storage:BlobContainer": (("Microsoft.Storage/storageAccounts/{accountName}/blobServices/default/containers/"
-                              "{containerName}"), "containerName"),
-    "operationalinsights:Workspace": ("Microsoft.OperationalInsights/workspaces/{workspaceName}", "workspaceName"),
-    "applicationinsights:Component": ("Microsoft.Insights/components/{resourceName}", "resourceName"),
-    "machinelearningservices:Workspace": ("Microsoft.MachineLearningServices/workspaces/{workspaceName}",
-                                          "workspaceName"),
-    "machinelearningservices:OnlineEndpoint": (
+         "{federatedIdentityCredentialResourceName}"), "federatedIdentityCredentialResourceName"),
+    tokens.AKS_CLUSTER: ("Microsoft.ContainerService/managedClusters/{resourceName}", "resourceName"),
+    tokens.AKS_AGENT_POOL: (
+        "Microsoft.ContainerService/managedClusters/{resourceName}/agentPools/{agentPoolName}", "agentPoolName"),
+    tokens.STORAGE_ACCOUNT: ("Microsoft.Storage/storageAccounts/{accountName}", "accountName"),
+    tokens.AZURE_BLOB_SERVICE_PROPERTIES: (
+        "Microsoft.Storage/storageAccounts/{accountName}/blobServices/default", "blobServicesName"),
+    tokens.AZURE_BLOB_CONTAINER: (
+        "Microsoft.Storage/storageAccounts/{accountName}/blobServices/default/containers/{containerName}",
+        "containerName"),
+    tokens.LOG_ANALYTICS_WORKSPACE: (
+        "Microsoft.OperationalInsights/workspaces/{workspaceName}", "workspaceName"),
+    tokens.AZURE_APP_INSIGHTS: ("Microsoft.Insights/components/{resourceName}", "resourceName"),
+    tokens.ML_WORKSPACE: ("Microsoft.MachineLearningServices/workspaces/{workspaceName}", "workspaceName"),
+    tokens.ML_ONLINE_ENDPOINT: (
         "Microsoft.MachineLearningServices/workspaces/{workspaceName}/onlineEndpoints/{endpointName}",
         "endpointName"),
-    "machinelearningservices:OnlineDeployment": (
+    tokens.ML_ONLINE_DEPLOYMENT: (
         ("Microsoft.MachineLearningServices/workspaces/{workspaceName}/onlineEndpoints/{endpointName}/deployments/"
-        "{deploymentName}"), "deploymentName"),
-    "search:Service": ("Microsoft.Search/searchServices/{searchServiceName}", "searchServiceName"),
-    "cosmosdb:DatabaseAccount": ("Microsoft.DocumentDB/databaseAccounts/{accountName}", "accountName"),
-    "cosmosdb:SqlResourceSqlDatabase": (("Microsoft.DocumentDB/databaseAccounts/{accountName}/sqlDatabases/"
-                                        "{databaseName}"), "databaseName"),
-    "cosmosdb:SqlResourceSqlContainer": (("Microsoft.DocumentDB/databaseAccounts/{accountName}/sqlDatabases/"
-                                         "{databaseName}/containers/{containerName}"), "containerName"),
-    "cosmosdb:SqlResourceSqlRoleAssignment": (("Microsoft.DocumentDB/databaseAccounts/{accountName}/"
-                                              "sqlRoleAssignments/{roleAssignmentId}"), "roleAssignmentId"),
-    "monitor:ActionGroup": ("Microsoft.Insights/actionGroups/{actionGroupName}", "actionGroupName"),
-    "monitor:AutoscaleSetting": ("Microsoft.Insights/autoscalesettings/{autoscaleSettingName}",
-                                 "autoscaleSettingName"),
-}
+         "{deploymentName}"), "deploymentName"),
+    tokens.SEARCH_SERVICE: ("Microsoft.Search/searchServices/{searchServiceName}", "searchServiceName"),
+    tokens.COSMOS_ACCOUNT: ("Microsoft.DocumentDB/databaseAccounts/{accountName}", "accountName"),
+    tokens.AZURE_COSMOS_SQL_DATABASE: (
+        "Microsoft.DocumentDB/databaseAccounts/{accountName}/sqlDatabases/{databaseName}", "databaseName"),
+    tokens.AZURE_COSMOS_SQL_CONTAINER: (
+        "Microsoft.DocumentDB/databaseAccounts/{accountName}/sqlDatabases/{databaseName}/containers/{containerName}",
+        "containerName"),
+    tokens.AZURE_COSMOS_SQL_ROLE_ASSIGNMENT: (
+        "Microsoft.DocumentDB/databaseAccounts/{accountName}/sqlRoleAssignments/{roleAssignmentId}",
+        "roleAssignmentId"),
+    tokens.AZURE_ACTION_GROUP: ("Microsoft.Insights/actionGroups/{actionGroupName}", "actionGroupName"),
+    tokens.AZURE_AUTOSCALE_SETTING: (
+        "Microsoft.Insights/autoscalesettings/{autoscaleSettingName}", "autoscaleSettingName"),
+})
 # Extension resources: their id hangs below another resource's id (or the subscription).
-EXTENSION: dict[str, tuple[str, str, str]] = {
-    "authorization:RoleAssignment": ("scope", "Microsoft.Authorization/roleAssignments/{roleAssignmentName}",
-                                     "roleAssignmentName"),
-    "authorization:ManagementLockByScope": ("scope", "Microsoft.Authorization/locks/{lockName}", "lockName"),
-    "monitor:DiagnosticSetting": ("resourceUri", "Microsoft.Insights/diagnosticSettings/{name}", "name"),
-    "consumption:Budget": ("scope", "Microsoft.Consumption/budgets/{budgetName}", "budgetName"),
-}
+EXTENSION: dict[str, tuple[str, str, str]] = _by_module_type({
+    tokens.AZURE_ROLE_ASSIGNMENT: (
+        "scope", "Microsoft.Authorization/roleAssignments/{roleAssignmentName}", "roleAssignmentName"),
+    tokens.AZURE_MANAGEMENT_LOCK: ("scope", "Microsoft.Authorization/locks/{lockName}", "lockName"),
+    tokens.DIAGNOSTIC_SETTING: ("resourceUri", "Microsoft.Insights/diagnosticSettings/{name}", "name"),
+    tokens.AZURE_CONSUMPTION_BUDGET: ("scope", "Microsoft.Consumption/budgets/{budgetName}", "budgetName"),
+})
 
 
 def _guid(seed: str) -> str:
@@ -190,22 +204,22 @@ def _online_endpoint(ctx: MockContext, rid: str) -> dict[str, Any]:
     return {"properties": props}
 
 
-EXTRA: dict[str, Callable[[MockContext, str], dict[str, Any]]] = {
-    "managedidentity:UserAssignedIdentity": _user_identity,
-    "keyvault:Vault": _vault,
-    "keyvault:Key": _key,
-    "containerservice:ManagedCluster": _cluster,
-    "storage:StorageAccount": _storage,
-    "operationalinsights:Workspace": _workspace,
-    "cosmosdb:DatabaseAccount": _cosmos,
-    "machinelearningservices:Workspace": _ml_workspace,
-    "machinelearningservices:OnlineEndpoint": _online_endpoint,
-}
+EXTRA: dict[str, Callable[[MockContext, str], dict[str, Any]]] = _by_module_type({
+    tokens.AZURE_USER_ASSIGNED_IDENTITY: _user_identity,
+    tokens.KEY_VAULT: _vault,
+    tokens.KEY_VAULT_KEY: _key,
+    tokens.AKS_CLUSTER: _cluster,
+    tokens.STORAGE_ACCOUNT: _storage,
+    tokens.LOG_ANALYTICS_WORKSPACE: _workspace,
+    tokens.COSMOS_ACCOUNT: _cosmos,
+    tokens.ML_WORKSPACE: _ml_workspace,
+    tokens.ML_ONLINE_ENDPOINT: _online_endpoint,
+})
 
 OUTPUTS: dict[str, OutputFn] = {
     **{f"azure-native:{t}": _resource(t, EXTRA.get(t)) for t in ARM},
     **{f"azure-native:{t}": _extension(t) for t in EXTENSION},
-    "azure-native:monitor:SubscriptionDiagnosticSetting": _subscription_diag,
+    tokens.SUBSCRIPTION_DIAGNOSTIC_SETTING: _subscription_diag,
 }
 
 
@@ -246,6 +260,6 @@ def _user_credentials(args: dict[str, Any], region: str) -> dict[str, Any]:
 
 
 CALLS: dict[str, CallFn] = {
-    "azure-native:authorization:getClientConfig": _client_config,
-    "azure-native:containerservice:listManagedClusterUserCredentials": _user_credentials,
+    tokens.AZURE_GET_CLIENT_CONFIG: _client_config,
+    tokens.AZURE_LIST_AKS_USER_CREDENTIALS: _user_credentials,
 }

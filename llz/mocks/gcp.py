@@ -8,6 +8,7 @@ import base64
 import ipaddress
 from typing import Any
 
+from components import tokens
 from llz.mocks.base import GCP_PROJECT_NUMBER, CallFn, MockContext, OutputFn
 
 COMPUTE = "https://www.googleapis.com/compute/v1"
@@ -211,44 +212,44 @@ def _custom_role(ctx: MockContext) -> dict[str, Any]:
 
 
 OUTPUTS: dict[str, OutputFn] = {
-    "gcp:projects/service:Service": _service,
-    "gcp:projects/serviceIdentity:ServiceIdentity": _service_identity,
-    "gcp:kms/keyRing:KeyRing": _key_ring,
-    "gcp:kms/cryptoKey:CryptoKey": _crypto_key,
-    "gcp:kms/cryptoKeyIAMMember:CryptoKeyIAMMember": _iam,
-    "gcp:compute/network:Network": _path("projects/{project}/global/networks/{name}"),
-    "gcp:compute/subnetwork:Subnetwork": _subnetwork,
-    "gcp:compute/router:Router": _path("projects/{project}/regions/{region}/routers/{name}"),
-    "gcp:compute/routerNat:RouterNat": _path("{project}/{region}/{name}"),
-    "gcp:compute/firewall:Firewall": _path("projects/{project}/global/firewalls/{name}"),
-    "gcp:compute/globalAddress:GlobalAddress": _path("projects/{project}/global/addresses/{name}"),
-    "gcp:compute/address:Address": _address,
-    "gcp:compute/forwardingRule:ForwardingRule": _forwarding_rule,
-    "gcp:servicenetworking/connection:Connection": lambda ctx: {
+    tokens.GCP_PROJECT_SERVICE: _service,
+    tokens.GCP_SERVICE_IDENTITY: _service_identity,
+    tokens.GCP_KMS_KEY_RING: _key_ring,
+    tokens.GCP_KMS_KEY: _crypto_key,
+    tokens.GCP_KMS_KEY_IAM_MEMBER: _iam,
+    tokens.GCP_NETWORK: _path("projects/{project}/global/networks/{name}"),
+    tokens.GCP_SUBNETWORK: _subnetwork,
+    tokens.GCP_ROUTER: _path("projects/{project}/regions/{region}/routers/{name}"),
+    tokens.GCP_ROUTER_NAT: _path("{project}/{region}/{name}"),
+    tokens.GCP_FIREWALL: _path("projects/{project}/global/firewalls/{name}"),
+    tokens.GCP_GLOBAL_ADDRESS: _path("projects/{project}/global/addresses/{name}"),
+    tokens.GCP_ADDRESS: _address,
+    tokens.GCP_FORWARDING_RULE: _forwarding_rule,
+    tokens.GCP_SERVICE_NETWORKING_CONNECTION: lambda ctx: {
         "id": f"{ctx.inputs.get('network')}:{ctx.inputs.get('service')}",
         "peering": "servicenetworking-googleapis-com"},
-    "gcp:serviceaccount/account:Account": _account,
-    "gcp:serviceaccount/iAMMember:IAMMember": _iam,
-    "gcp:projects/iAMMember:IAMMember": _iam,
-    "gcp:projects/iAMCustomRole:IAMCustomRole": _custom_role,
-    "gcp:projects/iAMAuditConfig:IAMAuditConfig": _iam,
-    "gcp:container/cluster:Cluster": _cluster,
-    "gcp:container/nodePool:NodePool": _node_pool,
-    "gcp:storage/bucket:Bucket": _bucket,
-    "gcp:storage/bucketIAMMember:BucketIAMMember": _iam,
-    "gcp:vertex/aiEndpoint:AiEndpoint": _vertex("endpoints"),
-    "gcp:vertex/aiEndpointWithModelGardenDeployment:AiEndpointWithModelGardenDeployment": _garden,
-    "gcp:vertex/aiIndex:AiIndex": _vertex("indexes"),
-    "gcp:vertex/aiIndexEndpoint:AiIndexEndpoint": _vertex("indexEndpoints"),
-    "gcp:vertex/aiIndexEndpointDeployedIndex:AiIndexEndpointDeployedIndex": _deployed_index,
-    "gcp:alloydb/cluster:Cluster": _alloydb_cluster,
-    "gcp:alloydb/instance:Instance": _alloydb_instance,
-    "gcp:logging/projectBucketConfig:ProjectBucketConfig": _log_bucket,
-    "gcp:logging/projectSink:ProjectSink": _sink,
-    "gcp:billing/budget:Budget": _budget,
-    "gcp:pubsub/topic:Topic": _path("projects/{project}/topics/{name}"),
-    "gcp:pubsub/topicIAMMember:TopicIAMMember": _iam,
-    "gcp:monitoring/notificationChannel:NotificationChannel": _channel,
+    tokens.GCP_SERVICE_ACCOUNT: _account,
+    tokens.GCP_SERVICE_ACCOUNT_IAM_MEMBER: _iam,
+    tokens.GCP_PROJECT_IAM_MEMBER: _iam,
+    tokens.GCP_PROJECT_IAM_CUSTOM_ROLE: _custom_role,
+    tokens.GCP_AUDIT_CONFIG: _iam,
+    tokens.GKE_CLUSTER: _cluster,
+    tokens.GKE_NODE_POOL: _node_pool,
+    tokens.GCS_BUCKET: _bucket,
+    tokens.GCP_BUCKET_IAM_MEMBER: _iam,
+    tokens.VERTEX_ENDPOINT: _vertex("endpoints"),
+    tokens.VERTEX_MODEL_GARDEN: _garden,
+    tokens.VERTEX_INDEX: _vertex("indexes"),
+    tokens.VERTEX_INDEX_ENDPOINT: _vertex("indexEndpoints"),
+    tokens.GCP_VERTEX_DEPLOYED_INDEX: _deployed_index,
+    tokens.ALLOYDB_CLUSTER: _alloydb_cluster,
+    tokens.ALLOYDB_INSTANCE: _alloydb_instance,
+    tokens.GCP_LOG_BUCKET: _log_bucket,
+    tokens.GCP_LOG_SINK: _sink,
+    tokens.GCP_BUDGET: _budget,
+    tokens.GCP_PUBSUB_TOPIC: _path("projects/{project}/topics/{name}"),
+    tokens.GCP_PUBSUB_TOPIC_IAM_MEMBER: _iam,
+    tokens.GCP_NOTIFICATION_CHANNEL: _channel,
 }
 
 
@@ -281,8 +282,8 @@ def _logging_cmek(args: dict[str, Any], region: str) -> dict[str, Any]:
 
 
 CALLS: dict[str, CallFn] = {
-    "gcp:organizations/getProject:getProject": _get_project,
-    "gcp:compute/getZones:getZones": _get_zones,
-    "gcp:storage/getProjectServiceAccount:getProjectServiceAccount": _storage_agent,
-    "gcp:logging/getProjectCmekSettings:getProjectCmekSettings": _logging_cmek,
+    tokens.GCP_GET_PROJECT: _get_project,
+    tokens.GCP_GET_ZONES: _get_zones,
+    tokens.GCP_GET_STORAGE_PROJECT_SERVICE_ACCOUNT: _storage_agent,
+    tokens.GCP_GET_LOGGING_PROJECT_CMEK_SETTINGS: _logging_cmek,
 }

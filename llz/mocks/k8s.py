@@ -13,6 +13,7 @@ import ipaddress
 import uuid
 from typing import Any
 
+from components import tokens
 from llz.mocks.base import CallFn, MockContext, OutputFn
 
 CREATED = "2026-11-01T00:00:00Z"
@@ -80,22 +81,22 @@ def _quota(ctx: MockContext) -> dict[str, Any]:
 
 
 OUTPUTS: dict[str, OutputFn] = {
-    "kubernetes:core/v1:Namespace": _namespace,
-    "kubernetes:core/v1:Service": _service,
-    "kubernetes:core/v1:ServiceAccount": _object,
-    "kubernetes:core/v1:ResourceQuota": _quota,
-    "kubernetes:core/v1:LimitRange": _object,
-    "kubernetes:core/v1:ConfigMap": _object,
-    "kubernetes:core/v1:Secret": _object,
-    "kubernetes:apps/v1:Deployment": _deployment,
-    "kubernetes:apps/v1:DaemonSet": _daemonset,
-    "kubernetes:autoscaling/v2:HorizontalPodAutoscaler": _hpa,
-    "kubernetes:policy/v1:PodDisruptionBudget": _object,
-    "kubernetes:networking.k8s.io/v1:NetworkPolicy": _object,
-    "kubernetes:rbac.authorization.k8s.io/v1:Role": _object,
-    "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding": _object,
-    "kubernetes:rbac.authorization.k8s.io/v1:ClusterRole": _object,
-    "kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding": _object,
-    "kubernetes:storage.k8s.io/v1:StorageClass": _object,
+    tokens.K8S_NAMESPACE: _namespace,
+    tokens.K8S_SERVICE: _service,
+    tokens.K8S_SERVICE_ACCOUNT: _object,
+    tokens.K8S_RESOURCE_QUOTA: _quota,
+    tokens.K8S_LIMIT_RANGE: _object,
+    tokens.K8S_CONFIG_MAP: _object,
+    tokens.K8S_SECRET: _object,
+    tokens.K8S_DEPLOYMENT: _deployment,
+    tokens.K8S_DAEMON_SET: _daemonset,
+    tokens.K8S_HPA: _hpa,
+    tokens.K8S_PDB: _object,
+    tokens.K8S_NETWORK_POLICY: _object,
+    tokens.K8S_ROLE: _object,
+    tokens.K8S_ROLE_BINDING: _object,
+    tokens.K8S_CLUSTER_ROLE: _object,
+    tokens.K8S_CLUSTER_ROLE_BINDING: _object,
+    tokens.K8S_STORAGE_CLASS: _object,
 }
 CALLS: dict[str, CallFn] = {}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import fnmatch
 from collections.abc import Iterator
 
-from policies import tokens as t
+from components import tokens as t
 from policies.base import ALWAYS, Context, Resource, cis, resource_rule
 from policies.values import UNKNOWN, differs, get, is_unknown, json_doc, listed, not_true, unset
 

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from policies import tokens as t
+from components import tokens as t
 from policies.base import ADVICE, ADVISORY, MANDATORY, Context, Resource, Stack, resource_rule, stack_rule
 from policies.rules.gpu import gpu_capacity, pool_view
 from policies.values import UNKNOWN, get, is_false, is_true, is_unknown, listed, number

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from policies import tokens as t
+from components import tokens as t
 from policies.base import Context, Resource, resource_rule
 from policies.values import UNKNOWN, get, is_false, is_true, is_unknown, listed, number
 

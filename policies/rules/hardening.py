@@ -6,8 +6,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+from components import tokens as t
 from components.catalog import kubernetes as k8s_calendar
-from policies import tokens as t
 from policies.base import ADVICE, PROD, Context, Resource, cis, resource_rule
 from policies.values import UNKNOWN, differs, get, is_false, is_unknown, listed, not_true, unset
 
@@ -79,7 +79,7 @@ def azure_auto_upgrade(r: Resource, ctx: Context) -> Iterator[str]:
 # --- AWS -------------------------------------------------------------------------------------------------------
 
 @resource_rule(
-    name="aws-default-security-group-closed", scope="aws", types=["aws:ec2/defaultSecurityGroup:DefaultSecurityGroup"],
+    name="aws-default-security-group-closed", scope="aws", types=[t.AWS_DEFAULT_SECURITY_GROUP],
     severity="medium",
     description="The VPC's default security group allows no traffic, so nothing can fall back on it.",
     remediation="Manage aws.ec2.DefaultSecurityGroup with ingress=[] and egress=[].",

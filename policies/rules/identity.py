@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from policies import tokens as t
+from components import tokens as t
 from policies.base import Context, Resource, cis, resource_rule
 from policies.values import differs, get, is_false, is_unknown, json_doc, listed, not_true, unset
 

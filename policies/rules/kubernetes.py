@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from policies import tokens as t
+from components import tokens as t
 from policies.base import PROD, Context, Resource, Stack, cis, resource_rule, stack_rule
 from policies.values import UNKNOWN, get, is_false, is_true, is_unknown, listed, not_true
 
@@ -17,7 +17,7 @@ SYSTEM_NAMESPACES = ("kube-system", "kube-public", "kube-node-lease", "default")
 
 def pod_spec(r: Resource) -> dict[str, Any] | None:
     """The pod spec of a workload (Pod: spec; controllers: spec.template.spec; CronJob not covered)."""
-    spec = get(r.props, "spec") if r.type == "kubernetes:core/v1:Pod" else get(r.props, "spec.template.spec")
+    spec = get(r.props, "spec") if r.type == t.K8S_POD else get(r.props, "spec.template.spec")
     return spec if isinstance(spec, dict) else None
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from policies import tokens as t
+from components import tokens as t
 from policies.base import ADVICE, PROD, Context, Resource, Stack, cis, resource_rule, stack_rule
 from policies.values import differs, get, is_false, is_true, is_unknown, listed, not_true, number, unset
 
@@ -94,13 +94,13 @@ def aws_log_retention(r: Resource, ctx: Context) -> Iterator[str]:
 
 
 @stack_rule(
-    name="aws-vpc-flow-logs", scope="aws", types=["aws:ec2/vpc:Vpc", "aws:ec2/flowLog:FlowLog"], severity="medium",
+    name="aws-vpc-flow-logs", scope="aws", types=[t.AWS_VPC, t.AWS_FLOW_LOG], severity="medium",
     description="Every VPC of the zone records flow logs (ALL traffic) for incident response.",
     remediation="Create an aws.ec2.FlowLog with traffic_type='ALL' for the VPC, delivered to an encrypted log "
                 "group.")
 def aws_flow_logs(stack: Stack, ctx: Context) -> Iterator[tuple[str, str | None]]:
-    logs = stack.of_type("aws:ec2/flowLog:FlowLog")
-    for vpc in stack.of_type("aws:ec2/vpc:Vpc"):
+    logs = stack.of_type(t.AWS_FLOW_LOG)
+    for vpc in stack.of_type(t.AWS_VPC):
         own = [fl for fl in logs if vpc.urn in fl.dependencies]
         if not own:
             yield "the VPC has no flow log", vpc.urn
@@ -212,11 +212,8 @@ def azure_aks_audit(stack: Stack, ctx: Context) -> Iterator[tuple[str, str | Non
 
 # --- all clouds ------------------------------------------------------------------------------------------------
 
-S3_OBJECT_LOCK = "aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration"
-
-
 def _aws_trail_locked(stack: Stack) -> Iterator[tuple[str, str | None]]:
-    locks = {get(lk.props, "bucket"): lk for lk in stack.of_type(S3_OBJECT_LOCK)}
+    locks = {get(lk.props, "bucket"): lk for lk in stack.of_type(t.AWS_S3_OBJECT_LOCK)}
     for trail in stack.of_type(t.CLOUDTRAIL):
         bucket = get(trail.props, "s3BucketName")
         if is_unknown(bucket) or any(is_unknown(b) for b in locks):
@@ -258,7 +255,8 @@ def _azure_audit_locked(stack: Stack) -> Iterator[tuple[str, str | None]]:
 
 @stack_rule(
     name="audit-logs-immutable", scope="multi-cloud",
-    types=[t.CLOUDTRAIL, S3_OBJECT_LOCK, t.GCP_LOG_BUCKET, t.STORAGE_ACCOUNT, t.SUBSCRIPTION_DIAGNOSTIC_SETTING],
+    types=[t.CLOUDTRAIL, t.AWS_S3_OBJECT_LOCK, t.GCP_LOG_BUCKET, t.STORAGE_ACCOUNT,
+           t.SUBSCRIPTION_DIAGNOSTIC_SETTING],
     severity="high", enforcement=PROD, environments=("prod",),
     description="In prod, audit logs are write-once: S3 Object Lock on the trail bucket, a locked Cloud Logging "
                 "bucket, a version-level immutability policy on the Azure audit storage account.",

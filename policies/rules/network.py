@@ -5,7 +5,7 @@ from __future__ import annotations
 import ipaddress
 from collections.abc import Iterator
 
-from policies import tokens as t
+from components import tokens as t
 from policies.base import Context, Resource, Stack, cis, resource_rule, stack_rule
 from policies.values import (
     differs,

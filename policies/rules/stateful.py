@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from policies import tokens as t
+from components import tokens as t
 from policies.base import PROD, Context, Resource, resource_rule
 from policies.values import get, is_unknown, not_true
 

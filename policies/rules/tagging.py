@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from policies import tokens as t
+from components import tokens as t
 from policies.base import ENV_TAG, PROD, ZONE_TAG, Context, Resource, resource_rule
 from policies.values import get, is_unknown
 
@@ -14,8 +14,8 @@ from policies.values import get, is_unknown
 # and disks of every pool, so node pools are covered through their cluster.
 TAG_PATHS: dict[str, str] = {
     t.EKS_CLUSTER: "tags", t.EKS_NODE_GROUP: "tags", t.SAGEMAKER_ENDPOINT_CONFIG: "tags",
-    "aws:sagemaker/endpoint:Endpoint": "tags", t.AOSS_COLLECTION: "tags", t.RDS_CLUSTER: "tags",
-    "aws:ec2/natGateway:NatGateway": "tags",
+    t.AWS_SAGEMAKER_ENDPOINT: "tags", t.AOSS_COLLECTION: "tags", t.RDS_CLUSTER: "tags",
+    t.AWS_NAT_GATEWAY: "tags",
     t.GKE_CLUSTER: "resourceLabels", t.VERTEX_ENDPOINT: "labels",
     t.VERTEX_INDEX: "labels", t.VERTEX_INDEX_ENDPOINT: "labels", t.ALLOYDB_CLUSTER: "labels",
     t.GCS_BUCKET: "labels",
