@@ -151,11 +151,15 @@ def size(
     concurrency: Annotated[int, typer.Option(help="concurrent sequences at full context")] = 16,
     cloud: Annotated[str | None, typer.Option(help="aws | gcp | azure (default: all)")] = None,
     json_out: Annotated[bool, typer.Option("--json", help="print the feasible shapes as JSON")] = False,
+    load: Annotated[str | None, typer.Option(
+        help="expected load RPS:PROMPT:OUTPUT (requests/s, prompt and output tokens per request), e.g. 2:1000:200: "
+             "adds replicas for the load and $ per million output tokens, and ranks shapes by it")] = None,
 ) -> None:
-    """GPU shapes that fit a model, cheapest first. Exit 2 when nothing fits."""
+    """GPU shapes that fit a model, cheapest first (per million output tokens with --load). Exit 2 when nothing
+    fits or the input is bad."""
     from llz import size as sizing
 
-    raise typer.Exit(sizing.main(model, precision, context, concurrency, cloud, as_json=json_out))
+    raise typer.Exit(sizing.main(model, precision, context, concurrency, cloud, as_json=json_out, load=load))
 
 
 @app.command()

@@ -21,6 +21,7 @@ from components.finops import (
     estimate,
     plan_cost_dict,
 )
+from components.finops.per_token import EndpointPerToken, zone_per_token
 from components.plan import Plan
 from llz.console import console as make_console
 
@@ -72,6 +73,20 @@ def diff_table(d: CostDiff) -> Table:
     table.add_row("[bold]total[/]", "", "", _range(d.before.monthly_min_usd, d.before.monthly_max_usd),
                   _range(d.after.monthly_min_usd, d.after.monthly_max_usd), f"[bold]{_signed(d.delta_min)}[/]",
                   f"[bold]{_signed(d.delta_max)}[/]")
+    return table
+
+
+def per_token_table(stack: str, rows: list[EndpointPerToken]) -> Table:
+    table = Table(title=f"{stack}: cost per million output tokens at each endpoint's declared load")
+    for col, justify in [("endpoint", "left"), ("load", "left"), ("shape", "left"), ("TP", "right"),
+                         ("replicas needed / configured", "right"), ("req/s per replica", "right"),
+                         ("out tokens/s per replica", "right"), ("$/1M out tokens", "right"), ("price", "left")]:
+        table.add_column(col, justify=justify, overflow="fold", no_wrap=justify == "right")  # type: ignore[arg-type]
+    for r in rows:
+        f = r.figures
+        table.add_row(r.endpoint, r.load.describe(), f.shape, str(f.tp),
+                      f"{f.replicas} / {f.replicas_min}-{f.replicas_max}", f"{f.replica_requests_per_s:,.2f}",
+                      f"{f.replica_output_tps:,.0f}", f"{f.usd_per_million_output_tokens:,.2f}", f.price_basis)
     return table
 
 
@@ -132,14 +147,26 @@ def load_estimate(stack_or_plan: str | Path) -> CostEstimate:
     return estimate(offline.plan(stack_or_plan))
 
 
+def load_per_token(stack_or_plan: str | Path) -> list[EndpointPerToken]:
+    """Per-token figures of a stack's endpoints that declare a load; none for a plan JSON (it has no config)."""
+    if Path(stack_or_plan).suffix == ".json":
+        return []
+    from llz import offline
+
+    _, _, cfg = offline.load(str(stack_or_plan), versions=False)
+    return zone_per_token(cfg)
+
+
 def main(stack: str, against: str | None = None, markdown: Path | None = None,
          console: Console | None = None, as_json: bool = False) -> int:
     """Print the estimate of ``stack``, or its diff against another stack or plan JSON; optionally as Markdown.
-    ``as_json``: the estimate as the plan JSON's ``cost`` object, for machines."""
+    ``as_json``: the estimate as the plan JSON's ``cost`` object, for machines, plus ``perToken``: one object per
+    endpoint with a declared load (components.finops.per_token; empty for none or a plan JSON)."""
     console = console or make_console()
     est = load_estimate(stack)
+    loads = load_per_token(stack)
     if as_json and against is None:
-        print(json.dumps(plan_cost_dict(est), indent=2))
+        print(json.dumps({**plan_cost_dict(est), "perToken": [r.to_json() for r in loads]}, indent=2))
         return 0
     if against is None:
         console.print(estimate_table(est))
@@ -148,6 +175,11 @@ def main(stack: str, against: str | None = None, markdown: Path | None = None,
         d = diff(load_estimate(against), est)
         console.print(diff_table(d))
         text = diff_markdown(d)
+    if loads:
+        console.print(per_token_table(est.stack, loads))
+        for r in loads:
+            for w in r.figures.warnings:
+                console.print(f"[yellow]warning: endpoint {r.endpoint}: {w}[/]", highlight=False)
     if est.unpriced:
         console.print(f"[yellow]warning: {len(est.unpriced)} resource(s) not priced[/] (listed above; never counted "
                       "as zero: the totals are a lower bound)")

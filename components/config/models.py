@@ -10,7 +10,17 @@ from __future__ import annotations
 import ipaddress
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictBool, StrictInt, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictInt,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 from pydantic.alias_generators import to_camel
 
 from components.config import limits
@@ -110,6 +120,15 @@ class ReplicasConfig(Model):
     max: StrictInt = Field(1, ge=1, le=1000)
 
 
+class LoadConfig(Model):
+    """The load an endpoint is expected to serve, for the cost per million tokens (components.finops.per_token)."""
+
+    requests_per_second: float = Field(
+        strict=True, gt=0, le=1_000_000, description="requests per second the endpoint is expected to serve")
+    prompt_tokens: StrictInt = Field(ge=1, le=10_000_000, description="prompt tokens of a typical request")
+    output_tokens: StrictInt = Field(ge=1, le=10_000_000, description="output tokens of a typical request")
+
+
 class EndpointConfig(Model):
     model: str | ArchitectureConfig
     precision: Precision = "bf16"
@@ -130,6 +149,18 @@ class EndpointConfig(Model):
     replicas: ReplicasConfig = Field(default_factory=ReplicasConfig)
     exposure: Literal["internal", "public"] = "internal"
     instance_type: str | None = Field(None, description="managed runtime only: explicit catalog shape")
+    load: LoadConfig | None = Field(
+        None, description="expected load (requests/s, prompt and output tokens per request): `llz cost` prints the "
+                          "replicas it needs and the cost per million output tokens; changes nothing deployed")
+
+    @field_validator("load")
+    @classmethod
+    def _load_within_context(cls, load: LoadConfig | None, info: ValidationInfo) -> LoadConfig | None:
+        context = info.data.get("max_context")  # absent when maxContext itself is invalid (reported there)
+        if load is not None and isinstance(context, int) and load.prompt_tokens + load.output_tokens > context:
+            raise ValueError(f"promptTokens + outputTokens ({load.prompt_tokens} + {load.output_tokens} = "
+                             f"{load.prompt_tokens + load.output_tokens}) must not exceed maxContext ({context})")
+        return load
 
 
 class VectorStoreConfig(Model):
