@@ -129,6 +129,28 @@ class LoadConfig(Model):
     output_tokens: StrictInt = Field(ge=1, le=10_000_000, description="output tokens of a typical request")
 
 
+class SloConfig(Model):
+    """Serving SLO of a vLLM endpoint; every field defaults from the model's size and context
+    (components/observability/slo.py documents the formula)."""
+
+    ttft_p95_seconds: float | None = Field(
+        None, strict=True, gt=0, le=600,
+        description="95th percentile time to first token, seconds; default 0.5 + 0.25 x (maxContext / 8192) x "
+                    "max(1, billions of parameters / 8), at most 60")
+    itl_p95_seconds: float | None = Field(
+        None, strict=True, gt=0, le=60,
+        description="95th percentile inter-token latency, seconds; default 0.05 x max(1, sqrt(billions of "
+                    "parameters / 8))")
+    availability: float | None = Field(
+        None, strict=True, ge=0.95, le=0.9999,
+        description="share of requests finished without an abort or error over 30 days; default 0.995. At least "
+                    "0.95 so that the fastest burn-rate alert (14.4 x the error budget) stays below 100%")
+    max_waiting: StrictInt | None = Field(
+        None, ge=1, le=100_000,
+        description="requests waiting in one replica's queue (vllm:num_requests_waiting) tolerated for 5 "
+                    "minutes; default: concurrency")
+
+
 class EndpointConfig(Model):
     model: str | ArchitectureConfig
     precision: Precision = "bf16"
@@ -152,6 +174,17 @@ class EndpointConfig(Model):
     load: LoadConfig | None = Field(
         None, description="expected load (requests/s, prompt and output tokens per request): `llz cost` prints the "
                           "replicas it needs and the cost per million output tokens; changes nothing deployed")
+    slo: SloConfig | None = Field(
+        None, description="vLLM only: serving SLO targets for the endpoint's alert rules (components/observability); "
+                          "every field has a default derived from the model")
+
+    @field_validator("slo")
+    @classmethod
+    def _slo_needs_vllm(cls, slo: SloConfig | None, info: ValidationInfo) -> SloConfig | None:
+        if slo is not None and info.data.get("runtime") == "managed":
+            raise ValueError("slo applies to vLLM endpoints only (runtime: vllm); a managed endpoint is measured "
+                             "by its cloud's own metrics")
+        return slo
 
     @field_validator("load")
     @classmethod
@@ -209,6 +242,16 @@ class PolicySettings(Model):
     baseline: str | None = Field(None, description="baseline file (relative to stacks/) of accepted violations")
 
 
+class ObservabilityConfig(Model):
+    """Serving observability of the zone. Today this produces SLO alert rules as data (`rule_file`); collection
+    and rule deployment into each cloud's managed Prometheus come later and will read these settings."""
+
+    enabled: StrictBool = Field(True, description="generate SLO and GPU alert rules for the zone's vLLM endpoints")
+    retention_days: StrictInt = Field(
+        30, ge=1, le=3650, description="days the serving metrics are kept (applied when collection is deployed)")
+    grafana: StrictBool = Field(False, description="provision Grafana dashboards (not deployed yet)")
+
+
 class ZoneConfig(Model):
     name: str = Field(pattern=ZONE_NAME_PATTERN, description="prefix of every resource name, 3-12 chars")
     cloud: Cloud
@@ -229,6 +272,7 @@ class ZoneConfig(Model):
     protect_stateful: StrictBool | None = Field(None, description="protect + retainOnDelete on stateful resources")
     deletion_protection: StrictBool | None = Field(None, description="cloud-side deletion protection on databases")
     policy: PolicySettings = Field(default_factory=PolicySettings)
+    observability: ObservabilityConfig = Field(default_factory=ObservabilityConfig)
 
     @model_validator(mode="after")
     def resolve_defaults(self) -> ZoneConfig:
