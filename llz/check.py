@@ -11,6 +11,7 @@ baselined findings are kept and shown in every report, they just never fail the 
 
 from __future__ import annotations
 
+import functools
 import json
 import multiprocessing
 import time
@@ -133,15 +134,16 @@ def _relative(path: Path) -> str:
         return str(path)
 
 
-def check_stack(stack: str) -> StackResult:
-    """Plan one stack, evaluate the pack, estimate its cost (runs in a worker process)."""
+def check_stack(stack: str, cache: bool | None = None) -> StackResult:
+    """Plan one stack (from the plan cache when unchanged: llz/cache.py; ``cache=False`` plans afresh), evaluate
+    the pack, estimate its cost (runs in a worker process)."""
     from llz import offline
     from llz.engine import OfflineRunError
 
     name, path = offline.resolve_stack(stack)
     result = StackResult(stack=name, path=_relative(path))
     try:
-        _, _, cfg = offline.load(stack)
+        name, path, cfg = offline.load(stack)
     except ConfigError as exc:
         result.errors = exc.lines
         return result
@@ -151,7 +153,7 @@ def check_stack(stack: str) -> StackResult:
         return result
     started = time.perf_counter()
     try:
-        plan = offline.plan(path)
+        plan = offline.plan_loaded(name, path, cfg, cache)
     except OfflineRunError as exc:
         result.errors = [f"the program failed offline: {exc}"]
         return result
@@ -175,8 +177,8 @@ def _estimate(plan: Plan) -> Any:
     return estimate(plan)
 
 
-def check_many(stacks: list[str]) -> list[StackResult]:
-    return [check_stack(s) for s in stacks]
+def check_many(stacks: list[str], cache: bool | None = None) -> list[StackResult]:
+    return [check_stack(s, cache) for s in stacks]
 
 
 def _cloud_of(stack: str) -> str:
@@ -209,16 +211,16 @@ def partition(stacks: list[str], workers: int) -> list[list[str]]:
     return [s for s in shares if s]
 
 
-def check_plans(stacks: Sequence[str]) -> list[StackResult]:
+def check_plans(stacks: Sequence[str], cache: bool | None = None) -> list[StackResult]:
     """Check every stack, in parallel processes (at most two); results in the order given."""
     stacks = list(stacks)
     if len(stacks) <= 1:
-        return check_many(stacks)
+        return check_many(stacks, cache)
     shares = partition(stacks, min(MAX_WORKERS, len(stacks)))
     # spawn, not fork: the parent may already hold Pulumi runtime threads and gRPC state (pytest, llz).
     ctx = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(max_workers=len(shares), mp_context=ctx) as pool:
-        done = {r.stack: r for share in pool.map(check_many, shares) for r in share}
+        done = {r.stack: r for share in pool.map(functools.partial(check_many, cache=cache), shares) for r in share}
     return [done[offline_name(s)] for s in stacks]
 
 
@@ -276,8 +278,10 @@ def results_json(results: list[StackResult]) -> list[dict[str, Any]]:
 
 
 def main(stacks: Sequence[str], sarif: Path | None = None, markdown: Path | None = None,
-         junit: Path | None = None, console: Console | None = None, as_json: bool = False) -> int:
-    """Exit status: 2 if a stack config is invalid, else 1 on any mandatory violation, else 0."""
+         junit: Path | None = None, console: Console | None = None, as_json: bool = False,
+         cache: bool | None = None) -> int:
+    """Exit status: 2 if a stack config is invalid, else 1 on any mandatory violation, else 0. ``cache=False``:
+    plan every stack afresh (``--no-cache``)."""
     from llz import offline
     from llz.reports import junit as junit_report
     from llz.reports import markdown as markdown_report
@@ -285,7 +289,7 @@ def main(stacks: Sequence[str], sarif: Path | None = None, markdown: Path | None
 
     # CI logs are not terminals: rich would wrap the tables at 80 columns.
     console = console or make_console()
-    results = check_plans(list(stacks) or offline.all_stacks())
+    results = check_plans(list(stacks) or offline.all_stacks(), cache)
     if as_json:
         print(json.dumps(results_json(results), indent=2))
     else:

@@ -23,6 +23,8 @@ policy_app = typer.Typer(no_args_is_help=True, help="Guardrail pack settings for
 app.add_typer(policy_app, name="policy")
 
 Stack = Annotated[str, typer.Argument(help="stack name under stacks/ or a path to Pulumi.<name>.yaml")]
+NoCache = Annotated[bool, typer.Option(
+    "--no-cache", help="plan afresh, not from the plan cache (as LLZ_NO_CACHE=1)")]
 
 
 def _fail_config(exc: ConfigError) -> typer.Exit:
@@ -41,12 +43,12 @@ def _warn(cfg) -> None:
         typer.echo(f"warning: {line}", err=True)
 
 
-def _plan(stack: str):
+def _plan(stack: str, no_cache: bool = False):
     from llz import offline
     from llz.engine import OfflineRunError
 
     try:
-        return offline.plan(stack)
+        return offline.plan(stack, False if no_cache else None)
     except ConfigError as exc:
         raise _fail_config(exc) from None
     except OfflineRunError as exc:
@@ -91,12 +93,13 @@ def validate(
 def preview(
     stack: Stack,
     json_out: Annotated[Path | None, typer.Option("--json", help="write the plan JSON here ('-': stdout only)")] = None,
+    no_cache: NoCache = False,
 ) -> None:
     """Offline plan: resource tree, counts per type, policy summary and monthly cost."""
     from llz import offline
     from llz import preview as render
 
-    plan = _plan(stack)
+    plan = _plan(stack, no_cache)
     _, _, cfg = offline.load(stack)
     _warn(cfg)
     render.attach_policy_and_cost(plan, cfg)
@@ -116,12 +119,14 @@ def check(
     markdown: Annotated[Path | None, typer.Option(help="write a PR comment (Markdown) here")] = None,
     junit: Annotated[Path | None, typer.Option(help="write JUnit XML here")] = None,
     json_out: Annotated[bool, typer.Option("--json", help="print the results as JSON instead of tables")] = False,
+    no_cache: NoCache = False,
 ) -> None:
     """Run the guardrail pack over offline plans. Exit 1 on any mandatory violation."""
     from llz import check as checker
     from llz import offline
 
-    raise typer.Exit(checker.main(stacks or offline.all_stacks(), sarif, markdown, junit, as_json=json_out))
+    raise typer.Exit(checker.main(stacks or offline.all_stacks(), sarif, markdown, junit, as_json=json_out,
+                                  cache=False if no_cache else None))
 
 
 @app.command()
@@ -130,6 +135,7 @@ def cost(
     against: Annotated[str | None, typer.Option(help="stack name or plan JSON to diff against")] = None,
     markdown: Annotated[Path | None, typer.Option(help="write the table or diff as Markdown here")] = None,
     json_out: Annotated[bool, typer.Option("--json", help="print the estimate as JSON (not with --against)")] = False,
+    no_cache: NoCache = False,
 ) -> None:
     """Monthly cost estimate at minimum and maximum scale, or the diff against another stack or plan."""
     from llz import cost as costs
@@ -138,7 +144,8 @@ def cost(
         typer.echo("--json prints one estimate; use it without --against", err=True)
         raise typer.Exit(2)
     try:
-        raise typer.Exit(costs.main(stack, against, markdown, as_json=json_out))
+        raise typer.Exit(costs.main(stack, against, markdown, as_json=json_out,
+                                    cache=False if no_cache else None))
     except ConfigError as exc:
         raise _fail_config(exc) from None
 
@@ -165,15 +172,46 @@ def size(
 @app.command()
 def graph(
     stack: Stack,
-    fmt: Annotated[str, typer.Option("--format", help="mermaid | dot")] = "mermaid",
+    fmt: Annotated[str | None, typer.Option(
+        "--format", help="mermaid | dot (default: mermaid, or what --output's extension says)")] = None,
+    level: Annotated[str, typer.Option(
+        help="components: one node per component with its key facts and monthly cost, edges for dependencies "
+             "between components | resources: every resource")] = "components",
+    output: Annotated[Path | None, typer.Option(
+        "--output", "-o", help="write FILE.mmd or FILE.dot (text), or FILE.svg / FILE.png (drawn by Graphviz's "
+                               "`dot`, which must be installed)")] = None,
+    no_cache: NoCache = False,
 ) -> None:
-    """Architecture diagram of the offline plan (components and their resources)."""
+    """Architecture diagram of the offline plan: its components (default) or every resource. Exit 2 on a bad
+    option or when an image is asked for and Graphviz is not installed."""
     from llz import graph as graphs
 
-    if fmt not in graphs.FORMATS:
+    if fmt is not None and fmt not in graphs.FORMATS:
         typer.echo(f"--format must be one of {', '.join(graphs.FORMATS)}", err=True)
         raise typer.Exit(2)
-    typer.echo(graphs.render(_plan(stack), fmt))
+    if level not in graphs.LEVELS:
+        typer.echo(f"--level must be one of {', '.join(graphs.LEVELS)}", err=True)
+        raise typer.Exit(2)
+    if output is None:
+        typer.echo(graphs.render(_plan(stack, no_cache), fmt or "mermaid", level))
+        return
+    try:
+        out_fmt = graphs.output_format(output)
+    except ValueError as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(2) from None
+    if fmt is not None and out_fmt in graphs.FORMATS and fmt != out_fmt:
+        typer.echo(f"--format {fmt} does not match --output {output.name} ({out_fmt})", err=True)
+        raise typer.Exit(2)
+    if out_fmt not in graphs.FORMATS and not graphs.graphviz_installed():
+        typer.echo(graphs.missing_graphviz(output), err=True)  # before planning: the missing tool is the answer
+        raise typer.Exit(2)
+    try:
+        graphs.write(_plan(stack, no_cache), output, level)
+    except graphs.RenderError as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(2) from None
+    typer.echo(f"wrote {output}", err=True)
 
 
 @app.command()

@@ -137,14 +137,15 @@ def diff_markdown(d: CostDiff) -> str:
 # --- CLI backend --------------------------------------------------------------------------------------------
 
 
-def load_estimate(stack_or_plan: str | Path) -> CostEstimate:
-    """Estimate a stack (name or Pulumi.<name>.yaml) or a plan JSON written by ``llz preview --json``."""
+def load_estimate(stack_or_plan: str | Path, cache: bool | None = None) -> CostEstimate:
+    """Estimate a stack (name or Pulumi.<name>.yaml; its plan from the plan cache unless ``cache=False``) or a
+    plan JSON written by ``llz preview --json``."""
     path = Path(stack_or_plan)
     if path.suffix == ".json":
         return estimate(Plan.load(str(path)))
     from llz import offline
 
-    return estimate(offline.plan(stack_or_plan))
+    return estimate(offline.plan(stack_or_plan, cache))
 
 
 def load_per_token(stack_or_plan: str | Path) -> list[EndpointPerToken]:
@@ -158,12 +159,12 @@ def load_per_token(stack_or_plan: str | Path) -> list[EndpointPerToken]:
 
 
 def main(stack: str, against: str | None = None, markdown: Path | None = None,
-         console: Console | None = None, as_json: bool = False) -> int:
+         console: Console | None = None, as_json: bool = False, cache: bool | None = None) -> int:
     """Print the estimate of ``stack``, or its diff against another stack or plan JSON; optionally as Markdown.
     ``as_json``: the estimate as the plan JSON's ``cost`` object, for machines, plus ``perToken``: one object per
     endpoint with a declared load (components.finops.per_token; empty for none or a plan JSON)."""
     console = console or make_console()
-    est = load_estimate(stack)
+    est = load_estimate(stack, cache)
     loads = load_per_token(stack)
     if as_json and against is None:
         print(json.dumps({**plan_cost_dict(est), "perToken": [r.to_json() for r in loads]}, indent=2))
@@ -172,7 +173,7 @@ def main(stack: str, against: str | None = None, markdown: Path | None = None,
         console.print(estimate_table(est))
         text = estimate_markdown(est)
     else:
-        d = diff(load_estimate(against), est)
+        d = diff(load_estimate(against, cache), est)
         console.print(diff_table(d))
         text = diff_markdown(d)
     if loads:

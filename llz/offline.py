@@ -51,12 +51,35 @@ def load(stack: str | Path, versions: bool = True) -> tuple[str, Path, ZoneConfi
     return name, path, load_stack_file(path, versions)
 
 
-def plan(stack: str | Path) -> Plan:
-    """Validate the stack (ConfigError on a bad config, before anything is registered) and record its plan."""
+def plan(stack: str | Path, cache: bool | None = None) -> Plan:
+    """Validate the stack (ConfigError on a bad config, before anything is registered) and record its plan.
+    Validation runs on every call; the planning step after it is reused from the plan cache (llz/cache.py) when
+    the code, the stack file, the SDKs and the date are unchanged. ``cache=False`` (``--no-cache``) or
+    ``$LLZ_NO_CACHE`` plans afresh (and does not write the cache)."""
+    name, path, cfg = load(stack)
+    return plan_loaded(name, path, cfg, cache)
+
+
+def plan_loaded(name: str, path: Path, cfg: ZoneConfig, cache: bool | None = None) -> Plan:
+    """``plan`` of a stack already validated by ``load`` (``llz check`` loads it first for its own checks)."""
+    from components.catalog import kubernetes as k8s_calendar
+    from llz import cache as plans
+
+    stack_bytes = path.read_bytes()
+    config = pulumi_config_values(read_stack_file(path))
+    use = plans.enabled(cache)
+    digest = plans.key(name, stack_bytes, config, k8s_calendar.today().isoformat()) if use else ""
+    if use and (cached := plans.load(digest)) is not None:
+        return cached
+    fresh = _run(name, cfg, config)
+    if use:
+        plans.store(digest, fresh)
+    return fresh
+
+
+def _run(name: str, cfg: ZoneConfig, config: dict[str, str]) -> Plan:
     from components.program import main
 
-    name, path, cfg = load(stack)
-    config = pulumi_config_values(read_stack_file(path))
     records, _ = engine.run(lambda: main(cfg), stack=name, config=config, region=cfg.region or "",
                             gcp_project=cfg.project or "")
     return Plan(stack=name, cloud=cfg.cloud, environment=cfg.environment, resources=records)

@@ -57,7 +57,7 @@ def estimate(plan: Plan) -> CostEstimate:
     """Price every custom resource of a plan at minimum and maximum scale."""
     ctx = Ctx(plan)
     items = []
-    for r in plan.resources:
+    for r in sorted(plan.resources, key=lambda r: r.urn):  # stable output: registration order varies
         if not r.custom or r.is_provider:
             continue
         result = price(r, ctx)
