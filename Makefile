@@ -25,25 +25,17 @@ $(TOOLS)/.installed:
 preview: $(VENV)/.installed
 	$(VENV)/bin/llz preview $(STACK)
 
-# promtool (Debian's prometheus package) unit-tests the SLO alert rules (tests/test_slo_rules.py). Installed
-# when missing; without it (no root, no apt) `make test` stops here instead of skipping those tests.
-$(TOOLS)/.promtool:
-	@command -v promtool >/dev/null || (apt-get update -qq && apt-get install -y -qq prometheus) || { \
-	  echo "error: promtool is required by tests/test_slo_rules.py and could not be installed;" >&2; \
-	  echo "       install Debian's prometheus package (apt-get install prometheus) or put promtool on PATH" >&2; \
-	  exit 1; }
-	@command -v promtool >/dev/null || { echo "error: promtool is still not on PATH" >&2; exit 1; }
+# Debian tools the tests use (command:package): promtool unit-tests the SLO alert rules (tests/test_slo_rules.py),
+# Graphviz's dot checks and renders `llz graph` output (tests/test_graph.py). Installed when missing; without
+# them (no root, no apt) `make test` stops here with the reason instead of letting tests skip.
+DEBIAN_TOOLS := promtool:prometheus dot:graphviz
+$(TOOLS)/.debian:
+	@missing=""; for t in $(DEBIAN_TOOLS); do command -v $${t%%:*} >/dev/null || missing="$$missing $${t##*:}"; done; \
+	if [ -n "$$missing" ]; then apt-get update -qq && apt-get install -y -qq $$missing || true; fi; \
+	for t in $(DEBIAN_TOOLS); do command -v $${t%%:*} >/dev/null || { \
+	  echo "error: $${t%%:*} (Debian package $${t##*:}) is required by the tests and could not be installed;" >&2; \
+	  echo "       apt-get install $${t##*:} (or put $${t%%:*} on PATH), then run make test again" >&2; exit 1; }; done
 	@mkdir -p $(TOOLS) && touch $@
 
-# Graphviz's `dot` renders `llz graph --output FILE.svg|png`; tests/test_graph.py checks the DOT it is given
-# parses. Installed when missing; without it (no root, no apt) `make test` stops here instead of skipping.
-$(TOOLS)/.graphviz:
-	@command -v dot >/dev/null || (apt-get update -qq && apt-get install -y -qq graphviz) || { \
-	  echo "error: Graphviz's dot is required by tests/test_graph.py and could not be installed;" >&2; \
-	  echo "       install it (apt-get install graphviz, brew install graphviz) or put dot on PATH" >&2; \
-	  exit 1; }
-	@command -v dot >/dev/null || { echo "error: Graphviz's dot is still not on PATH" >&2; exit 1; }
-	@mkdir -p $(TOOLS) && touch $@
-
-test: $(VENV)/.installed $(TOOLS)/.installed $(TOOLS)/.promtool $(TOOLS)/.graphviz
+test: $(VENV)/.installed $(TOOLS)/.installed $(TOOLS)/.debian
 	$(VENV)/bin/python -m pytest $(PYTEST_ARGS)
