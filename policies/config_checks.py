@@ -9,7 +9,7 @@ from __future__ import annotations
 import difflib
 from collections.abc import Iterator
 
-from components.config.loader import shown
+from components.config.messages import shown
 from components.config.models import ZoneConfig
 from components.config.registry import EVERY_CLOUD, Issue, register
 from policies import registry

@@ -1,7 +1,7 @@
 """Caps on a stack file, so that a hostile or careless file is refused quickly with a message, never a traceback,
 an exhausted stack or gigabytes of memory. Documented in README.md ("The stack config").
 
-The YAML caps are enforced while loading (``loader.StackLoader``), the count caps by the models
+The YAML caps are enforced while loading (``stack_file.StackLoader``), the count caps by the models
 (``max_length``); ``COUNT_LIMITS`` gives each count cap its reason for the message.
 """
 
