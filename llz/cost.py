@@ -112,14 +112,19 @@ def estimate_markdown(est: CostEstimate) -> str:
     return "\n".join(lines) + "\n"
 
 
-def diff_markdown(d: CostDiff) -> str:
+def diff_markdown(d: CostDiff, diagram: str | None = None) -> str:
+    """The diff as Markdown; ``diagram`` (the Mermaid change diagram of llz.graph) drawn above the table."""
     lines = [f"### Cost diff: `{d.after.stack}` against `{d.before.stack}`", "",
              (f"Monthly: {_range(d.before.monthly_min_usd, d.before.monthly_max_usd)} -> "
              f"**{_range(d.after.monthly_min_usd, d.after.monthly_max_usd)}** "
              f"(**{_signed(d.delta_min)}** at minimum scale, **{_signed(d.delta_max)}** at maximum scale). "
              f"{_billed(d.added)} billed resource(s) added, {_billed(d.removed)} removed, {len(d.changed)} changed "
-             "in cost (resources without a charge left out)."), "",
-             f"| change | resource | type | {d.before.stack} | {d.after.stack} | delta min | delta max |",
+             "in cost (resources without a charge left out)."), ""]
+    if diagram:
+        lines += [("Components added (green), removed (red) or changed (amber), with their monthly cost delta at "
+                  "minimum to maximum scale; unchanged ones (grey) only where they depend on or are depended on "
+                  "by a change."), "", "```mermaid", diagram, "```", ""]
+    lines += [f"| change | resource | type | {d.before.stack} | {d.after.stack} | delta min | delta max |",
              "|---|---|---|--:|--:|--:|--:|"]
     for kind, changes in (("added", d.added), ("removed", d.removed), ("changed", d.changed)):
         for c in changes:
@@ -148,6 +153,17 @@ def load_estimate(stack_or_plan: str | Path, cache: bool | None = None) -> CostE
     return estimate(offline.plan(stack_or_plan, cache))
 
 
+def load_plan(stack_or_plan: str | Path, cache: bool | None = None) -> Plan:
+    """The plan of a stack (name or Pulumi.<name>.yaml; from the plan cache unless ``cache=False``) or a plan JSON
+    written by ``llz preview --json``."""
+    path = Path(stack_or_plan)
+    if path.suffix == ".json":
+        return Plan.load(str(path))
+    from llz import offline
+
+    return offline.plan(stack_or_plan, cache)
+
+
 def load_per_token(stack_or_plan: str | Path) -> list[EndpointPerToken]:
     """Per-token figures of a stack's endpoints that declare a load; none for a plan JSON (it has no config)."""
     if Path(stack_or_plan).suffix == ".json":
@@ -164,7 +180,8 @@ def main(stack: str, against: str | None = None, markdown: Path | None = None,
     ``as_json``: the estimate as the plan JSON's ``cost`` object, for machines, plus ``perToken``: one object per
     endpoint with a declared load (components.finops.per_token; empty for none or a plan JSON)."""
     console = console or make_console()
-    est = load_estimate(stack, cache)
+    head = load_plan(stack, cache)
+    est = estimate(head)
     loads = load_per_token(stack)
     if as_json and against is None:
         print(json.dumps({**plan_cost_dict(est), "perToken": [r.to_json() for r in loads]}, indent=2))
@@ -173,9 +190,12 @@ def main(stack: str, against: str | None = None, markdown: Path | None = None,
         console.print(estimate_table(est))
         text = estimate_markdown(est)
     else:
-        d = diff(load_estimate(against, cache), est)
+        from llz import graph
+
+        base = load_plan(against, cache)
+        d = diff(estimate(base), est)
         console.print(diff_table(d))
-        text = diff_markdown(d)
+        text = diff_markdown(d, graph.change_mermaid(graph.change_graph(base, head)) if markdown else None)
     if loads:
         console.print(per_token_table(est.stack, loads))
         for r in loads:

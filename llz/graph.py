@@ -297,6 +297,129 @@ def components_dot(plan: Plan, graph: ComponentGraph | None = None) -> str:
     return "\n".join(lines)
 
 
+# --- the change between two plans (a PR's base and head) ----------------------------------------------------
+
+CHANGE_STATUSES = ("added", "removed", "changed", "unchanged")
+CHANGE_STYLES = {  # GitHub-readable in light and dark themes
+    "added": "fill:#d4f8d4,stroke:#1a7f37,color:#0b3d17",
+    "removed": "fill:#ffd8d3,stroke:#cf222e,color:#5c0a0f,stroke-dasharray:4 3",
+    "changed": "fill:#fff1c2,stroke:#bf8700,color:#4d3800",
+    "unchanged": "fill:#f6f8fa,stroke:#8c959f,color:#57606a",
+}
+
+
+@dataclass
+class ComponentChange:
+    identity: str  # the component's URN without the stack name (components.finops identity)
+    status: str  # added | removed | changed | unchanged
+    before: Component | None
+    after: Component | None
+    resources: Counter = field(default_factory=Counter)  # resource changes inside it: added/removed/changed
+
+    @property
+    def component(self) -> Component:
+        return self.after or self.before  # type: ignore[return-value]
+
+    @property
+    def delta_min(self) -> float:
+        return (self.after.monthly_min_usd if self.after else 0.0) - (self.before.monthly_min_usd if self.before else 0.0)
+
+    @property
+    def delta_max(self) -> float:
+        return (self.after.monthly_max_usd if self.after else 0.0) - (self.before.monthly_max_usd if self.before else 0.0)
+
+
+@dataclass
+class ChangeGraph:
+    before_stack: str
+    after_stack: str
+    zone: str
+    components: list[ComponentChange]  # every component of both plans, by identity
+    edges: list[tuple[str, str]]  # by identity: the union of both plans' cross-component dependencies
+
+    def of(self, status: str) -> list[ComponentChange]:
+        return [c for c in self.components if c.status == status]
+
+
+def change_graph(before: Plan, after: Plan) -> ChangeGraph:
+    """The components of both plans matched by identity (URN without the stack). A component present in one
+    plan only is added or removed; one present in both is changed when any resource it owns (nearest enclosing
+    component, as ``owners`` assigns them) was added, removed or has different inputs; else unchanged."""
+    from components.finops import identity
+
+    graphs = {side: component_graph(p) for side, p in (("before", before), ("after", after))}
+    plans = {"before": before, "after": after}
+    comps: dict[str, dict[str, Component]] = {
+        side: {identity(c.urn): c for c in g.components} for side, g in graphs.items()}
+    own = {side: {identity(r): identity(o) for r, o in owners(p).items()} for side, p in plans.items()}
+    res = {side: {identity(r.urn): r for r in p.resources} for side, p in plans.items()}
+    changes = {k: ComponentChange(k, "unchanged", comps["before"].get(k), comps["after"].get(k))
+               for k in sorted(comps["before"].keys() | comps["after"].keys())}
+    for k, r in res["after"].items():
+        b = res["before"].get(k)
+        kind = "added" if b is None else "changed" if (b.inputs != r.inputs) else None
+        if kind and (o := own["after"].get(k)) in changes:
+            changes[o].resources[kind] += 1
+    for k in res["before"].keys() - res["after"].keys():
+        if (o := own["before"].get(k)) in changes:
+            changes[o].resources["removed"] += 1
+    for c in changes.values():
+        c.status = ("added" if c.before is None else "removed" if c.after is None
+                    else "changed" if c.resources else "unchanged")
+    edges = {(identity(a), identity(b)) for g in graphs.values() for a, b in g.edges}
+    return ChangeGraph(before.stack, after.stack, _zone(after) or _zone(before), list(changes.values()),
+                       sorted(edges))
+
+
+def signed_money(usd: float) -> str:
+    return ("+" if usd >= 0 else "-") + money(abs(usd)) if round(usd, 2) else "$0"
+
+
+def delta_line(c: ComponentChange) -> str:
+    lo, hi = signed_money(c.delta_min), signed_money(c.delta_max)
+    return f"{lo}/mo" if lo == hi else f"{lo} to {hi}/mo"
+
+
+def change_lines(c: ComponentChange, title: str) -> list[str]:
+    """The label of a node of the change diagram: kind and name, status (with its resource changes), key facts
+    of the head plan (the base's for a removed component), the monthly cost delta at minimum and maximum scale."""
+    status = c.status
+    if c.status == "changed":
+        status += ": " + ", ".join(f"{n} {k}" for k in ("added", "removed", "changed")
+                                   if (n := c.resources[k])) + " resource(s)"
+    lines = [title, status]
+    if c.component.facts:
+        lines.append(" · ".join(c.component.facts))
+    lines.append("cost " + delta_line(c))
+    return lines
+
+
+def change_mermaid(cg: ChangeGraph, context: bool = True) -> str:
+    """Mermaid flowchart of the change: added, removed and changed components, styled by classDef; unchanged
+    ones only as context, when ``context`` and they share a dependency edge with a drawn change (others left
+    out, their count in a comment). Edges only where one end is a change."""
+    moved = {c.identity for c in cg.components if c.status != "unchanged"}
+    neighbours = {b if a in moved else a for a, b in cg.edges if (a in moved) != (b in moved)} if context else set()
+    drawn = [c for c in cg.components if c.identity in moved or c.identity in neighbours]
+    left_out = len(cg.components) - len(drawn)
+    titles = _titles(ComponentGraph(cg.after_stack, [c.component for c in drawn], []), cg.zone)
+    ids = {c.identity: f"c{i}" for i, c in enumerate(drawn)}
+    lines = ["flowchart LR",
+             f"  %% {cg.after_stack} against {cg.before_stack}: A --> B, a resource of A depends on one of B",
+             f"  %% unchanged components drawn only as neighbours of a change; {left_out} more left out"]
+    if not drawn:
+        lines.append('  none["no component added, removed or changed"]')
+    for c in drawn:
+        label = "<br/>".join(mermaid_text(s) for s in change_lines(c, titles[c.component.urn]))
+        lines.append(f'  {ids[c.identity]}["{label}"]')
+    lines += [f"  {ids[a]} --> {ids[b]}" for a, b in cg.edges if a in ids and b in ids and (a in moved or b in moved)]
+    lines += [f"  classDef {status} {style}" for status, style in CHANGE_STYLES.items()]
+    for status in CHANGE_STATUSES:
+        if members := [ids[c.identity] for c in drawn if c.status == status]:
+            lines.append(f"  class {','.join(members)} {status}")
+    return "\n".join(lines)
+
+
 # --- the resource graph (every resource) ---------------------------------------------------------------------
 
 
