@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from components.finops.diff import MonthlyDelta
 from components.plan import Plan, PlannedResource
 
 FORMATS = ("mermaid", "dot")
@@ -309,7 +310,7 @@ CHANGE_STYLES = {  # GitHub-readable in light and dark themes
 
 
 @dataclass
-class ComponentChange:
+class ComponentChange(MonthlyDelta):
     identity: str  # the component's URN without the stack name (components.finops identity)
     status: str  # added | removed | changed | unchanged
     before: Component | None
@@ -320,13 +321,6 @@ class ComponentChange:
     def component(self) -> Component:
         return self.after or self.before  # type: ignore[return-value]
 
-    @property
-    def delta_min(self) -> float:
-        return (self.after.monthly_min_usd if self.after else 0.0) - (self.before.monthly_min_usd if self.before else 0.0)
-
-    @property
-    def delta_max(self) -> float:
-        return (self.after.monthly_max_usd if self.after else 0.0) - (self.before.monthly_max_usd if self.before else 0.0)
 
 
 @dataclass

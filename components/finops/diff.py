@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from components.finops.model import CostEstimate, CostItem
 
 
-@dataclass(frozen=True)
-class Change:
-    identity: str
-    type: str
-    name: str
-    before: CostItem | None
-    after: CostItem | None
+class MonthlyDelta:
+    """The monthly cost change of anything with an optional ``before`` and ``after`` that carry
+    ``monthly_min_usd`` / ``monthly_max_usd`` (a resource's cost item, a component of the change graph)."""
+
+    before: Any
+    after: Any
 
     @property
     def delta_min(self) -> float:
@@ -22,6 +22,15 @@ class Change:
     @property
     def delta_max(self) -> float:
         return (self.after.monthly_max_usd if self.after else 0.0) - (self.before.monthly_max_usd if self.before else 0.0)
+
+
+@dataclass(frozen=True)
+class Change(MonthlyDelta):
+    identity: str
+    type: str
+    name: str
+    before: CostItem | None
+    after: CostItem | None
 
 
 @dataclass
