@@ -106,6 +106,17 @@ def selector(ep: EndpointRules, labels: Labels = Labels(), *, dcgm: bool = False
     return "{" + out + (f", {extra}" if extra else "") + "}"
 
 
+def _alert(name: str, expr: str, for_: str | None, labels: dict[str, str], summary: str,
+           description: str) -> dict[str, Any]:
+    """One alerting rule in the Prometheus rule-file format (``for`` left out when None)."""
+    rule: dict[str, Any] = {"alert": name, "expr": expr}
+    if for_ is not None:
+        rule["for"] = for_
+    rule["labels"] = labels
+    rule["annotations"] = {"summary": summary, "description": description}
+    return rule
+
+
 def endpoint_group(ep: EndpointRules, zone: str, labels: Labels = Labels()) -> dict[str, Any]:
     sel = selector(ep, labels)
     base = {"endpoint": ep.endpoint, "zone": zone}
@@ -119,15 +130,11 @@ def endpoint_group(ep: EndpointRules, zone: str, labels: Labels = Labels()) -> d
         record = f"llz:vllm_{name}_seconds:p95_{LATENCY_WINDOW}"
         rules.append({"record": record, "labels": {"endpoint": ep.endpoint}, "expr": (
             f"histogram_quantile({QUANTILE}, sum by (le) (rate({metric}_bucket{sel}[{LATENCY_WINDOW}])))")})
-        rules.append({
-            "alert": f"Vllm{name.capitalize()}P95High", "expr": f"{record}{only} > {_num(target)}",
-            "for": LATENCY_FOR, "labels": {**base, "severity": "ticket"},
-            "annotations": {
-                "summary": f"{ep.endpoint}: p95 {what} above {_num(target)} s",
-                "description": f"The p95 {what} of endpoint {ep.endpoint} over {LATENCY_WINDOW} has exceeded its "
-                               f"SLO target of {_num(target)} s for {LATENCY_FOR}.",
-            },
-        })
+        rules.append(_alert(
+            f"Vllm{name.capitalize()}P95High", f"{record}{only} > {_num(target)}", LATENCY_FOR,
+            {**base, "severity": "ticket"}, f"{ep.endpoint}: p95 {what} above {_num(target)} s",
+            f"The p95 {what} of endpoint {ep.endpoint} over {LATENCY_WINDOW} has exceeded its SLO target of "
+            f"{_num(target)} s for {LATENCY_FOR}."))
 
     # --- availability: error ratio per window, multi-window multi-burn-rate alerts --------------------------
     bad = f'{m.FINISHED_REASON}=~"{"|".join(m.FAILED_REASONS)}"'
@@ -142,75 +149,51 @@ def endpoint_group(ep: EndpointRules, zone: str, labels: Labels = Labels()) -> d
             f"(llz:vllm_request_error_ratio:rate{lw}{only} > {_num(f * budget)}"
             f" and llz:vllm_request_error_ratio:rate{sw}{only} > {_num(f * budget)})" for lw, sw, f in pairs)
         windows = "; ".join(f"{lw}/{sw} at {_num(f)}x" for lw, sw, f in pairs)
-        rules.append({
-            "alert": "VllmErrorBudgetBurn", "expr": expr, "for": BURN_FOR,
-            "labels": {**base, "severity": severity, "slo": "availability"},
-            "annotations": {
-                "summary": f"{ep.endpoint}: error budget of the {_num(t.availability)} availability SLO burning",
-                "description": f"Endpoint {ep.endpoint} fails requests fast enough to spend its 30-day error "
-                               f"budget ({_num(budget)}) early (windows {windows}).",
-            },
-        })
+        rules.append(_alert(
+            "VllmErrorBudgetBurn", expr, BURN_FOR, {**base, "severity": severity, "slo": "availability"},
+            f"{ep.endpoint}: error budget of the {_num(t.availability)} availability SLO burning",
+            f"Endpoint {ep.endpoint} fails requests fast enough to spend its 30-day error budget "
+            f"({_num(budget)}) early (windows {windows})."))
 
     # --- saturation ----------------------------------------------------------------------------------------
-    rules.append({
-        "alert": "VllmRequestsWaiting", "expr": f"max({m.VLLM_WAITING}{sel}) > {t.max_waiting}",
-        "for": WAITING_FOR, "labels": {**base, "severity": "ticket"},
-        "annotations": {
-            "summary": f"{ep.endpoint}: more than {t.max_waiting} requests waiting in a replica",
-            "description": f"A replica of {ep.endpoint} has queued more than {t.max_waiting} requests for "
-                           f"{WAITING_FOR}: add replicas or raise replicas.max.",
-        },
-    })
-    rules.append({
-        "alert": "VllmKvCacheFull", "expr": f"max({m.VLLM_KV_CACHE_USAGE}{sel}) > {_num(KV_CACHE_THRESHOLD)}",
-        "for": KV_CACHE_FOR, "labels": {**base, "severity": "ticket"},
-        "annotations": {
-            "summary": f"{ep.endpoint}: KV cache above {KV_CACHE_THRESHOLD:.0%}",
-            "description": f"A replica of {ep.endpoint} has used more than {KV_CACHE_THRESHOLD:.0%} of its KV cache "
-                           f"for {KV_CACHE_FOR}; requests will be preempted and recomputed.",
-        },
-    })
+    rules.append(_alert(
+        "VllmRequestsWaiting", f"max({m.VLLM_WAITING}{sel}) > {t.max_waiting}", WAITING_FOR,
+        {**base, "severity": "ticket"}, f"{ep.endpoint}: more than {t.max_waiting} requests waiting in a replica",
+        f"A replica of {ep.endpoint} has queued more than {t.max_waiting} requests for {WAITING_FOR}: add "
+        "replicas or raise replicas.max."))
+    rules.append(_alert(
+        "VllmKvCacheFull", f"max({m.VLLM_KV_CACHE_USAGE}{sel}) > {_num(KV_CACHE_THRESHOLD)}", KV_CACHE_FOR,
+        {**base, "severity": "ticket"}, f"{ep.endpoint}: KV cache above {KV_CACHE_THRESHOLD:.0%}",
+        f"A replica of {ep.endpoint} has used more than {KV_CACHE_THRESHOLD:.0%} of its KV cache for "
+        f"{KV_CACHE_FOR}; requests will be preempted and recomputed."))
 
     # --- FinOps: GPUs paid for and idle ---------------------------------------------------------------------
-    rules.append({
-        "alert": "VllmGpuIdle",
-        "expr": (f"max({m.DCGM_GPU_UTIL}{selector(ep, labels, dcgm=True)}) < {GPU_IDLE_PERCENT}"
-                 f" and on() count({m.VLLM_RUNNING}{sel}) > 0"),
-        "for": GPU_IDLE_FOR, "labels": {**base, "severity": "info", "category": "finops"},
-        "annotations": {
-            "summary": f"{ep.endpoint}: GPUs idle while replicas run",
-            "description": f"Every GPU of {ep.endpoint} has been below {GPU_IDLE_PERCENT}% utilisation for "
-                           f"{GPU_IDLE_FOR} while its vLLM pods run: lower replicas.min (0 parks the endpoint).",
-        },
-    })
+    rules.append(_alert(
+        "VllmGpuIdle",
+        f"max({m.DCGM_GPU_UTIL}{selector(ep, labels, dcgm=True)}) < {GPU_IDLE_PERCENT}"
+        f" and on() count({m.VLLM_RUNNING}{sel}) > 0",
+        GPU_IDLE_FOR, {**base, "severity": "info", "category": "finops"},
+        f"{ep.endpoint}: GPUs idle while replicas run",
+        f"Every GPU of {ep.endpoint} has been below {GPU_IDLE_PERCENT}% utilisation for {GPU_IDLE_FOR} while its "
+        "vLLM pods run: lower replicas.min (0 parks the endpoint)."))
 
     # --- Kubernetes -----------------------------------------------------------------------------------------
     not_ready = selector(ep, labels, extra='condition!="true"')
-    rules.append({
-        "alert": "VllmPodNotReady", "expr": f"max by ({labels.pod}) ({m.KUBE_POD_READY}{not_ready}) > 0",
-        "for": POD_NOT_READY_FOR, "labels": {**base, "severity": "ticket"},
-        "annotations": {
-            "summary": f"{ep.endpoint}: a pod is not Ready",
-            "description": f"A pod of {ep.endpoint} has not been Ready for {POD_NOT_READY_FOR} (model download, "
-                           "load failure, GPU out of memory or a crash loop).",
-        },
-    })
+    rules.append(_alert(
+        "VllmPodNotReady", f"max by ({labels.pod}) ({m.KUBE_POD_READY}{not_ready}) > 0", POD_NOT_READY_FOR,
+        {**base, "severity": "ticket"}, f"{ep.endpoint}: a pod is not Ready",
+        f"A pod of {ep.endpoint} has not been Ready for {POD_NOT_READY_FOR} (model download, load failure, GPU "
+        "out of memory or a crash loop)."))
     return {"name": f"llz-{zone}-{ep.endpoint}", "rules": rules}
 
 
 def gpu_group(zone: str) -> dict[str, Any]:
     """Zone-wide GPU health, whatever runs on the GPU."""
-    return {"name": f"llz-{zone}-gpu", "rules": [{
-        "alert": "GpuXidError",
-        "expr": f"max by ({m.DCGM_HOSTNAME}, gpu) (changes({m.DCGM_XID_ERRORS}[{XID_WINDOW}])) > 0",
-        "labels": {"zone": zone, "severity": "page"},
-        "annotations": {
-            "summary": "GPU reported an XID error",
-            "description": f"A GPU reported a new XID error in the last {XID_WINDOW} (DCGM_FI_DEV_XID_ERRORS holds "
-                           "its code: 48/63/64/79/94/95 need a drain and a node replacement).",
-        },
-    }]}
+    return {"name": f"llz-{zone}-gpu", "rules": [_alert(
+        "GpuXidError", f"max by ({m.DCGM_HOSTNAME}, gpu) (changes({m.DCGM_XID_ERRORS}[{XID_WINDOW}])) > 0", None,
+        {"zone": zone, "severity": "page"}, "GPU reported an XID error",
+        f"A GPU reported a new XID error in the last {XID_WINDOW} (DCGM_FI_DEV_XID_ERRORS holds its code: "
+        "48/63/64/79/94/95 need a drain and a node replacement).")]}
 
 
 def rule_groups(endpoints: Sequence[EndpointRules], zone: str, labels: Labels = Labels()) -> dict[str, Any]:
