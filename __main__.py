@@ -1,5 +1,5 @@
 """Pulumi entry point: load the typed stack config and build one landing zone."""
 
-from components.program import main
+from llmops_landing_zone.components.program import main
 
 main()

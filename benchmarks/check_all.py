@@ -27,12 +27,11 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
 
 
 def end_to_end(out: Path, cache_dir: Path) -> tuple[float, int]:
     llz = ROOT / ".venv" / "bin" / "llz"
-    cmd = [str(llz)] if llz.exists() else [sys.executable, "-m", "llz.cli"]
+    cmd = [str(llz)] if llz.exists() else [sys.executable, "-m", "llmops_landing_zone.llz.cli"]
     env = {k: v for k, v in os.environ.items() if k != "LLZ_NO_CACHE"}
     env["LLZ_CACHE_DIR"] = str(cache_dir)
     started = time.perf_counter()
@@ -53,9 +52,9 @@ def cold_and_warm(out: Path) -> tuple[tuple[float, int], tuple[float, int]]:
 def instrumented() -> dict[str, float]:
     import json
 
-    from llz.check import check_plans
-    from llz.offline import all_stacks
-    from llz.reports import junit, markdown, sarif
+    from llmops_landing_zone.llz.check import check_plans
+    from llmops_landing_zone.llz.offline import all_stacks
+    from llmops_landing_zone.llz.reports import junit, markdown, sarif
 
     stacks = all_stacks()
     started = time.perf_counter()

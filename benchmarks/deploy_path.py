@@ -15,12 +15,11 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
 
 
 def main() -> int:
-    from components import deploy_graph as dg
-    from llz import offline
+    from llmops_landing_zone.components import deploy_graph as dg
+    from llmops_landing_zone.llz import offline
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--stacks", nargs="+", default=["aws-prod", "gcp-prod", "azure-prod"])

@@ -21,11 +21,10 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
 
 
 def synthetic(endpoints: int):
-    from components.config import parse_zone
+    from llmops_landing_zone.components.config import parse_zone
 
     pools = max(1, endpoints // 10)
     zone = {
@@ -95,8 +94,8 @@ def _bare(records: list) -> None:
 
 
 def measure_one(endpoints: int, repeat: int) -> dict:
-    from components.program import main
-    from llz import engine
+    from llmops_landing_zone.components.program import main
+    from llmops_landing_zone.llz import engine
 
     cfg = synthetic(endpoints)
     config = {"llmops:zone": cfg.model_dump_json(by_alias=True, exclude_none=True), "aws:region": "us-east-1"}

@@ -11,9 +11,8 @@ import sys
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from components import catalog, sizing
+from llmops_landing_zone.components import catalog, sizing
 
 CONTEXTS = (8192, 32768, 131072)
 CONCURRENCY = 16

@@ -11,7 +11,7 @@ from typing import Any
 
 import pulumi
 
-from components.config.models import ZoneConfig
+from llmops_landing_zone.components.config.models import ZoneConfig
 
 ZONE_TAG = "llmops-zone"  # the cost-allocation tag budgets filter on (label on GCP)
 ENV_TAG = "llmops-environment"

@@ -39,7 +39,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
-from components.plan import Plan, PlannedResource
+from llmops_landing_zone.components.plan import Plan, PlannedResource
 
 DURATIONS_CSV = Path(__file__).parent / "catalog" / "data" / "create-durations.csv"
 DEFAULT = "*"

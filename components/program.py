@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pulumi
 
-from components.config import ZoneConfig, load_from_pulumi
-from components.zone import LandingZone
+from llmops_landing_zone.components.config import ZoneConfig, load_from_pulumi
+from llmops_landing_zone.components.zone import LandingZone
 
 
 def main(cfg: ZoneConfig | None = None) -> LandingZone:

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from components import catalog, sizing
-from components.config.models import ZoneConfig
+from llmops_landing_zone.components import catalog, sizing
+from llmops_landing_zone.components.config.models import ZoneConfig
 
 
 @dataclass(frozen=True)

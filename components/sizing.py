@@ -44,9 +44,9 @@ import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from components import catalog
-from components.config.models import ArchitectureConfig, EndpointConfig, GpuPoolConfig, ZoneConfig
-from components.config.registry import Issue, register
+from llmops_landing_zone.components import catalog
+from llmops_landing_zone.components.config.models import ArchitectureConfig, EndpointConfig, GpuPoolConfig, ZoneConfig
+from llmops_landing_zone.components.config.registry import Issue, register
 
 MANAGED_SERVICE = {"aws": "sagemaker", "gcp": "vertex", "azure": "azureml"}
 SERVICE_LABEL = {"compute": "node pool", "sagemaker": "SageMaker", "vertex": "Vertex AI", "azureml": "Azure ML"}

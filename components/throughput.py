@@ -37,8 +37,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from components import catalog
-from components.sizing import GIB, Workload
+from llmops_landing_zone.components import catalog
+from llmops_landing_zone.components.sizing import GIB, Workload
 
 # Fraction of datasheet bandwidth a decode step achieves. Assumption, matched to measurements: Llama-3.1-8B bf16
 # batch-1 decode reaches ~77% of the bandwidth roofline on an A100 40GB with vLLM (johnmusgrave.com, "vLLM

@@ -11,8 +11,8 @@ from typing import Any
 
 import pulumi
 
-from components.common import auto_tagging
-from components.config.models import ZoneConfig
+from llmops_landing_zone.components.common import auto_tagging
+from llmops_landing_zone.components.config.models import ZoneConfig
 
 TYPE = "llmops:index:LandingZone"
 
@@ -31,7 +31,7 @@ class LandingZone(pulumi.ComponentResource):
         own = pulumi.ResourceOptions(transformations=[auto_tagging(cfg)])
         super().__init__(TYPE, cfg.name, None, pulumi.ResourceOptions.merge(opts, own))
         self.config = cfg
-        build = import_module(f"components.{cfg.cloud}.zone").build
+        build = import_module(f"llmops_landing_zone.components.{cfg.cloud}.zone").build
         self.outputs = build(self, cfg)
         expected = [*COMMON_OUTPUTS, *([BUDGET_OUTPUT] if cfg.budget else [])]
         if missing := [k for k in expected if k not in self.outputs]:

@@ -35,7 +35,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from components.plan import Plan, PlannedResource
+from llmops_landing_zone.components.plan import Plan, PlannedResource
 
 FORMAT = 1
 NO_CACHE_ENV = "LLZ_NO_CACHE"

@@ -24,14 +24,14 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from components.config import ConfigError, ZoneConfig
-from components.config.errors import key_path
-from components.plan import Plan
-from llz.console import console as make_console
-from llz.results import StackResult, Violation
-from policies import registry
-from policies.base import Resource, Stack
-from policies.registry import Settings, Suppression
+from llmops_landing_zone.components.config import ConfigError, ZoneConfig
+from llmops_landing_zone.components.config.errors import key_path
+from llmops_landing_zone.components.plan import Plan
+from llmops_landing_zone.llz.console import console as make_console
+from llmops_landing_zone.llz.results import StackResult, Violation
+from llmops_landing_zone.policies import registry
+from llmops_landing_zone.policies.base import Resource, Stack
+from llmops_landing_zone.policies.registry import Settings, Suppression
 
 MAX_WORKERS = 2
 
@@ -45,7 +45,7 @@ def baseline_path(cfg: ZoneConfig, stack_file: Path | None) -> Path | None:
     path = Path(cfg.policy.baseline)
     if path.is_absolute():
         return path
-    from llz.offline import stacks_dir
+    from llmops_landing_zone.llz.offline import stacks_dir
 
     return (stack_file.parent if stack_file is not None else stacks_dir()) / path
 
@@ -119,14 +119,14 @@ def evaluate_timed(plan: Plan, cfg: ZoneConfig, stack_file: Path | None = None,
 
 def evaluate(plan: Plan, cfg: ZoneConfig, estimator: Callable[[Stack], Any] | None = None) -> list[Violation]:
     """The pack's findings on one plan (``llz preview`` fills plan.policy with them)."""
-    from llz.offline import resolve_stack
+    from llmops_landing_zone.llz.offline import resolve_stack
 
     _, path = resolve_stack(plan.stack)
     return evaluate_timed(plan, cfg, path if path.exists() else None, estimator)[0]
 
 
 def _relative(path: Path) -> str:
-    from llz.offline import project_root
+    from llmops_landing_zone.llz.offline import project_root
 
     try:
         return str(path.resolve().relative_to(project_root().resolve()))
@@ -137,8 +137,8 @@ def _relative(path: Path) -> str:
 def check_stack(stack: str, cache: bool | None = None) -> StackResult:
     """Plan one stack (from the plan cache when unchanged: llz/cache.py; ``cache=False`` plans afresh), evaluate
     the pack, estimate its cost (runs in a worker process)."""
-    from llz import offline
-    from llz.engine import OfflineRunError
+    from llmops_landing_zone.llz import offline
+    from llmops_landing_zone.llz.engine import OfflineRunError
 
     name, path = offline.resolve_stack(stack)
     result = StackResult(stack=name, path=_relative(path))
@@ -171,7 +171,7 @@ def check_stack(stack: str, cache: bool | None = None) -> StackResult:
 
 def _estimate(plan: Plan) -> Any:
     try:
-        from components.finops import estimate
+        from llmops_landing_zone.components.finops import estimate
     except ImportError:
         return None
     return estimate(plan)
@@ -182,8 +182,8 @@ def check_many(stacks: list[str], cache: bool | None = None) -> list[StackResult
 
 
 def _cloud_of(stack: str) -> str:
-    from components.config import read_stack_file
-    from llz import offline
+    from llmops_landing_zone.components.config import read_stack_file
+    from llmops_landing_zone.llz import offline
 
     try:
         zone = read_stack_file(offline.resolve_stack(stack)[1]).get("llmops:zone")
@@ -225,7 +225,7 @@ def check_plans(stacks: Sequence[str], cache: bool | None = None) -> list[StackR
 
 
 def offline_name(stack: str) -> str:
-    from llz import offline
+    from llmops_landing_zone.llz import offline
 
     return offline.resolve_stack(stack)[0]
 
@@ -282,10 +282,10 @@ def main(stacks: Sequence[str], sarif: Path | None = None, markdown: Path | None
          cache: bool | None = None) -> int:
     """Exit status: 2 if a stack config is invalid, else 1 on any mandatory violation, else 0. ``cache=False``:
     plan every stack afresh (``--no-cache``)."""
-    from llz import offline
-    from llz.reports import junit as junit_report
-    from llz.reports import markdown as markdown_report
-    from llz.reports import sarif as sarif_report
+    from llmops_landing_zone.llz import offline
+    from llmops_landing_zone.llz.reports import junit as junit_report
+    from llmops_landing_zone.llz.reports import markdown as markdown_report
+    from llmops_landing_zone.llz.reports import sarif as sarif_report
 
     # CI logs are not terminals: rich would wrap the tables at 80 columns.
     console = console or make_console()
@@ -309,7 +309,7 @@ def main(stacks: Sequence[str], sarif: Path | None = None, markdown: Path | None
 
 def pack_config(stack: str) -> dict[str, Any]:
     """``--policy-pack-config`` JSON for ``pulumi preview --stack <stack> --policy-pack policies``."""
-    from llz import offline
+    from llmops_landing_zone.llz import offline
 
     _, path, cfg = offline.load(stack)
     return registry.pack_config(settings_for(cfg, path))

@@ -13,7 +13,7 @@ from typing import Annotated
 
 import typer
 
-from components.config import ConfigError
+from llmops_landing_zone.components.config import ConfigError
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="Offline planning, guardrails and FinOps for the LLMOps landing zone.")
@@ -37,15 +37,15 @@ def _fail_config(exc: ConfigError) -> typer.Exit:
 
 def _warn(cfg) -> None:
     """Findings that do not stop the stack (support that ends soon), on stderr."""
-    from components.config import warnings
+    from llmops_landing_zone.components.config import warnings
 
     for line in warnings(cfg):
         typer.echo(f"warning: {line}", err=True)
 
 
 def _plan(stack: str, no_cache: bool = False):
-    from llz import offline
-    from llz.engine import OfflineRunError
+    from llmops_landing_zone.llz import offline
+    from llmops_landing_zone.llz.engine import OfflineRunError
 
     try:
         return offline.plan(stack, False if no_cache else None)
@@ -66,9 +66,9 @@ def validate(
     """Check a stack config only (no plan). Exit 0 when valid, 2 when not."""
     import json
 
-    from components.config import warnings
-    from components.config.changes import change_issues
-    from llz import offline
+    from llmops_landing_zone.components.config import warnings
+    from llmops_landing_zone.components.config.changes import change_issues
+    from llmops_landing_zone.llz import offline
 
     try:
         name, _path, cfg = offline.load(stack)
@@ -96,8 +96,8 @@ def preview(
     no_cache: NoCache = False,
 ) -> None:
     """Offline plan: resource tree, counts per type, policy summary and monthly cost."""
-    from llz import offline
-    from llz import preview as render
+    from llmops_landing_zone.llz import offline
+    from llmops_landing_zone.llz import preview as render
 
     plan = _plan(stack, no_cache)
     _, _, cfg = offline.load(stack)
@@ -122,8 +122,8 @@ def check(
     no_cache: NoCache = False,
 ) -> None:
     """Run the guardrail pack over offline plans. Exit 1 on any mandatory violation."""
-    from llz import check as checker
-    from llz import offline
+    from llmops_landing_zone.llz import check as checker
+    from llmops_landing_zone.llz import offline
 
     raise typer.Exit(checker.main(stacks or offline.all_stacks(), sarif, markdown, junit, as_json=json_out,
                                   cache=False if no_cache else None))
@@ -138,7 +138,7 @@ def cost(
     no_cache: NoCache = False,
 ) -> None:
     """Monthly cost estimate at minimum and maximum scale, or the diff against another stack or plan."""
-    from llz import cost as costs
+    from llmops_landing_zone.llz import cost as costs
 
     if json_out and against is not None:
         typer.echo("--json prints one estimate; use it without --against", err=True)
@@ -164,7 +164,7 @@ def size(
 ) -> None:
     """GPU shapes that fit a model, cheapest first (per million output tokens with --load). Exit 2 when nothing
     fits or the input is bad."""
-    from llz import size as sizing
+    from llmops_landing_zone.llz import size as sizing
 
     raise typer.Exit(sizing.main(model, precision, context, concurrency, cloud, as_json=json_out, load=load))
 
@@ -184,7 +184,7 @@ def graph(
 ) -> None:
     """Architecture diagram of the offline plan: its components (default) or every resource. Exit 2 on a bad
     option or when an image is asked for and Graphviz is not installed."""
-    from llz import graph as graphs
+    from llmops_landing_zone.llz import graph as graphs
 
     if fmt is not None and fmt not in graphs.FORMATS:
         typer.echo(f"--format must be one of {', '.join(graphs.FORMATS)}", err=True)
@@ -217,7 +217,7 @@ def graph(
 @app.command()
 def schema() -> None:
     """Print the JSON Schema of a stack file (stacks/schema.json is this output)."""
-    from llz.schema import schema_json
+    from llmops_landing_zone.llz.schema import schema_json
 
     typer.echo(schema_json(), nl=False)
 
@@ -225,7 +225,7 @@ def schema() -> None:
 @app.command()
 def preflight(stack: Stack) -> None:
     """Live read-only checks with your AWS credentials (GPU quotas, instance offerings per AZ)."""
-    from llz import preflight as checks
+    from llmops_landing_zone.llz import preflight as checks
 
     try:
         raise typer.Exit(checks.main(stack))
@@ -240,8 +240,8 @@ def versions(
 ) -> None:
     """Everything pinned (Kubernetes minor, images, autoscaler line, GPU driver, provider SDKs) with its
     support window. Exit 1 when something in use is out of support, 0 otherwise."""
-    from llz import offline
-    from llz import versions as report
+    from llmops_landing_zone.llz import offline
+    from llmops_landing_zone.llz import versions as report
 
     configs = {}
     for stack in stacks or offline.all_stacks():
@@ -258,7 +258,7 @@ def policy_config(stack: Stack) -> None:
     """Print the --policy-pack-config JSON (enforcement and suppressions) of a stack for `pulumi preview`."""
     import json
 
-    from llz import check as checker
+    from llmops_landing_zone.llz import check as checker
 
     try:
         typer.echo(json.dumps(checker.pack_config(stack), indent=2))
@@ -271,7 +271,7 @@ def policy_baseline(stack: Stack) -> None:
     """Print a baseline accepting every current finding of a stack (save it, set policy.baseline to it)."""
     import json
 
-    from llz import check as checker
+    from llmops_landing_zone.llz import check as checker
 
     try:
         typer.echo(json.dumps(checker.baseline(stack), indent=2))
@@ -287,8 +287,8 @@ def prices_refresh(
     """Pull current on-demand prices and write a new dated catalog file."""
     from botocore.exceptions import BotoCoreError, ClientError
 
-    from components.catalog import DATA_DIR
-    from llz import prices
+    from llmops_landing_zone.components.catalog import DATA_DIR
+    from llmops_landing_zone.llz import prices
 
     try:
         path = prices.refresh(cloud, out_dir or DATA_DIR)

@@ -11,7 +11,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-from components.finops import (
+from llmops_landing_zone.components.finops import (
     HOURS_PER_MONTH,
     Change,
     CostDiff,
@@ -21,9 +21,9 @@ from components.finops import (
     estimate,
     plan_cost_dict,
 )
-from components.finops.per_token import EndpointPerToken, zone_per_token
-from components.plan import Plan
-from llz.console import console as make_console
+from llmops_landing_zone.components.finops.per_token import EndpointPerToken, zone_per_token
+from llmops_landing_zone.components.plan import Plan
+from llmops_landing_zone.llz.console import console as make_console
 
 # --- rendering -------------------------------------------------------------------------------------------
 
@@ -148,7 +148,7 @@ def load_estimate(stack_or_plan: str | Path, cache: bool | None = None) -> CostE
     path = Path(stack_or_plan)
     if path.suffix == ".json":
         return estimate(Plan.load(str(path)))
-    from llz import offline
+    from llmops_landing_zone.llz import offline
 
     return estimate(offline.plan(stack_or_plan, cache))
 
@@ -159,7 +159,7 @@ def load_plan(stack_or_plan: str | Path, cache: bool | None = None) -> Plan:
     path = Path(stack_or_plan)
     if path.suffix == ".json":
         return Plan.load(str(path))
-    from llz import offline
+    from llmops_landing_zone.llz import offline
 
     return offline.plan(stack_or_plan, cache)
 
@@ -168,7 +168,7 @@ def load_per_token(stack_or_plan: str | Path) -> list[EndpointPerToken]:
     """Per-token figures of a stack's endpoints that declare a load; none for a plan JSON (it has no config)."""
     if Path(stack_or_plan).suffix == ".json":
         return []
-    from llz import offline
+    from llmops_landing_zone.llz import offline
 
     _, _, cfg = offline.load(str(stack_or_plan), versions=False)
     return zone_per_token(cfg)
@@ -190,7 +190,7 @@ def main(stack: str, against: str | None = None, markdown: Path | None = None,
         console.print(estimate_table(est))
         text = estimate_markdown(est)
     else:
-        from llz import graph
+        from llmops_landing_zone.llz import graph
 
         base = load_plan(against, cache)
         d = diff(estimate(base), est)

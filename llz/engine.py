@@ -21,9 +21,9 @@ from pulumi.runtime.proto import resource_pb2
 from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _ensure_event_loop, _sync_await
 
-from components.plan import Plan, PlannedResource
-from llz.mocks import GCP_PROJECT_NUMBER, MockContext, tables
-from llz.mocks.aws import GENERIC as AWS_GENERIC
+from llmops_landing_zone.components.plan import Plan, PlannedResource
+from llmops_landing_zone.llz.mocks import GCP_PROJECT_NUMBER, MockContext, tables
+from llmops_landing_zone.llz.mocks.aws import GENERIC as AWS_GENERIC
 
 PROJECT = "llmops-landing-zone"
 

@@ -21,8 +21,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from components.finops.diff import MonthlyDelta
-from components.plan import Plan, PlannedResource
+from llmops_landing_zone.components.finops.diff import MonthlyDelta
+from llmops_landing_zone.components.plan import Plan, PlannedResource
 
 FORMATS = ("mermaid", "dot")
 LEVELS = ("components", "resources")
@@ -95,7 +95,7 @@ def component_graph(plan: Plan, with_cost: bool = True) -> ComponentGraph:
     for c in comps.values():
         c.facts = _facts(c)
     if with_cost:
-        from components.finops import estimate
+        from llmops_landing_zone.components.finops import estimate
 
         for item in estimate(plan).items:
             c = comps.get(owner.get(item.urn, ""))
@@ -339,7 +339,7 @@ def change_graph(before: Plan, after: Plan) -> ChangeGraph:
     """The components of both plans matched by identity (URN without the stack). A component present in one
     plan only is added or removed; one present in both is changed when any resource it owns (nearest enclosing
     component, as ``owners`` assigns them) was added, removed or has different inputs; else unchanged."""
-    from components.finops import identity
+    from llmops_landing_zone.components.finops import identity
 
     graphs = {side: component_graph(p) for side, p in (("before", before), ("after", after))}
     plans = {"before": before, "after": after}

@@ -15,7 +15,7 @@ from typing import Any
 
 import yaml
 
-from components.plan import Plan, PlannedResource
+from llmops_landing_zone.components.plan import Plan, PlannedResource
 
 # Resources of the kubernetes package that are not one API object: Helm releases, YAML/kustomize
 # bundles (components whose children are recorded on their own), server-side-apply patches (partial).

@@ -5,10 +5,10 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from components.config import ConfigError, ZoneConfig, load_stack_file, read_stack_file
-from components.config.loader import pulumi_config_values
-from components.plan import Plan
-from llz import engine
+from llmops_landing_zone.components.config import ConfigError, ZoneConfig, load_stack_file, read_stack_file
+from llmops_landing_zone.components.config.loader import pulumi_config_values
+from llmops_landing_zone.components.plan import Plan
+from llmops_landing_zone.llz import engine
 
 
 def project_root() -> Path:
@@ -62,8 +62,8 @@ def plan(stack: str | Path, cache: bool | None = None) -> Plan:
 
 def plan_loaded(name: str, path: Path, cfg: ZoneConfig, cache: bool | None = None) -> Plan:
     """``plan`` of a stack already validated by ``load`` (``llz check`` loads it first for its own checks)."""
-    from components.catalog import kubernetes as k8s_calendar
-    from llz import cache as plans
+    from llmops_landing_zone.components.catalog import kubernetes as k8s_calendar
+    from llmops_landing_zone.llz import cache as plans
 
     stack_bytes = path.read_bytes()
     config = pulumi_config_values(read_stack_file(path))
@@ -78,7 +78,7 @@ def plan_loaded(name: str, path: Path, cfg: ZoneConfig, cache: bool | None = Non
 
 
 def _run(name: str, cfg: ZoneConfig, config: dict[str, str]) -> Plan:
-    from components.program import main
+    from llmops_landing_zone.components.program import main
 
     records, _ = engine.run(lambda: main(cfg), stack=name, config=config, region=cfg.region or "",
                             gcp_project=cfg.project or "")
@@ -87,7 +87,7 @@ def _run(name: str, cfg: ZoneConfig, config: dict[str, str]) -> Plan:
 
 def plan_config(cfg: ZoneConfig, stack: str = "test") -> Plan:
     """Plan an in-memory config (tests, benchmarks): the same program, no file."""
-    from components.program import main
+    from llmops_landing_zone.components.program import main
 
     config = {"llmops:zone": cfg.model_dump_json(by_alias=True, exclude_none=True)}
     records, _ = engine.run(lambda: main(cfg), stack=stack, config=config, region=cfg.region or "",

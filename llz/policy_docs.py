@@ -1,7 +1,7 @@
 """The README's policy table, generated from the rule metadata (tests/test_policy_docs.py keeps it current).
 
 Each row carries an anchor (``#policy-<name>``): the rule's ``url`` (in the pack, SARIF and the PR comment)
-points at it. Regenerate with ``python -m llz.policy_docs --write`` (replaces the block between the markers).
+points at it. Regenerate with ``python -m llmops_landing_zone.llz.policy_docs --write`` (replaces the block between the markers).
 """
 
 from __future__ import annotations
@@ -10,8 +10,8 @@ import sys
 from collections import Counter
 from pathlib import Path
 
-from policies import registry
-from policies.base import ENVIRONMENTS, Rule
+from llmops_landing_zone.policies import registry
+from llmops_landing_zone.policies.base import ENVIRONMENTS, Rule
 
 START = "<!-- policy-table:start -->"
 END = "<!-- policy-table:end -->"
@@ -82,7 +82,7 @@ def write(readme_path: Path) -> bool:
 
 
 if __name__ == "__main__":
-    from llz.offline import project_root
+    from llmops_landing_zone.llz.offline import project_root
 
     target = project_root() / "README.md"
     if sys.argv[1:] == ["--write"]:

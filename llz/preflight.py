@@ -21,9 +21,9 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from components import catalog, sizing
-from components.config import ZoneConfig
-from llz.console import console as make_console
+from llmops_landing_zone.components import catalog, sizing
+from llmops_landing_zone.components.config import ZoneConfig
+from llmops_landing_zone.llz.console import console as make_console
 
 # EC2 vCPU quotas by instance family and purchase option (Service Quotas, service code "ec2").
 QUOTAS: dict[tuple[str, str], tuple[str, str]] = {
@@ -218,7 +218,7 @@ NOT_CHECKED = 3  # no credentials or AWS unreachable: nothing was checked, which
 
 def main(stack: str, session: Any = None, console: Console | None = None) -> int:
     """Run the read-only checks for ``stack``: 1 on a blocker, 3 when AWS could not be asked, else 0."""
-    from llz import offline
+    from llmops_landing_zone.llz import offline
 
     console = console or make_console()
     name, _, cfg = offline.load(stack)

@@ -8,15 +8,15 @@ from rich.console import Console
 from rich.table import Table
 from rich.tree import Tree
 
-from components.config import ZoneConfig
-from components.plan import Plan, PlannedResource
-from llz.console import console as make_console
+from llmops_landing_zone.components.config import ZoneConfig
+from llmops_landing_zone.components.plan import Plan, PlannedResource
+from llmops_landing_zone.llz.console import console as make_console
 
 
 def attach_policy_and_cost(plan: Plan, cfg: ZoneConfig) -> None:
     """Fill plan.policy and plan.cost, as in the plan JSON contract."""
-    from components.finops import estimate, plan_cost_dict
-    from llz.check import evaluate
+    from llmops_landing_zone.components.finops import estimate, plan_cost_dict
+    from llmops_landing_zone.llz.check import evaluate
 
     plan.policy = {"violations": [_violation_dict(v) for v in evaluate(plan, cfg)]}
     plan.cost = plan_cost_dict(estimate(plan))

@@ -19,7 +19,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from components import catalog
+from llmops_landing_zone.components import catalog
 
 PRICING_REGION = "us-east-1"
 # Price List "location" values of common regions; other regions are filtered by regionCode instead.

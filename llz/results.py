@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from policies.base import MANDATORY
+from llmops_landing_zone.policies.base import MANDATORY
 
 
 @dataclass

@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from components.config.checks import REGION_KEY
-from components.config.models import ZoneConfig
+from llmops_landing_zone.components.config.checks import REGION_KEY
+from llmops_landing_zone.components.config.models import ZoneConfig
 
 
 def stack_schema() -> dict[str, Any]:

@@ -12,10 +12,10 @@ import json
 from rich.console import Console
 from rich.table import Table
 
-from components import catalog, sizing
-from components.config.models import ArchitectureConfig
-from components.finops.per_token import Load, PerToken, per_token
-from llz.console import console as make_console
+from llmops_landing_zone.components import catalog, sizing
+from llmops_landing_zone.components.config.models import ArchitectureConfig
+from llmops_landing_zone.components.finops.per_token import Load, PerToken, per_token
+from llmops_landing_zone.llz.console import console as make_console
 
 HOURS_PER_MONTH = 730
 

@@ -18,10 +18,10 @@ from packaging.requirements import Requirement
 from rich.console import Console
 from rich.table import Table
 
-from components.catalog import kubernetes as k8s
-from components.config import ZoneConfig
-from components.k8s import images
-from llz.console import console as make_console
+from llmops_landing_zone.components.catalog import kubernetes as k8s
+from llmops_landing_zone.components.config import ZoneConfig
+from llmops_landing_zone.components.k8s import images
+from llmops_landing_zone.llz.console import console as make_console
 
 OK, SOON, ENDED, UNKNOWN = "supported", "ending soon", "out of support", "no window"
 # What each cloud's zone deploys in the cluster (tests/test_versions.py checks this against the plans).

@@ -1,25 +1,18 @@
 """The CrossGuard entry point: ``pulumi preview --stack <stack> --policy-pack policies``.
 
 The only place that builds the PolicyPack: its constructor starts the analyzer's gRPC server and never
-returns. Pulumi runs this file with the pack directory first on sys.path (pulumi.policy's runpy), so the
-repository root is added to import ``policies`` (and ``llz`` for the budget cost estimate) as packages.
+returns. Pulumi runs this file in the project's virtualenv (PulumiPolicy.yaml), where the package is installed
+as ``llmops_landing_zone`` (its policies, and llz for the budget cost estimate).
 
 Default enforcement follows the environment of $LLZ_ENVIRONMENT, else the suffix of $PULUMI_STACK (aws-prod ->
-prod), else prod. ``llz check --pack-config`` style JSON from ``python -m llz.check pack-config STACK`` passed
+prod), else prod. ``llz check --pack-config`` style JSON from ``python -m llmops_landing_zone.llz.check pack-config STACK`` passed
 with ``--policy-pack-config`` adds the stack's overrides, suppressions and baseline.
 """
 
-import sys
-from pathlib import Path
-
-ROOT = Path(__file__).resolve().parent.parent
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
-
 from pulumi_policy import EnforcementLevel, PolicyPack
 
-from policies.base import REPOSITORY
-from policies.registry import PACK_NAME, build_policies, pack_environment
+from llmops_landing_zone.policies.base import REPOSITORY
+from llmops_landing_zone.policies.registry import PACK_NAME, build_policies, pack_environment
 
 PolicyPack(
     name=PACK_NAME,

@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from policies.values import plain
+from llmops_landing_zone.policies.values import plain
 
 REPOSITORY = "https://github.com/llmops-landing-zone/llmops-landing-zone"
 DOCS_URL = f"{REPOSITORY}/blob/main/README.md"

@@ -9,11 +9,11 @@ from __future__ import annotations
 import difflib
 from collections.abc import Iterator
 
-from components.config.messages import shown
-from components.config.models import ZoneConfig
-from components.config.registry import EVERY_CLOUD, Issue, register
-from policies import registry
-from policies.base import matches
+from llmops_landing_zone.components.config.messages import shown
+from llmops_landing_zone.components.config.models import ZoneConfig
+from llmops_landing_zone.components.config.registry import EVERY_CLOUD, Issue, register
+from llmops_landing_zone.policies import registry
+from llmops_landing_zone.policies.base import matches
 
 
 @register(EVERY_CLOUD)

@@ -15,8 +15,8 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from policies import base
-from policies.base import (
+from llmops_landing_zone.policies import base
+from llmops_landing_zone.policies.base import (
     ADVISORY,
     DISABLED,
     ENVIRONMENTS,
@@ -30,7 +30,7 @@ from policies.base import (
     environment_of,
     matches,
 )
-from policies.rules import (  # noqa: F401 - importing a rules module registers its rules
+from llmops_landing_zone.policies.rules import (  # noqa: F401 - importing a rules module registers its rules
     encryption,
     finops,
     gpu,
@@ -231,7 +231,7 @@ def _stack_validator(rule: Rule, estimator: Callable[[Stack], Any] | None) -> Ca
 
 def default_estimator(stack: Stack) -> Any:
     """The FinOps estimate (``components.finops.estimate(plan)``) of the stack."""
-    from components.finops import estimate
+    from llmops_landing_zone.components.finops import estimate
 
     plan = stack.plan if stack.plan is not None else plan_view(stack)
     return estimate(plan)
@@ -240,8 +240,8 @@ def default_estimator(stack: Stack) -> Any:
 def plan_view(stack: Stack) -> Any:
     """A Plan built from what CrossGuard shows a stack policy (outputs), so the cost estimate that reads
     ``plan.resources[*].inputs`` runs the same under ``pulumi preview`` as offline."""
-    from components.plan import Plan, PlannedResource
-    from policies.values import UNKNOWN
+    from llmops_landing_zone.components.plan import Plan, PlannedResource
+    from llmops_landing_zone.policies.values import UNKNOWN
 
     def unwrap(v: Any) -> Any:
         if v is UNKNOWN:

@@ -24,8 +24,8 @@ from pulumi_policy import (
 )
 from pulumi_policy.proxy import unknown_checking_proxy
 
-from policies import registry
-from policies.base import Resource, Stack
+from llmops_landing_zone.policies import registry
+from llmops_landing_zone.policies.base import Resource, Stack
 
 PROJECT = "llmops-landing-zone"
 

@@ -7,7 +7,7 @@ repository import it); it re-exports the names it always had and defines none. N
 
 from __future__ import annotations
 
-from components.tokens import (
+from llmops_landing_zone.components.tokens import (
     AKS_AGENT_POOL,
     AKS_CLUSTER,
     ALLOYDB_CLUSTER,

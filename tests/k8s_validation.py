@@ -25,9 +25,9 @@ import yaml
 from kubernetes_validate.utils import all_versions, major_minor
 from packaging.version import Version
 
-from components.k8s.scheduling import GPU_RESOURCE, POOL_LABEL, PoolScheduling, tolerates
-from components.plan import Plan
-from llz import manifests
+from llmops_landing_zone.components.k8s.scheduling import GPU_RESOURCE, POOL_LABEL, PoolScheduling, tolerates
+from llmops_landing_zone.components.plan import Plan
+from llmops_landing_zone.llz import manifests
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 SKIPS_FILE = Path(__file__).with_name("checkov_k8s_skips.yaml")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from components.plan import Plan
+from llmops_landing_zone.components.plan import Plan
 
 
 def snake_case_keys(value: object, path: str, maps: Iterable[str]) -> list[str]:

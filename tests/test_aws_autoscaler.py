@@ -10,17 +10,17 @@ import re
 
 import pytest
 
-from components import sizing
-from components.aws import names
-from components.aws.autoscaler import DISCOVERY_ACTIONS, SCALE_DOWN, SCALING_ACTIONS
-from components.aws.cluster import SYSTEM_LABEL
-from components.aws.gpu_pool import CA_ENABLED, discovery_tags, owner_tag
-from components.config.models import ZoneConfig
-from components.k8s import autoscaler as k8s_autoscaler
-from components.k8s import images
-from components.plan import Plan, PlannedResource
-from llz import offline
-from llz.mocks import ACCOUNT_ID
+from llmops_landing_zone.components import sizing
+from llmops_landing_zone.components.aws import names
+from llmops_landing_zone.components.aws.autoscaler import DISCOVERY_ACTIONS, SCALE_DOWN, SCALING_ACTIONS
+from llmops_landing_zone.components.aws.cluster import SYSTEM_LABEL
+from llmops_landing_zone.components.aws.gpu_pool import CA_ENABLED, discovery_tags, owner_tag
+from llmops_landing_zone.components.config.models import ZoneConfig
+from llmops_landing_zone.components.k8s import autoscaler as k8s_autoscaler
+from llmops_landing_zone.components.k8s import images
+from llmops_landing_zone.components.plan import Plan, PlannedResource
+from llmops_landing_zone.llz import offline
+from llmops_landing_zone.llz.mocks import ACCOUNT_ID
 
 REGION = "us-east-1"
 CLUSTER = "acme-llm"
@@ -337,7 +337,7 @@ def test_pdb_and_network_policy_select_the_autoscaler_pods(stacks: dict) -> None
 
 
 def test_zone_without_gpu_pools_still_autoscales_its_system_nodes() -> None:
-    from components.config import parse_zone
+    from llmops_landing_zone.components.config import parse_zone
 
     cfg = parse_zone({"name": "mini", "cloud": "aws", "environment": "staging",
                       "network": {"cidr": "10.60.0.0/16", "zones": 1},

@@ -12,9 +12,9 @@ import json
 import pytest
 from parliament import analyze_policy_string, enhance_finding
 
-from components.aws.base import IAM_POLICY_INPUTS
-from components.plan import Plan
-from llz import offline
+from llmops_landing_zone.components.aws.base import IAM_POLICY_INPUTS
+from llmops_landing_zone.components.plan import Plan
+from llmops_landing_zone.llz import offline
 
 SEVERITY = {"LOW": 1, "MEDIUM": 2, "HIGH": 3, "CRITICAL": 4}  # parliament's config.yaml levels
 

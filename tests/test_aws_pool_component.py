@@ -10,10 +10,10 @@ import pulumi
 import pulumi_aws as aws
 import pytest
 
-from components.aws.gpu_pool import AMI_TYPE, CA_PREFIX, CA_TEMPLATE, GpuPool, GpuPoolArgs, scheduling
-from components.k8s.scheduling import GPU_LABEL, GPU_RESOURCE, POOL_LABEL
-from components.resolve import PoolSpec
-from llz import engine
+from llmops_landing_zone.components.aws.gpu_pool import AMI_TYPE, CA_PREFIX, CA_TEMPLATE, GpuPool, GpuPoolArgs, scheduling
+from llmops_landing_zone.components.k8s.scheduling import GPU_LABEL, GPU_RESOURCE, POOL_LABEL
+from llmops_landing_zone.components.resolve import PoolSpec
+from llmops_landing_zone.llz import engine
 
 CLUSTER = "platform-prod"
 GROUP = "platform-prod-l4"
@@ -94,7 +94,7 @@ def test_the_launch_template_carries_the_given_tags_only(records: list[engine.Pl
 
 
 def test_no_zone_config_is_involved() -> None:
-    from components.aws import gpu_pool
+    from llmops_landing_zone.components.aws import gpu_pool
 
     assert not hasattr(gpu_pool, "ZoneConfig") and not hasattr(gpu_pool, "sizing")
     assert set(GpuPoolArgs.__dataclass_fields__) == {

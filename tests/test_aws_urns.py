@@ -10,10 +10,10 @@ from collections.abc import Callable
 
 import pytest
 
-from components.config.checks import cross_checks
-from components.config.models import EndpointConfig, GpuPoolConfig, ReplicasConfig, TeamConfig, ZoneConfig
-from components.plan import Plan
-from llz import offline
+from llmops_landing_zone.components.config.checks import cross_checks
+from llmops_landing_zone.components.config.models import EndpointConfig, GpuPoolConfig, ReplicasConfig, TeamConfig, ZoneConfig
+from llmops_landing_zone.components.plan import Plan
+from llmops_landing_zone.llz import offline
 
 
 @pytest.fixture(scope="module")

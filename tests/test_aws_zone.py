@@ -14,16 +14,16 @@ from importlib import import_module
 import pytest
 from plan_checks import assert_engine_names_only
 
-from components import catalog, sizing
-from components.aws import base, names
-from components.aws.gpu_pool import CA_TEMPLATE, discovery_tags
-from components.common import ZONE_TAG, zone_tags
-from components.config.models import ZoneConfig
-from components.k8s.scheduling import GPU_RESOURCE, PoolScheduling
-from components.network_plan import plan_subnets
-from components.plan import Plan, PlannedResource
-from llz import offline
-from llz.mocks import ACCOUNT_ID
+from llmops_landing_zone.components import catalog, sizing
+from llmops_landing_zone.components.aws import base, names
+from llmops_landing_zone.components.aws.gpu_pool import CA_TEMPLATE, discovery_tags
+from llmops_landing_zone.components.common import ZONE_TAG, zone_tags
+from llmops_landing_zone.components.config.models import ZoneConfig
+from llmops_landing_zone.components.k8s.scheduling import GPU_RESOURCE, PoolScheduling
+from llmops_landing_zone.components.network_plan import plan_subnets
+from llmops_landing_zone.components.plan import Plan, PlannedResource
+from llmops_landing_zone.llz import offline
+from llmops_landing_zone.llz.mocks import ACCOUNT_ID
 
 REGION = "us-east-1"
 LOG_TYPES = {"api", "audit", "authenticator", "controllerManager", "scheduler"}
@@ -627,7 +627,7 @@ def test_service_trust_policies_carry_confused_deputy_conditions(prod: Plan) -> 
 
 
 def test_managed_shape_falls_back_to_an_ml_prefixed_compute_shape() -> None:
-    from components.aws.serving import ml_instance_type
+    from llmops_landing_zone.components.aws.serving import ml_instance_type
 
     assert ml_instance_type(catalog.shape_named("aws", "g6.xlarge")) == "ml.g6.xlarge"
     sm = catalog.shapes("aws", "sagemaker")
@@ -708,7 +708,7 @@ def test_aurora_pgvector_is_private_encrypted_iam_auth_and_protected_in_prod(pro
 
 
 def test_aurora_in_dev_has_no_deletion_protection_and_no_final_snapshot(dev_cfg: ZoneConfig) -> None:
-    from components.config.models import VectorStoreConfig
+    from llmops_landing_zone.components.config.models import VectorStoreConfig
 
     cfg = dev_cfg.model_copy(deep=True)
     cfg.vector_stores["catalog"] = VectorStoreConfig(engine="aurora-pgvector", dimensions=768)
@@ -952,7 +952,7 @@ def test_cidr_of_every_subnet_is_inside_the_vpc(prod: Plan) -> None:
 
 
 def test_minimal_config_is_already_private_and_complete() -> None:
-    from components.config import parse_zone
+    from llmops_landing_zone.components.config import parse_zone
 
     cfg = parse_zone(
         {
@@ -976,7 +976,7 @@ def test_minimal_config_is_already_private_and_complete() -> None:
 
 
 def test_explicit_architecture_sized_pool_and_managed_fp8_endpoint() -> None:
-    from components.config import parse_zone
+    from llmops_landing_zone.components.config import parse_zone
 
     raw = {
         "name": "arch",

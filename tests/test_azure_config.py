@@ -10,10 +10,10 @@ from typing import Any
 import pytest
 import yaml
 
-from components.azure import names
-from components.azure.registry import AZUREML_MODELS
-from components.config import ConfigError, parse_zone
-from components.naming import NameRule
+from llmops_landing_zone.components.azure import names
+from llmops_landing_zone.components.azure.registry import AZUREML_MODELS
+from llmops_landing_zone.components.config import ConfigError, parse_zone
+from llmops_landing_zone.components.naming import NameRule
 
 STACKS = Path(__file__).resolve().parent.parent / "stacks"
 MEMBER = "3f2a9c1e-7b4d-4e8a-9c61-2d5f8b0a1e34"

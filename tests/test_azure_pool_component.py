@@ -7,11 +7,11 @@ import pulumi
 import pulumi_azure_native as azure
 import pytest
 
-from components.azure.gpu_pool import AKS_SPOT_TAINT, MAX_SURGE, GpuPool, GpuPoolArgs, scheduling
-from components.k8s.scheduling import GPU_LABEL, GPU_RESOURCE, POOL_LABEL, Taint
-from components.resolve import PoolSpec
-from llz import engine
-from llz.mocks import AZURE_SUBSCRIPTION
+from llmops_landing_zone.components.azure.gpu_pool import AKS_SPOT_TAINT, MAX_SURGE, GpuPool, GpuPoolArgs, scheduling
+from llmops_landing_zone.components.k8s.scheduling import GPU_LABEL, GPU_RESOURCE, POOL_LABEL, Taint
+from llmops_landing_zone.components.resolve import PoolSpec
+from llmops_landing_zone.llz import engine
+from llmops_landing_zone.llz.mocks import AZURE_SUBSCRIPTION
 
 STACK = "pool-only"
 RG = "ml-rg"

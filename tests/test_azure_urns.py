@@ -10,8 +10,8 @@ from collections.abc import Callable
 
 import pytest
 
-from components.config.checks import cross_checks
-from components.config.models import (
+from llmops_landing_zone.components.config.checks import cross_checks
+from llmops_landing_zone.components.config.models import (
     EndpointConfig,
     GpuPoolConfig,
     ReplicasConfig,
@@ -19,8 +19,8 @@ from components.config.models import (
     VectorStoreConfig,
     ZoneConfig,
 )
-from components.plan import Plan
-from llz import offline
+from llmops_landing_zone.components.plan import Plan
+from llmops_landing_zone.llz import offline
 
 NEW_MEMBER = "0b7c9e42-5a1d-4f3e-8b26-9d4c1a7e5f03"
 

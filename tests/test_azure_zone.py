@@ -14,21 +14,21 @@ from importlib import import_module
 import pytest
 from plan_checks import assert_engine_names_only
 
-from components import catalog, resolve, sizing
-from components.azure import names
-from components.azure.audit import workspace_retention
-from components.azure.base import FORBIDDEN_ROLES, ROLES
-from components.azure.budget import MAX_NOTIFICATIONS, budget_start, notification_plan
-from components.azure.cluster import AKS_LOG_CATEGORIES, cluster_cidrs
-from components.azure.gpu_pool import AKS_SPOT_TAINT, scheduling
-from components.azure.network import PRIVATE_DNS_ZONES, subnet_layout
-from components.azure.registry import registry_model
-from components.common import zone_tags
-from components.config.models import ZoneConfig
-from components.plan import Plan, PlannedResource
-from llz import offline
-from llz.mocks import AZURE_SUBSCRIPTION, AZURE_TENANT
-from llz.mocks.azure import ARM, DEPLOYER_OBJECT_ID, EXTENSION
+from llmops_landing_zone.components import catalog, resolve, sizing
+from llmops_landing_zone.components.azure import names
+from llmops_landing_zone.components.azure.audit import workspace_retention
+from llmops_landing_zone.components.azure.base import FORBIDDEN_ROLES, ROLES
+from llmops_landing_zone.components.azure.budget import MAX_NOTIFICATIONS, budget_start, notification_plan
+from llmops_landing_zone.components.azure.cluster import AKS_LOG_CATEGORIES, cluster_cidrs
+from llmops_landing_zone.components.azure.gpu_pool import AKS_SPOT_TAINT, scheduling
+from llmops_landing_zone.components.azure.network import PRIVATE_DNS_ZONES, subnet_layout
+from llmops_landing_zone.components.azure.registry import registry_model
+from llmops_landing_zone.components.common import zone_tags
+from llmops_landing_zone.components.config.models import ZoneConfig
+from llmops_landing_zone.components.plan import Plan, PlannedResource
+from llmops_landing_zone.llz import offline
+from llmops_landing_zone.llz.mocks import AZURE_SUBSCRIPTION, AZURE_TENANT
+from llmops_landing_zone.llz.mocks.azure import ARM, DEPLOYER_OBJECT_ID, EXTENSION
 
 SUFFIX = names.subscription_suffix(AZURE_SUBSCRIPTION)
 RG_ID = f"/subscriptions/{AZURE_SUBSCRIPTION}/resourceGroups/acme-llm-rg"
@@ -87,9 +87,9 @@ def prod_cfg(stacks: dict) -> ZoneConfig:
 def second_step(prod_cfg: ZoneConfig) -> tuple[dict[str, PlannedResource], set[str], dict[str, list[str]]]:
     """The prod program run once more as `pulumi up` would after the first deployment (lock flag set), with
     what the plan JSON does not carry recorded too: unmocked invokes and ignoreChanges."""
-    from components.config.loader import pulumi_config_values
-    from components.program import main
-    from llz import engine
+    from llmops_landing_zone.components.config.loader import pulumi_config_values
+    from llmops_landing_zone.components.program import main
+    from llmops_landing_zone.llz import engine
 
     ignored: dict[str, list[str]] = {}
     original = engine.RecordingMonitor.RegisterResource
@@ -563,12 +563,12 @@ def test_ai_search_is_private_keyless_and_enforces_cmk(dev: Plan, prod: Plan, pr
         (pe,) = endpoints_for(plan, arm_id(f"Microsoft.Search/searchServices/acme-llm-docs-{SUFFIX}"))
         assert pe.inputs["privateLinkServiceConnections"][0]["groupIds"] == ["searchService"]
     assert PRIVATE_DNS_ZONES["searchService"] == ("privatelink.search.windows.net",)
-    from components.azure.vector_store import SEARCH_METRIC, search_index_definition  # noqa: F401 - importable
+    from llmops_landing_zone.components.azure.vector_store import SEARCH_METRIC, search_index_definition  # noqa: F401 - importable
     assert SEARCH_METRIC[prod_cfg.vector_stores["docs"].metric] == "cosine"
 
 
 def test_ai_search_index_definition_carries_dimensions_metric_and_the_cmk(prod_cfg: ZoneConfig) -> None:
-    from components.azure.vector_store import VectorStoreArgs, search_index_definition
+    from llmops_landing_zone.components.azure.vector_store import VectorStoreArgs, search_index_definition
 
     args = VectorStoreArgs(prod_cfg, None, "docs", prod_cfg.vector_stores["docs"], None, None, None)  # type: ignore[arg-type]
     index = json.loads(search_index_definition(args, "https://kv.vault.azure.net/", "acme-llm-data", "/uai"))

@@ -12,10 +12,10 @@ import yaml
 from test_graph import parse_mermaid, unescape
 from typer.testing import CliRunner
 
-from llz import cost as costs
-from llz import graph as graphs
-from llz import offline
-from llz.cli import app
+from llmops_landing_zone.llz import cost as costs
+from llmops_landing_zone.llz import graph as graphs
+from llmops_landing_zone.llz import offline
+from llmops_landing_zone.llz.cli import app
 
 ROOT = Path(__file__).resolve().parent.parent
 WORKFLOW = ROOT / ".github" / "workflows" / "pr-review.yml"

@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from llz.cli import app
-from llz.offline import all_stacks, stacks_dir
-from llz.schema import schema_json
+from llmops_landing_zone.llz.cli import app
+from llmops_landing_zone.llz.offline import all_stacks, stacks_dir
+from llmops_landing_zone.llz.schema import schema_json
 
 ROOT = Path(__file__).resolve().parent.parent
 runner = CliRunner()
@@ -110,7 +110,7 @@ def test_cost_json_is_the_plan_cost_object() -> None:
 
 
 def _llz(*args: str) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "llz.cli", *args], stdout=subprocess.PIPE,
+    return subprocess.Popen([sys.executable, "-m", "llmops_landing_zone.llz.cli", *args], stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, cwd=ROOT, env={**os.environ, "COLUMNS": ""})
 
 

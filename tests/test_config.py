@@ -11,7 +11,7 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from components.config import ConfigError, ZoneConfig, load_stack_file, parse_zone
+from llmops_landing_zone.components.config import ConfigError, ZoneConfig, load_stack_file, parse_zone
 
 STACKS = Path(__file__).resolve().parent.parent / "stacks"
 STACK_FILES = sorted(STACKS.glob("Pulumi.*.yaml"))

@@ -7,7 +7,7 @@ from pathlib import Path
 import yaml
 from typer.testing import CliRunner
 
-from llz.cli import app
+from llmops_landing_zone.llz.cli import app
 
 ROOT = Path(__file__).resolve().parent.parent
 runner = CliRunner()

@@ -12,9 +12,9 @@ from typing import Any
 import pytest
 from rich.console import Console
 
-from components import catalog, finops, sizing
-from components.plan import Plan, PlannedResource
-from llz import cost, offline
+from llmops_landing_zone.components import catalog, finops, sizing
+from llmops_landing_zone.components.plan import Plan, PlannedResource
+from llmops_landing_zone.llz import cost, offline
 
 H = 730
 FREE_TYPES = ("aws:iam/", "kubernetes:", "aws:ec2/subnet:", "aws:ec2/route", "aws:ec2/vpc:", "aws:ec2/securityGroup:",

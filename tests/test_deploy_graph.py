@@ -10,9 +10,9 @@ from functools import cache
 
 import pytest
 
-from components import deploy_graph as dg
-from components.plan import Plan, PlannedResource
-from llz import offline
+from llmops_landing_zone.components import deploy_graph as dg
+from llmops_landing_zone.components.plan import Plan, PlannedResource
+from llmops_landing_zone.llz import offline
 
 PROD = ("aws-prod", "gcp-prod", "azure-prod")
 

@@ -9,9 +9,9 @@ import pulumi_aws as aws
 import pytest
 import yaml
 
-from components.config.loader import pulumi_config_values
-from llz import engine
-from llz.offline import stacks_dir
+from llmops_landing_zone.components.config.loader import pulumi_config_values
+from llmops_landing_zone.llz import engine
+from llmops_landing_zone.llz.offline import stacks_dir
 
 
 class Holder(pulumi.ComponentResource):
@@ -80,7 +80,7 @@ def test_repeated_runs_are_isolated_and_deterministic() -> None:
 
 def test_invalid_config_under_pulumi_registers_nothing() -> None:
     """The same path `pulumi up` takes: config read through pulumi.Config, errors before any resource."""
-    from components.program import main
+    from llmops_landing_zone.components.program import main
 
     config = yaml.safe_load((stacks_dir() / "Pulumi.aws-dev.yaml").read_text())["config"]
     config["llmops:zone"]["gpuPools"]["l4-serving"]["minNodes"] = 5
@@ -111,8 +111,8 @@ def test_pulumi_config_values_are_json_for_objects() -> None:
 
 
 def test_plan_json_masks_secrets_and_lists_resources_in_a_stable_order() -> None:
-    from components.plan import SECRET
-    from llz import offline
+    from llmops_landing_zone.components.plan import SECRET
+    from llmops_landing_zone.llz import offline
 
     first, second = offline.plan("gcp-dev"), offline.plan("gcp-dev")
     gke = next(r for r in first.resources if r.type == "pulumi:providers:kubernetes")  # its kubeconfig

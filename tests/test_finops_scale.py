@@ -15,12 +15,12 @@ import pytest
 import yaml
 from rich.console import Console
 
-from components import catalog, finops
-from components.config import ZoneConfig, parse_zone
-from components.plan import Plan, PlannedResource
-from llz import cost, offline
-from llz import preview as render
-from llz.check import evaluate
+from llmops_landing_zone.components import catalog, finops
+from llmops_landing_zone.components.config import ZoneConfig, parse_zone
+from llmops_landing_zone.components.plan import Plan, PlannedResource
+from llmops_landing_zone.llz import cost, offline
+from llmops_landing_zone.llz import preview as render
+from llmops_landing_zone.llz.check import evaluate
 
 H = 730
 ROOT = Path(__file__).resolve().parent.parent
@@ -241,7 +241,7 @@ def test_the_guardrail_reports_unpriced_items_as_advice(vertex_outside_garden: t
     found = [v for v in evaluate(plan, cfg) if v.policy == "cost-estimate-complete"]
     assert [(v.enforcement, v.urn.rsplit("::", 1)[-1]) for v in found] == [("advisory", "acme-llm-summarize")]
     assert "not in the cost totals" in found[0].message
-    from policies import registry
+    from llmops_landing_zone.policies import registry
 
     rule = registry.rule_named("cost-estimate-complete")
     assert {rule.level(e) for e in ("dev", "staging", "prod")} == {"advisory"}

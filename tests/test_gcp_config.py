@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 import yaml
 
-from components.config import ConfigError, parse_zone
-from components.gcp.names import ENDPOINT_SERVICE_ACCOUNT, NAME_RULES, NODE_SERVICE_ACCOUNT
+from llmops_landing_zone.components.config import ConfigError, parse_zone
+from llmops_landing_zone.components.gcp.names import ENDPOINT_SERVICE_ACCOUNT, NAME_RULES, NODE_SERVICE_ACCOUNT
 
 STACKS = Path(__file__).resolve().parent.parent / "stacks"
 

@@ -7,11 +7,11 @@ import pulumi
 import pulumi_gcp as gcp
 import pytest
 
-from components.gcp.gpu_pool import DRIVER_VERSION, GpuPool, GpuPoolArgs, scheduling
-from components.k8s.scheduling import GPU_LABEL, GPU_RESOURCE, POOL_LABEL
-from components.plan import PlannedResource
-from components.resolve import PoolSpec
-from llz import engine
+from llmops_landing_zone.components.gcp.gpu_pool import DRIVER_VERSION, GpuPool, GpuPoolArgs, scheduling
+from llmops_landing_zone.components.k8s.scheduling import GPU_LABEL, GPU_RESOURCE, POOL_LABEL
+from llmops_landing_zone.components.plan import PlannedResource
+from llmops_landing_zone.components.resolve import PoolSpec
+from llmops_landing_zone.llz import engine
 
 SPEC = PoolSpec.of_shape("gcp", "l4", "g2-standard-8", 0, 3)
 KEY_ID = "projects/my-proj/locations/us-central1/keyRings/platform/cryptoKeys/boot"

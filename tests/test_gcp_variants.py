@@ -14,11 +14,11 @@ from typing import Any
 import pytest
 import yaml
 
-from components import sizing
-from components.config import parse_zone
-from components.gcp.serving import numeric_endpoint_id
-from components.plan import Plan
-from llz import offline
+from llmops_landing_zone.components import sizing
+from llmops_landing_zone.components.config import parse_zone
+from llmops_landing_zone.components.gcp.serving import numeric_endpoint_id
+from llmops_landing_zone.components.plan import Plan
+from llmops_landing_zone.llz import offline
 
 STACKS = Path(__file__).resolve().parent.parent / "stacks"
 GARDEN = "gcp:vertex/aiEndpointWithModelGardenDeployment:AiEndpointWithModelGardenDeployment"

@@ -15,20 +15,20 @@ from typing import Any
 import pytest
 from k8s_validation import CheckovReport, assert_k8s_valid, assert_tolerations_match_taints, checkov_report
 
-from components import catalog, sizing
-from components.common import ZONE_TAG, zone_labels
-from components.config import load_stack_file
-from components.config.models import ZoneConfig
-from components.gcp.cluster import NODE_ROLES
-from components.gcp.keys import ENCRYPTER_DECRYPTER, PURPOSES, ROTATION
-from components.gcp.network import gcp_ranges
-from components.gcp.project import required_apis
-from components.gcp.rbac import MODEL_USER_PERMISSIONS, PROJECT_SCOPE
-from components.gcp.serving import MODEL_GARDEN
-from components.plan import Plan, PlannedResource
-from llz import offline
-from llz.mocks import GCP_PROJECT_NUMBER
-from llz.offline import stacks_dir
+from llmops_landing_zone.components import catalog, sizing
+from llmops_landing_zone.components.common import ZONE_TAG, zone_labels
+from llmops_landing_zone.components.config import load_stack_file
+from llmops_landing_zone.components.config.models import ZoneConfig
+from llmops_landing_zone.components.gcp.cluster import NODE_ROLES
+from llmops_landing_zone.components.gcp.keys import ENCRYPTER_DECRYPTER, PURPOSES, ROTATION
+from llmops_landing_zone.components.gcp.network import gcp_ranges
+from llmops_landing_zone.components.gcp.project import required_apis
+from llmops_landing_zone.components.gcp.rbac import MODEL_USER_PERMISSIONS, PROJECT_SCOPE
+from llmops_landing_zone.components.gcp.serving import MODEL_GARDEN
+from llmops_landing_zone.components.plan import Plan, PlannedResource
+from llmops_landing_zone.llz import offline
+from llmops_landing_zone.llz.mocks import GCP_PROJECT_NUMBER
+from llmops_landing_zone.llz.offline import stacks_dir
 
 NODE_POOL = "gcp:container/nodePool:NodePool"
 ACCOUNT = "gcp:serviceaccount/account:Account"

@@ -12,11 +12,11 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from components.finops import estimate
-from components.plan import Plan, PlannedResource
-from llz import graph as graphs
-from llz import offline
-from llz.cli import app
+from llmops_landing_zone.components.finops import estimate
+from llmops_landing_zone.components.plan import Plan, PlannedResource
+from llmops_landing_zone.llz import graph as graphs
+from llmops_landing_zone.llz import offline
+from llmops_landing_zone.llz.cli import app
 
 runner = CliRunner()
 STACKS = offline.all_stacks()

@@ -15,8 +15,8 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
-from components.config import ConfigError, limits, load_stack_file, parse_zone
-from llz.cli import app
+from llmops_landing_zone.components.config import ConfigError, limits, load_stack_file, parse_zone
+from llmops_landing_zone.llz.cli import app
 
 HOSTILE = Path(__file__).resolve().parent / "fixtures" / "hostile"
 runner = CliRunner()
@@ -321,7 +321,7 @@ def test_unknown_keys_suggest_the_closest_valid_key(key: str, line: str) -> None
 
 
 def test_booleans_are_strict_too() -> None:
-    from components.config import parse_zone
+    from llmops_landing_zone.components.config import parse_zone
 
     raw = yaml.safe_load((HOSTILE.parents[2] / "stacks/Pulumi.aws-dev.yaml").read_text())["config"]
     zone = raw["llmops:zone"]

@@ -23,7 +23,7 @@ from k8s_validation import (
     schema_version,
 )
 
-from components.k8s import (
+from llmops_landing_zone.components.k8s import (
     ClusterAddons,
     TeamNamespace,
     TeamNamespaceArgs,
@@ -31,13 +31,13 @@ from components.k8s import (
     VllmEndpointArgs,
     images,
 )
-from components.k8s.scheduling import GPU_RESOURCE, POOL_LABEL, PoolScheduling, tolerates, tolerations_for
-from components.k8s.team import READ, role_rules
-from components.k8s.vllm import FROM_CHECKPOINT, bf16_checkpoint, replica_resources, vllm_args
-from components.plan import Plan, PlannedResource
-from llz import engine, manifests
-from llz.mocks import MockContext
-from llz.mocks.k8s import OUTPUTS
+from llmops_landing_zone.components.k8s.scheduling import GPU_RESOURCE, POOL_LABEL, PoolScheduling, tolerates, tolerations_for
+from llmops_landing_zone.components.k8s.team import READ, role_rules
+from llmops_landing_zone.components.k8s.vllm import FROM_CHECKPOINT, bf16_checkpoint, replica_resources, vllm_args
+from llmops_landing_zone.components.plan import Plan, PlannedResource
+from llmops_landing_zone.llz import engine, manifests
+from llmops_landing_zone.llz.mocks import MockContext
+from llmops_landing_zone.llz.mocks.k8s import OUTPUTS
 
 L4 = PoolScheduling.for_pool("aws", "l4-serving", "L4", 1, "g6.xlarge")
 # GKE's taint value differs ("present"): a second cloud's pool shows the tolerations are derived, not typed.

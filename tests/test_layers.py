@@ -9,17 +9,20 @@ through registration (components/config/registry.py), never through an import fr
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGES = ("components", "llz", "policies")
+TOP = "llmops_landing_zone"  # the one installed top-level name (pyproject's package-dir mapping)
+C, L, P = f"{TOP}.components", f"{TOP}.llz", f"{TOP}.policies"
 
 
 def _module(path: Path) -> str:
     parts = list(path.relative_to(ROOT).with_suffix("").parts)
-    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+    return ".".join([TOP, *(parts[:-1] if parts[-1] == "__init__" else parts)])
 
 
 MODULES = {_module(p): p for pkg in PACKAGES for p in (ROOT / pkg).rglob("*.py")}
@@ -59,7 +62,7 @@ def _imports(path: Path) -> dict[str, int]:
             arg = node.args[0] if node.args else None
             if isinstance(arg, ast.Constant) and isinstance(arg.value, str):
                 names = [arg.value]
-            elif isinstance(arg, ast.JoinedStr):  # import_module(f"components.{cloud}.zone"): its fixed prefix
+            elif isinstance(arg, ast.JoinedStr):  # import_module(f"….{cloud}.zone"): its fixed prefix
                 head = arg.values[0]
                 if isinstance(head, ast.Constant):
                     names = [str(head.value).rstrip(".")]
@@ -79,12 +82,10 @@ def _violations(source: str, forbidden: tuple[str, ...]) -> list[str]:
 
 
 @pytest.mark.parametrize(("source", "forbidden"), [
-    ("components", ("llz", "policies")),
-    ("policies", ("llz",)),
-    ("components.config", ("components.aws", "components.gcp", "components.azure", "components.k8s",
-                           "components.sizing", "components.zone", "components.program")),
-    ("components.catalog", ("components.config", "components.aws", "components.gcp", "components.azure",
-                            "components.k8s", "components.sizing")),
+    (C, (L, P)),
+    (P, (L,)),
+    (f"{C}.config", (f"{C}.aws", f"{C}.gcp", f"{C}.azure", f"{C}.k8s", f"{C}.sizing", f"{C}.zone", f"{C}.program")),
+    (f"{C}.catalog", (f"{C}.config", f"{C}.aws", f"{C}.gcp", f"{C}.azure", f"{C}.k8s", f"{C}.sizing")),
 ])
 def test_layers_only_look_down(source: str, forbidden: tuple[str, ...]) -> None:
     assert _violations(source, forbidden) == []
@@ -126,5 +127,18 @@ def test_no_import_cycles() -> None:
 
 def test_the_graph_sees_lazy_and_dynamic_imports() -> None:
     """The checks above are only as good as the graph: function-level and import_module imports count."""
-    assert "llz.offline" in GRAPH["llz.cli"]  # imported inside command functions
-    assert "components" in GRAPH["components.zone"]  # import_module(f"components.{cloud}.zone")
+    assert f"{L}.offline" in GRAPH[f"{L}.cli"]  # imported inside command functions
+    assert C in GRAPH[f"{C}.zone"]  # import_module(f"llmops_landing_zone.components.{cloud}.zone")
+
+
+BARE = re.compile(r"^\s*(?:from|import)\s+(components|policies|llz)\b", re.M)
+
+
+def test_every_import_uses_the_installed_name() -> None:
+    """A bare ``import components`` would still resolve from the repository root and load a second copy of the
+    module (two ZoneConfig classes); only ``llmops_landing_zone.*`` is installed for users."""
+    files = [p for d in (*PACKAGES, "tests", "benchmarks") for p in (ROOT / d).rglob("*.py")]
+    files += [ROOT / "__main__.py"]
+    bare = [f"{p.relative_to(ROOT)}: {m[0].strip()}" for p in files if "releases" not in p.parts
+            for m in BARE.finditer(p.read_text())]
+    assert bare == []

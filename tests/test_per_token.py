@@ -13,10 +13,10 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
-from components import catalog, sizing, throughput
-from components.config import ConfigError, parse_zone
-from components.finops.per_token import Load, endpoint_per_token, per_token, zone_per_token
-from llz.cli import app
+from llmops_landing_zone.components import catalog, sizing, throughput
+from llmops_landing_zone.components.config import ConfigError, parse_zone
+from llmops_landing_zone.components.finops.per_token import Load, endpoint_per_token, per_token, zone_per_token
+from llmops_landing_zone.llz.cli import app
 
 ROOT = Path(__file__).resolve().parent.parent
 STACKS = ROOT / "stacks"
@@ -204,7 +204,7 @@ def test_cost_prints_and_returns_the_per_token_figures(loaded_stack: Path) -> No
     assert {"monthlyUsd", "monthlyUsdMax", "items", "unpriced", "perToken"} <= set(data)
     rows = {r["endpoint"]: r for r in data["perToken"]}
     assert set(rows) == {"chat", "summarize"}
-    from llz import offline
+    from llmops_landing_zone.llz import offline
 
     _, _, cfg = offline.load(str(loaded_stack))
     chat = endpoint_per_token(cfg, "chat")

@@ -14,10 +14,10 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from components.config import ConfigError
-from components.plan import SECRET, Plan
-from llz import cache, engine, offline
-from llz.cli import app
+from llmops_landing_zone.components.config import ConfigError
+from llmops_landing_zone.components.plan import SECRET, Plan
+from llmops_landing_zone.llz import cache, engine, offline
+from llmops_landing_zone.llz.cli import app
 
 ROOT = Path(__file__).resolve().parent.parent
 STACKS = ROOT / "stacks"
@@ -191,7 +191,7 @@ def test_concurrent_writers_and_readers_never_see_half_a_file(runs: list[str]) -
     for t in threads:
         t.start()
     # two other processes write and read the same entry at the same time
-    script = ("import sys; from components.plan import Plan; from llz import cache; plan = Plan.load(sys.argv[1]); "
+    script = ("import sys; from llmops_landing_zone.components.plan import Plan; from llmops_landing_zone.llz import cache; plan = Plan.load(sys.argv[1]); "
               "bad = 0\nfor _ in range(15):\n    cache.store(sys.argv[2], plan)\n"
               "    got = cache.load(sys.argv[2])\n    bad += got is None or got.to_json() != plan.to_json()\n"
               "sys.exit(bad)")

@@ -13,8 +13,8 @@ from typing import Any
 
 import pytest
 
-from components.plan import Plan
-from llz import offline
+from llmops_landing_zone.components.plan import Plan
+from llmops_landing_zone.llz import offline
 
 SNAPSHOTS = Path(__file__).parent / "snapshots"
 UPDATE = os.environ.get("LLZ_UPDATE_SNAPSHOTS") == "1"

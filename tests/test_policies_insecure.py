@@ -14,10 +14,10 @@ from typing import Any
 
 import pytest
 
-from components.plan import Plan, PlannedResource
-from llz import offline
-from llz.check import evaluate_timed
-from llz.results import StackResult, Violation
+from llmops_landing_zone.components.plan import Plan, PlannedResource
+from llmops_landing_zone.llz import offline
+from llmops_landing_zone.llz.check import evaluate_timed
+from llmops_landing_zone.llz.results import StackResult, Violation
 
 FIXTURES = Path(__file__).parent / "fixtures"
 STACK = FIXTURES / "Pulumi.insecure.yaml"

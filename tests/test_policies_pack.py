@@ -19,8 +19,8 @@ from pulumi.runtime.proto import analyzer_pb2 as pb
 from pulumi.runtime.proto import analyzer_pb2_grpc
 from pulumi_policy.proxy import UNKNOWN_BOOLEAN_VALUE
 
-from policies import registry
-from policies import tokens as t
+from llmops_landing_zone.policies import registry
+from llmops_landing_zone.policies import tokens as t
 
 ROOT = Path(__file__).resolve().parent.parent
 URN = "urn:pulumi:aws-prod::llmops-landing-zone::{}::{}"

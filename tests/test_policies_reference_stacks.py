@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import pytest
 
-from llz.check import check_plans, partition
-from llz.offline import all_stacks
-from llz.results import StackResult
-from policies import registry
+from llmops_landing_zone.llz.check import check_plans, partition
+from llmops_landing_zone.llz.offline import all_stacks
+from llmops_landing_zone.llz.results import StackResult
+from llmops_landing_zone.policies import registry
 
 STACKS = all_stacks()
 

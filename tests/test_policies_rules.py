@@ -15,9 +15,9 @@ from typing import Any
 import pytest
 from pulumi_policy.proxy import UNKNOWN_BOOLEAN_VALUE, UNKNOWN_NUMBER_VALUE, UNKNOWN_STRING_VALUE
 
-from policies import registry
-from policies import tokens as t
-from policies.testing import crossguard_resource, offline_resource
+from llmops_landing_zone.policies import registry
+from llmops_landing_zone.policies import tokens as t
+from llmops_landing_zone.policies.testing import crossguard_resource, offline_resource
 
 DELETE = object()
 KEY = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"

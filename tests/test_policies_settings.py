@@ -9,14 +9,14 @@ from typing import Any
 
 import pytest
 
-from components.config.models import ZoneConfig
-from components.plan import Plan, PlannedResource
-from llz.check import evaluate, pack_config, policy_issues, settings_for
-from llz.results import Violation
-from policies import registry
-from policies import tokens as t
-from policies.base import ENVIRONMENTS, SEVERITIES
-from policies.testing import crossguard_resource
+from llmops_landing_zone.components.config.models import ZoneConfig
+from llmops_landing_zone.components.plan import Plan, PlannedResource
+from llmops_landing_zone.llz.check import evaluate, pack_config, policy_issues, settings_for
+from llmops_landing_zone.llz.results import Violation
+from llmops_landing_zone.policies import registry
+from llmops_landing_zone.policies import tokens as t
+from llmops_landing_zone.policies.base import ENVIRONMENTS, SEVERITIES
+from llmops_landing_zone.policies.testing import crossguard_resource
 
 URN = "urn:pulumi:t::llmops-landing-zone::llmops:index:LandingZone$aws:kms/key:Key::{}"
 
@@ -157,7 +157,7 @@ def test_pack_environment_comes_from_the_environment(monkeypatch: pytest.MonkeyP
 def test_resource_environment_from_tags_or_stack_name_under_the_real_cli() -> None:
     """Without pack config, a policy finds the environment on the resource's llmops-environment tag, else in
     the stack name of its URN."""
-    from policies.base import Resource, environment_of
+    from llmops_landing_zone.policies.base import Resource, environment_of
 
     tagged = Resource("aws:kms/key:Key", "k", "urn:pulumi:x::p::aws:kms/key:Key::k",
                       {"tags": {"llmops-environment": "dev"}})

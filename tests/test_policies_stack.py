@@ -11,9 +11,9 @@ from typing import Any
 import pytest
 from pulumi_policy.proxy import UNKNOWN_STRING_VALUE
 
-from policies import registry
-from policies import tokens as t
-from policies.testing import Res, crossguard_stack, offline_findings, stack_of
+from llmops_landing_zone.policies import registry
+from llmops_landing_zone.policies import tokens as t
+from llmops_landing_zone.policies.testing import Res, crossguard_stack, offline_findings, stack_of
 
 SUB = "/subscriptions/00000000-0000-0000-0000-000000000000"
 GPU_POOL = {"instanceTypes": ["g6.xlarge"], "amiType": "AL2023_x86_64_NVIDIA",
@@ -317,7 +317,7 @@ def test_budget_coverage_is_mandatory_in_prod_only() -> None:
 def test_budget_coverage_uses_the_real_cost_estimate_on_a_plan_view() -> None:
     """Under `pulumi preview`, the stack policy sees PolicyResources; the pack builds a Plan from them and
     calls components.finops.estimate, the same function llz check uses."""
-    from components.finops import estimate
+    from llmops_landing_zone.components.finops import estimate
 
     pool = Res(t.EKS_NODE_GROUP, "gpu", {**GPU_POOL, "scalingConfig": {"minSize": 4, "maxSize": 8}})
     budget = Res(t.AWS_BUDGET, "budget", {"limitAmount": "100", "timeUnit": "MONTHLY"})

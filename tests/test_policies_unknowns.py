@@ -13,10 +13,10 @@ import pytest
 from pulumi_policy import PolicyResource, ResourceValidationArgs, StackValidationArgs
 from pulumi_policy.proxy import UNKNOWN_STRING_VALUE, unknown_checking_proxy
 
-from components.plan import Plan, PlannedResource
-from llz import offline
-from policies import registry
-from policies.testing import options
+from llmops_landing_zone.components.plan import Plan, PlannedResource
+from llmops_landing_zone.llz import offline
+from llmops_landing_zone.policies import registry
+from llmops_landing_zone.policies.testing import options
 
 STACKS = [s for s in offline.all_stacks() if s.endswith("prod")]
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from llz import policy_docs
-from policies import registry
+from llmops_landing_zone.llz import policy_docs
+from llmops_landing_zone.policies import registry
 
 README = Path(__file__).resolve().parent.parent / "README.md"
 
@@ -14,7 +14,7 @@ README = Path(__file__).resolve().parent.parent / "README.md"
 def test_readme_policy_table_is_current() -> None:
     table = policy_docs.current_table(README.read_text())
     assert table is not None, f"README.md lacks {policy_docs.START} ... {policy_docs.END}"
-    assert table == policy_docs.render_table(), "regenerate with: .venv/bin/python -m llz.policy_docs --write"
+    assert table == policy_docs.render_table(), "regenerate with: .venv/bin/python -m llmops_landing_zone.llz.policy_docs --write"
 
 
 def test_table_lists_every_rule_with_severity_enforcement_framework_and_anchor() -> None:

@@ -17,8 +17,8 @@ from botocore.stub import Stubber
 from moto import mock_aws
 from rich.console import Console
 
-from components.config import parse_zone
-from llz import preflight
+from llmops_landing_zone.components.config import parse_zone
+from llmops_landing_zone.llz import preflight
 
 STACKS = Path(__file__).resolve().parent.parent / "stacks"
 REGION = "us-east-1"

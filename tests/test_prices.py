@@ -14,8 +14,8 @@ import boto3
 import pytest
 from botocore.stub import Stubber
 
-from components import catalog
-from llz import prices
+from llmops_landing_zone.components import catalog
+from llmops_landing_zone.llz import prices
 
 TODAY = dt.date(2026, 12, 1)
 

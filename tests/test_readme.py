@@ -11,8 +11,8 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
-from components.config import parse_zone
-from llz.cli import app
+from llmops_landing_zone.components.config import parse_zone
+from llmops_landing_zone.llz.cli import app
 
 ROOT = Path(__file__).resolve().parent.parent
 README = (ROOT / "README.md").read_text()

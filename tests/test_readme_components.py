@@ -19,11 +19,11 @@ from typing import Any
 
 import pytest
 
-from components.k8s.meta import SERVING_NAMESPACE
-from components.k8s.scheduling import GPU_RESOURCE, POOL_LABEL
-from components.plan import PlannedResource
-from components.resolve import PoolSpec
-from llz import engine
+from llmops_landing_zone.components.k8s.meta import SERVING_NAMESPACE
+from llmops_landing_zone.components.k8s.scheduling import GPU_RESOURCE, POOL_LABEL
+from llmops_landing_zone.components.plan import PlannedResource
+from llmops_landing_zone.components.resolve import PoolSpec
+from llmops_landing_zone.llz import engine
 
 ROOT = Path(__file__).resolve().parent.parent
 HEADING = "## Use one component in your own program"
@@ -51,7 +51,7 @@ def _examples() -> dict[str, str]:
     """The section's python blocks by the cloud package each imports."""
     out: dict[str, str] = {}
     for block in re.findall(r"^```python\n(.*?)^```", _section(), flags=re.DOTALL | re.MULTILINE):
-        (cloud,) = set(re.findall(r"^from components\.(aws|gcp|azure) import", block, flags=re.MULTILINE))
+        (cloud,) = set(re.findall(r"^from llmops_landing_zone\.components\.(aws|gcp|azure) import", block, flags=re.MULTILINE))
         assert cloud not in out, f"two {cloud} examples"
         out[cloud] = block
     return out
@@ -89,8 +89,8 @@ def example(request: pytest.FixtureRequest) -> tuple[str, PoolSpec, dict[str, li
 def test_the_section_has_one_example_per_cloud() -> None:
     assert set(EXAMPLES) == set(CLOUDS)
     for cloud, code in EXAMPLES.items():
-        assert f"from components.{cloud} import GpuPool, GpuPoolArgs, PoolSpec" in code
-        assert "from components.k8s import" in code and "VllmEndpoint" in code
+        assert f"from llmops_landing_zone.components.{cloud} import GpuPool, GpuPoolArgs, PoolSpec" in code
+        assert "from llmops_landing_zone.components.k8s import" in code and "VllmEndpoint" in code
         assert "ZoneConfig" not in code and "llmops:zone" not in code  # resolved values in, no zone config
         lines = [line for line in code.splitlines() if line.strip()]
         assert len(lines) <= 40, f"the {cloud} example grew past a copyable size"
@@ -148,16 +148,16 @@ def test_the_endpoint_runs_on_the_pool(example: tuple) -> None:
     assert GPU_RESOURCE in tolerated
     if cloud == "azure" and spec.spot:
         assert "kubernetes.azure.com/scalesetpriority" in tolerated  # AKS's own taint on Spot nodes
-    from components.k8s.images import vllm_image
+    from llmops_landing_zone.components.k8s.images import vllm_image
 
     assert container["image"] == vllm_image(cloud).ref
 
 
 @pytest.mark.parametrize("cloud", CLOUDS)
 def test_the_public_api_resolves(cloud: str) -> None:
-    package = importlib.import_module(f"components.{cloud}")
+    package = importlib.import_module(f"llmops_landing_zone.components.{cloud}")
     assert {"GpuPool", "GpuPoolArgs", "PoolSpec", "scheduling"} <= set(package.__all__)
-    gpu_pool = importlib.import_module(f"components.{cloud}.gpu_pool")
+    gpu_pool = importlib.import_module(f"llmops_landing_zone.components.{cloud}.gpu_pool")
     for name in package.__all__:
         assert getattr(package, name) is not None
     assert package.GpuPool is gpu_pool.GpuPool and package.scheduling is gpu_pool.scheduling

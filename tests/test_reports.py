@@ -19,12 +19,12 @@ import pytest
 import yaml
 from rich.console import Console
 
-from llz import check
-from llz.check import check_stack, evaluate_timed
-from llz.reports import junit, markdown, sarif
-from llz.reports.locations import locate
-from llz.results import StackResult, Violation
-from policies import registry
+from llmops_landing_zone.llz import check
+from llmops_landing_zone.llz.check import check_stack, evaluate_timed
+from llmops_landing_zone.llz.reports import junit, markdown, sarif
+from llmops_landing_zone.llz.reports.locations import locate
+from llmops_landing_zone.llz.results import StackResult, Violation
+from llmops_landing_zone.policies import registry
 
 FIXTURES = Path(__file__).parent / "fixtures"
 SCHEMA_FILE = FIXTURES / "sarif-schema-2.1.0-rtm.5.json"
@@ -230,7 +230,7 @@ def test_baseline_cli_writes_entries_that_make_the_stack_pass(tmp_path: Path) ->
 
 
 def test_evaluate_is_what_llz_preview_uses(insecure: StackResult) -> None:
-    from llz import offline
+    from llmops_landing_zone.llz import offline
 
     _, path, cfg = offline.load(INSECURE)
     plan = offline.plan(path)
@@ -270,7 +270,7 @@ def test_pr_workflow_runs_tests_check_sarif_comment_and_a_gated_real_preview() -
 def test_policy_config_command_prints_json() -> None:
     from typer.testing import CliRunner
 
-    from llz.cli import app
+    from llmops_landing_zone.llz.cli import app
 
     result = CliRunner().invoke(app, ["policy", "config", "gcp-dev"])
     assert result.exit_code == 0, result.output
@@ -282,7 +282,7 @@ def test_policy_config_command_prints_json() -> None:
 def test_policy_baseline_command_prints_entries() -> None:
     from typer.testing import CliRunner
 
-    from llz.cli import app
+    from llmops_landing_zone.llz.cli import app
 
     result = CliRunner().invoke(app, ["policy", "baseline", str(INSECURE)])
     assert result.exit_code == 0, result.output

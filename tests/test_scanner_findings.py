@@ -17,14 +17,14 @@ from typing import Any
 import pytest
 import yaml
 
-from components import sizing
-from components.config import ConfigError, parse_zone
-from components.plan import Plan, PlannedResource
-from llz import offline
-from llz.check import evaluate
-from llz.mocks import ACCOUNT_ID
-from policies import tokens as t
-from policies.testing import offline_resource
+from llmops_landing_zone.components import sizing
+from llmops_landing_zone.components.config import ConfigError, parse_zone
+from llmops_landing_zone.components.plan import Plan, PlannedResource
+from llmops_landing_zone.llz import offline
+from llmops_landing_zone.llz.check import evaluate
+from llmops_landing_zone.llz.mocks import ACCOUNT_ID
+from llmops_landing_zone.policies import tokens as t
+from llmops_landing_zone.policies.testing import offline_resource
 
 REGION = "us-east-1"
 STACKS = Path(__file__).resolve().parent.parent / "stacks"
@@ -191,8 +191,8 @@ def test_int4_and_int8_with_an_explicit_architecture_read_the_checkpoint() -> No
 def test_sagemaker_quantises_a_catalog_checkpoint_to_the_sized_precision(precision: str, method: str) -> None:
     """SageMaker copies the bf16 weights to local disk, where TGI can quantise them while loading: the
     endpoint holds the 8 or 4 bits per weight that sizing assumed, not 16."""
-    from components.aws.serving import container_environment
-    from components.config import parse_zone
+    from llmops_landing_zone.components.aws.serving import container_environment
+    from llmops_landing_zone.components.config import parse_zone
 
     raw = yaml.safe_load((STACKS / "Pulumi.aws-prod.yaml").read_text())["config"]
     zone = raw["llmops:zone"]

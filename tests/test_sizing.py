@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 import yaml
 
-from components import catalog, sizing
-from components.config import ConfigError, parse_zone
+from llmops_landing_zone.components import catalog, sizing
+from llmops_landing_zone.components.config import ConfigError, parse_zone
 
 STACKS = Path(__file__).resolve().parent.parent / "stacks"
 GIB = 2**30

@@ -15,11 +15,11 @@ import promql_parser
 import pytest
 import yaml
 
-from components.config import ConfigError, load_stack_file, parse_zone
-from components.config.models import EndpointConfig
-from components.k8s import images
-from components.observability import EndpointRules, SloTargets, metrics, rule_file, rule_groups, targets
-from components.observability import slo as slo_mod
+from llmops_landing_zone.components.config import ConfigError, load_stack_file, parse_zone
+from llmops_landing_zone.components.config.models import EndpointConfig
+from llmops_landing_zone.components.k8s import images
+from llmops_landing_zone.components.observability import EndpointRules, SloTargets, metrics, rule_file, rule_groups, targets
+from llmops_landing_zone.components.observability import slo as slo_mod
 
 ROOT = Path(__file__).resolve().parent.parent
 STACK_FILES = sorted((ROOT / "stacks").glob("Pulumi.*.yaml"))

@@ -7,7 +7,7 @@ import dataclasses
 
 import pytest
 
-from components import catalog, sizing, throughput
+from llmops_landing_zone.components import catalog, sizing, throughput
 
 TOLERANCE = 0.40  # +-40%: a roofline with two efficiency factors, not a benchmark
 LLAMA_8B = sizing.architecture("llama-3.1-8b")

@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from components import tokens
+from llmops_landing_zone.components import tokens
 
 ROOT = Path(__file__).resolve().parent.parent
 TOKEN = re.compile(r"^(aws|gcp|azure-native|kubernetes):[\w/.-]+:\w+$")
@@ -111,7 +111,7 @@ def test_the_users_have_no_token_literals() -> None:
 
 
 def test_policies_tokens_is_an_alias_of_components_tokens() -> None:
-    from policies import tokens as legacy
+    from llmops_landing_zone.policies import tokens as legacy
 
     names = [n for n in vars(legacy) if n.isupper()]
     assert names and all(getattr(legacy, n) is CONSTANTS[n] for n in names)

@@ -12,17 +12,17 @@ reference stacks may change their values (e.g. Kubernetes 1.31 -> 1.35) and stil
 To record the next release (after tagging it, from a clean checkout of this repository)::
 
     git worktree add /tmp/rel <release commit>
-    cd /tmp/rel && LLZ_TODAY=<date the release's stacks are valid on> /path/to/repo/.venv/bin/python -c '
-    import components; assert components.__file__.startswith("/tmp/rel/"), components.__file__
+    python3.11 -m venv /tmp/rel/.venv && /tmp/rel/.venv/bin/pip install -q -e /tmp/rel
+    LLZ_TODAY=<date the release's stacks are valid on> /tmp/rel/.venv/bin/python -c '
     from pathlib import Path
-    from llz import offline
+    from llmops_landing_zone.llz import offline   # releases before the rename: from llz import offline
     out = Path("/path/to/repo/tests/releases/<version>"); out.mkdir(parents=True, exist_ok=True)
     for s in offline.all_stacks():
         urns = sorted(r.urn for r in offline.plan(s).resources)
         (out / f"{s}.urns").write_text("".join(u + "\\n" for u in urns))'
-    cd - && git worktree remove /tmp/rel
+    git worktree remove --force /tmp/rel
 
-(the working directory comes first on ``sys.path``, so the release's code is planned: hence the assert).
+(a virtualenv of its own, so the release's code is planned, not this checkout's editable install).
 Keep the older records: a user may upgrade from any of them.
 """
 
@@ -34,13 +34,13 @@ from typing import Any
 
 import pytest
 
-from components import sizing
-from components.aws.cluster import STABLE_TAG_KEYS
-from components.common import ENV_TAG, MANAGED_BY_TAG, ZONE_TAG
-from components.config.models import ZoneConfig
-from components.gcp.gpu_pool import PREVIOUS_NAMES
-from components.plan import Plan
-from llz import engine, offline
+from llmops_landing_zone.components import sizing
+from llmops_landing_zone.components.aws.cluster import STABLE_TAG_KEYS
+from llmops_landing_zone.components.common import ENV_TAG, MANAGED_BY_TAG, ZONE_TAG
+from llmops_landing_zone.components.config.models import ZoneConfig
+from llmops_landing_zone.components.gcp.gpu_pool import PREVIOUS_NAMES
+from llmops_landing_zone.components.plan import Plan
+from llmops_landing_zone.llz import engine, offline
 
 RELEASES = Path(__file__).parent / "releases"
 RECORDS = sorted(RELEASES.glob("*/*.urns"))

@@ -14,15 +14,15 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
-from components import catalog, finops
-from components.catalog import kubernetes as k8s
-from components.config import ConfigError, parse_zone, warnings
-from components.config.models import ClusterConfig
-from components.k8s import images
-from llz import offline
-from llz import versions as report
-from llz.cli import app
-from llz.manifests import is_object, manifest
+from llmops_landing_zone.components import catalog, finops
+from llmops_landing_zone.components.catalog import kubernetes as k8s
+from llmops_landing_zone.components.config import ConfigError, parse_zone, warnings
+from llmops_landing_zone.components.config.models import ClusterConfig
+from llmops_landing_zone.components.k8s import images
+from llmops_landing_zone.llz import offline
+from llmops_landing_zone.llz import versions as report
+from llmops_landing_zone.llz.cli import app
+from llmops_landing_zone.llz.manifests import is_object, manifest
 
 ROOT = Path(__file__).resolve().parent.parent
 TODAY = date(2026, 12, 2)

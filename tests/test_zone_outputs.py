@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from components.config.loader import pulumi_config_values, read_stack_file
-from components.program import main
-from components.zone import BUDGET_OUTPUT, COMMON_OUTPUTS, LandingZone
-from llz import engine, offline
+from llmops_landing_zone.components.config.loader import pulumi_config_values, read_stack_file
+from llmops_landing_zone.components.program import main
+from llmops_landing_zone.components.zone import BUDGET_OUTPUT, COMMON_OUTPUTS, LandingZone
+from llmops_landing_zone.llz import engine, offline
 
 
 @pytest.mark.parametrize("stack", offline.all_stacks())
@@ -27,7 +27,7 @@ def test_common_outputs_on_every_cloud(stack: str) -> None:
 
 
 def test_a_builder_missing_a_common_output_is_a_programming_error(monkeypatch: pytest.MonkeyPatch) -> None:
-    import components.aws.zone as aws_zone
+    import llmops_landing_zone.components.aws.zone as aws_zone
 
     build = aws_zone.build
     monkeypatch.setattr(aws_zone, "build", lambda zone, cfg: {k: v for k, v in build(zone, cfg).items()

@@ -1,6 +1,6 @@
 """AWS components a program with its own EKS cluster can use, without the landing zone or its config.
 
-    from components.aws import GpuPool, GpuPoolArgs, PoolSpec, kubeconfig
+    from llmops_landing_zone.components.aws import GpuPool, GpuPoolArgs, PoolSpec, kubeconfig
 
 ``GpuPool`` adds a GPU managed node group to an EKS cluster from a ``PoolSpec`` (a catalog shape and its
 bounds) and tags its Auto Scaling group for that cluster's Cluster Autoscaler; ``GpuPool(...).scheduling``
@@ -13,24 +13,24 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from components.lazy import exports
+from llmops_landing_zone.components.lazy import exports
 
 _EXPORTS = {
-    "GpuPool": "components.aws.gpu_pool",
-    "GpuPoolArgs": "components.aws.gpu_pool",
-    "scheduling": "components.aws.gpu_pool",
-    "owner_tag": "components.aws.gpu_pool",
-    "discovery_tags": "components.aws.gpu_pool",
-    "kubeconfig": "components.aws.cluster",
-    "PoolSpec": "components.resolve",
+    "GpuPool": "llmops_landing_zone.components.aws.gpu_pool",
+    "GpuPoolArgs": "llmops_landing_zone.components.aws.gpu_pool",
+    "scheduling": "llmops_landing_zone.components.aws.gpu_pool",
+    "owner_tag": "llmops_landing_zone.components.aws.gpu_pool",
+    "discovery_tags": "llmops_landing_zone.components.aws.gpu_pool",
+    "kubeconfig": "llmops_landing_zone.components.aws.cluster",
+    "PoolSpec": "llmops_landing_zone.components.resolve",
 }
 
 __all__ = ["GpuPool", "GpuPoolArgs", "PoolSpec", "discovery_tags", "kubeconfig", "owner_tag", "scheduling"]
 
 if TYPE_CHECKING:
-    from components.aws.cluster import kubeconfig
-    from components.aws.gpu_pool import GpuPool, GpuPoolArgs, discovery_tags, owner_tag, scheduling
-    from components.resolve import PoolSpec
+    from llmops_landing_zone.components.aws.cluster import kubeconfig
+    from llmops_landing_zone.components.aws.gpu_pool import GpuPool, GpuPoolArgs, discovery_tags, owner_tag, scheduling
+    from llmops_landing_zone.components.resolve import PoolSpec
 
 
 __getattr__ = exports(__name__, _EXPORTS)

@@ -28,7 +28,7 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from components.aws.base import (
+from llmops_landing_zone.components.aws.base import (
     AwsContext,
     Statement,
     document,
@@ -37,9 +37,9 @@ from components.aws.base import (
     service_trust,
     statement,
 )
-from components.aws.names import TRAIL
-from components.common import child, stateful
-from components.config.models import ZoneConfig
+from llmops_landing_zone.components.aws.names import TRAIL
+from llmops_landing_zone.components.common import child, stateful
+from llmops_landing_zone.components.config.models import ZoneConfig
 
 TYPE = "llmops:aws:Audit"
 ARCHIVE_AFTER_DAYS = 90  # Glacier Instant Retrieval has a 90-day minimum; only worth it for long retention

@@ -19,13 +19,13 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_aws as aws
 
-from components.aws.base import AwsContext, Statement, document, service_trust, statement
-from components.aws.cluster import SYSTEM_LABEL, Cluster
-from components.aws.gpu_pool import CA_ENABLED, auto_scaling_group, owner_tag, tag_auto_scaling_group
-from components.aws.names import AUTOSCALER_ROLE
-from components.common import child
-from components.config.models import ZoneConfig
-from components.k8s import autoscaler as k8s_autoscaler
+from llmops_landing_zone.components.aws.base import AwsContext, Statement, document, service_trust, statement
+from llmops_landing_zone.components.aws.cluster import SYSTEM_LABEL, Cluster
+from llmops_landing_zone.components.aws.gpu_pool import CA_ENABLED, auto_scaling_group, owner_tag, tag_auto_scaling_group
+from llmops_landing_zone.components.aws.names import AUTOSCALER_ROLE
+from llmops_landing_zone.components.common import child
+from llmops_landing_zone.components.config.models import ZoneConfig
+from llmops_landing_zone.components.k8s import autoscaler as k8s_autoscaler
 
 TYPE = "llmops:aws:ClusterAutoscaler"
 

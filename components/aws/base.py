@@ -17,8 +17,8 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from components.common import stateful
-from components.config.models import ZoneConfig
+from llmops_landing_zone.components.common import stateful
+from llmops_landing_zone.components.config.models import ZoneConfig
 
 Statement = dict[str, Any]
 

@@ -22,10 +22,10 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
-from components.aws.base import AwsContext, Statement, document, document_of, statement
-from components.aws.keys import DELETION_WINDOW_DAYS, admin_statement
-from components.common import ZONE_TAG, child, stateful
-from components.config.models import BudgetConfig, ZoneConfig
+from llmops_landing_zone.components.aws.base import AwsContext, Statement, document, document_of, statement
+from llmops_landing_zone.components.aws.keys import DELETION_WINDOW_DAYS, admin_statement
+from llmops_landing_zone.components.common import ZONE_TAG, child, stateful
+from llmops_landing_zone.components.config.models import BudgetConfig, ZoneConfig
 
 TYPE = "llmops:aws:Budget"
 MIN_ANOMALY_USD = 10.0

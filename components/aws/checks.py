@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from components.aws.names import NAME_RULES
-from components.config.checks import name_issues
-from components.config.models import ZoneConfig
-from components.config.registry import Issue, register
-from components.k8s.images import CLUSTER_AUTOSCALER_TAGS
+from llmops_landing_zone.components.aws.names import NAME_RULES
+from llmops_landing_zone.components.config.checks import name_issues
+from llmops_landing_zone.components.config.models import ZoneConfig
+from llmops_landing_zone.components.config.registry import Issue, register
+from llmops_landing_zone.components.k8s.images import CLUSTER_AUTOSCALER_TAGS
 
 
 @register("aws")

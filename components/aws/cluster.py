@@ -24,11 +24,11 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 
-from components import catalog
-from components.aws.base import AwsContext, log_group, service_trust
-from components.aws.names import EKS_CLUSTER
-from components.common import ENV_TAG, MANAGED_BY_TAG, ZONE_TAG, child, zone_tags
-from components.config.models import ZoneConfig
+from llmops_landing_zone.components import catalog
+from llmops_landing_zone.components.aws.base import AwsContext, log_group, service_trust
+from llmops_landing_zone.components.aws.names import EKS_CLUSTER
+from llmops_landing_zone.components.common import ENV_TAG, MANAGED_BY_TAG, ZONE_TAG, child, zone_tags
+from llmops_landing_zone.components.config.models import ZoneConfig
 
 TYPE = "llmops:aws:Cluster"
 LOG_TYPES = ["api", "audit", "authenticator", "controllerManager", "scheduler"]

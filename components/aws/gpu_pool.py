@@ -25,10 +25,10 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_aws as aws
 
-from components.aws.cluster import node_launch_template
-from components.common import child
-from components.k8s.scheduling import GPU_RESOURCE, PoolScheduling
-from components.resolve import PoolSpec
+from llmops_landing_zone.components.aws.cluster import node_launch_template
+from llmops_landing_zone.components.common import child
+from llmops_landing_zone.components.k8s.scheduling import GPU_RESOURCE, PoolScheduling
+from llmops_landing_zone.components.resolve import PoolSpec
 
 TYPE = "llmops:aws:GpuPool"
 AMI_TYPE = "AL2023_x86_64_NVIDIA"

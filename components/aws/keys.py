@@ -19,10 +19,10 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
-from components.aws.base import AwsContext, Statement, document, log_group_patterns, statement
-from components.aws.names import TRAIL
-from components.common import child, stateful
-from components.config.models import ZoneConfig
+from llmops_landing_zone.components.aws.base import AwsContext, Statement, document, log_group_patterns, statement
+from llmops_landing_zone.components.aws.names import TRAIL
+from llmops_landing_zone.components.common import child, stateful
+from llmops_landing_zone.components.config.models import ZoneConfig
 
 TYPE = "llmops:aws:Keys"
 

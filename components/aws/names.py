@@ -1,6 +1,6 @@
 """AWS names built by this package and their service limits (checked at config validation)."""
 
-from components.naming import NameRule
+from llmops_landing_zone.components.naming import NameRule
 
 OPENSEARCH_COLLECTION = NameRule("OpenSearch Serverless collection", "{zone}-{key}", 32, over="vectorStores",
                                  min_len=3, engine="opensearch-serverless")

@@ -14,11 +14,11 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_aws as aws
 
-from components.aws.base import AwsContext, document, log_group, service_trust, statement
-from components.aws.names import OPENSEARCH_VPC_ENDPOINT
-from components.common import child
-from components.config.models import ZoneConfig
-from components.network_plan import plan_subnets
+from llmops_landing_zone.components.aws.base import AwsContext, document, log_group, service_trust, statement
+from llmops_landing_zone.components.aws.names import OPENSEARCH_VPC_ENDPOINT
+from llmops_landing_zone.components.common import child
+from llmops_landing_zone.components.config.models import ZoneConfig
+from llmops_landing_zone.components.network_plan import plan_subnets
 
 TYPE = "llmops:aws:Network"
 # Interface endpoints every zone needs: image pulls (ECR API + Docker registry), Pod Identity / IRSA

@@ -17,11 +17,11 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_aws as aws
 
-from components.aws.base import AwsContext, Statement, document, document_of, log_group_patterns, statement
-from components.aws.names import TEAM_ROLE
-from components.common import child
-from components.config.models import TeamConfig, ZoneConfig
-from components.k8s import TeamNamespace, TeamNamespaceArgs
+from llmops_landing_zone.components.aws.base import AwsContext, Statement, document, document_of, log_group_patterns, statement
+from llmops_landing_zone.components.aws.names import TEAM_ROLE
+from llmops_landing_zone.components.common import child
+from llmops_landing_zone.components.config.models import TeamConfig, ZoneConfig
+from llmops_landing_zone.components.k8s import TeamNamespace, TeamNamespaceArgs
 
 TYPE = "llmops:aws:TeamAccess"
 TEAM_TAG = "llmops-team"  # the team a role belongs to (a tag on the role, for inventory and cost reports)

@@ -25,8 +25,8 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from components import catalog, sizing
-from components.aws.base import (
+from llmops_landing_zone.components import catalog, sizing
+from llmops_landing_zone.components.aws.base import (
     AwsContext,
     Statement,
     document_of,
@@ -35,11 +35,11 @@ from components.aws.base import (
     service_trust,
     statement,
 )
-from components.aws.gpu_pool import GpuPool
-from components.aws.names import SAGEMAKER_ENDPOINT
-from components.common import child
-from components.config.models import ZoneConfig
-from components.k8s import VllmEndpoint, VllmEndpointArgs, images, service_account_name
+from llmops_landing_zone.components.aws.gpu_pool import GpuPool
+from llmops_landing_zone.components.aws.names import SAGEMAKER_ENDPOINT
+from llmops_landing_zone.components.common import child
+from llmops_landing_zone.components.config.models import ZoneConfig
+from llmops_landing_zone.components.k8s import VllmEndpoint, VllmEndpointArgs, images, service_account_name
 
 # Hugging Face TGI deep-learning container for SageMaker (LLM serving), pinned:
 # huggingface-pytorch-tgi-inference:2.4.0-tgi3.0.1-gpu-py311-cu124-ubuntu22.04-v2.0, pushed 2025-01-09

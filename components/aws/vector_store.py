@@ -21,16 +21,16 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_aws as aws
 
-from components.aws.base import AwsContext, log_group
-from components.aws.names import (
+from llmops_landing_zone.components.aws.base import AwsContext, log_group
+from llmops_landing_zone.components.aws.names import (
     AURORA_CLUSTER,
     OPENSEARCH_ACCESS_POLICY,
     OPENSEARCH_COLLECTION,
     OPENSEARCH_ENCRYPTION_POLICY,
     OPENSEARCH_NETWORK_POLICY,
 )
-from components.common import child, stateful
-from components.config.models import TeamRole, VectorStoreConfig, ZoneConfig
+from llmops_landing_zone.components.common import child, stateful
+from llmops_landing_zone.components.config.models import TeamRole, VectorStoreConfig, ZoneConfig
 
 AURORA_ENGINE_VERSION = "16.4"  # pgvector 0.7 with HNSW; minimum for this package is 15.4
 AURORA_PARAMETER_FAMILY = "aurora-postgresql16"

@@ -10,18 +10,18 @@ from typing import Any
 
 import pulumi
 
-from components import resolve
-from components.aws.audit import Audit, AuditArgs
-from components.aws.autoscaler import ClusterAutoscaler, ClusterAutoscalerArgs
-from components.aws.base import AwsContext
-from components.aws.budget import Budget, BudgetArgs
-from components.aws.cluster import Cluster, ClusterArgs, launch_template_tags
-from components.aws.gpu_pool import GpuPool, GpuPoolArgs
-from components.aws.keys import Keys, KeysArgs
-from components.aws.names import NODE_GROUP, SAGEMAKER_ENDPOINT
-from components.aws.network import Network, NetworkArgs
-from components.aws.rbac import TeamAccess, TeamAccessArgs, TeamPolicyInputs
-from components.aws.serving import (
+from llmops_landing_zone.components import resolve
+from llmops_landing_zone.components.aws.audit import Audit, AuditArgs
+from llmops_landing_zone.components.aws.autoscaler import ClusterAutoscaler, ClusterAutoscalerArgs
+from llmops_landing_zone.components.aws.base import AwsContext
+from llmops_landing_zone.components.aws.budget import Budget, BudgetArgs
+from llmops_landing_zone.components.aws.cluster import Cluster, ClusterArgs, launch_template_tags
+from llmops_landing_zone.components.aws.gpu_pool import GpuPool, GpuPoolArgs
+from llmops_landing_zone.components.aws.keys import Keys, KeysArgs
+from llmops_landing_zone.components.aws.names import NODE_GROUP, SAGEMAKER_ENDPOINT
+from llmops_landing_zone.components.aws.network import Network, NetworkArgs
+from llmops_landing_zone.components.aws.rbac import TeamAccess, TeamAccessArgs, TeamPolicyInputs
+from llmops_landing_zone.components.aws.serving import (
     ManagedEndpoint,
     ManagedEndpointArgs,
     ModelBucket,
@@ -29,10 +29,10 @@ from components.aws.serving import (
     Serving,
     ServingArgs,
 )
-from components.aws.vector_store import VectorStoreArgs, collection_names, vector_store
-from components.common import child
-from components.config.models import ZoneConfig
-from components.k8s import ClusterAddons
+from llmops_landing_zone.components.aws.vector_store import VectorStoreArgs, collection_names, vector_store
+from llmops_landing_zone.components.common import child
+from llmops_landing_zone.components.config.models import ZoneConfig
+from llmops_landing_zone.components.k8s import ClusterAddons
 
 
 def build(zone: pulumi.ComponentResource, cfg: ZoneConfig) -> dict[str, Any]:

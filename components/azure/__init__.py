@@ -1,6 +1,6 @@
 """Azure components a program with its own AKS cluster can use, without the landing zone or its config.
 
-    from components.azure import GpuPool, GpuPoolArgs, PoolSpec, kubeconfig_text
+    from llmops_landing_zone.components.azure import GpuPool, GpuPoolArgs, PoolSpec, kubeconfig_text
 
 ``GpuPool`` adds a GPU user agent pool (AKS-installed driver, host encryption, Spot when the spec says so) to
 an AKS cluster from a ``PoolSpec`` (a catalog shape and its bounds); ``GpuPool(...).scheduling`` is what
@@ -13,23 +13,23 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from components.lazy import exports
+from llmops_landing_zone.components.lazy import exports
 
 _EXPORTS = {
-    "GpuPool": "components.azure.gpu_pool",
-    "GpuPoolArgs": "components.azure.gpu_pool",
-    "scheduling": "components.azure.gpu_pool",
-    "AKS_SPOT_TAINT": "components.azure.gpu_pool",
-    "kubeconfig_text": "components.azure.cluster",
-    "PoolSpec": "components.resolve",
+    "GpuPool": "llmops_landing_zone.components.azure.gpu_pool",
+    "GpuPoolArgs": "llmops_landing_zone.components.azure.gpu_pool",
+    "scheduling": "llmops_landing_zone.components.azure.gpu_pool",
+    "AKS_SPOT_TAINT": "llmops_landing_zone.components.azure.gpu_pool",
+    "kubeconfig_text": "llmops_landing_zone.components.azure.cluster",
+    "PoolSpec": "llmops_landing_zone.components.resolve",
 }
 
 __all__ = ["AKS_SPOT_TAINT", "GpuPool", "GpuPoolArgs", "PoolSpec", "kubeconfig_text", "scheduling"]
 
 if TYPE_CHECKING:
-    from components.azure.cluster import kubeconfig_text
-    from components.azure.gpu_pool import AKS_SPOT_TAINT, GpuPool, GpuPoolArgs, scheduling
-    from components.resolve import PoolSpec
+    from llmops_landing_zone.components.azure.cluster import kubeconfig_text
+    from llmops_landing_zone.components.azure.gpu_pool import AKS_SPOT_TAINT, GpuPool, GpuPoolArgs, scheduling
+    from llmops_landing_zone.components.resolve import PoolSpec
 
 
 __getattr__ = exports(__name__, _EXPORTS)

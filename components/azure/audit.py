@@ -17,14 +17,14 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_azure_native as azure
 
-from components.azure import names
-from components.azure.base import AzureContext, LogSink, delete_lock, diagnostics
-from components.azure.keys import Keys
-from components.azure.network import Network
-from components.azure.storage import private_storage, storage_diagnostics
-from components.common import stateful
-from components.config.models import ZoneConfig
-from components.naming import name
+from llmops_landing_zone.components.azure import names
+from llmops_landing_zone.components.azure.base import AzureContext, LogSink, delete_lock, diagnostics
+from llmops_landing_zone.components.azure.keys import Keys
+from llmops_landing_zone.components.azure.network import Network
+from llmops_landing_zone.components.azure.storage import private_storage, storage_diagnostics
+from llmops_landing_zone.components.common import stateful
+from llmops_landing_zone.components.config.models import ZoneConfig
+from llmops_landing_zone.components.naming import name
 
 TYPE = "llmops:azure:Audit"
 # Log Analytics interactive retention bounds (PerGB2018); longer periods are kept by the immutable storage.

@@ -15,8 +15,8 @@ from typing import Any
 import pulumi
 import pulumi_azure_native as azure
 
-from components.azure.names import subscription_suffix
-from components.config.models import ZoneConfig
+from llmops_landing_zone.components.azure.names import subscription_suffix
+from llmops_landing_zone.components.config.models import ZoneConfig
 
 # Built-in role definition ids: the same GUID in every tenant.
 # https://learn.microsoft.com/azure/role-based-access-control/built-in-roles

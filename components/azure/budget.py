@@ -20,11 +20,11 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_azure_native as azure
 
-from components.azure import names
-from components.azure.base import AzureContext
-from components.common import child
-from components.config.models import ZoneConfig
-from components.naming import name
+from llmops_landing_zone.components.azure import names
+from llmops_landing_zone.components.azure.base import AzureContext
+from llmops_landing_zone.components.common import child
+from llmops_landing_zone.components.config.models import ZoneConfig
+from llmops_landing_zone.components.naming import name
 
 TYPE = "llmops:azure:Budget"
 MAX_NOTIFICATIONS = 5

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from components.azure import names
-from components.azure import registry as model_registry
-from components.azure.limits import MAX_VECTOR_DIMENSIONS
-from components.config.checks import RESERVED_POOL_KEYS, VECTOR_ENGINES, name_issues
-from components.config.models import ZoneConfig
-from components.config.registry import Issue, register
+from llmops_landing_zone.components.azure import names
+from llmops_landing_zone.components.azure import registry as model_registry
+from llmops_landing_zone.components.azure.limits import MAX_VECTOR_DIMENSIONS
+from llmops_landing_zone.components.config.checks import RESERVED_POOL_KEYS, VECTOR_ENGINES, name_issues
+from llmops_landing_zone.components.config.models import ZoneConfig
+from llmops_landing_zone.components.config.registry import Issue, register
 
 
 @register("azure")

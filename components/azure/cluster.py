@@ -19,14 +19,14 @@ import pulumi
 import pulumi_azure_native as azure
 import pulumi_kubernetes as k8s
 
-from components import catalog
-from components.azure import names
-from components.azure.base import ALL_METRICS, AzureContext, LogSink, diagnostics, grant
-from components.azure.keys import Keys
-from components.azure.network import Network
-from components.common import child, stateful
-from components.config.models import ZoneConfig
-from components.naming import name
+from llmops_landing_zone.components import catalog
+from llmops_landing_zone.components.azure import names
+from llmops_landing_zone.components.azure.base import ALL_METRICS, AzureContext, LogSink, diagnostics, grant
+from llmops_landing_zone.components.azure.keys import Keys
+from llmops_landing_zone.components.azure.network import Network
+from llmops_landing_zone.components.common import child, stateful
+from llmops_landing_zone.components.config.models import ZoneConfig
+from llmops_landing_zone.components.naming import name
 
 TYPE = "llmops:azure:Cluster"
 # Overlay pod and service ranges: three disjoint families, so any private VNet range (inside one of 10/8,

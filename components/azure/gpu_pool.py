@@ -18,9 +18,9 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_azure_native as azure
 
-from components.common import child
-from components.k8s.scheduling import PoolScheduling, Taint
-from components.resolve import PoolSpec
+from llmops_landing_zone.components.common import child
+from llmops_landing_zone.components.k8s.scheduling import PoolScheduling, Taint
+from llmops_landing_zone.components.resolve import PoolSpec
 
 TYPE = "llmops:azure:GpuPool"
 # AKS puts this taint (and the matching label) on every Spot node itself; it is not ours to set, but serving

@@ -13,12 +13,12 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_azure_native as azure
 
-from components.azure import names
-from components.azure.base import ALL_METRICS, AzureContext, LogSink, delete_lock, diagnostics, grant
-from components.azure.network import Network
-from components.common import child, stateful
-from components.config.models import ZoneConfig
-from components.naming import name
+from llmops_landing_zone.components.azure import names
+from llmops_landing_zone.components.azure.base import ALL_METRICS, AzureContext, LogSink, delete_lock, diagnostics, grant
+from llmops_landing_zone.components.azure.network import Network
+from llmops_landing_zone.components.common import child, stateful
+from llmops_landing_zone.components.config.models import ZoneConfig
+from llmops_landing_zone.components.naming import name
 
 TYPE = "llmops:azure:Keys"
 SOFT_DELETE_DAYS = 90  # the maximum; purge protection keeps deleted keys recoverable that long

@@ -18,7 +18,7 @@ import hashlib
 import re
 from dataclasses import dataclass
 
-from components.naming import NameRule
+from llmops_landing_zone.components.naming import NameRule
 
 SUFFIX_LEN = 6
 

@@ -16,11 +16,11 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_azure_native as azure
 
-from components.azure.base import ALL_LOGS, ALL_METRICS, AzureContext, LogSink, diagnostics
-from components.common import child, stateful
-from components.config.models import ZoneConfig
-from components.naming import name
-from components.network_plan import plan_subnets
+from llmops_landing_zone.components.azure.base import ALL_LOGS, ALL_METRICS, AzureContext, LogSink, diagnostics
+from llmops_landing_zone.components.common import child, stateful
+from llmops_landing_zone.components.config.models import ZoneConfig
+from llmops_landing_zone.components.naming import name
+from llmops_landing_zone.components.network_plan import plan_subnets
 
 TYPE = "llmops:azure:Network"
 API_SERVER_PREFIX = 28  # minimum size of the API server subnet (AKS API Server VNet Integration docs)

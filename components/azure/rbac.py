@@ -22,17 +22,17 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_azure_native as azure
 
-from components.azure.base import (
+from llmops_landing_zone.components.azure.base import (
     COSMOS_DATA_CONTRIBUTOR,
     COSMOS_DATA_READER,
     AzureContext,
     assignment_name,
     grant,
 )
-from components.azure.vector_store import AiSearch, CosmosVectorStore
-from components.config.models import TeamConfig, ZoneConfig
-from components.k8s import TeamNamespace, TeamNamespaceArgs
-from components.naming import name
+from llmops_landing_zone.components.azure.vector_store import AiSearch, CosmosVectorStore
+from llmops_landing_zone.components.config.models import TeamConfig, ZoneConfig
+from llmops_landing_zone.components.k8s import TeamNamespace, TeamNamespaceArgs
+from llmops_landing_zone.components.naming import name
 
 TYPE = "llmops:azure:TeamAccess"
 # The only Azure role a team gets on the cluster: list its user credentials (a kubeconfig). What the team may

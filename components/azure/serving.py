@@ -15,9 +15,9 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_azure_native as azure
 
-from components import sizing
-from components.azure import names
-from components.azure.base import (
+from llmops_landing_zone.components import sizing
+from llmops_landing_zone.components.azure import names
+from llmops_landing_zone.components.azure.base import (
     ALL_LOGS,
     ALL_METRICS,
     AzureContext,
@@ -26,15 +26,15 @@ from components.azure.base import (
     diagnostics,
     grant,
 )
-from components.azure.keys import Keys, private_vault
-from components.azure.network import Network
-from components.azure.registry import registry_model
-from components.azure.storage import PrivateStorage, private_storage, storage_diagnostics
-from components.common import child, stateful
-from components.config.models import EndpointConfig, ZoneConfig
-from components.k8s import VllmEndpoint, VllmEndpointArgs, images, service_account_name
-from components.k8s.scheduling import PoolScheduling
-from components.naming import name
+from llmops_landing_zone.components.azure.keys import Keys, private_vault
+from llmops_landing_zone.components.azure.network import Network
+from llmops_landing_zone.components.azure.registry import registry_model
+from llmops_landing_zone.components.azure.storage import PrivateStorage, private_storage, storage_diagnostics
+from llmops_landing_zone.components.common import child, stateful
+from llmops_landing_zone.components.config.models import EndpointConfig, ZoneConfig
+from llmops_landing_zone.components.k8s import VllmEndpoint, VllmEndpointArgs, images, service_account_name
+from llmops_landing_zone.components.k8s.scheduling import PoolScheduling
+from llmops_landing_zone.components.naming import name
 
 MODEL_STORE_TYPE = "llmops:azure:ModelStore"
 VLLM_TYPE = "llmops:azure:VllmService"

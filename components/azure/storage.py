@@ -15,11 +15,11 @@ from typing import Any
 import pulumi
 import pulumi_azure_native as azure
 
-from components.azure.base import ALL_LOGS, AzureContext, LogSink, delete_lock, diagnostics
-from components.azure.keys import Keys
-from components.azure.network import Network
-from components.common import child, stateful
-from components.config.models import ZoneConfig
+from llmops_landing_zone.components.azure.base import ALL_LOGS, AzureContext, LogSink, delete_lock, diagnostics
+from llmops_landing_zone.components.azure.keys import Keys
+from llmops_landing_zone.components.azure.network import Network
+from llmops_landing_zone.components.common import child, stateful
+from llmops_landing_zone.components.config.models import ZoneConfig
 
 # Storage exports one metric category through diagnostic settings.
 # https://learn.microsoft.com/azure/storage/blobs/monitor-blob-storage-reference

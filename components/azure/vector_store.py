@@ -16,13 +16,13 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_azure_native as azure
 
-from components.azure import names
-from components.azure.base import ALL_LOGS, ALL_METRICS, AzureContext, LogSink, delete_lock, diagnostics
-from components.azure.keys import Keys
-from components.azure.network import Network
-from components.common import stateful
-from components.config.models import VectorStoreConfig, ZoneConfig
-from components.naming import name
+from llmops_landing_zone.components.azure import names
+from llmops_landing_zone.components.azure.base import ALL_LOGS, ALL_METRICS, AzureContext, LogSink, delete_lock, diagnostics
+from llmops_landing_zone.components.azure.keys import Keys
+from llmops_landing_zone.components.azure.network import Network
+from llmops_landing_zone.components.common import stateful
+from llmops_landing_zone.components.config.models import VectorStoreConfig, ZoneConfig
+from llmops_landing_zone.components.naming import name
 
 SEARCH_TYPE = "llmops:azure:AiSearch"
 COSMOS_TYPE = "llmops:azure:CosmosVectorStore"

@@ -11,17 +11,17 @@ from typing import Any
 
 import pulumi
 
-from components import resolve, sizing
-from components.azure import names
-from components.azure.audit import Audit, AuditArgs
-from components.azure.base import AzureContext
-from components.azure.budget import Budget, BudgetArgs
-from components.azure.cluster import Cluster, ClusterArgs
-from components.azure.gpu_pool import GpuPool, GpuPoolArgs
-from components.azure.keys import Keys, KeysArgs
-from components.azure.network import Network, NetworkArgs
-from components.azure.rbac import TeamAccess, TeamAccessArgs
-from components.azure.serving import (
+from llmops_landing_zone.components import resolve, sizing
+from llmops_landing_zone.components.azure import names
+from llmops_landing_zone.components.azure.audit import Audit, AuditArgs
+from llmops_landing_zone.components.azure.base import AzureContext
+from llmops_landing_zone.components.azure.budget import Budget, BudgetArgs
+from llmops_landing_zone.components.azure.cluster import Cluster, ClusterArgs
+from llmops_landing_zone.components.azure.gpu_pool import GpuPool, GpuPoolArgs
+from llmops_landing_zone.components.azure.keys import Keys, KeysArgs
+from llmops_landing_zone.components.azure.network import Network, NetworkArgs
+from llmops_landing_zone.components.azure.rbac import TeamAccess, TeamAccessArgs
+from llmops_landing_zone.components.azure.serving import (
     ManagedEndpoint,
     ManagedEndpointArgs,
     MlWorkspace,
@@ -31,10 +31,10 @@ from components.azure.serving import (
     VllmService,
     VllmServiceArgs,
 )
-from components.azure.vector_store import AiSearch, VectorStoreArgs, vector_store
-from components.common import child, zone_tags
-from components.config.models import ZoneConfig
-from components.k8s import ClusterAddons
+from llmops_landing_zone.components.azure.vector_store import AiSearch, VectorStoreArgs, vector_store
+from llmops_landing_zone.components.common import child, zone_tags
+from llmops_landing_zone.components.config.models import ZoneConfig
+from llmops_landing_zone.components.k8s import ClusterAddons
 
 
 def build(zone: pulumi.ComponentResource, cfg: ZoneConfig) -> dict[str, Any]:

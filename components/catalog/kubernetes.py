@@ -21,7 +21,7 @@ from datetime import date, timedelta
 from enum import Enum
 from functools import cache
 
-from components.catalog import CLOUDS, DATA_DIR, _rows, dated_file, file_date
+from llmops_landing_zone.components.catalog import CLOUDS, DATA_DIR, _rows, dated_file, file_date
 
 TODAY_ENV = "LLZ_TODAY"
 WARN_DAYS = 60  # a warning this many days before support (standard, or the opted-in extended) ends

@@ -1,8 +1,8 @@
 """The one public config contract: typed models, validation with key paths, loading."""
 
-from components.config.errors import ConfigError
-from components.config.loader import load_from_pulumi, load_stack_file, parse_zone, read_stack_file, warnings
-from components.config.models import (
+from llmops_landing_zone.components.config.errors import ConfigError
+from llmops_landing_zone.components.config.loader import load_from_pulumi, load_stack_file, parse_zone, read_stack_file, warnings
+from llmops_landing_zone.components.config.models import (
     ArchitectureConfig,
     BudgetConfig,
     EndpointConfig,

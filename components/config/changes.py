@@ -9,8 +9,8 @@ branch), because the clouds would replace the resource (and its data) or not app
 
 from __future__ import annotations
 
-from components.config.checks import REGION_KEY
-from components.config.models import ZoneConfig
+from llmops_landing_zone.components.config.checks import REGION_KEY
+from llmops_landing_zone.components.config.models import ZoneConfig
 
 Issue = tuple[str, str]
 NEW_STORE = ("add a new store under another key (e.g. {key}-v2) with the new {field}, re-embed into it, switch "

@@ -13,13 +13,13 @@ import re
 from collections.abc import Iterator
 from datetime import date
 
-from components import catalog
-from components.catalog import kubernetes as k8s_calendar
-from components.config.models import ZoneConfig
-from components.config.registry import Check, Issue, registered
-from components.config.versions import version_issues
-from components.naming import NameRule
-from components.network_plan import cidr_problem
+from llmops_landing_zone.components import catalog
+from llmops_landing_zone.components.catalog import kubernetes as k8s_calendar
+from llmops_landing_zone.components.config.models import ZoneConfig
+from llmops_landing_zone.components.config.registry import Check, Issue, registered
+from llmops_landing_zone.components.config.versions import version_issues
+from llmops_landing_zone.components.naming import NameRule
+from llmops_landing_zone.components.network_plan import cidr_problem
 
 VECTOR_ENGINES = {
     "aws": ("opensearch-serverless", "aurora-pgvector"),

@@ -11,17 +11,17 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from components.catalog import kubernetes as k8s_calendar
-from components.config import limits
-from components.config.checks import REGION_KEY, cross_checks
-from components.config.errors import NAMESPACE, ConfigError, key_path
-from components.config.messages import kind, shown, validation_issues
-from components.config.models import (
+from llmops_landing_zone.components.catalog import kubernetes as k8s_calendar
+from llmops_landing_zone.components.config import limits
+from llmops_landing_zone.components.config.checks import REGION_KEY, cross_checks
+from llmops_landing_zone.components.config.errors import NAMESPACE, ConfigError, key_path
+from llmops_landing_zone.components.config.messages import kind, shown, validation_issues
+from llmops_landing_zone.components.config.models import (
     GCP_PROJECT_PATTERN,
     ZoneConfig,
 )
-from components.config.stack_file import read_stack_file
-from components.config.versions import version_warnings
+from llmops_landing_zone.components.config.stack_file import read_stack_file
+from llmops_landing_zone.components.config.versions import version_warnings
 
 PROVIDER_KEYS = ("aws:region", "gcp:region", "gcp:project", "azure-native:location")
 

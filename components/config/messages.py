@@ -10,9 +10,9 @@ from typing import Annotated, Any, Union, get_args, get_origin
 
 from pydantic import BaseModel, ValidationError
 
-from components.config.errors import loc_path
-from components.config.limits import count_message
-from components.config.models import (
+from llmops_landing_zone.components.config.errors import loc_path
+from llmops_landing_zone.components.config.limits import count_message
+from llmops_landing_zone.components.config.models import (
     EMAIL_PATTERN,
     GCP_PROJECT_PATTERN,
     KEY_PATTERN,

@@ -23,7 +23,7 @@ from pydantic import (
 )
 from pydantic.alias_generators import to_camel
 
-from components.config import limits
+from llmops_landing_zone.components.config import limits
 
 Cloud = Literal["aws", "gcp", "azure"]
 Environment = Literal["dev", "staging", "prod"]

@@ -13,7 +13,7 @@ from importlib.metadata import entry_points
 from typing import TYPE_CHECKING, Literal
 
 if TYPE_CHECKING:
-    from components.config.models import ZoneConfig
+    from llmops_landing_zone.components.config.models import ZoneConfig
 
 Issue = tuple[str, str]
 Check = Callable[["ZoneConfig"], Iterable[Issue]]

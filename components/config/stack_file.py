@@ -8,8 +8,8 @@ from typing import Any
 
 import yaml
 
-from components.config import limits
-from components.config.errors import NAMESPACE, ConfigError
+from llmops_landing_zone.components.config import limits
+from llmops_landing_zone.components.config.errors import NAMESPACE, ConfigError
 
 Issue = tuple[str, str]
 

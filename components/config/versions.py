@@ -18,9 +18,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import date
 
-from components.catalog import kubernetes as k8s
-from components.catalog.kubernetes import EXTENDED_NAME, SERVICE, Phase
-from components.config.models import ZoneConfig
+from llmops_landing_zone.components.catalog import kubernetes as k8s
+from llmops_landing_zone.components.catalog.kubernetes import EXTENDED_NAME, SERVICE, Phase
+from llmops_landing_zone.components.config.models import ZoneConfig
 
 Issue = tuple[str, str]
 PATH = "cluster.kubernetesVersion"

@@ -9,12 +9,12 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from components import catalog
-from components.finops.aws import AWS_FREE_PREFIXES, AWS_RULES
-from components.finops.azure import AZURE_FREE_PREFIXES, AZURE_RULES
-from components.finops.diff import Change, CostDiff, diff
-from components.finops.gcp import GCP_FREE_PREFIXES, GCP_RULES
-from components.finops.model import (
+from llmops_landing_zone.components import catalog
+from llmops_landing_zone.components.finops.aws import AWS_FREE_PREFIXES, AWS_RULES
+from llmops_landing_zone.components.finops.azure import AZURE_FREE_PREFIXES, AZURE_RULES
+from llmops_landing_zone.components.finops.diff import Change, CostDiff, diff
+from llmops_landing_zone.components.finops.gcp import GCP_FREE_PREFIXES, GCP_RULES
+from llmops_landing_zone.components.finops.model import (
     HOURS_PER_MONTH,
     CostEstimate,
     CostItem,
@@ -24,7 +24,7 @@ from components.finops.model import (
     free,
     identity,
 )
-from components.plan import Plan, PlannedResource
+from llmops_landing_zone.components.plan import Plan, PlannedResource
 
 RULES = {"aws": AWS_RULES, "gcp": GCP_RULES, "azure": AZURE_RULES}
 FREE_PREFIXES = {

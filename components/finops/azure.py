@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from components import catalog, tokens
-from components.finops.model import (
+from llmops_landing_zone.components import catalog, tokens
+from llmops_landing_zone.components.finops.model import (
     HOURS_PER_MONTH,
     Ctx,
     Price,
@@ -25,7 +25,7 @@ from components.finops.model import (
     usage_priced,
     usd,
 )
-from components.plan import PlannedResource
+from llmops_landing_zone.components.plan import PlannedResource
 
 
 def _az_pool(r: PlannedResource, ctx: Ctx, p: dict[str, Any], what: str) -> Result:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from components.finops.model import CostEstimate, CostItem
+from llmops_landing_zone.components.finops.model import CostEstimate, CostItem
 
 
 class MonthlyDelta:

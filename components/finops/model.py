@@ -27,9 +27,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from components import catalog, tokens
-from components.catalog import kubernetes as k8s_calendar
-from components.plan import Plan, PlannedResource
+from llmops_landing_zone.components import catalog, tokens
+from llmops_landing_zone.components.catalog import kubernetes as k8s_calendar
+from llmops_landing_zone.components.plan import Plan, PlannedResource
 
 HOURS_PER_MONTH = 730
 DAYS_PER_MONTH = HOURS_PER_MONTH / 24

@@ -40,8 +40,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
-from components import catalog, sizing, throughput
-from components.config.models import ZoneConfig
+from llmops_landing_zone.components import catalog, sizing, throughput
+from llmops_landing_zone.components.config.models import ZoneConfig
 
 SECONDS_PER_HOUR = 3600
 TOKENS_PER_UNIT = 1_000_000

@@ -1,6 +1,6 @@
 """GCP components a program with its own GKE cluster can use, without the landing zone or its config.
 
-    from components.gcp import GpuPool, GpuPoolArgs, PoolSpec, kubeconfig
+    from llmops_landing_zone.components.gcp import GpuPool, GpuPoolArgs, PoolSpec, kubeconfig
 
 ``GpuPool`` adds a GPU node pool (with its own node service account, CMEK boot disks, GKE-installed driver)
 to a GKE cluster from a ``PoolSpec`` (a catalog shape and its bounds); ``GpuPool(...).scheduling`` is what
@@ -13,23 +13,23 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from components.lazy import exports
+from llmops_landing_zone.components.lazy import exports
 
 _EXPORTS = {
-    "GpuPool": "components.gcp.gpu_pool",
-    "GpuPoolArgs": "components.gcp.gpu_pool",
-    "scheduling": "components.gcp.gpu_pool",
-    "ACCELERATOR_LABEL": "components.gcp.gpu_pool",
-    "kubeconfig": "components.gcp.cluster",
-    "PoolSpec": "components.resolve",
+    "GpuPool": "llmops_landing_zone.components.gcp.gpu_pool",
+    "GpuPoolArgs": "llmops_landing_zone.components.gcp.gpu_pool",
+    "scheduling": "llmops_landing_zone.components.gcp.gpu_pool",
+    "ACCELERATOR_LABEL": "llmops_landing_zone.components.gcp.gpu_pool",
+    "kubeconfig": "llmops_landing_zone.components.gcp.cluster",
+    "PoolSpec": "llmops_landing_zone.components.resolve",
 }
 
 __all__ = ["ACCELERATOR_LABEL", "GpuPool", "GpuPoolArgs", "PoolSpec", "kubeconfig", "scheduling"]
 
 if TYPE_CHECKING:
-    from components.gcp.cluster import kubeconfig
-    from components.gcp.gpu_pool import ACCELERATOR_LABEL, GpuPool, GpuPoolArgs, scheduling
-    from components.resolve import PoolSpec
+    from llmops_landing_zone.components.gcp.cluster import kubeconfig
+    from llmops_landing_zone.components.gcp.gpu_pool import ACCELERATOR_LABEL, GpuPool, GpuPoolArgs, scheduling
+    from llmops_landing_zone.components.resolve import PoolSpec
 
 
 __getattr__ = exports(__name__, _EXPORTS)

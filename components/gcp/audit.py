@@ -17,11 +17,11 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_gcp as gcp
 
-from components.common import child, stateful
-from components.config.models import ZoneConfig
-from components.gcp.keys import LOGS, Keys
-from components.gcp.project import GcpContext, ProjectServices
-from components.naming import name
+from llmops_landing_zone.components.common import child, stateful
+from llmops_landing_zone.components.config.models import ZoneConfig
+from llmops_landing_zone.components.gcp.keys import LOGS, Keys
+from llmops_landing_zone.components.gcp.project import GcpContext, ProjectServices
+from llmops_landing_zone.components.naming import name
 
 TYPE = "llmops:gcp:Audit"
 AUDITED_SERVICES = ("aiplatform.googleapis.com", "storage.googleapis.com", "container.googleapis.com")

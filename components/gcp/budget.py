@@ -15,12 +15,12 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_gcp as gcp
 
-from components.common import ZONE_TAG, child, gcp_label, zone_labels
-from components.config.models import ZoneConfig
-from components.gcp.keys import DATA, Keys
-from components.gcp.limits import MAX_BUDGET_CHANNELS
-from components.gcp.project import GcpContext, ProjectServices
-from components.naming import name
+from llmops_landing_zone.components.common import ZONE_TAG, child, gcp_label, zone_labels
+from llmops_landing_zone.components.config.models import ZoneConfig
+from llmops_landing_zone.components.gcp.keys import DATA, Keys
+from llmops_landing_zone.components.gcp.limits import MAX_BUDGET_CHANNELS
+from llmops_landing_zone.components.gcp.project import GcpContext, ProjectServices
+from llmops_landing_zone.components.naming import name
 
 TYPE = "llmops:gcp:Budget"
 # Cloud Billing publishes budget notifications as this Google-managed account; it needs publish rights on the

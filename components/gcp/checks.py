@@ -6,11 +6,11 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from components.config.checks import name_issues
-from components.config.models import ZoneConfig
-from components.config.registry import Issue, register
-from components.gcp import limits
-from components.gcp.names import NAME_RULES
+from llmops_landing_zone.components.config.checks import name_issues
+from llmops_landing_zone.components.config.models import ZoneConfig
+from llmops_landing_zone.components.config.registry import Issue, register
+from llmops_landing_zone.components.gcp import limits
+from llmops_landing_zone.components.gcp.names import NAME_RULES
 
 GCP_LABEL = re.compile(r"^[a-z0-9_-]{0,63}$")
 

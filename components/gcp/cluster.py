@@ -26,16 +26,16 @@ import pulumi
 import pulumi_gcp as gcp
 import pulumi_kubernetes as k8s
 
-from components import catalog, sizing
-from components.common import child, zone_labels
-from components.config.models import ZoneConfig
-from components.config.versions import gke_channel
-from components.gcp.keys import BOOT_DISK, GKE_SECRETS, Keys
-from components.gcp.limits import SYSTEM_POOL_KEY
-from components.gcp.names import GKE_CLUSTER, SYSTEM_NODE_POOL, SYSTEM_NODE_SERVICE_ACCOUNT
-from components.gcp.network import PODS_RANGE, SERVICES_RANGE, Network
-from components.gcp.project import GcpContext, ProjectServices
-from components.gcp.rbac import gke_security_group
+from llmops_landing_zone.components import catalog, sizing
+from llmops_landing_zone.components.common import child, zone_labels
+from llmops_landing_zone.components.config.models import ZoneConfig
+from llmops_landing_zone.components.config.versions import gke_channel
+from llmops_landing_zone.components.gcp.keys import BOOT_DISK, GKE_SECRETS, Keys
+from llmops_landing_zone.components.gcp.limits import SYSTEM_POOL_KEY
+from llmops_landing_zone.components.gcp.names import GKE_CLUSTER, SYSTEM_NODE_POOL, SYSTEM_NODE_SERVICE_ACCOUNT
+from llmops_landing_zone.components.gcp.network import PODS_RANGE, SERVICES_RANGE, Network
+from llmops_landing_zone.components.gcp.project import GcpContext, ProjectServices
+from llmops_landing_zone.components.gcp.rbac import gke_security_group
 
 TYPE = "llmops:gcp:Cluster"
 NODE_ROLES = (

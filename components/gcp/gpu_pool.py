@@ -32,11 +32,11 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_gcp as gcp
 
-from components import catalog
-from components.common import child
-from components.gcp.cluster import node_identity, secure_node_config
-from components.k8s.scheduling import PoolScheduling
-from components.resolve import PoolSpec
+from llmops_landing_zone.components import catalog
+from llmops_landing_zone.components.common import child
+from llmops_landing_zone.components.gcp.cluster import node_identity, secure_node_config
+from llmops_landing_zone.components.k8s.scheduling import PoolScheduling
+from llmops_landing_zone.components.resolve import PoolSpec
 
 TYPE = "llmops:gcp:GpuPool"
 ACCELERATOR_LABEL = "cloud.google.com/gke-accelerator"

@@ -18,10 +18,10 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_gcp as gcp
 
-from components.common import child, stateful
-from components.config.models import ZoneConfig
-from components.gcp.project import GcpContext, ProjectServices
-from components.naming import name
+from llmops_landing_zone.components.common import child, stateful
+from llmops_landing_zone.components.config.models import ZoneConfig
+from llmops_landing_zone.components.gcp.project import GcpContext, ProjectServices
+from llmops_landing_zone.components.naming import name
 
 TYPE = "llmops:gcp:Keys"
 ENCRYPTER_DECRYPTER = "roles/cloudkms.cryptoKeyEncrypterDecrypter"

@@ -7,7 +7,7 @@ distinct infix per purpose (``np`` node pool, ``ep`` endpoint), so a pool and an
 never collide.
 """
 
-from components.naming import NameRule
+from llmops_landing_zone.components.naming import NameRule
 
 # Service account ids: ^[a-z][a-z0-9-]{4,28}[a-z0-9]$
 NODE_SERVICE_ACCOUNT = NameRule("service account", "{zone}-np-{key}", 30, over="gpuPools", min_len=6)

@@ -25,11 +25,11 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_gcp as gcp
 
-from components.common import child
-from components.config.models import ZoneConfig
-from components.gcp.project import GcpContext, ProjectServices
-from components.naming import name
-from components.network_plan import plan_subnets
+from llmops_landing_zone.components.common import child
+from llmops_landing_zone.components.config.models import ZoneConfig
+from llmops_landing_zone.components.gcp.project import GcpContext, ProjectServices
+from llmops_landing_zone.components.naming import name
+from llmops_landing_zone.components.network_plan import plan_subnets
 
 TYPE = "llmops:gcp:Network"
 PODS_RANGE = "pods"

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_gcp as gcp
 
-from components.common import child
-from components.config.models import ZoneConfig
+from llmops_landing_zone.components.common import child
+from llmops_landing_zone.components.config.models import ZoneConfig
 
 TYPE = "llmops:gcp:ProjectServices"
 

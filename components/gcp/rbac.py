@@ -26,12 +26,12 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_gcp as gcp
 
-from components.common import child
-from components.config.models import TeamConfig, ZoneConfig
-from components.gcp.limits import group_domains
-from components.gcp.names import CUSTOM_ROLE, underscored
-from components.gcp.project import GcpContext
-from components.k8s import TeamNamespace, TeamNamespaceArgs
+from llmops_landing_zone.components.common import child
+from llmops_landing_zone.components.config.models import TeamConfig, ZoneConfig
+from llmops_landing_zone.components.gcp.limits import group_domains
+from llmops_landing_zone.components.gcp.names import CUSTOM_ROLE, underscored
+from llmops_landing_zone.components.gcp.project import GcpContext
+from llmops_landing_zone.components.k8s import TeamNamespace, TeamNamespaceArgs
 
 TYPE = "llmops:gcp:TeamAccess"
 ROLES_TYPE = "llmops:gcp:TeamRoles"

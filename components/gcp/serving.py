@@ -22,15 +22,15 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_gcp as gcp
 
-from components import catalog, sizing
-from components.common import child, stateful
-from components.config.models import ArchitectureConfig, EndpointConfig, ZoneConfig
-from components.gcp.keys import DATA, Keys
-from components.gcp.names import ENDPOINT_SERVICE_ACCOUNT
-from components.gcp.network import Network
-from components.gcp.project import GcpContext, ProjectServices
-from components.k8s import VllmEndpoint, VllmEndpointArgs, images, service_account_name
-from components.k8s.scheduling import PoolScheduling
+from llmops_landing_zone.components import catalog, sizing
+from llmops_landing_zone.components.common import child, stateful
+from llmops_landing_zone.components.config.models import ArchitectureConfig, EndpointConfig, ZoneConfig
+from llmops_landing_zone.components.gcp.keys import DATA, Keys
+from llmops_landing_zone.components.gcp.names import ENDPOINT_SERVICE_ACCOUNT
+from llmops_landing_zone.components.gcp.network import Network
+from llmops_landing_zone.components.gcp.project import GcpContext, ProjectServices
+from llmops_landing_zone.components.k8s import VllmEndpoint, VllmEndpointArgs, images, service_account_name
+from llmops_landing_zone.components.k8s.scheduling import PoolScheduling
 
 BUCKET_TYPE = "llmops:gcp:ModelBucket"
 VLLM_TYPE = "llmops:gcp:VllmService"

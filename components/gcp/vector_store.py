@@ -21,13 +21,13 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_gcp as gcp
 
-from components.common import child, stateful
-from components.config.models import VectorStoreConfig, ZoneConfig
-from components.gcp.keys import DATA, Keys
-from components.gcp.names import ALLOYDB_CLUSTER, ALLOYDB_INSTANCE, DEPLOYED_INDEX, underscored
-from components.gcp.network import Network
-from components.gcp.project import GcpContext, ProjectServices
-from components.naming import name
+from llmops_landing_zone.components.common import child, stateful
+from llmops_landing_zone.components.config.models import VectorStoreConfig, ZoneConfig
+from llmops_landing_zone.components.gcp.keys import DATA, Keys
+from llmops_landing_zone.components.gcp.names import ALLOYDB_CLUSTER, ALLOYDB_INSTANCE, DEPLOYED_INDEX, underscored
+from llmops_landing_zone.components.gcp.network import Network
+from llmops_landing_zone.components.gcp.project import GcpContext, ProjectServices
+from llmops_landing_zone.components.naming import name
 
 VECTOR_SEARCH_TYPE = "llmops:gcp:VectorSearch"
 ALLOYDB_TYPE = "llmops:gcp:AlloyDbVectorStore"

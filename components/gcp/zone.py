@@ -11,27 +11,27 @@ from typing import Any
 
 import pulumi
 
-from components import resolve, sizing
-from components.common import zone_labels
-from components.config.models import ZoneConfig
-from components.gcp.audit import Audit, AuditArgs
-from components.gcp.budget import Budget, BudgetArgs
-from components.gcp.cluster import Cluster, ClusterArgs
-from components.gcp.gpu_pool import GpuPool, GpuPoolArgs
-from components.gcp.keys import BOOT_DISK, Keys, KeysArgs
-from components.gcp.names import NODE_POOL, NODE_SERVICE_ACCOUNT
-from components.gcp.network import Network, NetworkArgs
-from components.gcp.project import GcpContext, ProjectServices
-from components.gcp.rbac import TeamAccess, TeamAccessArgs, TeamRoles
-from components.gcp.serving import (
+from llmops_landing_zone.components import resolve, sizing
+from llmops_landing_zone.components.common import zone_labels
+from llmops_landing_zone.components.config.models import ZoneConfig
+from llmops_landing_zone.components.gcp.audit import Audit, AuditArgs
+from llmops_landing_zone.components.gcp.budget import Budget, BudgetArgs
+from llmops_landing_zone.components.gcp.cluster import Cluster, ClusterArgs
+from llmops_landing_zone.components.gcp.gpu_pool import GpuPool, GpuPoolArgs
+from llmops_landing_zone.components.gcp.keys import BOOT_DISK, Keys, KeysArgs
+from llmops_landing_zone.components.gcp.names import NODE_POOL, NODE_SERVICE_ACCOUNT
+from llmops_landing_zone.components.gcp.network import Network, NetworkArgs
+from llmops_landing_zone.components.gcp.project import GcpContext, ProjectServices
+from llmops_landing_zone.components.gcp.rbac import TeamAccess, TeamAccessArgs, TeamRoles
+from llmops_landing_zone.components.gcp.serving import (
     ModelBucket,
     VertexEndpoint,
     VertexEndpointArgs,
     VllmService,
     VllmServiceArgs,
 )
-from components.gcp.vector_store import AlloyDbVectorStore, VectorSearch, VectorStoreArgs
-from components.k8s import ClusterAddons
+from llmops_landing_zone.components.gcp.vector_store import AlloyDbVectorStore, VectorSearch, VectorStoreArgs
+from llmops_landing_zone.components.k8s import ClusterAddons
 
 
 def build(zone: pulumi.ComponentResource, cfg: ZoneConfig) -> dict[str, Any]:

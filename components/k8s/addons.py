@@ -18,8 +18,8 @@ from pulumi_kubernetes.core import v1 as core
 from pulumi_kubernetes.meta import v1 as metav1
 from pulumi_kubernetes.networking import v1 as net
 
-from components.k8s import images
-from components.k8s.meta import (
+from llmops_landing_zone.components.k8s import images
+from llmops_landing_zone.components.k8s.meta import (
     GPU_NAMESPACE,
     INGRESS_NAMESPACE,
     SERVING_NAMESPACE,
@@ -30,7 +30,7 @@ from components.k8s.meta import (
     selector_labels,
     toleration_args,
 )
-from components.k8s.scheduling import PoolScheduling, node_affinity_terms, tolerations_for
+from llmops_landing_zone.components.k8s.scheduling import PoolScheduling, node_affinity_terms, tolerations_for
 
 TYPE = "llmops:k8s:ClusterAddons"
 DEVICE_PLUGIN = "nvidia-device-plugin"

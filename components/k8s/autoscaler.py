@@ -28,8 +28,8 @@ from pulumi_kubernetes.networking import v1 as net
 from pulumi_kubernetes.policy import v1 as policy
 from pulumi_kubernetes.rbac import v1 as rbac
 
-from components.k8s import images
-from components.k8s.meta import (
+from llmops_landing_zone.components.k8s import images
+from llmops_landing_zone.components.k8s.meta import (
     labels,
     metadata,
     restricted_container_security,

@@ -24,7 +24,7 @@ from pulumi_kubernetes.meta import v1 as metav1
 from pulumi_kubernetes.networking import v1 as net
 from pulumi_kubernetes.rbac import v1 as rbac
 
-from components.k8s.meta import (
+from llmops_landing_zone.components.k8s.meta import (
     INGRESS_NAMESPACE,
     NAMESPACE_NAME_LABEL,
     labels,
@@ -32,7 +32,7 @@ from components.k8s.meta import (
     namespace_peer,
     pod_security_labels,
 )
-from components.k8s.scheduling import GPU_RESOURCE
+from llmops_landing_zone.components.k8s.scheduling import GPU_RESOURCE
 
 TYPE = "llmops:k8s:TeamNamespace"
 ROLES = ("admin", "developer", "viewer")

@@ -28,9 +28,9 @@ from pulumi_kubernetes.meta import v1 as metav1
 from pulumi_kubernetes.networking import v1 as net
 from pulumi_kubernetes.policy import v1 as policy
 
-from components import catalog
-from components.k8s import images
-from components.k8s.meta import (
+from llmops_landing_zone.components import catalog
+from llmops_landing_zone.components.k8s import images
+from llmops_landing_zone.components.k8s.meta import (
     INGRESS_NAMESPACE,
     SKIP_AWAIT,
     labels,
@@ -41,7 +41,7 @@ from components.k8s.meta import (
     selector_labels,
     toleration_args,
 )
-from components.k8s.scheduling import GPU_RESOURCE, PoolScheduling
+from llmops_landing_zone.components.k8s.scheduling import GPU_RESOURCE, PoolScheduling
 
 TYPE = "llmops:k8s:VllmEndpoint"
 APP = "vllm"

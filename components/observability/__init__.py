@@ -4,7 +4,7 @@ First slice: rules are generated and validated (tests/test_slo_rules.py); collec
 cloud's managed Prometheus, deploying the rules there, dashboards and autoscaling on LLM signals come later.
 """
 
-from components.observability.rules import EndpointRules, Labels, rule_file, rule_groups
-from components.observability.slo import SloTargets, targets
+from llmops_landing_zone.components.observability.rules import EndpointRules, Labels, rule_file, rule_groups
+from llmops_landing_zone.components.observability.slo import SloTargets, targets
 
 __all__ = ["EndpointRules", "Labels", "SloTargets", "rule_file", "rule_groups", "targets"]

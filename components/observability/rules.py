@@ -42,11 +42,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from components import sizing
-from components.config.models import ZoneConfig
-from components.k8s.meta import SERVING_NAMESPACE
-from components.observability import metrics as m
-from components.observability.slo import SloTargets, targets
+from llmops_landing_zone.components import sizing
+from llmops_landing_zone.components.config.models import ZoneConfig
+from llmops_landing_zone.components.k8s.meta import SERVING_NAMESPACE
+from llmops_landing_zone.components.observability import metrics as m
+from llmops_landing_zone.components.observability.slo import SloTargets, targets
 
 # (long window, short window, burn-rate factor, severity): Google SRE workbook, chapter 5, table 5-8.
 BURN_RATE_WINDOWS: tuple[tuple[str, str, float, str], ...] = (

@@ -20,7 +20,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from components.config.models import EndpointConfig
+from llmops_landing_zone.components.config.models import EndpointConfig
 
 REFERENCE_CONTEXT = 8192
 REFERENCE_PARAMS_B = 8.0

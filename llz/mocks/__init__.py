@@ -7,7 +7,7 @@ its inputs echoed back plus an id (and an ARN on AWS), which is what most depend
 
 from __future__ import annotations
 
-from llz.mocks.base import (
+from llmops_landing_zone.llz.mocks.base import (
     ACCOUNT_ID,
     AZURE_SUBSCRIPTION,
     AZURE_TENANT,
@@ -19,7 +19,7 @@ from llz.mocks.base import (
 
 
 def tables() -> tuple[dict[str, OutputFn], dict[str, CallFn]]:
-    from llz.mocks import aws, azure, gcp, k8s
+    from llmops_landing_zone.llz.mocks import aws, azure, gcp, k8s
 
     outputs: dict[str, OutputFn] = {}
     calls: dict[str, CallFn] = {}

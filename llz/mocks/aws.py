@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from components import tokens
-from llz.mocks.base import ACCOUNT_ID, CallFn, MockContext, OutputFn
+from llmops_landing_zone.components import tokens
+from llmops_landing_zone.llz.mocks.base import ACCOUNT_ID, CallFn, MockContext, OutputFn
 
 
 def arn(ctx: MockContext, resource: str) -> str:

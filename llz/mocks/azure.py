@@ -14,8 +14,8 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
-from components import tokens
-from llz.mocks.base import AZURE_SUBSCRIPTION, AZURE_TENANT, CallFn, MockContext, OutputFn
+from llmops_landing_zone.components import tokens
+from llmops_landing_zone.llz.mocks.base import AZURE_SUBSCRIPTION, AZURE_TENANT, CallFn, MockContext, OutputFn
 
 DEPLOYER_OBJECT_ID = "22222222-2222-2222-2222-222222222222"
 DEPLOYER_CLIENT_ID = "33333333-3333-3333-3333-333333333333"

@@ -8,8 +8,8 @@ import base64
 import ipaddress
 from typing import Any
 
-from components import tokens
-from llz.mocks.base import GCP_PROJECT_NUMBER, CallFn, MockContext, OutputFn
+from llmops_landing_zone.components import tokens
+from llmops_landing_zone.llz.mocks.base import GCP_PROJECT_NUMBER, CallFn, MockContext, OutputFn
 
 COMPUTE = "https://www.googleapis.com/compute/v1"
 # Service agent domains per API (https://cloud.google.com/iam/docs/service-agents).

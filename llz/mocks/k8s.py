@@ -13,8 +13,8 @@ import ipaddress
 import uuid
 from typing import Any
 
-from components import tokens
-from llz.mocks.base import CallFn, MockContext, OutputFn
+from llmops_landing_zone.components import tokens
+from llmops_landing_zone.llz.mocks.base import CallFn, MockContext, OutputFn
 
 CREATED = "2026-11-01T00:00:00Z"
 SERVICE_CIDR = ipaddress.ip_network("172.20.0.0/16")  # EKS' default service range; any private /16 would do

@@ -10,10 +10,10 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from typing import TYPE_CHECKING
 
-from policies import registry
+from llmops_landing_zone.policies import registry
 
 if TYPE_CHECKING:
-    from llz.results import StackResult
+    from llmops_landing_zone.llz.results import StackResult
 
 
 def _suite(result: StackResult) -> ET.Element:

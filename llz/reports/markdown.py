@@ -7,10 +7,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from policies.registry import rule_named
+from llmops_landing_zone.policies.registry import rule_named
 
 if TYPE_CHECKING:
-    from llz.results import StackResult, Violation
+    from llmops_landing_zone.llz.results import StackResult, Violation
 
 MARKER = "<!-- llz-check:guardrails -->"
 MAX_ROWS = 50  # per table; GitHub comments are capped at 65536 characters

@@ -16,12 +16,12 @@ import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from llz.reports.locations import locate
-from policies import registry
-from policies.base import REPOSITORY, Rule
+from llmops_landing_zone.llz.reports.locations import locate
+from llmops_landing_zone.policies import registry
+from llmops_landing_zone.policies.base import REPOSITORY, Rule
 
 if TYPE_CHECKING:
-    from llz.results import StackResult, Violation
+    from llmops_landing_zone.llz.results import StackResult, Violation
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 VERSION = "2.1.0"
@@ -101,7 +101,7 @@ def _location(result: StackResult, v: Violation | None, rule: Rule | None, root:
 
 
 def render(results: list[StackResult], root: Path | None = None) -> dict[str, Any]:
-    from llz.offline import project_root
+    from llmops_landing_zone.llz.offline import project_root
 
     root = root or project_root()
     rules = registry.rules()

@@ -5,9 +5,9 @@ from __future__ import annotations
 import fnmatch
 from collections.abc import Iterator
 
-from components import tokens as t
-from policies.base import ALWAYS, Context, Resource, cis, resource_rule
-from policies.values import UNKNOWN, differs, get, is_unknown, json_doc, listed, not_true, unset
+from llmops_landing_zone.components import tokens as t
+from llmops_landing_zone.policies.base import ALWAYS, Context, Resource, cis, resource_rule
+from llmops_landing_zone.policies.values import UNKNOWN, differs, get, is_unknown, json_doc, listed, not_true, unset
 
 # --- AWS -------------------------------------------------------------------------------------------------------
 

@@ -8,10 +8,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from components import tokens as t
-from policies.base import ADVICE, ADVISORY, MANDATORY, Context, Resource, Stack, resource_rule, stack_rule
-from policies.rules.gpu import gpu_capacity, pool_view
-from policies.values import UNKNOWN, get, is_false, is_true, is_unknown, listed, number
+from llmops_landing_zone.components import tokens as t
+from llmops_landing_zone.policies.base import ADVICE, ADVISORY, MANDATORY, Context, Resource, Stack, resource_rule, stack_rule
+from llmops_landing_zone.policies.rules.gpu import gpu_capacity, pool_view
+from llmops_landing_zone.policies.values import UNKNOWN, get, is_false, is_true, is_unknown, listed, number
 
 PROD_ONLY = {"dev": ADVISORY, "staging": ADVISORY, "prod": MANDATORY}
 CLOUD_BUDGETS = {"aws": (t.AWS_BUDGET,), "gcp": (t.GCP_BUDGET,), "azure": t.AZURE_BUDGETS}

@@ -8,9 +8,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from components import tokens as t
-from policies.base import Context, Resource, resource_rule
-from policies.values import UNKNOWN, get, is_false, is_true, is_unknown, listed, number
+from llmops_landing_zone.components import tokens as t
+from llmops_landing_zone.policies.base import Context, Resource, resource_rule
+from llmops_landing_zone.policies.values import UNKNOWN, get, is_false, is_true, is_unknown, listed, number
 
 GPU_TAINT_KEY = "nvidia.com/gpu"
 POOL_LABEL = "llmops.io/pool"  # components.k8s.scheduling.POOL_LABEL (serving pods select on it)

@@ -6,10 +6,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from components import tokens as t
-from components.catalog import kubernetes as k8s_calendar
-from policies.base import ADVICE, PROD, Context, Resource, cis, resource_rule
-from policies.values import UNKNOWN, differs, get, is_false, is_unknown, listed, not_true, unset
+from llmops_landing_zone.components import tokens as t
+from llmops_landing_zone.components.catalog import kubernetes as k8s_calendar
+from llmops_landing_zone.policies.base import ADVICE, PROD, Context, Resource, cis, resource_rule
+from llmops_landing_zone.policies.values import UNKNOWN, differs, get, is_false, is_unknown, listed, not_true, unset
 
 # --- GCP -------------------------------------------------------------------------------------------------------
 

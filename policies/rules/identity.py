@@ -6,9 +6,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from components import tokens as t
-from policies.base import Context, Resource, cis, resource_rule
-from policies.values import differs, get, is_false, is_unknown, json_doc, listed, not_true, unset
+from llmops_landing_zone.components import tokens as t
+from llmops_landing_zone.policies.base import Context, Resource, cis, resource_rule
+from llmops_landing_zone.policies.values import differs, get, is_false, is_unknown, json_doc, listed, not_true, unset
 
 # --- AWS -------------------------------------------------------------------------------------------------------
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from components import tokens as t
-from policies.base import PROD, Context, Resource, Stack, cis, resource_rule, stack_rule
-from policies.values import UNKNOWN, get, is_false, is_true, is_unknown, listed, not_true
+from llmops_landing_zone.components import tokens as t
+from llmops_landing_zone.policies.base import PROD, Context, Resource, Stack, cis, resource_rule, stack_rule
+from llmops_landing_zone.policies.values import UNKNOWN, get, is_false, is_true, is_unknown, listed, not_true
 
 GPU = "nvidia.com/gpu"
 SERVING_CONFIG = {"servingNamespaces": {"type": "array", "items": {"type": "string"}, "default": ["llm-serving"],

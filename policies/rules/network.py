@@ -5,9 +5,9 @@ from __future__ import annotations
 import ipaddress
 from collections.abc import Iterator
 
-from components import tokens as t
-from policies.base import Context, Resource, Stack, cis, resource_rule, stack_rule
-from policies.values import (
+from llmops_landing_zone.components import tokens as t
+from llmops_landing_zone.policies.base import Context, Resource, Stack, cis, resource_rule, stack_rule
+from llmops_landing_zone.policies.values import (
     differs,
     get,
     is_false,

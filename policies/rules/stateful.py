@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from components import tokens as t
-from policies.base import PROD, Context, Resource, resource_rule
-from policies.values import get, is_unknown, not_true
+from llmops_landing_zone.components import tokens as t
+from llmops_landing_zone.policies.base import PROD, Context, Resource, resource_rule
+from llmops_landing_zone.policies.values import get, is_unknown, not_true
 
 # Everything holding user data or the keys to it (components.common.stateful is applied to these).
 STATEFUL_TYPES = (

@@ -5,9 +5,9 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from components import tokens as t
-from policies.base import ENV_TAG, PROD, ZONE_TAG, Context, Resource, resource_rule
-from policies.values import get, is_unknown
+from llmops_landing_zone.components import tokens as t
+from llmops_landing_zone.policies.base import ENV_TAG, PROD, ZONE_TAG, Context, Resource, resource_rule
+from llmops_landing_zone.policies.values import get, is_unknown
 
 # Where each cost-bearing type keeps its tags. GKE clusters keep them in resource labels (which the zone's
 # auto-tagging, working on ``labels``, does not reach); GKE propagates cluster resource labels to the node VMs
