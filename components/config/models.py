@@ -69,7 +69,32 @@ class Model(BaseModel):
     model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="forbid", frozen=False)
 
 
+class ExistingNetworkConfig(Model):
+    """Ids of a network the user owns: the zone attaches to it instead of creating one (bring your own network).
+
+    Each cloud reads its own fields and its checks.py refuses the others' and any missing one, with the key path.
+    """
+
+    # AWS (components/aws/checks.py)
+
+    # GCP (components/gcp/checks.py)
+
+    # Azure (components/azure/checks.py)
+
+
+class ExistingClusterConfig(Model):
+    """A cluster the user owns: the zone adds its GPU pools and in-cluster layer to it instead of creating one.
+    Requires ``network.existing`` (the cluster's network). Each cloud reads its own fields (see above)."""
+
+    # AWS (components/aws/checks.py)
+
+    # GCP (components/gcp/checks.py)
+
+    # Azure (components/azure/checks.py)
+
+
 class NetworkConfig(Model):
+    existing: ExistingNetworkConfig | None = Field(None, description="attach to this network instead of creating one")
     cidr: Cidr = "10.40.0.0/16"
     zones: StrictInt = Field(3, ge=1, le=6, description="availability zones the network and node pools span")
     nat_per_zone: StrictBool | None = Field(None, description="one NAT gateway per zone (default: prod only)")
@@ -81,6 +106,8 @@ class SystemNodesConfig(Model):
 
 
 class ClusterConfig(Model):
+    existing: ExistingClusterConfig | None = Field(
+        None, description="add GPU pools and the in-cluster layer to this cluster instead of creating one")
     # The minor only: each cloud applies patch releases itself. Checked against the cloud's support calendar
     # (components/catalog/data/kubernetes-<cloud>-<date>.csv) on the day of the run.
     kubernetes_version: str = Field("1.35", pattern=r"^1\.[0-9]{1,2}$",
