@@ -301,3 +301,25 @@ def test_output_image_without_graphviz_names_the_package(tmp_path: Path, monkeyp
     assert not out.exists()
     with pytest.raises(graphs.RenderError, match="apt-get install graphviz"):
         graphs.write(plan("aws-dev"), out)
+
+
+PICTURE = Path(__file__).resolve().parent.parent / "docs" / "aws-prod.svg"
+
+
+def test_the_readme_picture_is_the_current_component_graph() -> None:
+    """docs/aws-prod.svg (shown in the README) is `llz graph aws-prod --output docs/aws-prod.svg` of today's code:
+    the same label lines and as many edges. Regenerate it with that command when the plan changes."""
+    svg = PICTURE.read_text()
+    p, g = plan("aws-prod"), cgraph("aws-prod")
+    titles = graphs._titles(g, graphs._zone(p))
+    expected = sorted(line for c in g.components for line in graphs.component_lines(c, titles[c.urn]))
+    drawn = sorted(unescape_svg(t) for t in re.findall(r"<text[^>]*>([^<]*)</text>", svg))
+    assert drawn == expected, "docs/aws-prod.svg is stale: run `.venv/bin/llz graph aws-prod --output docs/aws-prod.svg`"
+    assert svg.count('class="edge"') == len(g.edges)
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    assert "](docs/aws-prod.svg)" in readme
+
+
+def unescape_svg(text: str) -> str:
+    return (text.replace("&#45;", "-").replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", '"')
+            .replace("&#39;", "'").replace("&amp;", "&"))
