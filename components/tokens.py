@@ -64,6 +64,10 @@ CLOUDTRAIL = "aws:cloudtrail/trail:Trail"
 LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup"
 AWS_METRIC_ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm"
 AWS_SNS_TOPIC = "aws:sns/topic:Topic"
+# The deploy runner (components/aws/runner.py)
+AWS_CODEBUILD_PROJECT = "aws:codebuild/project:Project"
+AWS_CODEBUILD_WEBHOOK = "aws:codebuild/webhook:Webhook"
+AWS_CODECONNECTIONS_CONNECTION = "aws:codeconnections/connection:Connection"
 
 # SageMaker and Application Auto Scaling
 SAGEMAKER_MODEL = "aws:sagemaker/model:Model"

@@ -253,6 +253,27 @@ def versions(
     raise typer.Exit(report.main(configs, json_out))
 
 
+@app.command("deploy-path")
+def deploy_path(
+    stack: Stack,
+    urns: Annotated[bool, typer.Option("--urns", help="print only the Kubernetes provider URNs the two passes "
+                                                       "name (one per line, for the deploy workflow)")] = False,
+    json_out: Annotated[bool, typer.Option("--json", help="print JSON for machines")] = False,
+    no_cache: NoCache = False,
+) -> None:
+    """How CI deploys the stack: one `pulumi up`, or, when the API server is private, a cloud pass from a hosted
+    runner and a cluster pass from the runner inside the zone's network, with their exact commands."""
+    from llmops_landing_zone.llz import deploy_path as dp
+    from llmops_landing_zone.llz import offline
+
+    try:
+        name, _path, cfg = offline.load(stack)
+    except ConfigError as exc:
+        raise _fail_config(exc) from None
+    rep = dp.report(name, cfg, _plan(stack, no_cache))
+    typer.echo("\n".join(rep["kubernetesProviders"]) if urns else dp.render(rep, json_out))
+
+
 @policy_app.command("config")
 def policy_config(stack: Stack) -> None:
     """Print the --policy-pack-config JSON (enforcement and suppressions) of a stack for `pulumi preview`."""

@@ -305,6 +305,7 @@ def test_every_zone_log_group_is_covered_by_the_audit_key(prod: Plan) -> None:
     patterns = doc["CloudWatchLogsUse"]["Condition"]["StringLike"]["kms:EncryptionContext:aws:logs:arn"]
     groups = prod.of_type("aws:cloudwatch/logGroup:LogGroup")
     assert {g.inputs["name"] for g in groups} == {
+        "/aws/codebuild/acme-llm-deploy",
         "/aws/vpc/acme-llm-flow-logs",
         "/aws/eks/acme-llm/cluster",
         "/aws/cloudtrail/acme-llm-trail",

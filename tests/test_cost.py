@@ -23,7 +23,8 @@ FREE_TYPES = ("aws:iam/", "kubernetes:", "aws:ec2/subnet:", "aws:ec2/route", "aw
               "aws:opensearch/serverlessSecurityPolicy:", "aws:opensearch/serverlessAccessPolicy:", "aws:rds/subnetGroup:",
               "aws:rds/clusterParameterGroup:", "aws:sagemaker/model:", "aws:sagemaker/endpointConfiguration:",
               "aws:appautoscaling/", "aws:autoscaling/tag:", "aws:budgets/", "aws:sns/", "aws:ec2/flowLog:",
-              "aws:ebs/encryptionByDefault:", "aws:costexplorer/", "aws:ec2/vpcEndpoint:", "aws:vpc/securityGroup")
+              "aws:ebs/encryptionByDefault:", "aws:costexplorer/", "aws:ec2/vpcEndpoint:", "aws:vpc/securityGroup",
+              "aws:codebuild/webhook:", "aws:codeconnections/", "aws:eks/accessPolicyAssociation:")
 
 
 @pytest.fixture(scope="module")
@@ -126,6 +127,9 @@ def expected_aws(plan: Plan, stack: str) -> tuple[float, float, set[str]]:
     ev_lo, ev_hi = usage("trail-data-events-100k-month")
     for r in plan.of_type("aws:cloudtrail/trail:Trail"):
         add(r, ev_lo * item("cloudtrail-data-events-100k"), ev_hi * item("cloudtrail-data-events-100k"))
+    min_lo, min_hi = usage("deploy-build-minutes-month")
+    for r in plan.of_type("aws:codebuild/project:Project"):
+        add(r, min_lo * item("codebuild-general1-medium-minute"), min_hi * item("codebuild-general1-medium-minute"))
     return lo, hi, priced
 
 

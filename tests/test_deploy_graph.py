@@ -142,7 +142,7 @@ def test_aurora_does_not_wait_for_eks() -> None:
         return seen
 
     assert eks not in upstream(db)
-    rule = p.one("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule")
+    rule = p.one("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule", "acme-llm-catalog-db-from-nodes")
     assert eks in rule.dependencies  # only the rule naming the cluster's security group waits for EKS
 
 

@@ -16,6 +16,7 @@ from typer.testing import CliRunner
 
 from llmops_landing_zone.components import catalog, finops
 from llmops_landing_zone.components.catalog import kubernetes as k8s
+from llmops_landing_zone.components.config.deploy import deploy_warnings
 from llmops_landing_zone.components.config import ConfigError, parse_zone, warnings
 from llmops_landing_zone.components.config.models import ClusterConfig
 from llmops_landing_zone.components.k8s import images
@@ -118,7 +119,10 @@ def test_the_default_minor_is_in_standard_support_on_every_cloud_for_months(clou
 def test_reference_stacks_validate_without_warnings(name: str) -> None:
     _, _, cfg = offline.load(name)
     assert cfg.cluster.kubernetes_version == ClusterConfig().kubernetes_version
-    assert warnings(cfg, TODAY) == []
+    # Azure has no in-network deploy runner yet: its private clusters say so (README, Deploying from CI)
+    expected = ([f"llmops:zone.deploy: {m}" for _, m in deploy_warnings(cfg)] if cfg.cloud == "azure" else [])
+    assert len(expected) == (1 if cfg.cloud == "azure" else 0)
+    assert warnings(cfg, TODAY) == expected
 
 
 # --- errors and warnings -----------------------------------------------------------------------------------

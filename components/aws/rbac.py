@@ -110,6 +110,10 @@ class TeamAccessArgs:
     cluster_name: pulumi.Input[str]
     policy: TeamPolicyInputs
     k8s_provider: pulumi.ProviderResource
+    # What the team's namespace waits for in the cluster (the platform namespaces and policies). On the namespace,
+    # not on the component: the team's IAM role must not depend on in-cluster objects, or the deploy workflow's
+    # cloud pass would leave it to the runner (components/deploy_path.py).
+    namespace_after: list[pulumi.Resource] = field(default_factory=list)
 
 
 class TeamAccess(pulumi.ComponentResource):
@@ -142,5 +146,5 @@ class TeamAccess(pulumi.ComponentResource):
             TeamNamespaceArgs(team=key, role=team.role, gpu_quota=team.gpu_quota,
                               subjects=[{"kind": "Group", "name": group,
                                          "apiGroup": "rbac.authorization.k8s.io"}]),
-            pulumi.ResourceOptions(parent=self, provider=args.k8s_provider, depends_on=after))
+            pulumi.ResourceOptions(parent=self, provider=args.k8s_provider, depends_on=[*after, *args.namespace_after]))
         self.register_outputs({"roleArn": self.role.arn if self.role else None, "kubernetesGroup": group})

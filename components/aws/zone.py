@@ -13,13 +13,14 @@ import pulumi
 from llmops_landing_zone.components import resolve
 from llmops_landing_zone.components.aws.audit import Audit, AuditArgs
 from llmops_landing_zone.components.aws.autoscaler import ClusterAutoscaler, ClusterAutoscalerArgs
-from llmops_landing_zone.components.aws.base import AwsContext
+from llmops_landing_zone.components.aws.base import AwsContext, retention_days
 from llmops_landing_zone.components.aws.budget import Budget, BudgetArgs
 from llmops_landing_zone.components.aws.cluster import Cluster, ClusterArgs, launch_template_tags
 from llmops_landing_zone.components.aws.gpu_pool import GpuPool, GpuPoolArgs
 from llmops_landing_zone.components.aws.keys import Keys, KeysArgs
 from llmops_landing_zone.components.aws.names import NODE_GROUP, SAGEMAKER_ENDPOINT
 from llmops_landing_zone.components.aws.network import Network, NetworkArgs
+from llmops_landing_zone.components.aws.runner import DeployRunner, DeployRunnerArgs
 from llmops_landing_zone.components.aws.rbac import TeamAccess, TeamAccessArgs, TeamPolicyInputs
 from llmops_landing_zone.components.aws.serving import (
     ManagedEndpoint,
@@ -31,6 +32,7 @@ from llmops_landing_zone.components.aws.serving import (
 )
 from llmops_landing_zone.components.aws.vector_store import VectorStoreArgs, collection_names, vector_store
 from llmops_landing_zone.components.common import child
+from llmops_landing_zone.components.config.deploy import runner_enabled
 from llmops_landing_zone.components.config.models import ZoneConfig
 from llmops_landing_zone.components.k8s import ClusterAddons
 
@@ -86,10 +88,9 @@ def build(zone: pulumi.ComponentResource, cfg: ZoneConfig) -> dict[str, Any]:
             policy=TeamPolicyInputs(cluster_arn=cluster_arn, model_bucket_arn=bucket.arn,
                                     data_key_arn=keys.data.arn,
                                     sagemaker_endpoints=[SAGEMAKER_ENDPOINT.render(z, k) for k in managed],
-                                    collections=collections)),
-            # Kept: a component-level ordering (Pulumi does not pass it on to the children, so it adds no
-            # edge to the deploy graph): team namespaces come after the platform namespaces and policies.
-            child(zone, depends_on=[addons]))
+                                    collections=collections),
+            # team namespaces come after the platform namespaces and policies
+            namespace_after=[addons]), child(zone))
         for key, team in cfg.teams.items()
     }
 
@@ -121,6 +122,15 @@ def build(zone: pulumi.ComponentResource, cfg: ZoneConfig) -> dict[str, Any]:
                   child(zone))
     budget = Budget(f"{z}-budget", BudgetArgs(cfg, ctx), child(zone)) if cfg.budget else None
 
+    # The cluster pass of the deploy workflow runs here when the API server is private (components/deploy_path.py)
+    runner = DeployRunner(f"{z}-deploy-runner", DeployRunnerArgs(
+        name=f"{z}-deploy", repository=cfg.deploy.repository or "", ctx=ctx, vpc_id=network.vpc.id,
+        subnet_ids=subnets, cluster_name=cluster.eks.name,
+        cluster_security_group_id=cluster.node_security_group_id, encryption_key_arn=keys.audit.arn,
+        log_group_name=f"/aws/codebuild/{z}-deploy", log_retention_days=retention_days(cfg.audit.retention_days),
+        state_bucket_arn=cfg.deploy.state_store or "", secrets_key_arn=cfg.deploy.secrets_key or "",
+        protect=bool(cfg.protect_stateful), depends_on=[cluster.eks]), child(zone)) if runner_enabled(cfg) else None
+
     outputs: dict[str, Any] = {
         "accountId": ctx.account_id,
         "region": ctx.region,
@@ -142,6 +152,9 @@ def build(zone: pulumi.ComponentResource, cfg: ZoneConfig) -> dict[str, Any]:
         "trailArn": audit.trail.arn,
         "kmsKeys": {"cluster": keys.cluster.arn, "audit": keys.audit.arn, "data": keys.data.arn},
     }
+    if runner is not None:
+        outputs["deployRunner"] = {"project": runner.project.name, "runsOn": runner.runs_on,
+                                   "githubConnectionArn": runner.connection.arn}
     if budget is not None:
         outputs["budgetName"] = budget.budget.name
         outputs["budgetAlertsTopicArn"] = budget.topic.arn

@@ -15,6 +15,7 @@ from datetime import date
 
 from llmops_landing_zone.components import catalog
 from llmops_landing_zone.components.catalog import kubernetes as k8s_calendar
+from llmops_landing_zone.components.config.deploy import deploy_issues
 from llmops_landing_zone.components.config.models import ZoneConfig
 from llmops_landing_zone.components.config.registry import Check, Issue, registered
 from llmops_landing_zone.components.config.versions import version_issues
@@ -219,7 +220,7 @@ def _snake(camel: str) -> str:
 
 
 CHECKS: list[Check] = [
-    _placement, _gpu_pools, _endpoints, _network, _vector_stores, _teams, _audit_and_budget,
+    _placement, _gpu_pools, _endpoints, _network, _vector_stores, _teams, _audit_and_budget, deploy_issues,
 ]
 
 

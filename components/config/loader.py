@@ -21,6 +21,7 @@ from llmops_landing_zone.components.config.models import (
     ZoneConfig,
 )
 from llmops_landing_zone.components.config.stack_file import read_stack_file
+from llmops_landing_zone.components.config.deploy import deploy_warnings
 from llmops_landing_zone.components.config.versions import version_warnings
 
 PROVIDER_KEYS = ("aws:region", "gcp:region", "gcp:project", "azure-native:location")
@@ -134,7 +135,8 @@ def baseline_problem(name: Path, base_dir: Path) -> str | None:
 
 def warnings(cfg: ZoneConfig, on: date | None = None) -> list[str]:
     """Findings that do not stop the stack (support ending soon), as ``key path: message`` lines."""
-    return [f"{key_path(p)}: {m}" for p, m in version_warnings(cfg, on or k8s_calendar.today())]
+    found = [*version_warnings(cfg, on or k8s_calendar.today()), *deploy_warnings(cfg)]
+    return [f"{key_path(p)}: {m}" for p, m in found]
 
 
 def load_stack_file(path: Path, versions: bool = True) -> ZoneConfig:

@@ -269,6 +269,22 @@ class PolicySettings(Model):
     baseline: str | None = Field(None, description="baseline file (relative to stacks/) of accepted violations")
 
 
+class DeployConfig(Model):
+    """How CI deploys a zone whose API server is private (components/deploy_path.py; README "Deploying from CI")."""
+
+    repository: str | None = Field(
+        None, pattern=r"^[A-Za-z0-9-]{1,39}/[A-Za-z0-9._-]{1,100}$",
+        description="GitHub owner/repo whose deploy workflow runs this stack; the deploy runner serves its jobs")
+    runner: StrictBool | None = Field(
+        None, description="a GitHub Actions runner inside the zone's network for the cluster pass (default: on "
+                          "when the API server is private and repository is set; AWS)")
+    state_store: str | None = Field(
+        None, description="the Pulumi state backend's bucket ARN (bootstrap output): the runner reads and writes "
+                          "the stack's state there")
+    secrets_key: str | None = Field(
+        None, description="the KMS key ARN of the stack's secrets provider (bootstrap output)")
+
+
 class ObservabilityConfig(Model):
     """Serving observability of the zone. Today this produces SLO alert rules as data (`rule_file`); collection
     and rule deployment into each cloud's managed Prometheus come later and will read these settings."""
@@ -300,6 +316,7 @@ class ZoneConfig(Model):
     deletion_protection: StrictBool | None = Field(None, description="cloud-side deletion protection on databases")
     policy: PolicySettings = Field(default_factory=PolicySettings)
     observability: ObservabilityConfig = Field(default_factory=ObservabilityConfig)
+    deploy: DeployConfig = Field(default_factory=DeployConfig)
 
     @model_validator(mode="after")
     def resolve_defaults(self) -> ZoneConfig:

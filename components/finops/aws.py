@@ -170,6 +170,10 @@ AWS_RULES: dict[str, Rule] = {
     tokens.AWS_METRIC_ALARM: fixed("alarm-month", "CloudWatch alarm"),
     tokens.CLOUDTRAIL: _aws_trail,
     tokens.AWS_BUDGET: no_charge("AWS Budgets without actions"),
+    tokens.AWS_CODEBUILD_PROJECT: lambda r, ctx: usage_priced(
+        ctx, "deploy-build-minutes-month", "codebuild-general1-medium-minute", "deploy runner build minutes"),
+    tokens.AWS_CODEBUILD_WEBHOOK: no_charge("CodeBuild webhooks have no charge"),
+    tokens.AWS_CODECONNECTIONS_CONNECTION: no_charge("CodeConnections connections have no charge"),
     tokens.AWS_SNS_TOPIC: no_charge("SNS within the free tier (first 1,000 email deliveries a month)"),
     tokens.SAGEMAKER_MODEL: no_charge("billed through the endpoint's instances"),
     tokens.SAGEMAKER_ENDPOINT_CONFIG: no_charge("billed through the endpoint"),

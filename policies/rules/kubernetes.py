@@ -282,6 +282,9 @@ def _in_namespace(obj: Resource, ns: Resource) -> bool:
 
 ADMIN_ROLES = ("cluster-admin",)
 EKS_CLUSTER_ADMIN = "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy"
+# The zone's own deploy runner (components/aws/runner.py) is the deployer of the in-cluster layer, as the cluster
+# creator is (EKS grants the creator admin itself): its grant is the deploy path, not a person's standing access.
+DEPLOY_RUNNER_PARENT = "$llmops:aws:DeployRunner$"
 
 
 @stack_rule(
@@ -289,7 +292,8 @@ EKS_CLUSTER_ADMIN = "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdmi
     types=[t.K8S_CLUSTER_ROLE_BINDING, t.K8S_ROLE_BINDING, t.EKS_ACCESS_POLICY], severity="critical",
     framework=cis("eks", "4.1.1"),
     description="Nobody is bound to cluster-admin (ClusterRoleBinding, RoleBinding or the EKS "
-                "AmazonEKSClusterAdminPolicy access policy), except subjects the stack allow-lists.",
+                "AmazonEKSClusterAdminPolicy access policy), except subjects the stack allow-lists and the "
+                "zone's own deploy runner (the in-cluster layer's deployer).",
     remediation="Bind teams to their namespace role (teams.<team>.role: admin is namespace-admin); keep "
                 "cluster-wide admin to break-glass principals listed in the policy config allowedSubjects.",
     config={"allowedSubjects": {"type": "array", "items": {"type": "string"}, "default": [],
@@ -307,7 +311,7 @@ def k8s_no_cluster_admin(stack: Stack, ctx: Context) -> Iterator[tuple[str, str 
         if offenders or not subjects:
             yield f"binds {', '.join(offenders) or 'subjects'} to cluster-admin", rb.urn
     for assoc in stack.of_type(t.EKS_ACCESS_POLICY):
-        if get(assoc.props, "policyArn") != EKS_CLUSTER_ADMIN:
+        if get(assoc.props, "policyArn") != EKS_CLUSTER_ADMIN or DEPLOY_RUNNER_PARENT in assoc.urn:
             continue
         principal = get(assoc.props, "principalArn")
         if is_unknown(principal) or principal in allowed:

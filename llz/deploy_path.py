@@ -1,0 +1,63 @@
+"""``llz deploy-path``: the two `pulumi up` passes that deploy a stack from CI (components/deploy_path.py)."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from typing import Any
+
+from llmops_landing_zone.components.config.deploy import private_api, runner_enabled
+from llmops_landing_zone.components.config.models import ZoneConfig
+from llmops_landing_zone.components.deploy_path import Passes, passes
+from llmops_landing_zone.components.plan import Plan
+from llmops_landing_zone.components.tokens import AWS_CODEBUILD_PROJECT
+
+
+def runner_project(plan: Plan) -> str | None:
+    """The deploy runner's CodeBuild project, as planned."""
+    return next((r.inputs.get("name") for r in plan.resources if r.type == AWS_CODEBUILD_PROJECT
+                 and "$llmops:aws:DeployRunner$" in r.urn), None)
+
+
+def report(stack: str, cfg: ZoneConfig, plan: Plan) -> dict[str, Any]:
+    split: Passes = passes(plan)
+    project = runner_project(plan)
+    two = private_api(cfg)
+    cloud_in_cluster = split.cloud_resources_in_cluster_pass(plan)
+    exclude = " ".join(f"--exclude '{u}'" for u in split.cluster_providers)
+    target = " ".join(f"--target '{u}'" for u in split.cluster_providers)
+    out: dict[str, Any] = {
+        "stack": stack, "privateApiServer": two, "kubernetesProviders": list(split.cluster_providers),
+        "passes": [],
+    }
+    if not two:
+        out["passes"].append({"name": "all", "runsOn": "a hosted CI runner", "resources": len(plan.resources),
+                              "command": f"pulumi up --stack {stack}"})
+        return out
+    out["passes"].append({"name": "cloud", "runsOn": "a hosted CI runner with the deploy role",
+                          "resources": len(split.cloud),
+                          "command": f"pulumi up --stack {stack} {exclude} --exclude-dependents"})
+    out["passes"].append({
+        "name": "cluster",
+        "runsOn": (f"codebuild-{project}-${{{{ github.run_id }}}}-${{{{ github.run_attempt }}}}" if project
+                   else "a machine inside the zone's network (no deploy runner configured)"),
+        "resources": len(split.in_cluster),
+        "cloudResources": dict(sorted(Counter(r.type for r in cloud_in_cluster).items())),
+        "command": f"pulumi up --stack {stack} {target} --target-dependents"})
+    out["runner"] = runner_enabled(cfg)
+    return out
+
+
+def render(rep: dict[str, Any], json_out: bool) -> str:
+    if json_out:
+        return json.dumps(rep, indent=2)
+    head = (f"{rep['stack']}: the API server is private: two passes" if rep["privateApiServer"]
+            else f"{rep['stack']}: the API server is reachable from CI: one pass")
+    lines = [head]
+    for p in rep["passes"]:
+        lines.append(f"  {p['name']} pass ({p['resources']} resources) on {p['runsOn']}:")
+        lines.append(f"    {p['command']}")
+        if p.get("cloudResources"):
+            listed = ", ".join(f"{n} x {t}" for t, n in p["cloudResources"].items())
+            lines.append(f"    cloud resources in this pass (the runner's role must allow them): {listed}")
+    return "\n".join(lines)

@@ -1,0 +1,135 @@
+"""The deploy path from CI (components/deploy_path.py, components/aws/runner.py, `llz deploy-path`): each prod
+plan splits into a cloud pass a hosted runner can run and a cluster pass that runs where the API server is
+reachable; the AWS runner sits in the cluster's subnets with a way through the cluster security group; no prod
+plan opens the API server to the internet."""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+
+import pytest
+from typer.testing import CliRunner
+
+from llmops_landing_zone.components import tokens
+from llmops_landing_zone.components.deploy_path import KUBERNETES_PROVIDER, passes
+from llmops_landing_zone.components.plan import Plan, PlannedResource
+from llmops_landing_zone.llz import offline
+from llmops_landing_zone.llz.cli import app
+
+PROD = ("aws-prod", "gcp-prod", "azure-prod")
+runner = CliRunner()
+
+
+@cache
+def plan(stack: str) -> Plan:
+    return offline.plan(stack)
+
+
+def one(p: Plan, type_: str, name_part: str = "") -> PlannedResource:
+    (found,) = [r for r in p.resources if r.type == type_ and name_part in r.name]
+    return found
+
+
+@pytest.mark.parametrize("stack", PROD)
+def test_every_kubernetes_object_is_in_the_cluster_pass_and_the_cloud_pass_is_closed(stack: str) -> None:
+    p = plan(stack)
+    split = passes(p)
+    assert split.cluster_providers == tuple(r.urn for r in p.resources if r.type == KUBERNETES_PROVIDER)
+    assert {r.urn for r in p.resources if r.type.startswith("kubernetes:")} <= split.in_cluster
+    assert split.cloud_pass_leaks(p) == []
+    assert split.cloud | split.in_cluster == {r.urn for r in p.resources}
+
+
+@pytest.mark.parametrize("stack", PROD)
+def test_the_cluster_pass_creates_no_cloud_resource(stack: str) -> None:
+    """The runner's role may only act in the cluster: every cloud resource belongs to the cloud pass (a team's
+    IAM role that waited on the platform namespaces would otherwise need IAM rights on the runner)."""
+    p = plan(stack)
+    assert [f"{r.type} {r.name}" for r in passes(p).cloud_resources_in_cluster_pass(p)] == []
+
+
+def test_no_prod_api_server_is_open_to_the_internet() -> None:
+    eks = one(plan("aws-prod"), tokens.EKS_CLUSTER)
+    assert eks.inputs["vpcConfig"]["endpointPublicAccess"] is False
+    aks = one(plan("azure-prod"), "azure-native:containerservice:ManagedCluster")
+    assert aks.inputs["apiServerAccessProfile"]["enablePrivateCluster"] is True
+    assert aks.inputs["apiServerAccessProfile"]["enablePrivateClusterPublicFQDN"] is False
+    gke = one(plan("gcp-prod"), "gcp:container/cluster:Cluster")
+    # private endpoint; the DNS endpoint is reachable but every call is authorised by IAM (GKE docs)
+    assert gke.inputs["privateClusterConfig"]["enablePrivateEndpoint"] is True
+    assert gke.inputs["controlPlaneEndpointsConfig"]["dnsEndpointConfig"]["allowExternalTraffic"] is True
+
+
+def test_the_aws_runner_sits_in_the_clusters_subnets_with_a_path_to_the_api_server() -> None:
+    p = plan("aws-prod")
+    eks = one(p, tokens.EKS_CLUSTER)
+    project = one(p, tokens.AWS_CODEBUILD_PROJECT, "deploy-runner")
+    assert project.inputs["vpcConfig"]["subnets"] == eks.inputs["vpcConfig"]["subnetIds"]
+    rule = one(p, "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule", "deploy-runner-to-api")
+    assert (rule.inputs["ipProtocol"], rule.inputs["fromPort"], rule.inputs["toPort"]) == ("tcp", 443, 443)
+    assert rule.inputs["referencedSecurityGroupId"] == project.inputs["vpcConfig"]["securityGroupIds"][0]
+    assert eks.urn in rule.dependencies  # the cluster's own security group, an output of the cluster
+    assert project.inputs["source"]["type"] == "GITHUB"
+    assert project.inputs["source"]["location"] == "https://github.com/acme/llm-platform.git"
+    assert project.inputs["source"]["auth"]["type"] == "CODECONNECTIONS"
+    webhook = one(p, tokens.AWS_CODEBUILD_WEBHOOK)
+    assert webhook.inputs["filterGroups"] == [{"filters": [{"type": "EVENT", "pattern": "WORKFLOW_JOB_QUEUED"}]}]
+    entry = one(p, tokens.AWS_EKS_ACCESS_ENTRY, "deploy-runner")
+    assert entry.inputs["type"] == "STANDARD"
+
+
+def test_the_runner_role_can_do_the_cluster_pass_and_nothing_of_the_cloud_pass() -> None:
+    p = plan("aws-prod")
+    doc = json.loads(one(p, "aws:iam/rolePolicy:RolePolicy", "deploy-runner").inputs["policy"])
+    actions = {a for s in doc["Statement"] for a in ([s["Action"]] if isinstance(s["Action"], str) else s["Action"])}
+    assert {"s3:GetObject", "s3:PutObject", "kms:Decrypt", "eks:DescribeCluster"} <= actions
+    assert not [a for a in actions if a.split(":")[0] in ("iam", "sts", "rds", "sagemaker", "aoss", "cloudtrail")
+                or a.endswith("*") or a.startswith(("ec2:Run", "ec2:CreateVpc", "eks:Create", "eks:Delete"))]
+    state = [s for s in doc["Statement"] if s["Sid"] == "StateObjects"][0]
+    assert state["Resource"] == "arn:aws:s3:::acme-llz-state-123456789012/*"
+    trust = json.loads(one(p, "aws:iam/role:Role", "deploy-runner").inputs["assumeRolePolicy"])
+    assert trust["Statement"][0]["Principal"] == {"Service": "codebuild.amazonaws.com"}
+    assert trust["Statement"][0]["Condition"]["ArnLike"]["aws:SourceArn"].endswith(":project/acme-llm-deploy")
+
+
+def test_llz_deploy_path_prints_the_two_passes() -> None:
+    out = runner.invoke(app, ["deploy-path", "aws-prod", "--json"])
+    assert out.exit_code == 0, out.output
+    rep = json.loads(out.stdout)
+    provider = rep["kubernetesProviders"][0]
+    assert [p["name"] for p in rep["passes"]] == ["cloud", "cluster"]
+    assert rep["passes"][0]["command"] == f"pulumi up --stack aws-prod --exclude '{provider}' --exclude-dependents"
+    assert rep["passes"][1]["runsOn"].startswith("codebuild-acme-llm-deploy-")
+    urns = runner.invoke(app, ["deploy-path", "aws-prod", "--urns"])
+    assert urns.stdout.split() == rep["kubernetesProviders"]
+    gcp = json.loads(runner.invoke(app, ["deploy-path", "gcp-prod", "--json"]).stdout)
+    assert [p["command"] for p in gcp["passes"]] == ["pulumi up --stack gcp-prod"]
+
+
+@pytest.mark.parametrize(("deploy", "path", "message"), [
+    ({"runner": True}, "deploy.repository", "set deploy.repository"),
+    ({"repository": "acme/x", "stateStore": "s3://bucket"}, "deploy.stateStore", "is not an S3 bucket ARN"),
+    ({"repository": "acme/x", "stateStore": "arn:aws:s3:::acme-state"}, "deploy.secretsKey", "required with the"),
+])
+def test_bad_deploy_config_names_the_key(tmp_path, deploy: dict, path: str, message: str) -> None:
+    import yaml
+
+    doc = yaml.safe_load((offline.stacks_dir() / "Pulumi.aws-prod.yaml").read_text())
+    doc["config"]["llmops:zone"]["deploy"] = deploy
+    f = tmp_path / "Pulumi.aws-prod.yaml"
+    f.write_text(yaml.safe_dump(doc))
+    out = runner.invoke(app, ["validate", str(f)])
+    assert out.exit_code == 2
+    assert f"llmops:zone.{path}" in out.output and message in out.output
+
+
+def test_a_runner_on_gcp_is_refused(tmp_path) -> None:
+    import yaml
+
+    doc = yaml.safe_load((offline.stacks_dir() / "Pulumi.gcp-prod.yaml").read_text())
+    doc["config"]["llmops:zone"]["deploy"] = {"runner": True, "repository": "acme/x"}
+    f = tmp_path / "Pulumi.gcp-prod.yaml"
+    f.write_text(yaml.safe_dump(doc))
+    out = runner.invoke(app, ["validate", str(f)])
+    assert out.exit_code == 2 and "llmops:zone.deploy.runner" in out.output and "DNS endpoint" in out.output
