@@ -7,20 +7,21 @@ from __future__ import annotations
 
 import inspect
 import re
+from collections.abc import Mapping
 from typing import Any
 
 import pulumi
-
-from llmops_landing_zone.components.config.models import ZoneConfig
 
 ZONE_TAG = "llmops-zone"  # the cost-allocation tag budgets filter on (label on GCP)
 ENV_TAG = "llmops-environment"
 MANAGED_BY_TAG = "managed-by"
 
 
-def zone_tags(cfg: ZoneConfig) -> dict[str, str]:
-    """Tags for AWS and Azure resources: the user's tags plus the zone's own keys (which win)."""
-    return {**cfg.tags, ZONE_TAG: cfg.name, ENV_TAG: cfg.environment, MANAGED_BY_TAG: "pulumi"}
+def zone_tags(name: str, environment: str = "", tags: Mapping[str, str] | None = None) -> dict[str, str]:
+    """Tags for AWS and Azure resources: the user's ``tags`` plus the zone's own keys (which win)."""
+    if not isinstance(name, str):  # TRANSITIONAL: a caller still passing the loaded config (see _legacy)
+        name, environment, tags = _legacy(name).name, _legacy(name).environment, _legacy(name).tags
+    return {**(tags or {}), ZONE_TAG: name, ENV_TAG: environment, MANAGED_BY_TAG: "pulumi"}
 
 
 def gcp_label(text: str) -> str:
@@ -28,16 +29,28 @@ def gcp_label(text: str) -> str:
     return re.sub(r"[^a-z0-9_-]", "_", text.lower())[:63]
 
 
-def zone_labels(cfg: ZoneConfig) -> dict[str, str]:
-    """The same tags as GCP labels (camelCase keys become snake_case, then sanitised)."""
-    return {gcp_label(re.sub(r"(?<!^)([A-Z])", r"_\1", k)): gcp_label(v) for k, v in zone_tags(cfg).items()}
+def labels_of(tags: Mapping[str, str]) -> dict[str, str]:
+    """Tags as GCP labels (camelCase keys become snake_case, then sanitised)."""
+    return {gcp_label(re.sub(r"(?<!^)([A-Z])", r"_\1", k)): gcp_label(v) for k, v in tags.items()}
 
 
-def stateful(cfg: ZoneConfig, parent: pulumi.Resource, **kwargs: Any) -> pulumi.ResourceOptions:
-    """Options for anything holding user data (keys, buckets, logs, vector stores): protected and retained
-    in prod (or when protectStateful is set) so no config change or `pulumi destroy` can delete it."""
-    keep = bool(cfg.protect_stateful)
+def zone_labels(name: str, environment: str = "", tags: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The zone's tags as GCP labels."""
+    return labels_of(zone_tags(name, environment, tags))
+
+
+def stateful(protect: bool, parent: pulumi.Resource, **kwargs: Any) -> pulumi.ResourceOptions:
+    """Options for anything holding user data (keys, buckets, logs, vector stores): with ``protect`` (prod, or
+    protectStateful) it is protected and retained, so no config change or `pulumi destroy` can delete it."""
+    keep = protect if isinstance(protect, bool) else bool(_legacy(protect).protect_stateful)
     return pulumi.ResourceOptions(parent=parent, protect=keep, retain_on_delete=keep, **kwargs)
+
+
+def _legacy(cfg: Any) -> Any:
+    """TRANSITIONAL, for modules not yet converted to typed Args (serving, cluster, network, keys): they still
+    pass the loaded config where a plain value now goes. Duck-typed, so this module imports no config type;
+    delete with the last such caller."""
+    return cfg
 
 
 def child(parent: pulumi.Resource, **kwargs: Any) -> pulumi.ResourceOptions:
@@ -58,12 +71,12 @@ def _accepts(resource: pulumi.Resource, arg: str) -> bool:
     return init is not None and arg in inspect.signature(init).parameters
 
 
-def auto_tagging(cfg: ZoneConfig) -> pulumi.ResourceTransformation:
-    """A transformation (inherited by every child of the zone) that puts the zone's tags on every resource
-    whose type accepts ``tags`` (AWS, Azure) or ``labels`` (GCP). Explicit tags on a resource are kept;
-    the zone keys are added on top."""
-    tags = zone_tags(cfg)
-    labels = zone_labels(cfg)
+def auto_tagging(tags: Mapping[str, str]) -> pulumi.ResourceTransformation:
+    """A transformation (inherited by every child of the zone) that puts ``tags`` (the zone's, ``zone_tags``)
+    on every resource whose type accepts ``tags`` (AWS, Azure) or ``labels`` (GCP). Explicit tags on a resource
+    are kept; the zone keys are added on top."""
+    tags = dict(tags)
+    labels = labels_of(tags)
 
     def transform(args: pulumi.ResourceTransformationArgs) -> pulumi.ResourceTransformationResult | None:
         if not isinstance(args.resource, pulumi.CustomResource) or args.type_.startswith("kubernetes:"):

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import pulumi
 
-from llmops_landing_zone.components.config import ZoneConfig, load_from_pulumi
+from llmops_landing_zone.components.config import load_from_pulumi
 from llmops_landing_zone.components.zone import LandingZone
+
+if TYPE_CHECKING:  # passed along to LandingZone, never read here
+    from llmops_landing_zone.components.config import ZoneConfig
 
 
 def main(cfg: ZoneConfig | None = None) -> LandingZone:

@@ -7,12 +7,14 @@ SDK is imported, which keeps ``llz`` and ``pulumi up`` fast.
 from __future__ import annotations
 
 from importlib import import_module
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pulumi
 
-from llmops_landing_zone.components.common import auto_tagging
-from llmops_landing_zone.components.config.models import ZoneConfig
+from llmops_landing_zone.components.common import auto_tagging, zone_tags
+
+if TYPE_CHECKING:  # the entry step: it hands the loaded config to the cloud's zone.py, the one reader
+    from llmops_landing_zone.components.config.models import ZoneConfig
 
 TYPE = "llmops:index:LandingZone"
 
@@ -28,7 +30,7 @@ class LandingZone(pulumi.ComponentResource):
 
     def __init__(self, cfg: ZoneConfig, opts: pulumi.ResourceOptions | None = None) -> None:
         # The tagging transformation on the zone is inherited by every resource below it.
-        own = pulumi.ResourceOptions(transformations=[auto_tagging(cfg)])
+        own = pulumi.ResourceOptions(transformations=[auto_tagging(zone_tags(cfg.name, cfg.environment, cfg.tags))])
         super().__init__(TYPE, cfg.name, None, pulumi.ResourceOptions.merge(opts, own))
         self.config = cfg
         build = import_module(f"llmops_landing_zone.components.{cfg.cloud}.zone").build

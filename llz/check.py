@@ -19,12 +19,12 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 from rich.table import Table
 
-from llmops_landing_zone.components.config import ConfigError, ZoneConfig
+from llmops_landing_zone.components.config import ConfigError
 from llmops_landing_zone.components.config.errors import key_path
 from llmops_landing_zone.components.plan import Plan
 from llmops_landing_zone.llz.console import console as make_console
@@ -32,6 +32,9 @@ from llmops_landing_zone.llz.results import StackResult, Violation
 from llmops_landing_zone.policies import registry
 from llmops_landing_zone.policies.base import Resource, Stack
 from llmops_landing_zone.policies.registry import Settings, Suppression
+
+if TYPE_CHECKING:  # the policy settings come from the loaded config's policy block
+    from llmops_landing_zone.components.config import ZoneConfig
 
 MAX_WORKERS = 2
 

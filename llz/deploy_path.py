@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from llmops_landing_zone.components.config.deploy import private_api, runner_enabled
-from llmops_landing_zone.components.config.models import ZoneConfig
 from llmops_landing_zone.components.deploy_path import Passes, passes
 from llmops_landing_zone.components.plan import Plan
 from llmops_landing_zone.components.tokens import AWS_CODEBUILD_PROJECT
+
+if TYPE_CHECKING:  # annotations only: the loaded config is passed along
+    from llmops_landing_zone.components.config.models import ZoneConfig
 
 
 def runner_project(plan: Plan) -> str | None:

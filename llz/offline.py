@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from llmops_landing_zone.components.config import ConfigError, ZoneConfig, load_stack_file, read_stack_file
+from llmops_landing_zone.components.config import ConfigError, load_stack_file, read_stack_file
 from llmops_landing_zone.components.config.loader import pulumi_config_values
 from llmops_landing_zone.components.plan import Plan
 from llmops_landing_zone.llz import engine
+
+if TYPE_CHECKING:  # loads the config and hands it to the program; reads only stack identity (cloud, region)
+    from llmops_landing_zone.components.config import ZoneConfig
 
 
 def project_root() -> Path:

@@ -16,14 +16,16 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 from rich.table import Table
 
 from llmops_landing_zone.components import catalog, sizing
-from llmops_landing_zone.components.config import ZoneConfig
 from llmops_landing_zone.llz.console import console as make_console
+
+if TYPE_CHECKING:  # hands the loaded config to sizing (the resolution step)
+    from llmops_landing_zone.components.config import ZoneConfig
 
 # EC2 vCPU quotas by instance family and purchase option (Service Quotas, service code "ec2").
 QUOTAS: dict[tuple[str, str], tuple[str, str]] = {

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from dataclasses import asdict
 
 from rich.console import Console
 from rich.table import Table
 from rich.tree import Tree
 
-from llmops_landing_zone.components.config import ZoneConfig
 from llmops_landing_zone.components.plan import Plan, PlannedResource
 from llmops_landing_zone.llz.console import console as make_console
+
+if TYPE_CHECKING:  # passed along to the policy evaluation
+    from llmops_landing_zone.components.config import ZoneConfig
 
 
 def attach_policy_and_cost(plan: Plan, cfg: ZoneConfig) -> None:

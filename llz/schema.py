@@ -6,11 +6,11 @@ import json
 from typing import Any
 
 from llmops_landing_zone.components.config.checks import REGION_KEY
-from llmops_landing_zone.components.config.models import ZoneConfig
+from llmops_landing_zone.components.config.models import zone_schema
 
 
 def stack_schema() -> dict[str, Any]:
-    zone = ZoneConfig.model_json_schema(by_alias=True, mode="validation")
+    zone = zone_schema()
     defs = zone.pop("$defs", {})
     provider_keys = {key: {"type": "string", "description": f"{cloud} region"} for cloud, key in REGION_KEY.items()}
     provider_keys["gcp:project"] = {"type": "string", "description": "GCP project id"}

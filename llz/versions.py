@@ -9,6 +9,8 @@ provider SDKs (the installed release against the range pyproject.toml allows). A
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import json
 from dataclasses import asdict, dataclass, field
 from datetime import date
@@ -19,9 +21,11 @@ from rich.console import Console
 from rich.table import Table
 
 from llmops_landing_zone.components.catalog import kubernetes as k8s
-from llmops_landing_zone.components.config import ZoneConfig
 from llmops_landing_zone.components.k8s import images
 from llmops_landing_zone.llz.console import console as make_console
+
+if TYPE_CHECKING:  # reads each loaded stack's Kubernetes version pin
+    from llmops_landing_zone.components.config import ZoneConfig
 
 OK, SOON, ENDED, UNKNOWN = "supported", "ending soon", "out of support", "no window"
 # What each cloud's zone deploys in the cluster (tests/test_versions.py checks this against the plans).

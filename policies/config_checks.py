@@ -8,12 +8,15 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 from llmops_landing_zone.components.config.messages import shown
-from llmops_landing_zone.components.config.models import ZoneConfig
 from llmops_landing_zone.components.config.registry import EVERY_CLOUD, Issue, register
 from llmops_landing_zone.policies import registry
 from llmops_landing_zone.policies.base import matches
+
+if TYPE_CHECKING:  # a check the config package calls with the loaded config (registry.py)
+    from llmops_landing_zone.components.config.models import ZoneConfig
 
 
 @register(EVERY_CLOUD)

@@ -570,7 +570,9 @@ def test_ai_search_is_private_keyless_and_enforces_cmk(dev: Plan, prod: Plan, pr
 def test_ai_search_index_definition_carries_dimensions_metric_and_the_cmk(prod_cfg: ZoneConfig) -> None:
     from llmops_landing_zone.components.azure.vector_store import VectorStoreArgs, search_index_definition
 
-    args = VectorStoreArgs(prod_cfg, None, "docs", prod_cfg.vector_stores["docs"], None, None, None)  # type: ignore[arg-type]
+    store = prod_cfg.vector_stores["docs"]
+    args = VectorStoreArgs(prod_cfg.name, None, "docs", store.engine, store.dimensions, None, None, None,  # type: ignore[arg-type]
+                           metric=store.metric)
     index = json.loads(search_index_definition(args, "https://kv.vault.azure.net/", "acme-llm-data", "/uai"))
     vector = next(f for f in index["fields"] if f["type"] == "Collection(Edm.Single)")
     assert vector["dimensions"] == 1024

@@ -22,7 +22,7 @@ from llmops_landing_zone.components.config.models import ZoneConfig
 from llmops_landing_zone.components.gcp.cluster import NODE_ROLES
 from llmops_landing_zone.components.gcp.keys import ENCRYPTER_DECRYPTER, PURPOSES, ROTATION
 from llmops_landing_zone.components.gcp.network import gcp_ranges
-from llmops_landing_zone.components.gcp.project import required_apis
+from llmops_landing_zone.components.gcp.zone import project_apis
 from llmops_landing_zone.components.gcp.rbac import MODEL_USER_PERMISSIONS, PROJECT_SCOPE
 from llmops_landing_zone.components.gcp.serving import MODEL_GARDEN
 from llmops_landing_zone.components.plan import Plan, PlannedResource
@@ -134,7 +134,7 @@ def test_apis_are_enabled_and_never_disabled_on_destroy(prod: Plan, dev: Plan, p
                                                         dev_cfg: ZoneConfig) -> None:
     for plan, cfg in ((prod, prod_cfg), (dev, dev_cfg)):
         services = plan.of_type("gcp:projects/service:Service")
-        assert sorted(s.inputs["service"] for s in services) == sorted(required_apis(cfg))
+        assert sorted(s.inputs["service"] for s in services) == sorted(project_apis(cfg))
         assert all(s.inputs["disableOnDestroy"] is False for s in services)
     prod_apis = {s.inputs["service"] for s in prod.of_type("gcp:projects/service:Service")}
     dev_apis = {s.inputs["service"] for s in dev.of_type("gcp:projects/service:Service")}

@@ -142,3 +142,60 @@ def test_every_import_uses_the_installed_name() -> None:
     bare = [f"{p.relative_to(ROOT)}: {m[0].strip()}" for p in files if "releases" not in p.parts
             for m in BARE.finditer(p.read_text())]
     assert bare == []
+
+
+# Who may use the config type at run time: the config package, each cloud's zone.py (the one reader of a zone's
+# config) and the resolution step. Everything below takes typed Args of plain values; the CLI and the policy
+# pack only pass a loaded config along (``if TYPE_CHECKING:`` imports, for annotations).
+CONFIG_READERS = {f"{C}.resolve", f"{C}.sizing", *(f"{C}.{cloud}.zone" for cloud in ("aws", "gcp", "azure"))}
+# TEMPORARY, shrinks as they are converted to typed Args: do not add to it.
+CONFIG_READERS_TO_CONVERT = {
+    *(f"{C}.{cloud}.{entity}" for cloud in ("aws", "gcp", "azure")
+      for entity in ("serving", "cluster", "network", "keys", "checks")),
+    f"{C}.k8s.vllm",
+}
+
+
+def _runtime_uses(path: Path, name: str) -> list[int]:
+    """Lines that import ``name`` or reach it as an attribute (``models.ZoneConfig``) at run time: neither under
+    ``if TYPE_CHECKING:`` nor in an annotation."""
+    tree = ast.parse(path.read_text())
+    skip = _type_checking_lines(tree)
+    in_annotations: set[int] = set()
+    for node in ast.walk(tree):
+        notes = [getattr(node, "returns", None), getattr(node, "annotation", None)]
+        for note in filter(None, notes):
+            in_annotations.update(id(n) for n in ast.walk(note))
+    lines = []
+    for node in ast.walk(tree):
+        if getattr(node, "lineno", None) in skip or id(node) in in_annotations:
+            continue
+        if isinstance(node, (ast.Import, ast.ImportFrom)) and any(
+                a.name == name or a.name.endswith("." + name) for a in node.names):
+            lines.append(node.lineno)
+        elif isinstance(node, ast.Attribute) and node.attr == name:
+            lines.append(node.lineno)
+    return lines
+
+
+def _config_users() -> dict[str, list[int]]:
+    return {m: lines for m, p in sorted(MODULES.items()) if (lines := _runtime_uses(p, "ZoneConfig"))}
+
+
+def test_only_the_zone_builders_and_the_resolution_step_use_the_config_type() -> None:
+    allowed = CONFIG_READERS | CONFIG_READERS_TO_CONVERT
+    others = [f"{MODULES[m].relative_to(ROOT)}:{lines[0]}" for m, lines in _config_users().items()
+              if m not in allowed and not m.startswith(f"{C}.config")]
+    assert others == [], "components take typed Args; only <cloud>/zone.py and the resolution step read ZoneConfig"
+
+
+def test_the_config_type_check_sees_runtime_uses_only(tmp_path: Path) -> None:
+    """The check above is only as good as its scan: imports and attribute access count, TYPE_CHECKING imports
+    and annotations do not."""
+    src = tmp_path / "m.py"
+    src.write_text("from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from x import ZoneConfig\n"
+                   "def f(cfg: models.ZoneConfig) -> ZoneConfig: ...\n"
+                   "from x.models import ZoneConfig as Z\n"
+                   "schema = models.ZoneConfig.model_json_schema()\n")
+    assert _runtime_uses(src, "ZoneConfig") == [5, 6]
+    assert f"{C}.aws.zone" in _config_users()  # the scan reaches the real modules

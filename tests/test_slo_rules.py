@@ -105,7 +105,7 @@ def test_configured_slo_overrides_each_default_separately() -> None:
     t = targets(cfg.endpoints[key], 8_000_000_000)
     assert (t.ttft_p95_seconds, t.availability, t.max_waiting) == (2.0, 0.999, cfg.endpoints[key].concurrency)
     assert t.itl_p95_seconds == slo_mod.default_itl(8_000_000_000)
-    burn = next(r for r in _rules(rule_file(cfg)) if r.get("alert") == "VllmErrorBudgetBurn")
+    burn = next(r for r in _rules(rule_file(cfg.name, cfg.endpoints)) if r.get("alert") == "VllmErrorBudgetBurn")
     assert "> 0.0144 and" in burn["expr"]  # 14.4 x (1 - 0.999)
 
 
@@ -155,7 +155,8 @@ def test_observability_defaults_and_opt_out() -> None:
     assert (cfg.observability.enabled, cfg.observability.retention_days, cfg.observability.grafana) == (
         True, 30, False)
     zone["observability"] = {"enabled": False}
-    assert rule_file(parse_zone(zone, provider)) == {"groups": []}
+    off = parse_zone(zone, provider)
+    assert rule_file(off.name, off.endpoints, off.observability.enabled) == {"groups": []}
 
 
 def test_schema_carries_the_new_blocks() -> None:
@@ -183,7 +184,7 @@ def _run(cmd: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
 @pytest.mark.parametrize("path", STACK_FILES, ids=lambda p: p.name)
 def test_reference_stack_rules_parse_and_pass_promtool_check(path: Path, promtool: str, tmp_path: Path) -> None:
     cfg = load_stack_file(path)
-    doc = rule_file(cfg)
+    doc = rule_file(cfg.name, cfg.endpoints, cfg.observability.enabled)
     vllm = [k for k, ep in cfg.endpoints.items() if ep.runtime == "vllm"]
     assert [g["name"] for g in doc["groups"]] == (
         [f"llz-{cfg.name}-{k}" for k in vllm] + [f"llz-{cfg.name}-gpu"] if vllm else [])

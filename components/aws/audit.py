@@ -30,6 +30,7 @@ import pulumi_aws as aws
 
 from llmops_landing_zone.components.aws.base import (
     AwsContext,
+    LogRetention,
     Statement,
     document,
     log_group,
@@ -39,7 +40,6 @@ from llmops_landing_zone.components.aws.base import (
 )
 from llmops_landing_zone.components.aws.names import TRAIL
 from llmops_landing_zone.components.common import child, stateful
-from llmops_landing_zone.components.config.models import ZoneConfig
 
 TYPE = "llmops:aws:Audit"
 ARCHIVE_AFTER_DAYS = 90  # Glacier Instant Retrieval has a 90-day minimum; only worth it for long retention
@@ -74,16 +74,17 @@ def access_log_statements(ctx: AwsContext, source_bucket_arn: str) -> Callable[[
     return build
 
 
-def access_log_bucket(logical: str, bucket_name: str, cfg: ZoneConfig, ctx: AwsContext, parent: pulumi.Resource,
-                      source_bucket_arn: str) -> tuple[aws.s3.Bucket, list[pulumi.Resource]]:
+def access_log_bucket(logical: str, bucket_name: str, ctx: AwsContext, parent: pulumi.Resource,
+                      source_bucket_arn: str, *, retention_days: int,
+                      protect: bool) -> tuple[aws.s3.Bucket, list[pulumi.Resource]]:
     """The destination of S3 server access logs: ``base.private_bucket`` with SSE-S3 (S3 supports neither
     SSE-KMS nor Object Lock on a server access log destination), expiring logs with the audit retention."""
-    store = private_bucket(logical, bucket_name, cfg, ctx, None, parent,
+    store = private_bucket(logical, bucket_name, protect, ctx, None, parent,
                            extra_statements=access_log_statements(ctx, source_bucket_arn))
     lifecycle = aws.s3.BucketLifecycleConfiguration(
         f"{logical}-lifecycle", bucket=store.bucket.id,
         rules=[{"id": "expire-after-retention", "status": "Enabled", "filter": {"prefix": ""},
-                "expiration": {"days": cfg.audit.retention_days},
+                "expiration": {"days": retention_days},
                 "noncurrent_version_expiration": {"noncurrent_days": 30},
                 "abort_incomplete_multipart_upload": {"days_after_initiation": 7}}],
         opts=child(parent, depends_on=[store.versioning]))
@@ -92,10 +93,13 @@ def access_log_bucket(logical: str, bucket_name: str, cfg: ZoneConfig, ctx: AwsC
 
 @dataclass
 class AuditArgs:
-    cfg: ZoneConfig
+    name: str  # the zone's name: prefix of every resource name
     ctx: AwsContext
-    key_arn: pulumi.Input[str]
+    encryption_key: pulumi.Input[str]  # the audit CMK's ARN: trail, bucket and log group
     model_bucket_arn: str  # data events are recorded for it
+    retention_days: int = 365  # audit.retentionDays: Object Lock, lifecycle and log group retention
+    immutable: bool = True  # Object Lock COMPLIANCE (nobody can shorten it) rather than GOVERNANCE
+    protect: bool = True  # protect + retainOnDelete on the buckets, the lock, the log group and the trail
 
 
 class Audit(pulumi.ComponentResource):
@@ -106,21 +110,19 @@ class Audit(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: AuditArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__(TYPE, name, None, opts)
-        cfg, ctx = args.cfg, args.ctx
-        z = cfg.name
+        ctx, z, days, protect = args.ctx, args.name, args.retention_days, args.protect
         trail_name = TRAIL.render(z)
         trail_arn = ctx.arn("cloudtrail", f"trail/{trail_name}")
-        days = cfg.audit.retention_days
 
-        store = private_bucket(f"{z}-audit", f"{z}-audit-{ctx.account_id}-{ctx.region}", cfg, ctx,
-                               args.key_arn, self, object_lock=True,
+        store = private_bucket(f"{z}-audit", f"{z}-audit-{ctx.account_id}-{ctx.region}", protect, ctx,
+                               args.encryption_key, self, object_lock=True,
                                extra_statements=trail_bucket_statements(ctx, trail_arn))
         self.bucket = store.bucket
         versioning = store.versioning
         # Server access logs of the trail bucket go to a bucket of their own (which logs nowhere).
         logs_name = f"{z}-access-logs-{ctx.account_id}-{ctx.region}"
-        self.access_log_bucket, log_safeguards = access_log_bucket(f"{z}-access-logs", logs_name, cfg, ctx, self,
-                                                                   store.arn)
+        self.access_log_bucket, log_safeguards = access_log_bucket(
+            f"{z}-access-logs", logs_name, ctx, self, store.arn, retention_days=days, protect=protect)
         self.access_logging = aws.s3.BucketLogging(
             f"{z}-audit-access-logging", bucket=self.bucket.id, target_bucket=self.access_log_bucket.id,
             target_prefix=ACCESS_LOG_PREFIX,
@@ -128,9 +130,9 @@ class Audit(pulumi.ComponentResource):
             opts=child(self, depends_on=log_safeguards))
         lock = aws.s3.BucketObjectLockConfiguration(
             f"{z}-audit-lock", bucket=self.bucket.id, object_lock_enabled="Enabled",
-            rule={"default_retention": {"mode": "COMPLIANCE" if cfg.audit.immutable else "GOVERNANCE",
+            rule={"default_retention": {"mode": "COMPLIANCE" if args.immutable else "GOVERNANCE",
                                         "days": days}},
-            opts=stateful(cfg, self, depends_on=[versioning]))
+            opts=stateful(protect, self, depends_on=[versioning]))
         rule: dict[str, Any] = {
             "id": "expire-after-retention", "status": "Enabled", "filter": {"prefix": ""},
             "expiration": {"days": days},
@@ -144,7 +146,7 @@ class Audit(pulumi.ComponentResource):
                                             opts=child(self, depends_on=[versioning]))
 
         group_name = f"/aws/cloudtrail/{trail_name}"
-        group = log_group(f"{z}-trail", group_name, cfg, ctx, args.key_arn, self)
+        group = log_group(f"{z}-trail", group_name, LogRetention(z, days, protect), ctx, args.encryption_key, self)
         group_arn = ctx.arn("logs", f"log-group:{group_name}")
         # CloudTrail's documented delivery role: create streams and put events in this group only
         # (docs.aws.amazon.com/awscloudtrail/latest/userguide/
@@ -166,7 +168,7 @@ class Audit(pulumi.ComponentResource):
         self.trail = aws.cloudtrail.Trail(
             f"{z}-trail", name=trail_name, s3_bucket_name=self.bucket.id, is_multi_region_trail=True,
             include_global_service_events=True, enable_log_file_validation=True, enable_logging=True,
-            kms_key_id=args.key_arn,
+            kms_key_id=args.encryption_key,
             cloud_watch_logs_group_arn=group.arn.apply(lambda arn: f"{arn}:*"),  # the API wants the :* suffix
             cloud_watch_logs_role_arn=role.arn,
             advanced_event_selectors=[
@@ -178,6 +180,6 @@ class Audit(pulumi.ComponentResource):
                                      {"field": "resources.ARN",
                                       "starts_withs": [f"{args.model_bucket_arn}/"]}]},
             ],
-            opts=stateful(cfg, self, depends_on=[*store.safeguards, lock, role_policy]))
+            opts=stateful(protect, self, depends_on=[*store.safeguards, lock, role_policy]))
         self.register_outputs({"trailArn": self.trail.arn, "bucket": self.bucket.id,
                                "accessLogBucket": self.access_log_bucket.id})

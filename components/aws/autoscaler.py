@@ -24,7 +24,6 @@ from llmops_landing_zone.components.aws.cluster import SYSTEM_LABEL, Cluster
 from llmops_landing_zone.components.aws.gpu_pool import CA_ENABLED, auto_scaling_group, owner_tag, tag_auto_scaling_group
 from llmops_landing_zone.components.aws.names import AUTOSCALER_ROLE
 from llmops_landing_zone.components.common import child
-from llmops_landing_zone.components.config.models import ZoneConfig
 from llmops_landing_zone.components.k8s import autoscaler as k8s_autoscaler
 
 TYPE = "llmops:aws:ClusterAutoscaler"
@@ -71,10 +70,12 @@ def discovery_spec(cluster_name: str) -> str:
 
 @dataclass
 class ClusterAutoscalerArgs:
-    cfg: ZoneConfig
+    name: str  # the zone's name: prefix of the role and the workload
     ctx: AwsContext
     cluster: Cluster
     cluster_arn: str
+    kubernetes_version: str  # the cluster's: picks the matching autoscaler image
+    environment: str = "prod"  # dev | staging | prod: scale-down timing, a standby replica in prod
     depends_on: list[pulumi.Resource] = field(default_factory=list)  # the GPU pools, so it starts after them
 
 
@@ -85,13 +86,13 @@ class ClusterAutoscaler(pulumi.ComponentResource):
     def __init__(self, name: str, args: ClusterAutoscalerArgs,
                  opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__(TYPE, name, None, opts)
-        cfg, ctx, cluster = args.cfg, args.ctx, args.cluster
-        role_name = AUTOSCALER_ROLE.render(cfg.name)
+        ctx, cluster, z = args.ctx, args.cluster, args.name
+        role_name = AUTOSCALER_ROLE.render(z)
 
         # EKS Pod Identity trust, guarded against confused deputies by account and cluster
         # (docs.aws.amazon.com/eks/latest/userguide/pod-id-role.html).
         self.role = aws.iam.Role(
-            role_name, name=role_name, description=f"{cfg.name}: Cluster Autoscaler (EKS Pod Identity)",
+            role_name, name=role_name, description=f"{z}: Cluster Autoscaler (EKS Pod Identity)",
             assume_role_policy=service_trust(
                 ctx, "pods.eks", actions=["sts:AssumeRole", "sts:TagSession"],
                 condition={"StringEquals": {"aws:SourceAccount": ctx.account_id},
@@ -105,13 +106,13 @@ class ClusterAutoscaler(pulumi.ComponentResource):
             opts=child(self, depends_on=[policy]))
 
         self.system_tags = tag_auto_scaling_group(
-            f"{cfg.name}-system", auto_scaling_group(cluster.system_nodes), cluster.name, {}, self)
+            f"{z}-system", auto_scaling_group(cluster.system_nodes), cluster.name, {}, self)
 
-        unneeded, after_add = SCALE_DOWN[cfg.environment]
+        unneeded, after_add = SCALE_DOWN[args.environment]
         self.workload = k8s_autoscaler.ClusterAutoscaler(
             role_name,
             k8s_autoscaler.ClusterAutoscalerArgs(
-                cloud_provider="aws", kubernetes_version=cfg.cluster.kubernetes_version,
+                cloud_provider="aws", kubernetes_version=args.kubernetes_version,
                 node_group_discovery=[discovery_spec(cluster.name)],
                 # The system node group sets this label and no taints (components/aws/cluster.py).
                 node_selector=dict(SYSTEM_LABEL), tolerations=[],
@@ -123,7 +124,7 @@ class ClusterAutoscaler(pulumi.ComponentResource):
                 expander="least-waste",
                 scale_down_unneeded_time=unneeded, scale_down_delay_after_add=after_add,
                 # Prod keeps a standby replica on another system node (it takes the Lease within seconds).
-                replicas=2 if cfg.environment == "prod" else 1,
+                replicas=2 if args.environment == "prod" else 1,
                 depends_on=[self.association]),
             pulumi.ResourceOptions(parent=self, provider=cluster.provider,
                                    depends_on=[self.association, cluster.system_nodes, *self.system_tags,

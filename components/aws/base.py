@@ -17,8 +17,7 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from llmops_landing_zone.components.common import stateful
-from llmops_landing_zone.components.config.models import ZoneConfig
+from llmops_landing_zone.components.common import _legacy, stateful
 
 Statement = dict[str, Any]
 
@@ -36,18 +35,18 @@ class AwsContext:
     zones: tuple[str, ...]  # availability zone names the network spans, in order
 
     @classmethod
-    def lookup(cls, cfg: ZoneConfig) -> AwsContext:
+    def lookup(cls, region: str, zones: int) -> AwsContext:
+        """The account and the first ``zones`` regular availability zones of ``region``."""
         ident = aws.get_caller_identity()
         part = aws.get_partition()
         # Only regular AZs: Local/Wavelength Zones are opt-in and lack GPU shapes and most endpoints.
         azs = aws.get_availability_zones(
             state="available", filters=[{"name": "opt-in-status", "values": ["opt-in-not-required"]}])
         names = list(azs.names)
-        if len(names) < cfg.network.zones:
-            raise ValueError(f"region {cfg.region} offers {len(names)} availability zones; "
-                             f"network.zones asks for {cfg.network.zones}")
-        return cls(ident.account_id, cfg.region or "", part.partition, part.dns_suffix,
-                   tuple(names[: cfg.network.zones]))
+        if len(names) < zones:
+            raise ValueError(f"region {region} offers {len(names)} availability zones; "
+                             f"network.zones asks for {zones}")
+        return cls(ident.account_id, region, part.partition, part.dns_suffix, tuple(names[:zones]))
 
     @property
     def root(self) -> str:
@@ -141,15 +140,26 @@ def log_group_patterns(ctx: AwsContext, zone: str) -> list[str]:
     return [ctx.arn("logs", f"log-group:/aws/*/{zone}/*"), ctx.arn("logs", f"log-group:/aws/*/{zone}-*")]
 
 
-def log_group(logical: str, name: str, cfg: ZoneConfig, ctx: AwsContext, key_arn: pulumi.Input[str],
+@dataclass(frozen=True)
+class LogRetention:
+    """How the zone keeps every CloudWatch log group it writes: one value, built by zone.py."""
+
+    zone: str  # the zone's name: log group names must match log_group_patterns(ctx, zone)
+    days: int  # at least this long (audit.retentionDays), rounded up to a value CloudWatch accepts
+    protect: bool  # protect + retainOnDelete, so prod logs survive a destroy
+
+
+def log_group(logical: str, name: str, retention: LogRetention, ctx: AwsContext, key_arn: pulumi.Input[str],
               parent: pulumi.Resource, **opts: Any) -> aws.cloudwatch.LogGroup:
-    """A log group encrypted with the audit key, kept for ``audit.retentionDays`` (rounded up to an allowed
-    value); stateful, so prod logs survive a destroy."""
+    """A log group encrypted with the audit key and kept as ``retention`` says."""
+    if not isinstance(retention, LogRetention):  # TRANSITIONAL: a caller still passing the config
+        cfg = _legacy(retention)
+        retention = LogRetention(cfg.name, cfg.audit.retention_days, bool(cfg.protect_stateful))
     arn = ctx.arn("logs", f"log-group:{name}")
-    assert any(fnmatch.fnmatchcase(arn, p) for p in log_group_patterns(ctx, cfg.name)), name
+    assert any(fnmatch.fnmatchcase(arn, p) for p in log_group_patterns(ctx, retention.zone)), name
     return aws.cloudwatch.LogGroup(
-        logical, name=name, retention_in_days=retention_days(cfg.audit.retention_days), kms_key_id=key_arn,
-        opts=stateful(cfg, parent, **opts))
+        logical, name=name, retention_in_days=retention_days(retention.days), kms_key_id=key_arn,
+        opts=stateful(retention.protect, parent, **opts))
 
 
 # --- private, encrypted buckets -----------------------------------------------------------------------------
@@ -163,17 +173,17 @@ class PrivateBucket:
     safeguards: list[pulumi.Resource] = field(default_factory=list)  # what the bucket's users should wait for
 
 
-def private_bucket(logical: str, bucket_name: str, cfg: ZoneConfig, ctx: AwsContext,
+def private_bucket(logical: str, bucket_name: str, protect: bool, ctx: AwsContext,
                    key_arn: pulumi.Input[str] | None, parent: pulumi.Resource, *,
                    extra_statements: Callable[[str], list[Statement]] | None = None,
                    object_lock: bool = False) -> PrivateBucket:
     """An S3 bucket with every safeguard: SSE-KMS with the given CMK (bucket key on, to cut KMS calls),
     versioning, all four public-access blocks, owner-enforced object ownership (no ACLs) and a TLS-only
-    bucket policy plus ``extra_statements(bucket_arn)``. Object Lock can only be enabled at creation.
+    bucket policy plus ``extra_statements(bucket_arn)``; ``protect`` protects and retains the bucket. Object Lock can only be enabled at creation.
     ``key_arn=None`` is SSE-S3, for the one bucket kind S3 refuses SSE-KMS on: a server access log destination."""
     arn = f"arn:{ctx.partition}:s3:::{bucket_name}"
     bucket = aws.s3.Bucket(logical, bucket=bucket_name, object_lock_enabled=object_lock or None,
-                           opts=stateful(cfg, parent))
+                           opts=stateful(protect, parent))
     own = pulumi.ResourceOptions(parent=parent)
     pab = aws.s3.BucketPublicAccessBlock(
         f"{logical}-public-access", bucket=bucket.id, block_public_acls=True, block_public_policy=True,

@@ -17,7 +17,8 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 
 import pulumi
 import pulumi_aws as aws
@@ -25,17 +26,16 @@ import pulumi_aws as aws
 from llmops_landing_zone.components.aws.base import AwsContext, Statement, document, document_of, statement
 from llmops_landing_zone.components.aws.keys import DELETION_WINDOW_DAYS, admin_statement
 from llmops_landing_zone.components.common import ZONE_TAG, child, stateful
-from llmops_landing_zone.components.config.models import BudgetConfig, ZoneConfig
 
 TYPE = "llmops:aws:Budget"
 MIN_ANOMALY_USD = 10.0
 
 
-def publishers(ctx: AwsContext, budget: BudgetConfig) -> list[str]:
+def publishers(ctx: AwsContext, emails: Sequence[str]) -> list[str]:
     """Services that publish to the topic: Budgets always; Cost Anomaly Detection when there is no email
     to send its alerts to (email subscriptions cannot be IMMEDIATE, SNS ones can)."""
     services = [ctx.service("budgets")]
-    if not budget.notify.emails:
+    if not emails:
         services.append(ctx.service("costalerts"))
     return services
 
@@ -58,20 +58,25 @@ def topic_statements(ctx: AwsContext, services: list[str], topic_arn: str) -> li
     ]
 
 
-def notifications(budget: BudgetConfig, topic_arn: pulumi.Input[str]) -> list[dict]:
-    kinds = ["ACTUAL", "FORECASTED"] if budget.forecast_alerts else ["ACTUAL"]
+def notifications(args: BudgetArgs, topic_arn: pulumi.Input[str]) -> list[dict]:
+    kinds = ["ACTUAL", "FORECASTED"] if args.forecast_alerts else ["ACTUAL"]
     return [
         {"comparison_operator": "GREATER_THAN", "threshold": threshold, "threshold_type": "PERCENTAGE",
-         "notification_type": kind, "subscriber_email_addresses": list(budget.notify.emails),
+         "notification_type": kind, "subscriber_email_addresses": list(args.emails),
          "subscriber_sns_topic_arns": [topic_arn]}
-        for kind in kinds for threshold in budget.thresholds_percent
+        for kind in kinds for threshold in args.thresholds_percent
     ]
 
 
 @dataclass
 class BudgetArgs:
-    cfg: ZoneConfig
+    name: str  # the zone's name: the cost-allocation tag value the budget counts, and the name prefix
     ctx: AwsContext
+    monthly_limit_usd: float
+    thresholds_percent: list[float] = field(default_factory=lambda: [50.0, 80.0, 100.0])
+    forecast_alerts: bool = True  # also alert on FORECASTED spend
+    emails: list[str] = field(default_factory=list)  # none: alerts go to the SNS topic only
+    protect: bool = True  # protect + retainOnDelete on the alert topic's key
 
 
 class Budget(pulumi.ComponentResource):
@@ -80,14 +85,12 @@ class Budget(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: BudgetArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__(TYPE, name, None, opts)
-        cfg, ctx = args.cfg, args.ctx
-        assert cfg.budget is not None
-        budget, z = cfg.budget, cfg.name
-        services = publishers(ctx, budget)
+        ctx, z = args.ctx, args.name
+        services = publishers(ctx, args.emails)
 
         key = aws.kms.Key(f"{z}-budget-alerts-key", description=f"{z}: budget and cost anomaly alerts",
                           enable_key_rotation=True, deletion_window_in_days=DELETION_WINDOW_DAYS,
-                          policy=topic_key_policy(ctx, services), opts=stateful(cfg, self))
+                          policy=topic_key_policy(ctx, services), opts=stateful(args.protect, self))
         aws.kms.Alias(f"{z}-budget-alerts-alias", name=f"alias/{z}-budget-alerts", target_key_id=key.key_id,
                       opts=child(self))
         self.topic = aws.sns.Topic(f"{z}-budget-alerts", name=f"{z}-budget-alerts", kms_master_key_id=key.arn,
@@ -100,10 +103,10 @@ class Budget(pulumi.ComponentResource):
         self.budget = aws.budgets.Budget(
             f"{z}-monthly", name=f"{z}-monthly", account_id=ctx.account_id, budget_type="COST",
             time_unit="MONTHLY",
-            limit_amount=f"{budget.monthly_limit_usd:.2f}", limit_unit="USD",
+            limit_amount=f"{args.monthly_limit_usd:.2f}", limit_unit="USD",
             # Budgets' tag filter syntax: user:<key>$<value> for user-defined cost-allocation tags.
             cost_filters=[{"name": "TagKeyValue", "values": [f"user:{ZONE_TAG}${z}"]}],
-            notifications=notifications(budget, self.topic.arn),
+            notifications=notifications(args, self.topic.arn),
             opts=child(self, depends_on=[topic_policy]))
 
         monitor = aws.costexplorer.AnomalyMonitor(
@@ -112,12 +115,12 @@ class Budget(pulumi.ComponentResource):
             monitor_specification=json.dumps(
                 {"Tags": {"Key": ZONE_TAG, "Values": [z], "MatchOptions": ["EQUALS"]}}),
             opts=child(self))
-        impact = max(MIN_ANOMALY_USD, round(budget.monthly_limit_usd * 0.01, 2))
-        subscribers = ([{"type": "EMAIL", "address": e} for e in budget.notify.emails]
+        impact = max(MIN_ANOMALY_USD, round(args.monthly_limit_usd * 0.01, 2))
+        subscribers = ([{"type": "EMAIL", "address": e} for e in args.emails]
                        or [{"type": "SNS", "address": self.topic.arn}])
         aws.costexplorer.AnomalySubscription(
             f"{z}-spend-anomalies", name=f"{z}-spend-anomalies", account_id=ctx.account_id,
-            frequency="DAILY" if budget.notify.emails else "IMMEDIATE", monitor_arn_lists=[monitor.arn],
+            frequency="DAILY" if args.emails else "IMMEDIATE", monitor_arn_lists=[monitor.arn],
             subscribers=subscribers,
             threshold_expression={"dimension": {"key": "ANOMALY_TOTAL_IMPACT_ABSOLUTE",
                                                 "match_options": ["GREATER_THAN_OR_EQUAL"],

@@ -20,7 +20,6 @@ import pulumi_aws as aws
 from llmops_landing_zone.components.aws.base import AwsContext, Statement, document, document_of, log_group_patterns, statement
 from llmops_landing_zone.components.aws.names import TEAM_ROLE
 from llmops_landing_zone.components.common import child
-from llmops_landing_zone.components.config.models import TeamConfig, ZoneConfig
 from llmops_landing_zone.components.k8s import TeamNamespace, TeamNamespaceArgs
 
 TYPE = "llmops:aws:TeamAccess"
@@ -51,7 +50,7 @@ class TeamPolicyInputs:
     collections: list[str] = field(default_factory=list)  # OpenSearch collection names
 
 
-def team_statements(ctx: AwsContext, cfg: ZoneConfig, role: str, inputs: TeamPolicyInputs, cluster_arn: str,
+def team_statements(ctx: AwsContext, zone: str, role: str, inputs: TeamPolicyInputs, cluster_arn: str,
                     data_key_arn: str) -> list[Statement]:
     rank = RANK[role]
     cluster_name = cluster_arn.rsplit("/", 1)[-1]
@@ -64,7 +63,7 @@ def team_statements(ctx: AwsContext, cfg: ZoneConfig, role: str, inputs: TeamPol
                    ctx.arn("eks", f"addon/{cluster_name}/*/*")]),
         # Read the zone's logs (control plane, flow logs, database logs).
         statement("ReadZoneLogs", ["logs:DescribeLogStreams", "logs:GetLogEvents", "logs:FilterLogEvents",
-                                   "logs:StartQuery"], log_group_patterns(ctx, cfg.name)),
+                                   "logs:StartQuery"], log_group_patterns(ctx, zone)),
     ]
     if rank >= RANK["developer"]:
         bucket = inputs.model_bucket_arn
@@ -95,7 +94,7 @@ def team_statements(ctx: AwsContext, cfg: ZoneConfig, role: str, inputs: TeamPol
             statement("InspectZoneEndpoints",
                       ["sagemaker:DescribeEndpoint", "sagemaker:DescribeEndpointConfig",
                        "sagemaker:DescribeModel"],
-                      [ctx.arn("sagemaker", f"{kind}/{cfg.name}-*")
+                      [ctx.arn("sagemaker", f"{kind}/{zone}-*")
                        for kind in ("endpoint", "endpoint-config", "model")]),
         ]
     return stmts
@@ -103,13 +102,15 @@ def team_statements(ctx: AwsContext, cfg: ZoneConfig, role: str, inputs: TeamPol
 
 @dataclass
 class TeamAccessArgs:
-    cfg: ZoneConfig
+    name: str  # the zone's name: prefix of the role and namespace component names
     ctx: AwsContext
-    key: str
-    team: TeamConfig
+    team: str  # the team's key: its role name, Kubernetes group and namespace
+    role: str  # viewer | developer | admin
     cluster_name: pulumi.Input[str]
     policy: TeamPolicyInputs
     k8s_provider: pulumi.ProviderResource
+    members: list[str] = field(default_factory=list)  # IAM principal ARNs; none: no role, nobody gets in
+    gpu_quota: int = 4  # nvidia.com/gpu requests the team namespace may hold
     # What the team's namespace waits for in the cluster (the platform namespaces and policies). On the namespace,
     # not on the component: the team's IAM role must not depend on in-cluster objects, or the deploy workflow's
     # cloud pass would leave it to the runner (components/deploy_path.py).
@@ -121,20 +122,20 @@ class TeamAccess(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: TeamAccessArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__(TYPE, name, None, opts)
-        cfg, ctx, key, team = args.cfg, args.ctx, args.key, args.team
-        role_name = TEAM_ROLE.render(cfg.name, key)
+        ctx, z, key, role = args.ctx, args.name, args.team, args.role
+        role_name = TEAM_ROLE.render(z, key)
         group = kubernetes_group(key)
         self.role = None
         after: list[pulumi.Resource] = []
-        if team.members:
+        if args.members:
             self.role = aws.iam.Role(
-                role_name, name=role_name, description=f"{cfg.name} team {key} ({team.role})",
-                assume_role_policy=trust_policy(team.members), max_session_duration=3600,
+                role_name, name=role_name, description=f"{z} team {key} ({role})",
+                assume_role_policy=trust_policy(args.members), max_session_duration=3600,
                 tags={TEAM_TAG: key}, opts=child(self))
             inputs = args.policy
             aws.iam.RolePolicy(
-                role_name, name=f"{team.role}-access", role=self.role.id,
-                policy=document_of(lambda cluster_arn, key_arn: team_statements(ctx, cfg, team.role, inputs,
+                role_name, name=f"{role}-access", role=self.role.id,
+                policy=document_of(lambda cluster_arn, key_arn: team_statements(ctx, z, role, inputs,
                                                                                   cluster_arn, key_arn),
                                    inputs.cluster_arn, inputs.data_key_arn),
                 opts=child(self))
@@ -142,8 +143,8 @@ class TeamAccess(pulumi.ComponentResource):
                 role_name, cluster_name=args.cluster_name, principal_arn=self.role.arn, type="STANDARD",
                 kubernetes_groups=[group], opts=child(self)))
         self.namespace = TeamNamespace(
-            f"{cfg.name}-team-{key}",
-            TeamNamespaceArgs(team=key, role=team.role, gpu_quota=team.gpu_quota,
+            f"{z}-team-{key}",
+            TeamNamespaceArgs(team=key, role=role, gpu_quota=args.gpu_quota,
                               subjects=[{"kind": "Group", "name": group,
                                          "apiGroup": "rbac.authorization.k8s.io"}]),
             pulumi.ResourceOptions(parent=self, provider=args.k8s_provider, depends_on=[*after, *args.namespace_after]))

@@ -16,12 +16,13 @@ Both are private and encrypted with the zone's data CMK:
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import pulumi
 import pulumi_aws as aws
 
-from llmops_landing_zone.components.aws.base import AwsContext, log_group
+from llmops_landing_zone.components.aws.base import AwsContext, LogRetention, log_group
 from llmops_landing_zone.components.aws.names import (
     AURORA_CLUSTER,
     OPENSEARCH_ACCESS_POLICY,
@@ -30,7 +31,6 @@ from llmops_landing_zone.components.aws.names import (
     OPENSEARCH_NETWORK_POLICY,
 )
 from llmops_landing_zone.components.common import child, stateful
-from llmops_landing_zone.components.config.models import TeamRole, VectorStoreConfig, ZoneConfig
 
 AURORA_ENGINE_VERSION = "16.4"  # pgvector 0.7 with HNSW; minimum for this package is 15.4
 AURORA_PARAMETER_FAMILY = "aurora-postgresql16"
@@ -55,10 +55,11 @@ COLLECTION_PERMISSIONS: dict[str, list[str]] = {
 }
 
 
-def collection_names(cfg: ZoneConfig) -> list[str]:
-    """Names of the zone's OpenSearch collections (IAM policies scope aoss:APIAccessAll to them)."""
-    return [OPENSEARCH_COLLECTION.render(cfg.name, k) for k, s in cfg.vector_stores.items()
-            if s.engine == "opensearch-serverless"]
+def collection_names(zone: str, engines: Mapping[str, str]) -> list[str]:
+    """Names of the zone's OpenSearch collections, from each store's engine by key (IAM policies scope
+    aoss:APIAccessAll to them)."""
+    return [OPENSEARCH_COLLECTION.render(zone, k) for k, engine in engines.items()
+            if engine == "opensearch-serverless"]
 
 
 def data_access_policy(collection: str, principals: dict[str, list[str]]) -> str:
@@ -82,18 +83,28 @@ def data_access_policy(collection: str, principals: dict[str, list[str]]) -> str
 
 @dataclass
 class VectorStoreArgs:
-    cfg: ZoneConfig
+    name: str  # the zone's name: prefix of every resource name
     ctx: AwsContext
-    key: str
-    store: VectorStoreConfig
-    kms_key_arn: pulumi.Input[str]
-    log_key_arn: pulumi.Input[str]
+    key: str  # the store's key: part of its names
+    engine: str  # opensearch-serverless | aurora-pgvector
+    dimensions: int
+    encryption_key: pulumi.Input[str]  # the data CMK's ARN: collection, database, master secret
+    log_key_arn: pulumi.Input[str]  # the audit CMK's ARN: the database's exported logs
     vpc_id: pulumi.Input[str]
     subnet_ids: list[pulumi.Output[str]]
+    metric: str = "cosine"  # cosine | dot-product | euclidean
+    environment: str = "prod"  # dev | staging | prod: prod keeps standby replicas, a reader, a warm minimum
+    protect: bool = True  # protect + retainOnDelete on the collection, the database and its log group
+    deletion_protection: bool = True  # the database's own deletion protection
+    log_retention_days: int = 365  # audit.retentionDays, for the database's exported logs
     opensearch_endpoint_id: pulumi.Input[str] | None = None
     client_security_group_id: pulumi.Input[str] | None = None  # the cluster nodes' security group
     serving_role_arn: pulumi.Input[str] | None = None
-    team_roles: dict[str, tuple[TeamRole, pulumi.Input[str]]] = field(default_factory=dict)
+    team_roles: dict[str, tuple[str, pulumi.Input[str]]] = field(default_factory=dict)  # key -> (role, ARN)
+
+    @property
+    def is_prod(self) -> bool:
+        return self.environment == "prod"
 
 
 class OpenSearchVectorStore(pulumi.ComponentResource):
@@ -101,16 +112,15 @@ class OpenSearchVectorStore(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: VectorStoreArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("llmops:aws:OpenSearchVectorStore", name, None, opts)
-        cfg, key = args.cfg, args.key
+        z, key = args.name, args.key
         assert args.opensearch_endpoint_id is not None, "the network creates the aoss VPC endpoint"
-        z = cfg.name
         collection = OPENSEARCH_COLLECTION.render(z, key)
         rules = [{"ResourceType": "collection", "Resource": [f"collection/{collection}"]}]
 
         encryption = aws.opensearch.ServerlessSecurityPolicy(
             f"{z}-{key}-enc", name=OPENSEARCH_ENCRYPTION_POLICY.render(z, key), type="encryption",
             description=f"{collection}: encrypted with the zone's data key",
-            policy=pulumi.Output.from_input(args.kms_key_arn).apply(
+            policy=pulumi.Output.from_input(args.encryption_key).apply(
                 lambda arn: json.dumps({"Rules": rules, "AWSOwnedKey": False, "KmsARN": arn})),
             opts=child(self))
         network = aws.opensearch.ServerlessSecurityPolicy(
@@ -141,10 +151,10 @@ class OpenSearchVectorStore(pulumi.ComponentResource):
 
         self.collection = aws.opensearch.ServerlessCollection(
             f"{z}-{key}", name=collection, type="VECTORSEARCH",
-            description=f"{cfg.name} {key}: {args.store.dimensions}-d vectors ({args.store.metric})",
+            description=f"{z} {key}: {args.dimensions}-d vectors ({args.metric})",
             # Standby replicas double the OCU floor; production keeps them for availability.
-            standby_replicas="ENABLED" if cfg.is_prod else "DISABLED",
-            opts=stateful(cfg, self, depends_on=[encryption, network]))
+            standby_replicas="ENABLED" if args.is_prod else "DISABLED",
+            opts=stateful(args.protect, self, depends_on=[encryption, network]))
         self.endpoint = self.collection.collection_endpoint
         self.register_outputs({"name": collection, "endpoint": self.endpoint, "arn": self.collection.arn})
 
@@ -154,11 +164,10 @@ class AuroraVectorStore(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: VectorStoreArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("llmops:aws:AuroraVectorStore", name, None, opts)
-        cfg, ctx, key = args.cfg, args.ctx, args.key
+        ctx, z, key, prod = args.ctx, args.name, args.key, args.is_prod
         assert args.client_security_group_id is not None, "the cluster's node security group"
-        z = cfg.name
         ident = AURORA_CLUSTER.render(z, key)
-        keep = cfg.is_prod or bool(cfg.protect_stateful)
+        keep = prod or args.protect
 
         subnets = aws.rds.SubnetGroup(f"{z}-{key}", name=ident, subnet_ids=args.subnet_ids,
                                       description=f"{ident}: private subnets", opts=child(self))
@@ -184,33 +193,33 @@ class AuroraVectorStore(pulumi.ComponentResource):
                         {"name": "log_statement", "value": "ddl", "apply_method": "immediate"}],
             opts=child(self))
         # Created before the cluster so the exported logs get the audit key and a retention.
-        logs = log_group(f"{z}-{key}-postgresql", f"/aws/rds/cluster/{ident}/postgresql", cfg, ctx,
-                         args.log_key_arn, self)
+        logs = log_group(f"{z}-{key}-postgresql", f"/aws/rds/cluster/{ident}/postgresql",
+                         LogRetention(z, args.log_retention_days, args.protect), ctx, args.log_key_arn, self)
         self.cluster = aws.rds.Cluster(
             f"{z}-{key}", cluster_identifier=ident, engine="aurora-postgresql", engine_mode="provisioned",
             engine_version=AURORA_ENGINE_VERSION, database_name=DATABASE, master_username=MASTER_USER,
-            manage_master_user_password=True, master_user_secret_kms_key_id=args.kms_key_arn,
-            storage_encrypted=True, kms_key_id=args.kms_key_arn, iam_database_authentication_enabled=True,
+            manage_master_user_password=True, master_user_secret_kms_key_id=args.encryption_key,
+            storage_encrypted=True, kms_key_id=args.encryption_key, iam_database_authentication_enabled=True,
             db_subnet_group_name=subnets.name, vpc_security_group_ids=[sg.id],
             db_cluster_parameter_group_name=params.name,
             serverlessv2_scaling_configuration={
                 # dev pauses when idle (0 ACU, supported from 16.3); prod keeps a warm minimum
-                "min_capacity": 0.5 if cfg.is_prod else 0.0, "max_capacity": 16.0,
-                **({} if cfg.is_prod else {"seconds_until_auto_pause": 3600}),
+                "min_capacity": 0.5 if prod else 0.0, "max_capacity": 16.0,
+                **({} if prod else {"seconds_until_auto_pause": 3600}),
             },
-            backup_retention_period=30 if cfg.is_prod else 7, copy_tags_to_snapshot=True,
-            deletion_protection=bool(cfg.deletion_protection),
+            backup_retention_period=30 if prod else 7, copy_tags_to_snapshot=True,
+            deletion_protection=args.deletion_protection,
             skip_final_snapshot=not keep, final_snapshot_identifier=f"{ident}-final" if keep else None,
             delete_automated_backups=not keep, enabled_cloudwatch_logs_exports=["postgresql"],
-            opts=stateful(cfg, self, depends_on=[logs]))
+            opts=stateful(args.protect, self, depends_on=[logs]))
         # Writer plus, in prod, a reader in another AZ to fail over to.
-        for i in range(1, 3 if cfg.is_prod else 2):
+        for i in range(1, 3 if prod else 2):
             aws.rds.ClusterInstance(
                 f"{z}-{key}-{i}", identifier=f"{ident}-{i}", cluster_identifier=self.cluster.id,
                 instance_class="db.serverless", engine="aurora-postgresql",
                 engine_version=AURORA_ENGINE_VERSION, db_subnet_group_name=subnets.name,
                 publicly_accessible=False, performance_insights_enabled=True,
-                performance_insights_kms_key_id=args.kms_key_arn, auto_minor_version_upgrade=True,
+                performance_insights_kms_key_id=args.encryption_key, auto_minor_version_upgrade=True,
                 opts=child(self))
         self.endpoint = self.cluster.endpoint
         self.secret_arn = self.cluster.master_user_secrets.apply(lambda s: s[0].secret_arn if s else None)
@@ -220,9 +229,9 @@ class AuroraVectorStore(pulumi.ComponentResource):
 
 def vector_store(name: str, args: VectorStoreArgs,
                  opts: pulumi.ResourceOptions) -> OpenSearchVectorStore | AuroraVectorStore:
-    if args.store.engine == "opensearch-serverless":
+    if args.engine == "opensearch-serverless":
         return OpenSearchVectorStore(name, args, opts)
-    if args.store.engine == "aurora-pgvector":
+    if args.engine == "aurora-pgvector":
         return AuroraVectorStore(name, args, opts)
-    raise ValueError(f"vector engine {args.store.engine} is not an AWS engine "
+    raise ValueError(f"vector engine {args.engine} is not an AWS engine "
                      "(config validation reports this)")

@@ -38,11 +38,12 @@ from llmops_landing_zone.components.k8s import ClusterAddons
 
 
 def build(zone: pulumi.ComponentResource, cfg: ZoneConfig) -> dict[str, Any]:
-    ctx = AwsContext.lookup(cfg)
+    ctx = AwsContext.lookup(cfg.region or "", cfg.network.zones)
     z = cfg.name
     managed = [k for k, ep in cfg.endpoints.items() if ep.runtime == "managed"]
     opensearch = any(s.engine == "opensearch-serverless" for s in cfg.vector_stores.values())
-    collections = collection_names(cfg)
+    collections = collection_names(z, {k: s.engine for k, s in cfg.vector_stores.items()})
+    protect = bool(cfg.protect_stateful)
 
     keys = Keys(f"{z}-keys", KeysArgs(cfg, ctx), child(zone))
     network = Network(f"{z}-network", NetworkArgs(
@@ -72,7 +73,8 @@ def build(zone: pulumi.ComponentResource, cfg: ZoneConfig) -> dict[str, Any]:
                            pulumi.ResourceOptions(parent=cluster, provider=cluster.provider))
     # EKS has no built-in node autoscaler: this one scales the system and GPU node groups (scale from zero).
     autoscaler = ClusterAutoscaler(f"{z}-cluster-autoscaler", ClusterAutoscalerArgs(
-        cfg, ctx, cluster=cluster, cluster_arn=cluster_arn,
+        z, ctx, cluster=cluster, cluster_arn=cluster_arn, kubernetes_version=cfg.cluster.kubernetes_version,
+        environment=cfg.environment,
         # Kept, off the deploy path: an ordering on the in-cluster component (Pulumi does not pass a
         # component's depends_on to its children, so neither the autoscaler's role nor its workload waits for
         # the pools; the autoscaler re-discovers tagged node groups while it runs).
@@ -82,7 +84,8 @@ def build(zone: pulumi.ComponentResource, cfg: ZoneConfig) -> dict[str, Any]:
 
     teams = {
         key: TeamAccess(f"{z}-team-{key}", TeamAccessArgs(
-            cfg, ctx, key, team, cluster_name=cluster.eks.name, k8s_provider=cluster.provider,
+            z, ctx, key, team.role, cluster_name=cluster.eks.name, k8s_provider=cluster.provider,
+            members=list(team.members), gpu_quota=team.gpu_quota,
             # The cluster's ARN as text (IAM does not need the cluster to exist), so the team policy does not
             # wait for EKS; the access entry still does (it belongs to the cluster: cluster_name above).
             policy=TeamPolicyInputs(cluster_arn=cluster_arn, model_bucket_arn=bucket.arn,
@@ -110,17 +113,23 @@ def build(zone: pulumi.ComponentResource, cfg: ZoneConfig) -> dict[str, Any]:
 
     stores = {
         key: vector_store(f"{z}-vector-{key}", VectorStoreArgs(
-            cfg, ctx, key, store, kms_key_arn=keys.data.arn, log_key_arn=keys.audit.arn,
-            vpc_id=network.vpc.id, subnet_ids=subnets,
+            z, ctx, key, store.engine, store.dimensions, encryption_key=keys.data.arn, log_key_arn=keys.audit.arn,
+            vpc_id=network.vpc.id, subnet_ids=subnets, metric=store.metric, environment=cfg.environment,
+            protect=protect, deletion_protection=bool(cfg.deletion_protection),
+            log_retention_days=cfg.audit.retention_days,
             opensearch_endpoint_id=network.opensearch_endpoint.id if network.opensearch_endpoint else None,
             client_security_group_id=cluster.node_security_group_id, serving_role_arn=serving.role.arn,
             team_roles={k: (cfg.teams[k].role, t.role.arn) for k, t in teams.items() if t.role}), child(zone))
         for key, store in cfg.vector_stores.items()
     }
 
-    audit = Audit(f"{z}-audit", AuditArgs(cfg, ctx, key_arn=keys.audit.arn, model_bucket_arn=bucket.arn),
-                  child(zone))
-    budget = Budget(f"{z}-budget", BudgetArgs(cfg, ctx), child(zone)) if cfg.budget else None
+    audit = Audit(f"{z}-audit", AuditArgs(
+        z, ctx, encryption_key=keys.audit.arn, model_bucket_arn=bucket.arn, retention_days=cfg.audit.retention_days,
+        immutable=bool(cfg.audit.immutable), protect=protect), child(zone))
+    budget = Budget(f"{z}-budget", BudgetArgs(
+        z, ctx, monthly_limit_usd=cfg.budget.monthly_limit_usd, thresholds_percent=list(cfg.budget.thresholds_percent),
+        forecast_alerts=cfg.budget.forecast_alerts, emails=list(cfg.budget.notify.emails), protect=protect),
+        child(zone)) if cfg.budget else None
 
     # The cluster pass of the deploy workflow runs here when the API server is private (components/deploy_path.py)
     runner = DeployRunner(f"{z}-deploy-runner", DeployRunnerArgs(

@@ -16,7 +16,7 @@ import pulumi
 import pulumi_azure_native as azure
 
 from llmops_landing_zone.components.azure.names import subscription_suffix
-from llmops_landing_zone.components.config.models import ZoneConfig
+from llmops_landing_zone.components.common import _legacy
 
 # Built-in role definition ids: the same GUID in every tenant.
 # https://learn.microsoft.com/azure/role-based-access-control/built-in-roles
@@ -61,9 +61,9 @@ class AzureContext:
     location: str
 
     @classmethod
-    def lookup(cls, cfg: ZoneConfig) -> AzureContext:
+    def lookup(cls, location: str) -> AzureContext:
         client = azure.authorization.get_client_config()
-        return cls(client.subscription_id, client.tenant_id, client.object_id, cfg.region or "")
+        return cls(client.subscription_id, client.tenant_id, client.object_id, location)
 
     @property
     def suffix(self) -> str:
@@ -130,27 +130,32 @@ ALL_LOGS = [{"category_group": "allLogs", "enabled": True}]
 ALL_METRICS = [{"category": "AllMetrics", "enabled": True}]
 
 
-def diagnostics(logical: str, cfg: ZoneConfig, *, resource_id: pulumi.Input[str], sink: LogSink,
+def diagnostics(logical: str, zone: str, *, resource_id: pulumi.Input[str], sink: LogSink,
                 parent: pulumi.Resource, logs: list[dict[str, Any]] | None = None,
                 metrics: list[dict[str, Any]] | None = None) -> azure.monitor.DiagnosticSetting:
     """Send a resource's logs (and metrics) to the audit workspace and the immutable audit storage. No
     ``retentionPolicy``: Azure retired it on diagnostic settings; retention lives on the destinations
-    (https://learn.microsoft.com/azure/azure-monitor/essentials/migrate-to-azure-storage-lifecycle-policy)."""
+    (https://learn.microsoft.com/azure/azure-monitor/essentials/migrate-to-azure-storage-lifecycle-policy).
+    ``zone``: the zone's name, which names the setting."""
+    if not isinstance(zone, str):  # TRANSITIONAL: a caller still passing the loaded config
+        zone = _legacy(zone).name
     return azure.monitor.DiagnosticSetting(
-        logical, name=f"{cfg.name}-audit", resource_uri=resource_id, workspace_id=sink.workspace_id,
+        logical, name=f"{zone}-audit", resource_uri=resource_id, workspace_id=sink.workspace_id,
         storage_account_id=sink.storage_account_id, log_analytics_destination_type="Dedicated",
         logs=ALL_LOGS if logs is None else logs, metrics=metrics or [],
         opts=pulumi.ResourceOptions(parent=parent))
 
 
-def delete_lock(logical: str, cfg: ZoneConfig, *, scope: pulumi.Input[str], parent: pulumi.Resource,
-                what: str) -> azure.authorization.ManagementLockByScope | None:
-    """A CanNotDelete lock on a stateful resource when the zone has deletion protection (prod by default):
+def delete_lock(logical: str, zone: str, *, scope: pulumi.Input[str], parent: pulumi.Resource, what: str,
+                deletion_protection: bool = True) -> azure.authorization.ManagementLockByScope | None:
+    """A CanNotDelete lock on a stateful resource with ``deletion_protection`` (the zone's; prod by default):
     the cloud-side guard that complements Pulumi's ``protect``. It also covers child and extension resources
     (https://learn.microsoft.com/azure/azure-resource-manager/management/lock-resources)."""
-    if not cfg.deletion_protection:
+    if not isinstance(zone, str):  # TRANSITIONAL: a caller still passing the loaded config
+        deletion_protection, zone = bool(_legacy(zone).deletion_protection), _legacy(zone).name
+    if not deletion_protection:
         return None
     return azure.authorization.ManagementLockByScope(
-        logical, lock_name=f"{cfg.name}-do-not-delete", scope=scope, level="CanNotDelete",
-        notes=f"llmops zone {cfg.name}: {what} holds data; remove deletionProtection first to delete it",
+        logical, lock_name=f"{zone}-do-not-delete", scope=scope, level="CanNotDelete",
+        notes=f"llmops zone {zone}: {what} holds data; remove deletionProtection first to delete it",
         opts=pulumi.ResourceOptions(parent=parent))

@@ -15,7 +15,7 @@ https://learn.microsoft.com/azure/cost-management-billing/costs/tutorial-acm-cre
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pulumi
 import pulumi_azure_native as azure
@@ -23,7 +23,6 @@ import pulumi_azure_native as azure
 from llmops_landing_zone.components.azure import names
 from llmops_landing_zone.components.azure.base import AzureContext
 from llmops_landing_zone.components.common import child
-from llmops_landing_zone.components.config.models import ZoneConfig
 from llmops_landing_zone.components.naming import name
 
 TYPE = "llmops:azure:Budget"
@@ -53,26 +52,27 @@ def budget_start(today: dt.date) -> str:
 
 @dataclass
 class BudgetArgs:
-    cfg: ZoneConfig
+    name: str  # the zone's name: prefix of the budget and the action group
     ctx: AzureContext
+    monthly_limit_usd: float
     resource_group: pulumi.Input[str]  # where the action group lives
     resource_groups: list[str]  # the budget's filter: the zone's resource group and the AKS node resource group
+    thresholds_percent: list[float] = field(default_factory=lambda: [50.0, 80.0, 100.0])
+    forecast_alerts: bool = True  # also alert on Forecasted spend (within Azure's five notifications)
+    emails: list[str] = field(default_factory=list)  # the action group's email receivers
     today: dt.date | None = None  # injectable for tests; default: today (UTC)
 
 
 class Budget(pulumi.ComponentResource):
     def __init__(self, name_: str, args: BudgetArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__(TYPE, name_, None, opts)
-        cfg, ctx = args.cfg, args.ctx
-        budget = cfg.budget
-        assert budget is not None
-        z = cfg.name
+        ctx, z = args.ctx, args.name
         self.action_group = azure.monitor.ActionGroup(
             name(z, "budget-alerts"), action_group_name=name(z, "budget-alerts"),
             resource_group_name=args.resource_group, location="global", enabled=True,
             group_short_name=names.ACTION_GROUP_SHORT.render(z),
             email_receivers=[{"name": f"email-{i}", "email_address": e, "use_common_alert_schema": True}
-                             for i, e in enumerate(budget.notify.emails)],
+                             for i, e in enumerate(args.emails)],
             opts=child(self))
         today = args.today or dt.datetime.now(dt.UTC).date()
         notifications = {
@@ -80,11 +80,11 @@ class Budget(pulumi.ComponentResource):
                 "enabled": True, "operator": "GreaterThan", "threshold": t, "threshold_type": kind,
                 "contact_emails": [], "contact_groups": [self.action_group.id], "locale": "en-us",
             }
-            for kind, t in notification_plan(budget.thresholds_percent, budget.forecast_alerts)
+            for kind, t in notification_plan(args.thresholds_percent, args.forecast_alerts)
         }
         self.budget = azure.consumption.Budget(
             name(z, "budget"), budget_name=name(z, "monthly"), scope=ctx.subscription_scope,
-            amount=budget.monthly_limit_usd, category="Cost", time_grain="Monthly",
+            amount=args.monthly_limit_usd, category="Cost", time_grain="Monthly",
             time_period={"start_date": budget_start(today)},
             filter={"dimensions": {"name": "ResourceGroupName", "operator": "In", "values": args.resource_groups}},
             notifications=notifications,

@@ -30,7 +30,6 @@ from llmops_landing_zone.components.azure.base import (
     grant,
 )
 from llmops_landing_zone.components.azure.vector_store import AiSearch, CosmosVectorStore
-from llmops_landing_zone.components.config.models import TeamConfig, ZoneConfig
 from llmops_landing_zone.components.k8s import TeamNamespace, TeamNamespaceArgs
 from llmops_landing_zone.components.naming import name
 
@@ -46,13 +45,15 @@ ML_ROLE = {"developer": "AzureML Data Scientist", "admin": "AzureML Data Scienti
 
 @dataclass
 class TeamAccessArgs:
-    cfg: ZoneConfig
+    name: str  # the zone's name: prefix of the logical names
     ctx: AzureContext
-    key: str
-    team: TeamConfig
+    team: str  # the team's key: its namespace and logical names
+    role: str  # viewer | developer | admin
     cluster_id: pulumi.Input[str]
     resource_group: pulumi.Input[str]
     k8s_provider: pulumi.ProviderResource
+    members: list[str] = field(default_factory=list)  # Entra ID group object ids
+    gpu_quota: int = 4  # nvidia.com/gpu requests the team namespace may hold
     stores: dict[str, AiSearch | CosmosVectorStore] = field(default_factory=dict)
     ml_workspace_id: pulumi.Input[str] | None = None
     depends_on: list[pulumi.Resource] = field(default_factory=list)  # the platform namespaces
@@ -65,17 +66,16 @@ def group_subjects(members: list[str]) -> list[dict[str, str]]:
 class TeamAccess(pulumi.ComponentResource):
     def __init__(self, name_: str, args: TeamAccessArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__(TYPE, name_, None, opts)
-        cfg, ctx, key, team = args.cfg, args.ctx, args.key, args.team
-        z, role = cfg.name, team.role
-        ns_args = TeamNamespaceArgs(team=key, role=role, gpu_quota=team.gpu_quota,
-                                    subjects=group_subjects(team.members), labels={"llmops.io/team": key})
+        ctx, z, key, role = args.ctx, args.name, args.team, args.role
+        ns_args = TeamNamespaceArgs(team=key, role=role, gpu_quota=args.gpu_quota,
+                                    subjects=group_subjects(args.members), labels={"llmops.io/team": key})
         self.namespace = TeamNamespace(
             name(z, "team", key), ns_args,
             opts=pulumi.ResourceOptions(parent=self, provider=args.k8s_provider, depends_on=args.depends_on))
         ns = ns_args.namespace
         self.namespace_name = ns
         self.assignments: list[pulumi.Resource] = []
-        for member in team.members:
+        for member in args.members:
             # Logical names carry the member's object id: adding or removing a member touches only its own
             # assignments (position-keyed names would shift every later member).
             oid = member.lower()

@@ -18,8 +18,7 @@ import pulumi_azure_native as azure
 from llmops_landing_zone.components.azure.base import ALL_LOGS, AzureContext, LogSink, delete_lock, diagnostics
 from llmops_landing_zone.components.azure.keys import Keys
 from llmops_landing_zone.components.azure.network import Network
-from llmops_landing_zone.components.common import child, stateful
-from llmops_landing_zone.components.config.models import ZoneConfig
+from llmops_landing_zone.components.common import _legacy, child, stateful
 
 # Storage exports one metric category through diagnostic settings.
 # https://learn.microsoft.com/azure/storage/blobs/monitor-blob-storage-reference
@@ -38,17 +37,22 @@ class PrivateStorage:
         return pulumi.Output.concat(self.account.id, "/blobServices/default")
 
 
-def private_storage(logical: str, account_name: str, cfg: ZoneConfig, ctx: AzureContext, *, keys: Keys,
+def private_storage(logical: str, account_name: str, zone: str, ctx: AzureContext, *, keys: Keys,
                     network: Network, parent: pulumi.Resource, sku: str, soft_delete_days: int,
+                    protect: bool = True, deletion_protection: bool = True,
                     trusted_services_only: bool = False,
                     immutability: dict[str, Any] | None = None) -> PrivateStorage:
-    """A storage account with every safeguard in the module docstring.
+    """A storage account with every safeguard in the module docstring; ``zone`` (the zone's name) names its
+    lock, ``protect`` protects and retains it, ``deletion_protection`` adds the CanNotDelete lock.
 
     ``trusted_services_only``: public network access stays technically on, but the firewall denies every
     network and admits only trusted Azure services (Azure Monitor writing diagnostic logs cannot use a
     private endpoint); everything else still goes through the private endpoint. Otherwise public network
     access is disabled outright. ``immutability``: an account-level time-based retention policy (version-level
     WORM), which Azure only accepts when the account is created."""
+    if not isinstance(zone, str):  # TRANSITIONAL: a caller still passing the loaded config
+        cfg = _legacy(zone)
+        zone, protect, deletion_protection = cfg.name, bool(cfg.protect_stateful), bool(cfg.deletion_protection)
     rg = network.resource_group.name
     firewall = {"default_action": "Deny", "bypass": "AzureServices" if trusted_services_only else "None"}
     account = azure.storage.StorageAccount(
@@ -76,8 +80,9 @@ def private_storage(logical: str, account_name: str, cfg: ZoneConfig, ctx: Azure
         minimum_tls_version="TLS1_2",
         enable_https_traffic_only=True,
         immutable_storage_with_versioning=immutability,
-        opts=stateful(cfg, parent, depends_on=keys.cmk_grants))
-    delete_lock(f"{logical}-lock", cfg, scope=account.id, parent=parent, what=f"storage account {account_name}")
+        opts=stateful(protect, parent, depends_on=keys.cmk_grants))
+    delete_lock(f"{logical}-lock", zone, scope=account.id, parent=parent, what=f"storage account {account_name}",
+                deletion_protection=deletion_protection)
     blob_service = azure.storage.BlobServiceProperties(
         f"{logical}-blob", account_name=account.name, resource_group_name=rg, blob_services_name="default",
         is_versioning_enabled=True,
@@ -88,10 +93,10 @@ def private_storage(logical: str, account_name: str, cfg: ZoneConfig, ctx: Azure
     return PrivateStorage(account, blob_service, endpoint, account_name)
 
 
-def storage_diagnostics(logical: str, cfg: ZoneConfig, store: PrivateStorage, sink: LogSink,
+def storage_diagnostics(logical: str, zone: str, store: PrivateStorage, sink: LogSink,
                         parent: pulumi.Resource) -> None:
     """Account metrics and blob logs; storage logs live on the blob service sub-resource, not the account."""
-    diagnostics(f"{logical}-diag", cfg, resource_id=store.account.id, sink=sink, parent=parent, logs=[],
+    diagnostics(f"{logical}-diag", zone, resource_id=store.account.id, sink=sink, parent=parent, logs=[],
                 metrics=STORAGE_METRICS)
-    diagnostics(f"{logical}-blob-diag", cfg, resource_id=store.blob_service_id, sink=sink, parent=parent,
+    diagnostics(f"{logical}-blob-diag", zone, resource_id=store.blob_service_id, sink=sink, parent=parent,
                 logs=ALL_LOGS, metrics=STORAGE_METRICS)

@@ -21,7 +21,6 @@ from llmops_landing_zone.components.azure.base import ALL_LOGS, ALL_METRICS, Azu
 from llmops_landing_zone.components.azure.keys import Keys
 from llmops_landing_zone.components.azure.network import Network
 from llmops_landing_zone.components.common import stateful
-from llmops_landing_zone.components.config.models import VectorStoreConfig, ZoneConfig
 from llmops_landing_zone.components.naming import name
 
 SEARCH_TYPE = "llmops:azure:AiSearch"
@@ -37,13 +36,22 @@ COSMOS_METRICS = [{"category": "Requests", "enabled": True}]
 
 @dataclass
 class VectorStoreArgs:
-    cfg: ZoneConfig
+    name: str  # the zone's name: prefix of every resource name
     ctx: AzureContext
-    key: str
-    store: VectorStoreConfig
-    network: Network
-    keys: Keys
-    sink: LogSink
+    key: str  # the store's key: part of its names (and the AI Search index name)
+    engine: str  # ai-search | cosmosdb
+    dimensions: int
+    network: Network  # the resource group and the private endpoint
+    keys: Keys  # the customer-managed key and its identity
+    sink: LogSink  # where diagnostic settings send the store's logs
+    metric: str = "cosine"  # cosine | dot-product | euclidean
+    environment: str = "prod"  # dev | staging | prod: prod runs replicated, zone-redundant tiers
+    protect: bool = True  # protect + retainOnDelete on the service, account, database and container
+    deletion_protection: bool = True  # CanNotDelete locks
+
+    @property
+    def is_prod(self) -> bool:
+        return self.environment == "prod"
 
 
 def search_index_definition(args: VectorStoreArgs, vault_uri: str, key_name: str, identity_id: str) -> str:
@@ -55,11 +63,11 @@ def search_index_definition(args: VectorStoreArgs, vault_uri: str, key_name: str
             {"name": "id", "type": "Edm.String", "key": True, "filterable": True},
             {"name": "content", "type": "Edm.String", "searchable": True},
             {"name": VECTOR_PATH.strip("/"), "type": "Collection(Edm.Single)", "searchable": True,
-             "dimensions": args.store.dimensions, "vectorSearchProfile": "default"},
+             "dimensions": args.dimensions, "vectorSearchProfile": "default"},
         ],
         "vectorSearch": {
             "algorithms": [{"name": "hnsw", "kind": "hnsw",
-                            "hnswParameters": {"metric": SEARCH_METRIC[args.store.metric]}}],
+                            "hnswParameters": {"metric": SEARCH_METRIC[args.metric]}}],
             "profiles": [{"name": "default", "algorithm": "hnsw"}],
         },
         "encryptionKey": {"keyVaultUri": vault_uri, "keyVaultKeyName": key_name,
@@ -71,25 +79,24 @@ def search_index_definition(args: VectorStoreArgs, vault_uri: str, key_name: str
 class AiSearch(pulumi.ComponentResource):
     def __init__(self, name_: str, args: VectorStoreArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__(SEARCH_TYPE, name_, None, opts)
-        cfg, ctx, key, keys = args.cfg, args.ctx, args.key, args.keys
-        z = cfg.name
+        z, ctx, key, keys, prod = args.name, args.ctx, args.key, args.keys, args.is_prod
         self.service_name = names.SEARCH_SERVICE.render(z, key, suffix=ctx.suffix)
         # Prod: Standard with two replicas (the read SLA needs two); dev: one Basic replica.
         self.service = azure.search.Service(
             name(z, key, "search"), search_service_name=self.service_name,
             resource_group_name=args.network.resource_group.name, location=ctx.location,
-            sku={"name": "standard" if cfg.is_prod else "basic"}, replica_count=2 if cfg.is_prod else 1,
+            sku={"name": "standard" if prod else "basic"}, replica_count=2 if prod else 1,
             partition_count=1, hosting_mode="Default",
             public_network_access="Disabled", disable_local_auth=True,
             # Enforcement makes the service refuse indexes and synonym maps without a customer-managed key.
             encryption_with_cmk={"enforcement": "Enabled"},
             identity={"type": "UserAssigned", "user_assigned_identities": [keys.cmk_identity.id]},
-            opts=stateful(cfg, self, depends_on=keys.cmk_grants))
-        delete_lock(name(z, key, "search-lock"), cfg, scope=self.service.id, parent=self,
-                    what=f"AI Search service {self.service_name}")
+            opts=stateful(args.protect, self, depends_on=keys.cmk_grants))
+        delete_lock(name(z, key, "search-lock"), z, scope=self.service.id, parent=self,
+                    what=f"AI Search service {self.service_name}", deletion_protection=args.deletion_protection)
         self.endpoint = args.network.private_endpoint(name(z, key, "search-pe"), target_id=self.service.id,
                                                       group_id="searchService", parent=self)
-        diagnostics(name(z, key, "search-diag"), cfg, resource_id=self.service.id, sink=args.sink, parent=self,
+        diagnostics(name(z, key, "search-diag"), z, resource_id=self.service.id, sink=args.sink, parent=self,
                     logs=ALL_LOGS, metrics=ALL_METRICS)
         self.url = f"https://{self.service_name}.search.windows.net"
         self.index_definition = pulumi.Output.all(
@@ -104,16 +111,16 @@ class CosmosVectorStore(pulumi.ComponentResource):
 
     def __init__(self, name_: str, args: VectorStoreArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__(COSMOS_TYPE, name_, None, opts)
-        cfg, ctx, key, keys, store = args.cfg, args.ctx, args.key, args.keys, args.store
-        z, rg = cfg.name, args.network.resource_group.name
+        z, ctx, key, keys, prod = args.name, args.ctx, args.key, args.keys, args.is_prod
+        rg = args.network.resource_group.name
         self.account_name = names.COSMOS_ACCOUNT.render(z, key, suffix=ctx.suffix)
         capabilities = [{"name": "EnableNoSQLVectorSearch"}]
-        if not cfg.is_prod:
+        if not prod:
             capabilities.append({"name": "EnableServerless"})  # dev pays per request, not per hour
         self.account = azure.cosmosdb.DatabaseAccount(
             name(z, key, "cosmos"), account_name=self.account_name, resource_group_name=rg, location=ctx.location,
             kind="GlobalDocumentDB", database_account_offer_type="Standard",
-            locations=[{"location_name": ctx.location, "failover_priority": 0, "is_zone_redundant": cfg.is_prod}],
+            locations=[{"location_name": ctx.location, "failover_priority": 0, "is_zone_redundant": prod}],
             consistency_policy={"default_consistency_level": "Session"},
             capabilities=capabilities,
             disable_local_auth=True, disable_key_based_metadata_write_access=True,
@@ -123,19 +130,19 @@ class CosmosVectorStore(pulumi.ComponentResource):
             identity={"type": "UserAssigned", "user_assigned_identities": [keys.cmk_identity.id]},
             default_identity=pulumi.Output.concat("UserAssignedIdentity=", keys.cmk_identity.id),
             backup_policy={"type": "Continuous",
-                           "continuous_mode_properties": {"tier": "Continuous30Days" if cfg.is_prod
+                           "continuous_mode_properties": {"tier": "Continuous30Days" if prod
                                                           else "Continuous7Days"}},
-            opts=stateful(cfg, self, depends_on=keys.cmk_grants))
-        delete_lock(name(z, key, "cosmos-lock"), cfg, scope=self.account.id, parent=self,
-                    what=f"Cosmos DB account {self.account_name}")
+            opts=stateful(args.protect, self, depends_on=keys.cmk_grants))
+        delete_lock(name(z, key, "cosmos-lock"), z, scope=self.account.id, parent=self,
+                    what=f"Cosmos DB account {self.account_name}", deletion_protection=args.deletion_protection)
         self.endpoint = args.network.private_endpoint(name(z, key, "cosmos-pe"), target_id=self.account.id,
                                                       group_id="Sql", parent=self)
         self.database = azure.cosmosdb.SqlResourceSqlDatabase(
             name(z, key, "cosmos-db"), account_name=self.account.name, resource_group_name=rg, database_name=DATABASE,
             resource={"id": DATABASE},
             # Serverless accounts take no throughput; prod shares autoscale throughput across containers.
-            options=None if not cfg.is_prod else {"autoscale_settings": {"max_throughput": 4000}},
-            opts=stateful(cfg, self))
+            options=None if not prod else {"autoscale_settings": {"max_throughput": 4000}},
+            opts=stateful(args.protect, self))
         self.container = azure.cosmosdb.SqlResourceSqlContainer(
             name(z, key, "cosmos-container"), account_name=self.account.name, resource_group_name=rg,
             database_name=self.database.name, container_name=CONTAINER,
@@ -143,8 +150,8 @@ class CosmosVectorStore(pulumi.ComponentResource):
                 "id": CONTAINER,
                 "partition_key": {"paths": ["/id"], "kind": "Hash", "version": 2},
                 "vector_embedding_policy": {"vector_embeddings": [{
-                    "path": VECTOR_PATH, "data_type": "float32", "dimensions": store.dimensions,
-                    "distance_function": COSMOS_DISTANCE[store.metric]}]},
+                    "path": VECTOR_PATH, "data_type": "float32", "dimensions": args.dimensions,
+                    "distance_function": COSMOS_DISTANCE[args.metric]}]},
                 "indexing_policy": {
                     "indexing_mode": "consistent", "automatic": True,
                     "included_paths": [{"path": "/*"}],
@@ -154,8 +161,8 @@ class CosmosVectorStore(pulumi.ComponentResource):
                 },
             },
             # A vector policy is refused until the account's vector capability exists.
-            opts=stateful(cfg, self, depends_on=[self.account]))
-        diagnostics(name(z, key, "cosmos-diag"), cfg, resource_id=self.account.id, sink=args.sink, parent=self,
+            opts=stateful(args.protect, self, depends_on=[self.account]))
+        diagnostics(name(z, key, "cosmos-diag"), z, resource_id=self.account.id, sink=args.sink, parent=self,
                     logs=ALL_LOGS, metrics=COSMOS_METRICS)
         self.url = f"https://{self.account_name}.documents.azure.com:443/"
         self.register_outputs({"url": self.url, "database": DATABASE, "container": CONTAINER})
@@ -163,5 +170,5 @@ class CosmosVectorStore(pulumi.ComponentResource):
 
 def vector_store(name_: str, args: VectorStoreArgs, opts: pulumi.ResourceOptions | None = None
                  ) -> AiSearch | CosmosVectorStore:
-    cls = AiSearch if args.store.engine == "ai-search" else CosmosVectorStore
+    cls = AiSearch if args.engine == "ai-search" else CosmosVectorStore
     return cls(name_, args, opts)

@@ -38,8 +38,9 @@ from llmops_landing_zone.components.k8s import ClusterAddons
 
 
 def build(zone: pulumi.ComponentResource, cfg: ZoneConfig) -> dict[str, Any]:
-    ctx = AzureContext.lookup(cfg)
+    ctx = AzureContext.lookup(cfg.region or "")
     z = cfg.name
+    protect, deletion_protection = bool(cfg.protect_stateful), bool(cfg.deletion_protection)
     vllm = [k for k, ep in cfg.endpoints.items() if ep.runtime == "vllm"]
     managed = [k for k, ep in cfg.endpoints.items() if ep.runtime == "managed"]
 
@@ -47,8 +48,10 @@ def build(zone: pulumi.ComponentResource, cfg: ZoneConfig) -> dict[str, Any]:
     rg = network.resource_group.name
     keys = Keys(f"{z}-keys", KeysArgs(cfg, ctx, network), child(zone))
     # Second step of a prod deployment (see audit.py): lock the audit WORM policy once it exists.
-    audit = Audit(f"{z}-audit", AuditArgs(cfg, ctx, network, keys, lock_immutability=cfg.audit.lock_immutability),
-                  child(zone))
+    audit = Audit(f"{z}-audit", AuditArgs(
+        z, ctx, network, keys, retention_days=cfg.audit.retention_days, immutable=bool(cfg.audit.immutable),
+        lock_immutability=cfg.audit.lock_immutability, environment=cfg.environment, protect=protect,
+        deletion_protection=deletion_protection), child(zone))
     sink = audit.sink
     network.enable_diagnostics(sink)
     keys.enable_diagnostics(sink)
@@ -81,20 +84,23 @@ def build(zone: pulumi.ComponentResource, cfg: ZoneConfig) -> dict[str, Any]:
         for key in managed if workspace is not None
     }
 
-    stores = {key: vector_store(f"{z}-vector-{key}", VectorStoreArgs(cfg, ctx, key, store, network, keys, sink),
-                                child(zone))
+    stores = {key: vector_store(f"{z}-vector-{key}", VectorStoreArgs(
+        z, ctx, key, store.engine, store.dimensions, network, keys, sink, metric=store.metric,
+        environment=cfg.environment, protect=protect, deletion_protection=deletion_protection), child(zone))
               for key, store in cfg.vector_stores.items()}
     teams = {
         key: TeamAccess(f"{z}-team-{key}", TeamAccessArgs(
-            cfg, ctx, key, team, cluster_id=cluster.cluster.id, resource_group=rg, k8s_provider=cluster.provider,
+            z, ctx, key, team.role, cluster_id=cluster.cluster.id, resource_group=rg, k8s_provider=cluster.provider,
+            members=list(team.members), gpu_quota=team.gpu_quota,
             stores=stores, ml_workspace_id=workspace.workspace.id if workspace else None, depends_on=[addons]),
             child(zone))
         for key, team in cfg.teams.items()
     }
     budget = Budget(f"{z}-budget", BudgetArgs(
-        cfg, ctx, resource_group=rg,
-        resource_groups=[network.resource_group_name, names.AKS_NODE_RESOURCE_GROUP.render(z)]),
-        child(zone)) if cfg.budget else None
+        z, ctx, monthly_limit_usd=cfg.budget.monthly_limit_usd, resource_group=rg,
+        resource_groups=[network.resource_group_name, names.AKS_NODE_RESOURCE_GROUP.render(z)],
+        thresholds_percent=list(cfg.budget.thresholds_percent), forecast_alerts=cfg.budget.forecast_alerts,
+        emails=list(cfg.budget.notify.emails)), child(zone)) if cfg.budget else None
 
     outputs: dict[str, Any] = {
         "subscriptionId": ctx.subscription_id,

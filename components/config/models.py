@@ -8,7 +8,7 @@ resolved by ``ZoneConfig.resolve_defaults``: prod is locked down, dev relaxes on
 from __future__ import annotations
 
 import ipaddress
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     AfterValidator,
@@ -334,3 +334,8 @@ class ZoneConfig(Model):
     @property
     def is_prod(self) -> bool:
         return self.environment == "prod"
+
+
+def zone_schema() -> dict[str, Any]:
+    """JSON Schema of ``llmops:zone`` (camelCase keys, as a stack file spells them), for ``llz schema``."""
+    return ZoneConfig.model_json_schema(by_alias=True, mode="validation")

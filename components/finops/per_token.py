@@ -39,9 +39,12 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from llmops_landing_zone.components import catalog, sizing, throughput
-from llmops_landing_zone.components.config.models import ZoneConfig
+
+if TYPE_CHECKING:  # the adapters hand the loaded config to sizing (the resolution step) and read endpoints
+    from llmops_landing_zone.components.config.models import ZoneConfig
 
 SECONDS_PER_HOUR = 3600
 TOKENS_PER_UNIT = 1_000_000

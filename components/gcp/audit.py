@@ -12,14 +12,12 @@ writes to a bucket of its own project, which needs no grant for its writer ident
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pulumi
 import pulumi_gcp as gcp
 
 from llmops_landing_zone.components.common import child, stateful
-from llmops_landing_zone.components.config.models import ZoneConfig
-from llmops_landing_zone.components.gcp.keys import LOGS, Keys
 from llmops_landing_zone.components.gcp.project import GcpContext, ProjectServices
 from llmops_landing_zone.components.naming import name
 
@@ -31,10 +29,14 @@ AUDIT_FILTER = 'logName:"cloudaudit.googleapis.com"'
 
 @dataclass
 class AuditArgs:
-    cfg: ZoneConfig
+    name: str  # the zone's name: prefix of every resource name
     ctx: GcpContext
-    keys: Keys
-    services: ProjectServices
+    encryption_key: pulumi.Input[str]  # the Cloud KMS key id that encrypts the log bucket (CMEK)
+    services: ProjectServices  # the sink and audit configs wait for the APIs they call
+    retention_days: int = 365  # audit.retentionDays
+    immutable: bool = True  # lock the log bucket (WORM: no deletion, retention cannot be lowered)
+    protect: bool = True  # protect + retainOnDelete on the log bucket
+    depends_on: list[pulumi.Resource] = field(default_factory=list)  # before the log bucket: the key's grants
 
 
 class Audit(pulumi.ComponentResource):
@@ -44,8 +46,7 @@ class Audit(pulumi.ComponentResource):
 
     def __init__(self, name_: str, args: AuditArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__(TYPE, name_, None, opts)
-        cfg, ctx = args.cfg, args.ctx
-        z = cfg.name
+        ctx, z = args.ctx, args.name
         self.configs = [
             gcp.projects.IAMAuditConfig(
                 f"{z}-audit-{service.split('.')[0]}", project=ctx.project, service=service,
@@ -56,9 +57,9 @@ class Audit(pulumi.ComponentResource):
         self.bucket_id = name(z, "audit")
         self.bucket = gcp.logging.ProjectBucketConfig(
             f"{z}-audit", project=ctx.project, location=ctx.region, bucket_id=self.bucket_id,
-            description=f"{z} audit logs", retention_days=cfg.audit.retention_days,
-            cmek_settings={"kms_key_name": args.keys.key(LOGS)}, locked=bool(cfg.audit.immutable),
-            opts=stateful(cfg, self, depends_on=[*args.keys.ready(LOGS), *args.services.deps("logging")]))
+            description=f"{z} audit logs", retention_days=args.retention_days,
+            cmek_settings={"kms_key_name": args.encryption_key}, locked=args.immutable,
+            opts=stateful(args.protect, self, depends_on=[*args.depends_on, *args.services.deps("logging")]))
         self.destination = (f"logging.googleapis.com/projects/{ctx.project}/locations/{ctx.region}/"
                             f"buckets/{self.bucket_id}")
         self.sink = gcp.logging.ProjectSink(

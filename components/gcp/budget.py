@@ -10,14 +10,12 @@ pools down), and to one Cloud Monitoring email channel per address (the API take
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pulumi
 import pulumi_gcp as gcp
 
-from llmops_landing_zone.components.common import ZONE_TAG, child, gcp_label, zone_labels
-from llmops_landing_zone.components.config.models import ZoneConfig
-from llmops_landing_zone.components.gcp.keys import DATA, Keys
+from llmops_landing_zone.components.common import ZONE_TAG, child, gcp_label
 from llmops_landing_zone.components.gcp.limits import MAX_BUDGET_CHANNELS
 from llmops_landing_zone.components.gcp.project import GcpContext, ProjectServices
 from llmops_landing_zone.components.naming import name
@@ -30,10 +28,16 @@ BUDGET_PUBLISHER = "serviceAccount:billing-budget-alert@system.gserviceaccount.c
 
 @dataclass
 class BudgetArgs:
-    cfg: ZoneConfig
+    name: str  # the zone's name: the zone label value the budget counts, and the name prefix
     ctx: GcpContext
-    keys: Keys
-    services: ProjectServices
+    billing_account: str  # budget.billingAccount: where the budget lives
+    monthly_limit_usd: float
+    encryption_key: pulumi.Input[str]  # the Cloud KMS key id of the alert topic (CMEK)
+    services: ProjectServices  # the topic, channels and budget wait for the APIs they call
+    thresholds_percent: list[float] = field(default_factory=lambda: [50.0, 80.0, 100.0])
+    forecast_alerts: bool = True  # also alert on FORECASTED spend
+    emails: list[str] = field(default_factory=list)  # one email channel each (at most five)
+    depends_on: list[pulumi.Resource] = field(default_factory=list)  # before the topic: the key's grants
 
 
 class Budget(pulumi.ComponentResource):
@@ -43,14 +47,12 @@ class Budget(pulumi.ComponentResource):
 
     def __init__(self, name_: str, args: BudgetArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__(TYPE, name_, None, opts)
-        cfg, ctx = args.cfg, args.ctx
-        b = cfg.budget
-        assert b is not None and b.billing_account, "config validation requires budget.billingAccount on GCP"
-        z = cfg.name
+        ctx, z = args.ctx, args.name
+        assert args.billing_account, "config validation requires budget.billingAccount on GCP"
         self.topic = gcp.pubsub.Topic(
-            f"{z}-budget", name=name(z, "budget"), project=ctx.project, kms_key_name=args.keys.key(DATA),
+            f"{z}-budget", name=name(z, "budget"), project=ctx.project, kms_key_name=args.encryption_key,
             message_storage_policy={"allowed_persistence_regions": [ctx.region]},
-            opts=child(self, depends_on=[*args.keys.ready(DATA), *args.services.deps("pubsub")]))
+            opts=child(self, depends_on=[*args.depends_on, *args.services.deps("pubsub")]))
         publisher = gcp.pubsub.TopicIAMMember(
             f"{z}-budget-publisher", project=ctx.project, topic=self.topic.name,
             role="roles/pubsub.publisher", member=BUDGET_PUBLISHER, opts=child(self))
@@ -59,21 +61,21 @@ class Budget(pulumi.ComponentResource):
                 f"{z}-budget-{hashlib.sha256(email.encode()).hexdigest()[:8]}", project=ctx.project,
                 type="email", display_name=f"{z} budget: {email}", labels={"email_address": email},
                 opts=child(self, depends_on=args.services.deps("monitoring")))
-            for email in b.notify.emails
+            for email in args.emails
         ]
-        bases = ["CURRENT_SPEND", "FORECASTED_SPEND"] if b.forecast_alerts else ["CURRENT_SPEND"]
+        bases = ["CURRENT_SPEND", "FORECASTED_SPEND"] if args.forecast_alerts else ["CURRENT_SPEND"]
         rules = [{"threshold_percent": t / 100, "spend_basis": basis}
-                 for basis in bases for t in b.thresholds_percent]
+                 for basis in bases for t in args.thresholds_percent]
         channels = self.channels[:MAX_BUDGET_CHANNELS]  # config validation refuses more
-        units = int(b.monthly_limit_usd)
-        nanos = round((b.monthly_limit_usd - units) * 1e9)
-        label_key = gcp_label(ZONE_TAG)
+        units = int(args.monthly_limit_usd)
+        nanos = round((args.monthly_limit_usd - units) * 1e9)
         self.budget = gcp.billing.Budget(
-            f"{z}-budget", billing_account=b.billing_account, display_name=f"{z} monthly budget",
+            f"{z}-budget", billing_account=args.billing_account, display_name=f"{z} monthly budget",
             amount={"specified_amount": {"currency_code": "USD", "units": str(units),
                                          **({"nanos": nanos} if nanos else {})}},
             budget_filter={"projects": [ctx.number.apply(lambda n: f"projects/{n}")],
-                           "labels": {label_key: zone_labels(cfg)[label_key]},
+                           # the zone label every resource carries (components.common.zone_labels)
+                           "labels": {gcp_label(ZONE_TAG): gcp_label(z)},
                            "calendar_period": "MONTH", "credit_types_treatment": "INCLUDE_ALL_CREDITS"},
             threshold_rules=rules,
             all_updates_rule={"pubsub_topic": self.topic.id, "schema_version": "1.0",

@@ -7,13 +7,13 @@ AlloyDB, Vertex AI and billing budgets only when the zone uses them.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 
 import pulumi
 import pulumi_gcp as gcp
 
 from llmops_landing_zone.components.common import child
-from llmops_landing_zone.components.config.models import ZoneConfig
 
 TYPE = "llmops:gcp:ProjectServices"
 
@@ -33,17 +33,20 @@ BASE_APIS = (
 )
 
 
-def required_apis(cfg: ZoneConfig) -> list[str]:
+def required_apis(*, vector_engines: Iterable[str] = (), managed_serving: bool = False, budget: bool = False,
+                  binary_authorization: bool = False) -> list[str]:
+    """The base APIs plus those of what the zone runs: Vertex AI (Vector Search or managed endpoints), AlloyDB,
+    billing budgets (with Pub/Sub for their alerts) and Binary Authorization (enforced by prod clusters)."""
     apis = list(BASE_APIS)
-    engines = {s.engine for s in cfg.vector_stores.values()}
-    if "vertex-vector-search" in engines or any(e.runtime == "managed" for e in cfg.endpoints.values()):
+    engines = set(vector_engines)
+    if "vertex-vector-search" in engines or managed_serving:
         apis.append("aiplatform.googleapis.com")
     if "alloydb" in engines:
         apis.append("alloydb.googleapis.com")
-    if cfg.budget is not None:
+    if budget:
         apis += ["billingbudgets.googleapis.com", "pubsub.googleapis.com"]
-    if cfg.is_prod:
-        apis.append("binaryauthorization.googleapis.com")  # the cluster enforces the project's policy in prod
+    if binary_authorization:
+        apis.append("binaryauthorization.googleapis.com")
     return apis
 
 
@@ -57,34 +60,42 @@ class GcpContext:
     zones: pulumi.Output[list[str]]
 
     @classmethod
-    def lookup(cls, cfg: ZoneConfig, services: ProjectServices) -> GcpContext:
-        """The invokes wait for the APIs they call: a new project has neither Compute Engine nor Resource
-        Manager enabled, and the first ``pulumi up`` enables them."""
-        assert cfg.project and cfg.region, "config validation requires gcp:project and gcp:region"
+    def lookup(cls, project: str, region: str, zones: int, services: ProjectServices) -> GcpContext:
+        """The project's number and the first ``zones`` zones of ``region``. The invokes wait for the APIs they
+        call: a new project has neither Compute Engine nor Resource Manager enabled, and the first
+        ``pulumi up`` enables them."""
+        assert project and region, "config validation requires gcp:project and gcp:region"
         number = gcp.organizations.get_project_output(
-            project_id=cfg.project,
+            project_id=project,
             opts=pulumi.InvokeOutputOptions(depends_on=services.deps("cloudresourcemanager"))).number
-        # The first ``network.zones`` zones that are UP, in name order, so the list is stable between runs.
-        zones = gcp.compute.get_zones_output(
-            project=cfg.project, region=cfg.region, status="UP",
+        # The first ``zones`` zones that are UP, in name order, so the list is stable between runs.
+        up = gcp.compute.get_zones_output(
+            project=project, region=region, status="UP",
             opts=pulumi.InvokeOutputOptions(depends_on=services.deps("compute"))).names.apply(
-            lambda names: sorted(names)[: cfg.network.zones])
-        return cls(cfg.project, cfg.region, number, zones)
+            lambda names: sorted(names)[:zones])
+        return cls(project, region, number, up)
 
     def agent(self, domain: str) -> pulumi.Output[str]:
         """The per-project service agent ``service-<number>@<domain>`` as an IAM member."""
         return self.number.apply(lambda n: f"serviceAccount:service-{n}@{domain}")
 
 
+@dataclass
+class ProjectServicesArgs:
+    name: str  # the zone's name: prefix of the logical names
+    project: str
+    apis: list[str] = field(default_factory=lambda: list(BASE_APIS))  # see required_apis
+
+
 class ProjectServices(pulumi.ComponentResource):
     services: dict[str, gcp.projects.Service]
 
-    def __init__(self, name: str, cfg: ZoneConfig, opts: pulumi.ResourceOptions | None = None) -> None:
+    def __init__(self, name: str, args: ProjectServicesArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__(TYPE, name, None, opts)
         self.services = {
-            api: gcp.projects.Service(f"{cfg.name}-api-{api.split('.')[0]}", project=cfg.project, service=api,
+            api: gcp.projects.Service(f"{args.name}-api-{api.split('.')[0]}", project=args.project, service=api,
                                       disable_on_destroy=False, opts=child(self))
-            for api in required_apis(cfg)
+            for api in args.apis
         }
         self.register_outputs({"apis": sorted(self.services)})
 

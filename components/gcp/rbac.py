@@ -21,13 +21,13 @@ Google Groups for RBAC (the cluster's security group is derived from the members
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 
 import pulumi
 import pulumi_gcp as gcp
 
 from llmops_landing_zone.components.common import child
-from llmops_landing_zone.components.config.models import TeamConfig, ZoneConfig
 from llmops_landing_zone.components.gcp.limits import group_domains
 from llmops_landing_zone.components.gcp.names import CUSTOM_ROLE, underscored
 from llmops_landing_zone.components.gcp.project import GcpContext
@@ -74,26 +74,17 @@ PROJECT_SCOPE: dict[str, str] = {
 }
 
 
-def uses_vertex(cfg: ZoneConfig) -> bool:
-    return (any(s.engine == "vertex-vector-search" for s in cfg.vector_stores.values())
-            or any(e.runtime == "managed" for e in cfg.endpoints.values()))
-
-
-def uses_alloydb(cfg: ZoneConfig) -> bool:
-    return any(s.engine == "alloydb" for s in cfg.vector_stores.values())
-
-
-def project_roles(cfg: ZoneConfig, role: str,
-                  model_user: pulumi.Input[str] | None) -> list[pulumi.Input[str]]:
-    """Project-level roles of a team role, in a fixed order."""
+def project_roles(role: str, model_user: pulumi.Input[str] | None, *, vertex: bool,
+                  alloydb: bool) -> list[pulumi.Input[str]]:
+    """Project-level roles of a team role, in a fixed order; ``vertex``/``alloydb``: the zone runs them."""
     roles: list[pulumi.Input[str]] = ["roles/container.clusterViewer", "roles/monitoring.viewer",
                                       "roles/logging.viewer"]
-    if uses_vertex(cfg):
+    if vertex:
         roles.append("roles/aiplatform.viewer")
     if role in ("developer", "admin"):
         if model_user is not None:
             roles.append(model_user)
-        if uses_alloydb(cfg):
+        if alloydb:
             roles += ["roles/alloydb.client", "roles/alloydb.databaseUser",
                       "roles/serviceusage.serviceUsageConsumer"]
     if role == "admin":
@@ -108,10 +99,12 @@ def k8s_subject(member: str) -> dict[str, str]:
     return {"kind": "Group" if kind == "group" else "User", "name": email, "apiGroup": RBAC_API_GROUP}
 
 
-def gke_security_group(cfg: ZoneConfig) -> str | None:
-    """The Google Groups for RBAC security group (one per cluster), when any team names a group; config
-    validation guarantees all groups share one domain."""
-    domains = group_domains(m for t in cfg.teams.values() for m in t.members)
+def gke_security_group(members: Iterable[str]) -> str | None:
+    """The Google Groups for RBAC security group (one per cluster), when any of the teams' ``members`` is a
+    group; config validation guarantees all groups share one domain."""
+    if hasattr(members, "teams"):  # TRANSITIONAL: a caller still passing the loaded config (common._legacy)
+        members = [m for t in members.teams.values() for m in t.members]
+    domains = group_domains(members)
     return f"gke-security-groups@{domains[0]}" if domains else None
 
 
@@ -126,34 +119,46 @@ def _digest(member: str) -> str:
     return hashlib.sha256(member.encode()).hexdigest()[:8]
 
 
+@dataclass
+class TeamRolesArgs:
+    name: str  # the zone's name: prefix of the custom roles
+    ctx: GcpContext
+    model_user: bool = False  # the zone runs Vertex AI and some team above viewer calls it
+    depends_on: list[pulumi.Resource] = field(default_factory=list)  # the IAM API
+
+
 class TeamRoles(pulumi.ComponentResource):
     """The zone's custom roles, shared by every team that needs them."""
 
     model_user: gcp.projects.IAMCustomRole | None
 
-    def __init__(self, name_: str, cfg: ZoneConfig, ctx: GcpContext, deps: list[pulumi.Resource],
-                 opts: pulumi.ResourceOptions | None = None) -> None:
+    def __init__(self, name_: str, args: TeamRolesArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__(ROLES_TYPE, name_, None, opts)
+        z = args.name
         self.model_user = None
-        if uses_vertex(cfg) and any(t.role != "viewer" for t in cfg.teams.values()):
+        if args.model_user:
             self.model_user = gcp.projects.IAMCustomRole(
-                f"{cfg.name}-{MODEL_USER}", project=ctx.project,
-                role_id=underscored(CUSTOM_ROLE.render(cfg.name, MODEL_USER)),
-                title=f"{cfg.name} model user", stage="GA", permissions=MODEL_USER_PERMISSIONS,
+                f"{z}-{MODEL_USER}", project=args.ctx.project,
+                role_id=underscored(CUSTOM_ROLE.render(z, MODEL_USER)),
+                title=f"{z} model user", stage="GA", permissions=MODEL_USER_PERMISSIONS,
                 description="Call the zone's Vertex AI endpoints; query and update its vector indexes.",
-                opts=child(self, depends_on=deps))
+                opts=child(self, depends_on=args.depends_on))
         self.register_outputs({"modelUser": self.model_user.name if self.model_user else None})
 
 
 @dataclass
 class TeamAccessArgs:
-    cfg: ZoneConfig
+    name: str  # the zone's name: prefix of the logical names
     ctx: GcpContext
-    key: str
-    team: TeamConfig
+    team: str  # the team's key: its namespace and logical names
+    role: str  # viewer | developer | admin
     roles: TeamRoles
     bucket: pulumi.Input[str]  # the zone's model bucket name
     k8s_provider: pulumi.ProviderResource
+    members: list[str] = field(default_factory=list)  # IAM members: user:, group:, serviceAccount:
+    gpu_quota: int = 4  # nvidia.com/gpu requests the team namespace may hold
+    vertex: bool = False  # the zone runs Vertex AI (endpoints or Vector Search): grant its viewer role
+    alloydb: bool = False  # the zone runs AlloyDB: developers and admins get database login
 
 
 class TeamAccess(pulumi.ComponentResource):
@@ -161,23 +166,22 @@ class TeamAccess(pulumi.ComponentResource):
 
     def __init__(self, name_: str, args: TeamAccessArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__(TYPE, name_, None, opts)
-        cfg, ctx, key, team = args.cfg, args.ctx, args.key, args.team
-        z = cfg.name
+        ctx, z, key, members = args.ctx, args.name, args.team, args.members
         custom = args.roles.model_user.name if args.roles.model_user else None
         self.bindings = []
-        for role in project_roles(cfg, team.role, custom):
+        for role in project_roles(args.role, custom, vertex=args.vertex, alloydb=args.alloydb):
             if (role if isinstance(role, str) else MODEL_USER) not in PROJECT_SCOPE:
                 raise ValueError(f"team role {role} has no reason to be a project binding (PROJECT_SCOPE)")
-            for member in team.members:
+            for member in members:
                 self.bindings.append(gcp.projects.IAMMember(
                     f"{z}-{key}-{_short(role)}-{_digest(member)}", project=ctx.project, role=role,
                     member=member, opts=child(self)))
-        for member in team.members:
+        for member in members:
             self.bindings.append(gcp.storage.BucketIAMMember(
-                f"{z}-{key}-bucket-{_digest(member)}", bucket=args.bucket, role=BUCKET_ROLE[team.role],
+                f"{z}-{key}-bucket-{_digest(member)}", bucket=args.bucket, role=BUCKET_ROLE[args.role],
                 member=member, opts=child(self)))
         self.namespace = TeamNamespace(
-            f"{z}-{key}", TeamNamespaceArgs(team=key, role=team.role, gpu_quota=team.gpu_quota,
-                                            subjects=[k8s_subject(m) for m in team.members]),
+            f"{z}-{key}", TeamNamespaceArgs(team=key, role=args.role, gpu_quota=args.gpu_quota,
+                                            subjects=[k8s_subject(m) for m in members]),
             opts=pulumi.ResourceOptions(parent=self, provider=args.k8s_provider))
-        self.register_outputs({"members": len(team.members)})
+        self.register_outputs({"members": len(members)})

@@ -16,16 +16,13 @@ Prod clusters carry AlloyDB's deletion protection.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pulumi
 import pulumi_gcp as gcp
 
 from llmops_landing_zone.components.common import child, stateful
-from llmops_landing_zone.components.config.models import VectorStoreConfig, ZoneConfig
-from llmops_landing_zone.components.gcp.keys import DATA, Keys
 from llmops_landing_zone.components.gcp.names import ALLOYDB_CLUSTER, ALLOYDB_INSTANCE, DEPLOYED_INDEX, underscored
-from llmops_landing_zone.components.gcp.network import Network
 from llmops_landing_zone.components.gcp.project import GcpContext, ProjectServices
 from llmops_landing_zone.components.naming import name
 
@@ -43,13 +40,20 @@ WEEK = ["MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY", "SATURDAY", "SUN
 
 @dataclass
 class VectorStoreArgs:
-    cfg: ZoneConfig
+    name: str  # the zone's name: prefix of every resource name
     ctx: GcpContext
-    key: str
-    store: VectorStoreConfig
-    network: Network
-    keys: Keys
-    services: ProjectServices
+    key: str  # the store's key: part of its names
+    dimensions: int
+    encryption_key: pulumi.Input[str]  # the Cloud KMS key id of the data (CMEK)
+    network_id: pulumi.Input[str]  # the zone's VPC
+    services: ProjectServices  # the store waits for the APIs it calls
+    metric: str = "cosine"  # cosine | dot-product | euclidean
+    environment: str = "prod"  # dev | staging | prod: dev runs the small tier, prod adds access logs
+    protect: bool = True  # protect + retainOnDelete on the index or the database
+    deletion_protection: bool = True  # AlloyDB's own deletion protection
+    subnet_id: pulumi.Input[str] | None = None  # Vector Search: the PSC endpoint's subnet
+    allocated_ip_range: pulumi.Input[str] | None = None  # AlloyDB: the private services access range's name
+    depends_on: list[pulumi.Resource] = field(default_factory=list)  # the key's grants; AlloyDB: the range peering
 
 
 class VectorSearch(pulumi.ComponentResource):
@@ -60,20 +64,20 @@ class VectorSearch(pulumi.ComponentResource):
 
     def __init__(self, name_: str, args: VectorStoreArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__(VECTOR_SEARCH_TYPE, name_, None, opts)
-        cfg, ctx, key, store, net = args.cfg, args.ctx, args.key, args.store, args.network
-        z = cfg.name
-        shard, machine, low, high = INDEX_SERVING[cfg.environment != "dev"]
-        cmek = {"kms_key_name": args.keys.key(DATA)}
-        deps = [*args.services.deps("aiplatform"), *args.keys.ready(DATA)]
+        ctx, z, key = args.ctx, args.name, args.key
+        assert args.subnet_id is not None, "Vector Search needs the subnet of its PSC endpoint"
+        shard, machine, low, high = INDEX_SERVING[args.environment != "dev"]
+        cmek = {"kms_key_name": args.encryption_key}
+        deps = [*args.services.deps("aiplatform"), *args.depends_on]
         self.index = gcp.vertex.AiIndex(
             f"{z}-{key}", project=ctx.project, region=ctx.region, display_name=name(z, key),
             description=f"{z} vector store {key}", index_update_method="STREAM_UPDATE", encryption_spec=cmek,
             metadata={"config": {
-                "dimensions": store.dimensions, "distance_measure_type": DISTANCE[store.metric],
+                "dimensions": args.dimensions, "distance_measure_type": DISTANCE[args.metric],
                 "approximate_neighbors_count": 150, "shard_size": shard,
                 "algorithm_config": {"tree_ah_config": {"leaf_node_embedding_count": 1000,
                                                         "leaf_nodes_to_search_percent": 10}}}},
-            opts=stateful(cfg, self, depends_on=deps))
+            opts=stateful(args.protect, self, depends_on=deps))
         self.index_endpoint = gcp.vertex.AiIndexEndpoint(
             f"{z}-{key}", project=ctx.project, region=ctx.region, display_name=name(z, key),
             public_endpoint_enabled=False, encryption_spec=cmek,
@@ -85,16 +89,16 @@ class VectorSearch(pulumi.ComponentResource):
             deployed_index_id=underscored(DEPLOYED_INDEX.render(z, key)), display_name=name(z, key),
             dedicated_resources={"machine_spec": {"machine_type": machine}, "min_replica_count": low,
                                  "max_replica_count": high},
-            enable_access_logging=cfg.is_prod, opts=child(self))
+            enable_access_logging=args.environment == "prod", opts=child(self))
         # The consumer side of PSC: an address in the zone's subnet, forwarded to the service attachment.
         self.address = gcp.compute.Address(
             f"{z}-{key}-psc", name=name(z, key, "psc"), project=ctx.project, region=ctx.region,
-            subnetwork=net.subnet.id, address_type="INTERNAL", opts=child(self))
+            subnetwork=args.subnet_id, address_type="INTERNAL", opts=child(self))
         attachment = self.deployed_index.private_endpoints.apply(
             lambda eps: eps[0].service_attachment if eps else None)
         self.forwarding_rule = gcp.compute.ForwardingRule(
             f"{z}-{key}-psc", name=name(z, key, "psc"), project=ctx.project, region=ctx.region,
-            network=net.vpc.id, ip_address=self.address.id, target=attachment,
+            network=args.network_id, ip_address=self.address.id, target=attachment,
             load_balancing_scheme="",  # PSC endpoints to a service attachment take no scheme
             opts=child(self))
         self.register_outputs({"index": self.index.id, "indexEndpoint": self.index_endpoint.id,
@@ -107,15 +111,15 @@ class AlloyDbVectorStore(pulumi.ComponentResource):
 
     def __init__(self, name_: str, args: VectorStoreArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__(ALLOYDB_TYPE, name_, None, opts)
-        cfg, ctx, key, net = args.cfg, args.ctx, args.key, args.network
-        z = cfg.name
-        prod = cfg.environment != "dev"
-        cmek = {"kms_key_name": args.keys.key(DATA)}
+        ctx, z, key = args.ctx, args.name, args.key
+        assert args.allocated_ip_range is not None, "AlloyDB needs the private services access range"
+        prod = args.environment != "dev"
+        cmek = {"kms_key_name": args.encryption_key}
         retention_days = 30 if prod else 7
         self.cluster = gcp.alloydb.Cluster(
             f"{z}-{key}", cluster_id=ALLOYDB_CLUSTER.render(z, key), project=ctx.project, location=ctx.region,
             display_name=name(z, key), database_version=ALLOYDB_VERSION,
-            network_config={"network": net.vpc.id, "allocated_ip_range": net.services_access_range.name},
+            network_config={"network": args.network_id, "allocated_ip_range": args.allocated_ip_range},
             encryption_config=cmek,
             automated_backup_policy={
                 "enabled": True, "location": ctx.region, "backup_window": "3600s", "encryption_config": cmek,
@@ -123,9 +127,8 @@ class AlloyDbVectorStore(pulumi.ComponentResource):
                 "time_based_retention": {"retention_period": f"{retention_days * 86400}s"}},
             continuous_backup_config={"enabled": True, "recovery_window_days": 14 if prod else 1,
                                       "encryption_config": cmek},
-            deletion_protection=cfg.deletion_protection,
-            opts=stateful(cfg, self, depends_on=[net.services_access, *args.services.deps("alloydb"),
-                                                 *args.keys.ready(DATA)]))
+            deletion_protection=args.deletion_protection,
+            opts=stateful(args.protect, self, depends_on=[*args.services.deps("alloydb"), *args.depends_on]))
         self.primary = gcp.alloydb.Instance(
             f"{z}-{key}-primary", cluster=self.cluster.name, instance_id=ALLOYDB_INSTANCE.render(z, key),
             instance_type="PRIMARY", availability_type="REGIONAL" if prod else "ZONAL",
@@ -133,5 +136,5 @@ class AlloyDbVectorStore(pulumi.ComponentResource):
             database_flags={"alloydb.iam_authentication": "on"},
             network_config={"enable_public_ip": False},
             client_connection_config={"ssl_config": {"ssl_mode": "ENCRYPTED_ONLY"}},
-            opts=stateful(cfg, self))
+            opts=stateful(args.protect, self))
         self.register_outputs({"cluster": self.cluster.name, "primary": self.primary.name})

@@ -18,11 +18,11 @@ from llmops_landing_zone.components.gcp.audit import Audit, AuditArgs
 from llmops_landing_zone.components.gcp.budget import Budget, BudgetArgs
 from llmops_landing_zone.components.gcp.cluster import Cluster, ClusterArgs
 from llmops_landing_zone.components.gcp.gpu_pool import GpuPool, GpuPoolArgs
-from llmops_landing_zone.components.gcp.keys import BOOT_DISK, Keys, KeysArgs
+from llmops_landing_zone.components.gcp.keys import BOOT_DISK, DATA, LOGS, Keys, KeysArgs
 from llmops_landing_zone.components.gcp.names import NODE_POOL, NODE_SERVICE_ACCOUNT
 from llmops_landing_zone.components.gcp.network import Network, NetworkArgs
-from llmops_landing_zone.components.gcp.project import GcpContext, ProjectServices
-from llmops_landing_zone.components.gcp.rbac import TeamAccess, TeamAccessArgs, TeamRoles
+from llmops_landing_zone.components.gcp.project import GcpContext, ProjectServices, ProjectServicesArgs, required_apis
+from llmops_landing_zone.components.gcp.rbac import TeamAccess, TeamAccessArgs, TeamRoles, TeamRolesArgs
 from llmops_landing_zone.components.gcp.serving import (
     ModelBucket,
     VertexEndpoint,
@@ -34,14 +34,29 @@ from llmops_landing_zone.components.gcp.vector_store import AlloyDbVectorStore, 
 from llmops_landing_zone.components.k8s import ClusterAddons
 
 
+def uses_vertex(cfg: ZoneConfig) -> bool:
+    """Vertex AI serves the zone: Vector Search or managed endpoints."""
+    return (any(s.engine == "vertex-vector-search" for s in cfg.vector_stores.values())
+            or any(e.runtime == "managed" for e in cfg.endpoints.values()))
+
+
+def project_apis(cfg: ZoneConfig) -> list[str]:
+    """The APIs the zone's project needs for what this config runs."""
+    return required_apis(vector_engines=[s.engine for s in cfg.vector_stores.values()],
+                         managed_serving=any(e.runtime == "managed" for e in cfg.endpoints.values()),
+                         budget=cfg.budget is not None,
+                         binary_authorization=cfg.is_prod)  # prod clusters enforce the project's policy
+
+
 def build(zone: pulumi.ComponentResource, cfg: ZoneConfig) -> dict[str, Any]:
     z = cfg.name
+    protect = bool(cfg.protect_stateful)
 
     def under(parent: pulumi.Resource = zone) -> pulumi.ResourceOptions:
         return pulumi.ResourceOptions(parent=parent)
 
-    services = ProjectServices(f"{z}-project", cfg, under())
-    ctx = GcpContext.lookup(cfg, services)
+    services = ProjectServices(f"{z}-project", ProjectServicesArgs(z, cfg.project or "", project_apis(cfg)), under())
+    ctx = GcpContext.lookup(cfg.project or "", cfg.region or "", cfg.network.zones, services)
     keys = Keys(f"{z}-keys", KeysArgs(cfg, ctx, services), under())
     network = Network(f"{z}-network", NetworkArgs(cfg, ctx, services), under())
     cluster = Cluster(f"{z}-cluster", ClusterArgs(cfg, ctx, services, network, keys), under())
@@ -76,20 +91,33 @@ def build(zone: pulumi.ComponentResource, cfg: ZoneConfig) -> dict[str, Any]:
 
     stores: dict[str, pulumi.Output[str]] = {}
     for key, store in cfg.vector_stores.items():
-        args = VectorStoreArgs(cfg, ctx, key, store, network, keys, services)
+        args = VectorStoreArgs(
+            z, ctx, key, store.dimensions, encryption_key=keys.key(DATA), network_id=network.vpc.id,
+            services=services, metric=store.metric, environment=cfg.environment, protect=protect,
+            deletion_protection=bool(cfg.deletion_protection), depends_on=keys.ready(DATA))
         if store.engine == "vertex-vector-search":
+            args.subnet_id = network.subnet.id
             vs = VectorSearch(f"{z}-store-{key}", args, under())
             stores[key] = vs.index_endpoint.id
         else:
+            args.allocated_ip_range = network.services_access_range.name
+            args.depends_on = [network.services_access, *keys.ready(DATA)]
             db = AlloyDbVectorStore(f"{z}-store-{key}", args, under())
             stores[key] = db.primary.ip_address
 
-    roles = TeamRoles(f"{z}-team-roles", cfg, ctx, services.deps("iam"), under())
+    vertex = uses_vertex(cfg)
+    alloydb = any(s.engine == "alloydb" for s in cfg.vector_stores.values())
+    roles = TeamRoles(f"{z}-team-roles", TeamRolesArgs(
+        z, ctx, model_user=vertex and any(t.role != "viewer" for t in cfg.teams.values()),
+        depends_on=services.deps("iam")), under())
     for key, team in cfg.teams.items():
-        TeamAccess(f"{z}-team-{key}", TeamAccessArgs(cfg, ctx, key, team, roles, bucket.bucket.name,
-                                                     cluster.provider), under())
+        TeamAccess(f"{z}-team-{key}", TeamAccessArgs(
+            z, ctx, key, team.role, roles, bucket.bucket.name, cluster.provider, members=list(team.members),
+            gpu_quota=team.gpu_quota, vertex=vertex, alloydb=alloydb), under())
 
-    audit = Audit(f"{z}-audit", AuditArgs(cfg, ctx, keys, services), under())
+    audit = Audit(f"{z}-audit", AuditArgs(
+        z, ctx, encryption_key=keys.key(LOGS), services=services, retention_days=cfg.audit.retention_days,
+        immutable=bool(cfg.audit.immutable), protect=protect, depends_on=keys.ready(LOGS)), under())
     outputs: dict[str, Any] = {
         "project": ctx.project,
         "region": ctx.region,
@@ -105,6 +133,10 @@ def build(zone: pulumi.ComponentResource, cfg: ZoneConfig) -> dict[str, Any]:
         "auditStore": audit.destination,
     }
     if cfg.budget is not None:
-        budget = Budget(f"{z}-budget", BudgetArgs(cfg, ctx, keys, services), under())
+        b = cfg.budget
+        budget = Budget(f"{z}-budget", BudgetArgs(
+            z, ctx, billing_account=b.billing_account or "", monthly_limit_usd=b.monthly_limit_usd,
+            encryption_key=keys.key(DATA), services=services, thresholds_percent=list(b.thresholds_percent),
+            forecast_alerts=b.forecast_alerts, emails=list(b.notify.emails), depends_on=keys.ready(DATA)), under())
         outputs["budgetName"] = budget.budget.name
     return outputs

@@ -2,7 +2,7 @@
 
 ``rule_groups`` takes typed values (one ``EndpointRules`` per endpoint) and returns a rule file in Prometheus'
 format (``groups`` -> ``rules`` with ``record``/``alert``, ``expr``, ``for``, ``labels``, ``annotations``);
-``rule_file(cfg)`` is the thin adapter from a ``ZoneConfig``. This is the first slice of serving observability:
+``rule_file(zone, endpoints, enabled)`` takes the zone's endpoints. This is the first slice of serving observability:
 the rules are generated, parsed and unit-tested with ``promtool test rules`` (tests/test_slo_rules.py), but
 deploying them into each cloud's managed Prometheus (Amazon Managed Service for Prometheus, Google Managed
 Service for Prometheus, Azure Monitor managed Prometheus) and scraping vLLM there is a later slice.
@@ -38,12 +38,12 @@ last XID code, so ``changes`` rather than ``increase``). Page.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from llmops_landing_zone.components import sizing
-from llmops_landing_zone.components.config.models import ZoneConfig
+from llmops_landing_zone.components.config.models import EndpointConfig
 from llmops_landing_zone.components.k8s.meta import SERVING_NAMESPACE
 from llmops_landing_zone.components.observability import metrics as m
 from llmops_landing_zone.components.observability.slo import SloTargets, targets
@@ -203,10 +203,11 @@ def rule_groups(endpoints: Sequence[EndpointRules], zone: str, labels: Labels = 
     return {"groups": [*(endpoint_group(ep, zone, labels) for ep in endpoints), gpu_group(zone)]}
 
 
-def rule_file(cfg: ZoneConfig) -> dict[str, Any]:
-    """The rule file of a zone: its vLLM endpoints with their SLO targets (defaults from the catalog model)."""
-    if not cfg.observability.enabled:
+def rule_file(zone: str, endpoints: Mapping[str, EndpointConfig], enabled: bool = True) -> dict[str, Any]:
+    """The rule file of zone ``zone``: its vLLM ``endpoints`` with their SLO targets (defaults from the catalog
+    model); none unless observability is ``enabled``."""
+    if not enabled:
         return {"groups": []}
     eps = [EndpointRules(key, targets(ep, sizing.architecture(ep.model).parameters))
-           for key, ep in cfg.endpoints.items() if ep.runtime == "vllm"]
-    return rule_groups(eps, cfg.name)
+           for key, ep in endpoints.items() if ep.runtime == "vllm"]
+    return rule_groups(eps, zone)
