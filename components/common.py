@@ -36,8 +36,22 @@ def zone_labels(cfg: ZoneConfig) -> dict[str, str]:
 def stateful(cfg: ZoneConfig, parent: pulumi.Resource, **kwargs: Any) -> pulumi.ResourceOptions:
     """Options for anything holding user data (keys, buckets, logs, vector stores): protected and retained
     in prod (or when protectStateful is set) so no config change or `pulumi destroy` can delete it."""
-    keep = bool(cfg.protect_stateful)
-    return pulumi.ResourceOptions(parent=parent, protect=keep, retain_on_delete=keep, **kwargs)
+    return protected(parent, bool(cfg.protect_stateful), **kwargs)
+
+
+def protected(parent: pulumi.Resource, protect: bool, **kwargs: Any) -> pulumi.ResourceOptions:
+    """``stateful`` for components that take a plain ``protect`` flag instead of the zone's config."""
+    return pulumi.ResourceOptions(parent=parent, protect=protect, retain_on_delete=protect, **kwargs)
+
+
+def tagged(opts: pulumi.ResourceOptions | None, tags: dict[str, str] | None = None,
+           labels: dict[str, str] | None = None) -> pulumi.ResourceOptions | None:
+    """A component's options plus a transformation putting ``tags`` (AWS, Azure) or ``labels`` (GCP) on each
+    of its resources: the tags hook of a component used without the zone (the zone tags everything itself)."""
+    if not tags and not labels:
+        return opts
+    return pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(
+        transformations=[tagging(tags or {}, labels or {})]))
 
 
 def child(parent: pulumi.Resource, **kwargs: Any) -> pulumi.ResourceOptions:
@@ -62,9 +76,11 @@ def auto_tagging(cfg: ZoneConfig) -> pulumi.ResourceTransformation:
     """A transformation (inherited by every child of the zone) that puts the zone's tags on every resource
     whose type accepts ``tags`` (AWS, Azure) or ``labels`` (GCP). Explicit tags on a resource are kept;
     the zone keys are added on top."""
-    tags = zone_tags(cfg)
-    labels = zone_labels(cfg)
+    return tagging(zone_tags(cfg), zone_labels(cfg))
 
+
+def tagging(tags: dict[str, str], labels: dict[str, str]) -> pulumi.ResourceTransformation:
+    """``auto_tagging`` for given tags and labels."""
     def transform(args: pulumi.ResourceTransformationArgs) -> pulumi.ResourceTransformationResult | None:
         if not isinstance(args.resource, pulumi.CustomResource) or args.type_.startswith("kubernetes:"):
             return None

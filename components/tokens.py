@@ -94,6 +94,12 @@ AWS_GET_CALLER_IDENTITY = "aws:index/getCallerIdentity:getCallerIdentity"
 AWS_GET_REGION = "aws:index/getRegion:getRegion"
 AWS_GET_PARTITION = "aws:index/getPartition:getPartition"
 AWS_GET_AVAILABILITY_ZONES = "aws:index/getAvailabilityZones:getAvailabilityZones"
+# Lookups of a network or cluster the zone attaches to (network.existing, cluster.existing)
+AWS_GET_VPC = "aws:ec2/getVpc:getVpc"
+AWS_GET_SUBNET = "aws:ec2/getSubnet:getSubnet"
+AWS_GET_PREFIX_LIST = "aws:ec2/getPrefixList:getPrefixList"
+AWS_GET_EKS_CLUSTER = "aws:eks/getCluster:getCluster"
+AWS_GET_OPENID_CONNECT_PROVIDER = "aws:iam/getOpenIdConnectProvider:getOpenIdConnectProvider"
 
 # --- GCP ------------------------------------------------------------------------------------------------------
 
