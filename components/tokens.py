@@ -160,6 +160,11 @@ GCP_GET_PROJECT = "gcp:organizations/getProject:getProject"
 GCP_GET_ZONES = "gcp:compute/getZones:getZones"
 GCP_GET_STORAGE_PROJECT_SERVICE_ACCOUNT = "gcp:storage/getProjectServiceAccount:getProjectServiceAccount"
 GCP_GET_LOGGING_PROJECT_CMEK_SETTINGS = "gcp:logging/getProjectCmekSettings:getProjectCmekSettings"
+# Lookups of a network or cluster the zone attaches to (network.existing, cluster.existing)
+GCP_GET_NETWORK = "gcp:compute/getNetwork:getNetwork"
+GCP_GET_SUBNETWORK = "gcp:compute/getSubnetwork:getSubnetwork"
+GCP_GET_GLOBAL_ADDRESS = "gcp:compute/getGlobalAddress:getGlobalAddress"
+GCP_GET_CLUSTER = "gcp:container/getCluster:getCluster"
 
 # --- Azure ----------------------------------------------------------------------------------------------------
 

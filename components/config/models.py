@@ -109,6 +109,8 @@ class ExistingNetworkConfig(_Existing):
         "gcp", "the subnetwork's secondary range for pods"))
     services_range_name: str | None = Field(max_length=512, **_for(
         "gcp", "the subnetwork's secondary range for services"))
+    services_access_range_name: str | None = Field(max_length=512, **_for(
+        "gcp", "the network's private services access range (global address), required for alloydb stores"))
 
     # Azure (components/azure/checks.py). The zone keeps its own resource group for what it creates.
     nodes_subnet_id: str | None = Field(max_length=512, **_for(
