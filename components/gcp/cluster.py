@@ -31,7 +31,8 @@ from llmops_landing_zone.components import catalog
 from llmops_landing_zone.components.common import child, tagged
 from llmops_landing_zone.components.gcp.limits import SYSTEM_POOL_KEY
 from llmops_landing_zone.components.gcp.names import GKE_CLUSTER, SYSTEM_NODE_POOL, SYSTEM_NODE_SERVICE_ACCOUNT
-from llmops_landing_zone.components.gcp.project import GcpContext, ProjectServices
+from llmops_landing_zone.components.gcp.keys import ApiDependencies
+from llmops_landing_zone.components.gcp.project import GcpContext
 
 TYPE = "llmops:gcp:Cluster"
 NODE_ROLES = (
@@ -109,7 +110,7 @@ class ClusterArgs:
 
     prefix: str
     ctx: GcpContext
-    services: ProjectServices
+    services: ApiDependencies
     network_id: pulumi.Input[str]
     subnetwork_id: pulumi.Input[str]
     pods_range_name: str

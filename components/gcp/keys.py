@@ -14,12 +14,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import Protocol
 
 import pulumi
 import pulumi_gcp as gcp
 
 from llmops_landing_zone.components.common import child, protected, tagged
-from llmops_landing_zone.components.gcp.project import GcpContext, ProjectServices
+from llmops_landing_zone.components.gcp.project import GcpContext
 from llmops_landing_zone.components.naming import name
 
 TYPE = "llmops:gcp:Keys"
@@ -37,6 +38,13 @@ PURPOSES = (GKE_SECRETS, BOOT_DISK, LOGS, DATA)
 Agent = tuple[str, str, pulumi.Input[str], list[pulumi.Resource]]
 
 
+class ApiDependencies(Protocol):
+    """The project's enabled APIs (``project.ProjectServices`` in the zone): what a resource calling an API
+    waits for. A program whose APIs are enabled already passes an object whose ``deps`` returns []."""
+
+    def deps(self, *apis: str) -> list[pulumi.Resource]: ...
+
+
 @dataclass
 class KeysArgs:
     """``prefix`` names the ring and keys; ``hsm`` puts them in Cloud HSM (prod); ``protect`` protects and
@@ -44,7 +52,7 @@ class KeysArgs:
 
     prefix: str
     ctx: GcpContext
-    services: ProjectServices
+    services: ApiDependencies
     hsm: bool = False
     protect: bool = False
     labels: dict[str, str] = field(default_factory=dict)
@@ -78,7 +86,7 @@ class Keys(pulumi.ComponentResource):
                 member=member, opts=child(self, depends_on=deps)))
         self.register_outputs({"ring": self.ring.id, **{p: k.id for p, k in self.keys.items()}})
 
-    def _agents(self, z: str, ctx: GcpContext, services: ProjectServices) -> Iterator[Agent]:
+    def _agents(self, z: str, ctx: GcpContext, services: ApiDependencies) -> Iterator[Agent]:
         """(purpose, agent, IAM member, dependencies) for every service agent that uses a zone key."""
         # GKE and Compute Engine agents exist as soon as their API is enabled; their ids follow the project
         # number (https://cloud.google.com/iam/docs/service-agents).

@@ -26,7 +26,8 @@ import pulumi
 import pulumi_gcp as gcp
 
 from llmops_landing_zone.components.common import child, tagged
-from llmops_landing_zone.components.gcp.project import GcpContext, ProjectServices
+from llmops_landing_zone.components.gcp.keys import ApiDependencies
+from llmops_landing_zone.components.gcp.project import GcpContext
 from llmops_landing_zone.components.naming import name
 from llmops_landing_zone.components.network_plan import plan_subnets
 
@@ -64,7 +65,7 @@ class NetworkArgs:
 
     prefix: str
     ctx: GcpContext
-    services: ProjectServices
+    services: ApiDependencies
     cidr: str
     zones: int
     labels: dict[str, str] = field(default_factory=dict)
