@@ -87,7 +87,7 @@ def test_aws_components_follow_their_args(aws_records: list[engine.PlannedResour
     system = _one(aws_records, "aws:eks/nodeGroup:NodeGroup")
     assert system.inputs["scalingConfig"] == {"minSize": 3, "desiredSize": 3, "maxSize": 5}
     keys = [r for r in aws_records if r.type == "aws:kms/key:Key"]
-    assert len(keys) == 3 and all(k.protect and k.retain_on_delete for k in keys)
+    assert len(keys) == 3 and all(k.protect and k.retainOnDelete for k in keys)
     assert all(k.inputs["tags"] == TAGS for k in keys)
     # the flow-log and control-plane log groups are not protected unless asked
     assert not any(r.protect for r in aws_records if r.type == "aws:cloudwatch/logGroup:LogGroup")
