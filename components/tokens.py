@@ -236,6 +236,10 @@ AZURE_BUDGETS = (AZURE_CONSUMPTION_BUDGET, AZURE_COST_MANAGEMENT_BUDGET)
 # Invokes
 AZURE_GET_CLIENT_CONFIG = "azure-native:authorization:getClientConfig"
 AZURE_LIST_AKS_USER_CREDENTIALS = "azure-native:containerservice:listManagedClusterUserCredentials"
+# Lookups of a network or cluster the zone attaches to (network.existing, cluster.existing)
+AZURE_GET_VIRTUAL_NETWORK = "azure-native:network:getVirtualNetwork"
+AZURE_GET_SUBNET = "azure-native:network:getSubnet"
+AZURE_GET_MANAGED_CLUSTER = "azure-native:containerservice:getManagedCluster"
 
 # --- Kubernetes -----------------------------------------------------------------------------------------------
 

@@ -25,12 +25,17 @@ NETWORK_TYPES = {
     "gcp": {"gcp:compute/network:Network", "gcp:compute/subnetwork:Subnetwork", "gcp:compute/router:Router",
             "gcp:compute/routerNat:RouterNat", "gcp:compute/firewall:Firewall",
             "gcp:compute/globalAddress:GlobalAddress", "gcp:servicenetworking/connection:Connection"},
+    "azure": {"azure-native:network:VirtualNetwork", "azure-native:network:Subnet", "azure-native:network:NatGateway",
+              "azure-native:network:PublicIPAddress", "azure-native:network:NetworkSecurityGroup"},
 }
 CLUSTER_TYPES = {
     "aws": {"aws:eks/cluster:Cluster", "aws:eks/addon:Addon", "aws:iam/openIdConnectProvider:OpenIdConnectProvider"},
     "gcp": {"gcp:container/cluster:Cluster"},
+    "azure": {"azure-native:containerservice:ManagedCluster"},
 }
-POOL_TYPE = {"aws": "aws:eks/nodeGroup:NodeGroup", "gcp": "gcp:container/nodePool:NodePool"}
+POOL_TYPE = {"aws": "aws:eks/nodeGroup:NodeGroup", "gcp": "gcp:container/nodePool:NodePool",
+             "azure": "azure-native:containerservice:AgentPool"}
+STACKS = [f"{cloud}-byo-{what}" for cloud in ("aws", "gcp", "azure") for what in ("network", "cluster")]
 
 
 def _plan(stack: str) -> Plan:
@@ -43,19 +48,20 @@ def _zone(stack: str) -> dict:
 
 @pytest.fixture(scope="module")
 def plans() -> dict[str, Plan]:
-    return {s: _plan(s) for s in ("aws-byo-network", "aws-byo-cluster", "gcp-byo-network", "gcp-byo-cluster")}
+    return {s: _plan(s) for s in STACKS}
 
 
-@pytest.mark.parametrize("stack", ["aws-byo-network", "aws-byo-cluster", "gcp-byo-network", "gcp-byo-cluster"])
+@pytest.mark.parametrize("stack", STACKS)
 def test_no_network_resource_is_created(plans: dict[str, Plan], stack: str) -> None:
     plan = plans[stack]
     created = {r.type for r in plan.resources} & NETWORK_TYPES[plan.cloud]
     assert not created
-    assert len(plan.of_type(f"llmops:{plan.cloud}:ExistingNetwork")) == 1
-    assert not plan.of_type(f"llmops:{plan.cloud}:Network")
+    if plan.cloud != "azure":  # Azure's Network component keeps the zone's resource group and private DNS
+        assert len(plan.of_type(f"llmops:{plan.cloud}:ExistingNetwork")) == 1
+        assert not plan.of_type(f"llmops:{plan.cloud}:Network")
 
 
-@pytest.mark.parametrize("stack", ["aws-byo-cluster", "gcp-byo-cluster"])
+@pytest.mark.parametrize("stack", [s for s in STACKS if s.endswith("cluster")])
 def test_no_cluster_resource_is_created(plans: dict[str, Plan], stack: str) -> None:
     plan = plans[stack]
     assert not {r.type for r in plan.resources} & CLUSTER_TYPES[plan.cloud]
@@ -65,12 +71,18 @@ def test_no_cluster_resource_is_created(plans: dict[str, Plan], stack: str) -> N
     assert pools and all("system" not in r.name for r in pools)
 
 
-@pytest.mark.parametrize("stack", ["aws-byo-network", "gcp-byo-network"])
+@pytest.mark.parametrize("stack", [s for s in STACKS if s.endswith("network")])
 def test_a_supplied_network_still_gets_a_zone_cluster(plans: dict[str, Plan], stack: str) -> None:
     plan = plans[stack]
     (cluster,) = [r for r in plan.resources if r.type in CLUSTER_TYPES[plan.cloud] and "Cluster" in r.type]
     existing = _zone(stack)["network"]["existing"]
-    if plan.cloud == "aws":
+    if plan.cloud == "azure":
+        (system,) = cluster.inputs["agentPoolProfiles"]
+        assert system["vnetSubnetID"] == existing["nodesSubnetId"]
+        assert cluster.inputs["apiServerAccessProfile"]["subnetId"] == existing["apiServerSubnetId"]
+        # the mock VNet's space is a 10.x/16 that never overlaps the pod and service CIDRs
+        assert cluster.inputs["networkProfile"]["outboundType"] == "userAssignedNATGateway"
+    elif plan.cloud == "aws":
         assert cluster.inputs["vpcConfig"]["subnetIds"] == existing["privateSubnetIds"]
     else:
         assert cluster.inputs["network"] == f"projects/acme-llm-prod/global/networks/shared-vpc"
@@ -110,6 +122,23 @@ def test_gcp_pools_endpoints_and_stores_attach_to_the_supplied_ids(plans: dict[s
         "allocatedIpRange": zone["network"]["existing"]["servicesAccessRangeName"]}
 
 
+def test_azure_pools_and_private_endpoints_attach_to_the_supplied_ids(plans: dict[str, Plan]) -> None:
+    zone = _zone("azure-byo-cluster")
+    net, aks = zone["network"]["existing"], zone["cluster"]["existing"]
+    plan = plans["azure-byo-cluster"]
+    pools = plan.of_type(POOL_TYPE["azure"])
+    assert pools and all((p.inputs["resourceName"], p.inputs["resourceGroupName"], p.inputs["vnetSubnetID"])
+                         == (aks["name"], aks["resourceGroup"], net["nodesSubnetId"]) for p in pools)
+    endpoints = plan.of_type("azure-native:network:PrivateEndpoint")
+    assert endpoints and all(e.inputs["subnet"] == {"id": net["endpointsSubnetId"]} for e in endpoints)
+    links = plan.of_type("azure-native:privatedns:VirtualNetworkLink")
+    assert links and all(link.inputs["virtualNetwork"]["id"] == net["nodesSubnetId"].split("/subnets/")[0]
+                         for link in links)
+    assert plan.of_type("kubernetes:apps/v1:Deployment")
+    # no grants or diagnostics on a cluster the zone does not own
+    assert not [r for r in plan.resources if r.name.startswith("acme-llm-aks-")]
+
+
 def test_reference_stacks_still_create_their_network_and_cluster() -> None:
     plan = offline.plan("aws-dev")
     assert plan.of_type("aws:ec2/vpc:Vpc") and plan.of_type("aws:eks/cluster:Cluster")
@@ -140,6 +169,15 @@ BAD = [
     ("gcp-byo-network", {"network": {"existing": {"vpcId": "vpc-0a1b2c3d4e5f60718"}}}, "network.existing.network"),
     ("gcp-byo-cluster", {"cluster": {"kubernetesVersion": "1.35", "existing": {"location": "us-central1"}}},
      "cluster.existing.name"),
+    ("azure-byo-network", {"network": {"existing": {"nodesSubnetId": "subnet-1"}}},
+     "network.existing.nodesSubnetId"),
+    ("azure-byo-network", {"network": {"existing": {"nodesSubnetId": "/subscriptions/x"}}},
+     "network.existing.apiServerSubnetId"),
+    ("azure-byo-cluster", {"cluster": {"kubernetesVersion": "1.35", "existing": {"name": "aks"}}},
+     "cluster.existing.resourceGroup"),
+    ("azure-byo-cluster", {"cluster": {"kubernetesVersion": "1.35",
+                                       "existing": {"name": "aks", "resourceGroup": "rg", "location": "eu"}}},
+     "cluster.existing.location"),
 ]
 
 

@@ -3,8 +3,8 @@ resources' outputs, no ZoneConfig anywhere; the tags/labels hook reaches every r
 
 from __future__ import annotations
 
-import ast
-from pathlib import Path
+import dataclasses
+import importlib
 
 import pulumi
 import pytest
@@ -16,6 +16,13 @@ from llmops_landing_zone.components.aws.keys import Keys as AwsKeys
 from llmops_landing_zone.components.aws.keys import KeysArgs as AwsKeysArgs
 from llmops_landing_zone.components.aws.network import Network as AwsNetwork
 from llmops_landing_zone.components.aws.network import NetworkArgs as AwsNetworkArgs
+from llmops_landing_zone.components.azure.base import AzureContext
+from llmops_landing_zone.components.azure.cluster import Cluster as AksCluster
+from llmops_landing_zone.components.azure.cluster import ClusterArgs as AksArgs
+from llmops_landing_zone.components.azure.keys import Keys as AzureKeys
+from llmops_landing_zone.components.azure.keys import KeysArgs as AzureKeysArgs
+from llmops_landing_zone.components.azure.network import Network as AzureNetwork
+from llmops_landing_zone.components.azure.network import NetworkArgs as AzureNetworkArgs
 from llmops_landing_zone.components.gcp.cluster import Cluster as GkeCluster
 from llmops_landing_zone.components.gcp.cluster import ClusterArgs as GkeArgs
 from llmops_landing_zone.components.gcp.network import Network as GcpNetwork
@@ -23,7 +30,6 @@ from llmops_landing_zone.components.gcp.network import NetworkArgs as GcpNetwork
 from llmops_landing_zone.components.gcp.project import GcpContext
 from llmops_landing_zone.llz import engine
 
-ROOT = Path(__file__).resolve().parent.parent
 TAGS = {"owner": "platform"}
 
 
@@ -57,6 +63,19 @@ def _gcp() -> None:
         kubernetes_version="1.34", system_node_count=2, zones=2, labels=TAGS))
 
 
+def _azure() -> None:
+    ctx = AzureContext("00000000-0000-0000-0000-000000000000", "11111111-1111-1111-1111-111111111111",
+                       "22222222-2222-2222-2222-222222222222", "westeurope")
+    net = AzureNetwork("plat-net", AzureNetworkArgs("plat", ctx, cidr="10.7.0.0/16", zones=2, tags=TAGS))
+    keys = AzureKeys("plat-keys", AzureKeysArgs("plat", ctx, net, deletion_protection=True))
+    AksCluster("plat-aks", AksArgs(
+        "plat", ctx, resource_group_name=net.resource_group.name, vnet_id=net.vnet_id,
+        nodes_subnet_id=net.nodes_subnet_id, api_server_subnet_id=net.api_subnet_id or "",
+        address_prefixes=net.address_prefixes, vault_id=keys.vault.id,
+        kms_key_id=keys.keys["aks"].key_uri_with_version, kms_key_resource_id=keys.keys["aks"].id,
+        disk_encryption_set_id=keys.disk_encryption_set.id, kubernetes_version="1.34", zones=2, tags=TAGS))
+
+
 @pytest.fixture(scope="module")
 def aws_records() -> list[engine.PlannedResource]:
     recs, mocks = engine.run(_aws, stack="platform", config={}, region="eu-west-1")
@@ -67,6 +86,13 @@ def aws_records() -> list[engine.PlannedResource]:
 @pytest.fixture(scope="module")
 def gcp_records() -> list[engine.PlannedResource]:
     recs, mocks = engine.run(_gcp, stack="platform", config={"gcp:project": "plat-project"}, region="europe-west4")
+    assert not mocks.unmocked_calls
+    return recs
+
+
+@pytest.fixture(scope="module")
+def azure_records() -> list[engine.PlannedResource]:
+    recs, mocks = engine.run(_azure, stack="platform", config={}, region="westeurope")
     assert not mocks.unmocked_calls
     return recs
 
@@ -106,11 +132,26 @@ def test_gcp_components_follow_their_args(gcp_records: list[engine.PlannedResour
     assert pool.inputs["nodeConfig"]["resourceLabels"] == {**TAGS, "llmops-pool": "system"}
 
 
+def test_azure_components_follow_their_args(azure_records: list[engine.PlannedResource]) -> None:
+    vnet = _one(azure_records, "azure-native:network:VirtualNetwork")
+    assert vnet.inputs["addressSpace"] == {"addressPrefixes": ["10.7.0.0/16"]} and vnet.inputs["tags"] == TAGS
+    aks = _one(azure_records, "azure-native:containerservice:ManagedCluster")
+    assert aks.inputs["kubernetesVersion"] == "1.34" and aks.inputs["sku"]["tier"] == "Free"
+    assert aks.inputs["agentPoolProfiles"][0]["availabilityZones"] == ["1", "2"]
+    assert aks.inputs["networkProfile"]["outboundType"] == "userAssignedNATGateway"
+    # the diagnostics hook is off without a sink; the deletion lock is on with deletion_protection
+    assert not [r for r in azure_records if r.type == "azure-native:monitor:DiagnosticSetting"]
+    (lock,) = [r for r in azure_records if r.type == "azure-native:authorization:ManagementLockByScope"]
+    assert lock.inputs["lockName"] == "plat-do-not-delete"
+
+
 @pytest.mark.parametrize("cloud", ["aws", "gcp", "azure"])
 @pytest.mark.parametrize("module", ["network", "cluster", "keys"])
-def test_no_component_reads_the_zone_config(cloud: str, module: str) -> None:
-    if cloud == "azure":
-        pytest.xfail("the Azure components still take ZoneConfig (they share base.py helpers that do)")
-    tree = ast.parse((ROOT / "components" / cloud / f"{module}.py").read_text())
-    names = {a.name for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) for a in n.names}
-    assert "ZoneConfig" not in names
+def test_no_component_args_hold_the_zone_config(cloud: str, module: str) -> None:
+    mod = importlib.import_module(f"llmops_landing_zone.components.{cloud}.{module}")
+    args = [c for n, c in vars(mod).items() if n.endswith("Args") and dataclasses.is_dataclass(c)
+            and c.__module__ == mod.__name__]
+    assert args
+    for cls in args:
+        hints = {f.name: str(f.type) for f in dataclasses.fields(cls)}
+        assert "cfg" not in hints and not any("ZoneConfig" in t for t in hints.values()), cls
