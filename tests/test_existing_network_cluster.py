@@ -85,7 +85,7 @@ def test_a_supplied_network_still_gets_a_zone_cluster(plans: dict[str, Plan], st
     elif plan.cloud == "aws":
         assert cluster.inputs["vpcConfig"]["subnetIds"] == existing["privateSubnetIds"]
     else:
-        assert cluster.inputs["network"] == f"projects/acme-llm-prod/global/networks/shared-vpc"
+        assert cluster.inputs["network"] == "projects/acme-llm-prod/global/networks/shared-vpc"
         assert cluster.inputs["subnetwork"] == existing["subnetwork"]
         assert cluster.inputs["ipAllocationPolicy"] == {
             "clusterSecondaryRangeName": existing["podsRangeName"],

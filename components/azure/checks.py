@@ -90,8 +90,8 @@ def existing(cfg: ZoneConfig) -> Iterator[Issue]:
             if value is None:
                 continue
             if not SUBNET_ID.match(value):
-                yield (f"network.existing.{to_camel(field_name)}", "is not a subnet resource id (/subscriptions/<id>/"
-                       "resourceGroups/<rg>/providers/Microsoft.Network/virtualNetworks/<vnet>/subnets/<subnet>)")
+                yield (f"network.existing.{to_camel(field_name)}", ("is not a subnet resource id (/subscriptions/<id>/"
+                       "resourceGroups/<rg>/providers/Microsoft.Network/virtualNetworks/<vnet>/subnets/<subnet>)"))
             else:
                 vnets.add(value.split("/subnets/")[0].lower())
         if len(vnets) > 1:

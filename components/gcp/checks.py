@@ -74,8 +74,8 @@ def existing(cfg: ZoneConfig) -> Iterator[Issue]:
                                           "(Shared VPC host networks are not supported yet)")
         if net.subnetwork is not None:
             if not (m := SUBNETWORK.match(net.subnetwork)):
-                yield (f"{path}.subnetwork", f"'{net.subnetwork}' is not a subnetwork self-link "
-                       "(projects/<p>/regions/<r>/subnetworks/<n>)")
+                yield (f"{path}.subnetwork", (f"'{net.subnetwork}' is not a subnetwork self-link "
+                       "(projects/<p>/regions/<r>/subnetworks/<n>)"))
             elif m["region"] != cfg.region:
                 yield f"{path}.subnetwork", f"is in region {m['region']}, not the zone's region {cfg.region}"
             elif m["project"] != cfg.project:
@@ -89,8 +89,8 @@ def existing(cfg: ZoneConfig) -> Iterator[Issue]:
         if net.services_access_range_name is None:
             for key, store in cfg.vector_stores.items():
                 if store.engine == "alloydb":
-                    yield (f"{path}.servicesAccessRangeName", f"is required: vectorStores.{key} (alloydb) connects "
-                           "through the network's private services access range")
+                    yield (f"{path}.servicesAccessRangeName", (f"is required: vectorStores.{key} (alloydb) "
+                           "connects through the network's private services access range"))
                     break
     if cluster is not None:
         if cluster.name is not None and not GKE_NAME.match(cluster.name):
