@@ -46,6 +46,21 @@ def stateful(protect: bool, parent: pulumi.Resource, **kwargs: Any) -> pulumi.Re
     return pulumi.ResourceOptions(parent=parent, protect=keep, retain_on_delete=keep, **kwargs)
 
 
+def protected(parent: pulumi.Resource, protect: bool, **kwargs: Any) -> pulumi.ResourceOptions:
+    """``stateful`` for components that take a plain ``protect`` flag instead of the zone's config."""
+    return pulumi.ResourceOptions(parent=parent, protect=protect, retain_on_delete=protect, **kwargs)
+
+
+def tagged(opts: pulumi.ResourceOptions | None, tags: dict[str, str] | None = None,
+           labels: dict[str, str] | None = None) -> pulumi.ResourceOptions | None:
+    """A component's options plus a transformation putting ``tags`` (AWS, Azure) or ``labels`` (GCP) on each
+    of its resources: the tags hook of a component used without the zone (the zone tags everything itself)."""
+    if not tags and not labels:
+        return opts
+    return pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(
+        transformations=[tagging(tags or {}, labels or {})]))
+
+
 def _legacy(cfg: Any) -> Any:
     """TRANSITIONAL, for modules not yet converted to typed Args (serving, cluster, network, keys): they still
     pass the loaded config where a plain value now goes. Duck-typed, so this module imports no config type;
@@ -75,9 +90,11 @@ def auto_tagging(tags: Mapping[str, str]) -> pulumi.ResourceTransformation:
     """A transformation (inherited by every child of the zone) that puts ``tags`` (the zone's, ``zone_tags``)
     on every resource whose type accepts ``tags`` (AWS, Azure) or ``labels`` (GCP). Explicit tags on a resource
     are kept; the zone keys are added on top."""
-    tags = dict(tags)
-    labels = labels_of(tags)
+    return tagging(dict(tags), labels_of(tags))
 
+
+def tagging(tags: dict[str, str], labels: dict[str, str]) -> pulumi.ResourceTransformation:
+    """``auto_tagging`` for given tags and labels."""
     def transform(args: pulumi.ResourceTransformationArgs) -> pulumi.ResourceTransformationResult | None:
         if not isinstance(args.resource, pulumi.CustomResource) or args.type_.startswith("kubernetes:"):
             return None

@@ -98,6 +98,12 @@ AWS_GET_CALLER_IDENTITY = "aws:index/getCallerIdentity:getCallerIdentity"
 AWS_GET_REGION = "aws:index/getRegion:getRegion"
 AWS_GET_PARTITION = "aws:index/getPartition:getPartition"
 AWS_GET_AVAILABILITY_ZONES = "aws:index/getAvailabilityZones:getAvailabilityZones"
+# Lookups of a network or cluster the zone attaches to (network.existing, cluster.existing)
+AWS_GET_VPC = "aws:ec2/getVpc:getVpc"
+AWS_GET_SUBNET = "aws:ec2/getSubnet:getSubnet"
+AWS_GET_PREFIX_LIST = "aws:ec2/getPrefixList:getPrefixList"
+AWS_GET_EKS_CLUSTER = "aws:eks/getCluster:getCluster"
+AWS_GET_OPENID_CONNECT_PROVIDER = "aws:iam/getOpenIdConnectProvider:getOpenIdConnectProvider"
 
 # --- GCP ------------------------------------------------------------------------------------------------------
 
@@ -158,6 +164,11 @@ GCP_GET_PROJECT = "gcp:organizations/getProject:getProject"
 GCP_GET_ZONES = "gcp:compute/getZones:getZones"
 GCP_GET_STORAGE_PROJECT_SERVICE_ACCOUNT = "gcp:storage/getProjectServiceAccount:getProjectServiceAccount"
 GCP_GET_LOGGING_PROJECT_CMEK_SETTINGS = "gcp:logging/getProjectCmekSettings:getProjectCmekSettings"
+# Lookups of a network or cluster the zone attaches to (network.existing, cluster.existing)
+GCP_GET_NETWORK = "gcp:compute/getNetwork:getNetwork"
+GCP_GET_SUBNETWORK = "gcp:compute/getSubnetwork:getSubnetwork"
+GCP_GET_GLOBAL_ADDRESS = "gcp:compute/getGlobalAddress:getGlobalAddress"
+GCP_GET_CLUSTER = "gcp:container/getCluster:getCluster"
 
 # --- Azure ----------------------------------------------------------------------------------------------------
 
@@ -229,6 +240,10 @@ AZURE_BUDGETS = (AZURE_CONSUMPTION_BUDGET, AZURE_COST_MANAGEMENT_BUDGET)
 # Invokes
 AZURE_GET_CLIENT_CONFIG = "azure-native:authorization:getClientConfig"
 AZURE_LIST_AKS_USER_CREDENTIALS = "azure-native:containerservice:listManagedClusterUserCredentials"
+# Lookups of a network or cluster the zone attaches to (network.existing, cluster.existing)
+AZURE_GET_VIRTUAL_NETWORK = "azure-native:network:getVirtualNetwork"
+AZURE_GET_SUBNET = "azure-native:network:getSubnet"
+AZURE_GET_MANAGED_CLUSTER = "azure-native:containerservice:getManagedCluster"
 
 # --- Kubernetes -----------------------------------------------------------------------------------------------
 

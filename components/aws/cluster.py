@@ -17,7 +17,8 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 import pulumi
@@ -25,10 +26,10 @@ import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 
 from llmops_landing_zone.components import catalog
-from llmops_landing_zone.components.aws.base import AwsContext, log_group, service_trust
+from llmops_landing_zone.components.aws.base import AwsContext, service_trust
 from llmops_landing_zone.components.aws.names import EKS_CLUSTER
-from llmops_landing_zone.components.common import ENV_TAG, MANAGED_BY_TAG, ZONE_TAG, child, zone_tags
-from llmops_landing_zone.components.config.models import ZoneConfig
+from llmops_landing_zone.components.aws.network import encrypted_log_group
+from llmops_landing_zone.components.common import ENV_TAG, MANAGED_BY_TAG, ZONE_TAG, child, tagged
 
 TYPE = "llmops:aws:Cluster"
 LOG_TYPES = ["api", "audit", "authenticator", "controllerManager", "scheduler"]
@@ -47,10 +48,10 @@ ADDON_CONFIGURATION: dict[str, dict[str, Any]] = {
 STABLE_TAG_KEYS = (ZONE_TAG, ENV_TAG, MANAGED_BY_TAG)
 
 
-def launch_template_tags(cfg: ZoneConfig) -> dict[str, str]:
-    """The instance/volume tags a launch template carries: the zone's own keys, which never change for a
-    deployed zone (its name, environment, managed-by); never the user's ``tags``, which do."""
-    return {k: v for k, v in zone_tags(cfg).items() if k in STABLE_TAG_KEYS}
+def launch_template_tags(tags: dict[str, str]) -> dict[str, str]:
+    """The instance/volume tags a launch template carries, of the zone's ``tags``: the zone's own keys, which
+    never change for a deployed zone (its name, environment, managed-by); never the user's tags, which do."""
+    return {k: v for k, v in tags.items() if k in STABLE_TAG_KEYS}
 
 
 def node_launch_template(logical: str, tags: dict[str, str], disk_gb: int, key_arn: pulumi.Input[str],
@@ -91,14 +92,44 @@ def kubeconfig(name: str, endpoint: str, ca: str, region: str) -> str:
     })
 
 
+def node_role(parent: pulumi.Resource, z: str, ctx: AwsContext) -> tuple[aws.iam.Role, list[pulumi.Resource]]:
+    """The node role shared by the system and GPU node groups (join the cluster, pull images, run the VPC
+    CNI) and its policy attachments, which nodes need before they can join."""
+    role = aws.iam.Role(f"{z}-node", name=f"{z}-node", assume_role_policy=service_trust(ctx, "ec2"),
+                        opts=child(parent))
+    policies: list[pulumi.Resource] = [
+        aws.iam.RolePolicyAttachment(f"{z}-node-{short}", role=role.name, policy_arn=ctx.managed_policy(policy),
+                                     opts=child(parent))
+        for short, policy in (("worker", "AmazonEKSWorkerNodePolicy"),
+                              ("ecr-pull", "AmazonEC2ContainerRegistryPullOnly"),
+                              ("cni", "AmazonEKS_CNI_Policy"))
+    ]
+    return role, policies
+
+
 @dataclass
 class ClusterArgs:
-    cfg: ZoneConfig
+    """The EKS cluster as plain values: ``prefix`` names it (``<prefix>-eks``) and its parts; the key ARNs
+    encrypt secrets (``secrets_key_arn``), control-plane logs (``log_key_arn``) and node volumes
+    (``disk_key_arn``); ``node_tags`` are the stable tags of the system nodes' launch template."""
+
+    prefix: str
     ctx: AwsContext
-    subnet_ids: list[pulumi.Output[str]]
+    subnet_ids: Sequence[pulumi.Input[str]]
     secrets_key_arn: pulumi.Input[str]
     log_key_arn: pulumi.Input[str]
     disk_key_arn: pulumi.Input[str]
+    kubernetes_version: str
+    extended_support: bool = False
+    public_endpoint: bool = False
+    authorized_networks: Sequence[str] = ()
+    system_node_count: int = 2
+    system_node_max_count: int = 4
+    deletion_protection: bool = False
+    protect: bool = False  # protect + retain the control-plane log group
+    log_retention_days: int = 365
+    node_tags: dict[str, str] = field(default_factory=dict)
+    tags: dict[str, str] = field(default_factory=dict)
 
 
 class Cluster(pulumi.ComponentResource):
@@ -109,9 +140,8 @@ class Cluster(pulumi.ComponentResource):
     provider: k8s.Provider
 
     def __init__(self, name: str, args: ClusterArgs, opts: pulumi.ResourceOptions | None = None) -> None:
-        super().__init__(TYPE, name, None, opts)
-        cfg, ctx = args.cfg, args.ctx
-        z = cfg.name
+        super().__init__(TYPE, name, None, tagged(opts, args.tags))
+        ctx, z = args.ctx, args.prefix
         self.name = EKS_CLUSTER.render(z)
 
         trust = service_trust(ctx, "eks", actions=["sts:AssumeRole", "sts:TagSession"])
@@ -120,25 +150,18 @@ class Cluster(pulumi.ComponentResource):
             f"{z}-cluster-eks", role=role.name, policy_arn=ctx.managed_policy("AmazonEKSClusterPolicy"),
             opts=child(self))
 
-        # Node role shared by the system and GPU node groups: join the cluster, pull images, run the VPC CNI.
-        self.node_role = aws.iam.Role(f"{z}-node", name=f"{z}-node",
-                                      assume_role_policy=service_trust(ctx, "ec2"), opts=child(self))
-        node_policies = [
-            aws.iam.RolePolicyAttachment(f"{z}-node-{short}", role=self.node_role.name,
-                                         policy_arn=ctx.managed_policy(policy), opts=child(self))
-            for short, policy in (("worker", "AmazonEKSWorkerNodePolicy"),
-                                  ("ecr-pull", "AmazonEC2ContainerRegistryPullOnly"),
-                                  ("cni", "AmazonEKS_CNI_Policy"))
-        ]
+        self.node_role, node_policies = node_role(self, z, ctx)
 
-        logs = log_group(f"{z}-eks", f"/aws/eks/{self.name}/cluster", cfg, ctx, args.log_key_arn, self)
-        public = cfg.cluster.public_endpoint
+        logs = encrypted_log_group(f"{z}-eks", f"/aws/eks/{self.name}/cluster", prefix=z, ctx=ctx,
+                                   key_arn=args.log_key_arn, retention=args.log_retention_days,
+                                   protect=args.protect, parent=self)
+        public = args.public_endpoint
         vpc_config: dict[str, Any] = {"subnet_ids": args.subnet_ids, "endpoint_private_access": True,
                                       "endpoint_public_access": public}
-        if public and cfg.cluster.authorized_networks:
-            vpc_config["public_access_cidrs"] = list(cfg.cluster.authorized_networks)
+        if public and args.authorized_networks:
+            vpc_config["public_access_cidrs"] = list(args.authorized_networks)
         self.eks = aws.eks.Cluster(
-            f"{z}-eks", name=self.name, version=cfg.cluster.kubernetes_version, role_arn=role.arn,
+            f"{z}-eks", name=self.name, version=args.kubernetes_version, role_arn=role.arn,
             vpc_config=vpc_config,
             encryption_config={"provider": {"key_arn": args.secrets_key_arn}, "resources": ["secrets"]},
             enabled_cluster_log_types=LOG_TYPES,
@@ -148,8 +171,8 @@ class Cluster(pulumi.ComponentResource):
             bootstrap_self_managed_addons=False,
             # STANDARD support: a cluster left on an old version is upgraded instead of silently billed
             # for extended support; EXTENDED only when the stack opts in (cluster.extendedSupport).
-            upgrade_policy={"support_type": "EXTENDED" if cfg.cluster.extended_support else "STANDARD"},
-            deletion_protection=bool(cfg.deletion_protection),
+            upgrade_policy={"support_type": "EXTENDED" if args.extended_support else "STANDARD"},
+            deletion_protection=args.deletion_protection,
             opts=child(self, depends_on=[logs, cluster_policy]))
         self.node_security_group_id = self.eks.vpc_config.cluster_security_group_id
 
@@ -165,15 +188,14 @@ class Cluster(pulumi.ComponentResource):
         self.node_join: list[pulumi.Resource] = [*node_policies, *early]
 
         shape = catalog.system_node("aws")
-        template = node_launch_template(f"{z}-system", launch_template_tags(cfg), 50, args.disk_key_arn, self,
+        template = node_launch_template(f"{z}-system", args.node_tags, 50, args.disk_key_arn, self,
                                         f"{z}: system nodes (IMDSv2, encrypted gp3)")
-        sys_cfg = cfg.cluster.system_nodes
         self.system_nodes = aws.eks.NodeGroup(
             f"{z}-system", cluster_name=self.eks.name, node_group_name=f"{z}-system",
             node_role_arn=self.node_role.arn, subnet_ids=args.subnet_ids, ami_type="AL2023_x86_64_STANDARD",
             instance_types=[shape.name], capacity_type="ON_DEMAND",
-            scaling_config={"min_size": sys_cfg.count, "desired_size": sys_cfg.count,
-                            "max_size": sys_cfg.max_count},
+            scaling_config={"min_size": args.system_node_count, "desired_size": args.system_node_count,
+                            "max_size": args.system_node_max_count},
             update_config={"max_unavailable": 1}, labels=SYSTEM_LABEL,
             launch_template={"id": template.id, "version": template.latest_version.apply(str)},
             opts=child(self, depends_on=self.node_join, ignore_changes=["scalingConfig.desiredSize"]))
@@ -186,6 +208,24 @@ class Cluster(pulumi.ComponentResource):
         self.register_outputs({"name": self.eks.name, "endpoint": self.eks.endpoint,
                                "oidcProviderArn": self.oidc_provider.arn})
 
+    @property
+    def cluster_name(self) -> pulumi.Output[str]:
+        """The cluster's name as an output of the cluster, so what takes it waits for the cluster."""
+        return self.eks.name
+
+    @property
+    def endpoint(self) -> pulumi.Output[str]:
+        return self.eks.endpoint
+
+    @property
+    def oidc_provider_arn(self) -> pulumi.Output[str]:
+        return self.oidc_provider.arn
+
+    @property
+    def pool_dependencies(self) -> list[pulumi.Resource]:
+        """What a GPU node group waits for: the cluster and what its nodes need to join (``node_join``)."""
+        return [self.eks, *self.node_join]
+
     def _addon(self, z: str, addon: str, depends_on: list[pulumi.Resource] | None = None) -> aws.eks.Addon:
         # No addon_version: EKS installs the default version for the cluster's Kubernetes version.
         values = ADDON_CONFIGURATION.get(addon)
@@ -193,3 +233,45 @@ class Cluster(pulumi.ComponentResource):
                              configuration_values=json.dumps(values, sort_keys=True) if values else None,
                              resolve_conflicts_on_create="OVERWRITE", resolve_conflicts_on_update="OVERWRITE",
                              opts=child(self, depends_on=depends_on or []))
+
+
+EXISTING_TYPE = "llmops:aws:ExistingCluster"
+
+
+@dataclass
+class ExistingClusterArgs:
+    """An EKS cluster the user owns, by name. It must use access entries (authentication mode API or
+    API_AND_CONFIG_MAP), run the VPC CNI, kube-proxy and EKS Pod Identity agent add-ons, and have an IAM OIDC
+    provider; the deployer needs cluster-admin through an access entry."""
+
+    prefix: str
+    ctx: AwsContext
+    cluster_name: str
+    tags: dict[str, str] = field(default_factory=dict)
+
+
+class ExistingCluster(pulumi.ComponentResource):
+    """The same outputs as ``Cluster`` for a cluster that exists: endpoint, CA and OIDC issuer are looked up
+    (eks:DescribeCluster, iam:GetOpenIDConnectProvider). It creates only the node role of the zone's GPU node
+    groups (EKS adds their access entries itself); no system nodes and no add-ons, which are the cluster's."""
+
+    system_nodes: None = None
+
+    def __init__(self, name: str, args: ExistingClusterArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__(EXISTING_TYPE, name, None, tagged(opts, args.tags))
+        ctx, z = args.ctx, args.prefix
+        self.name = self.cluster_name = args.cluster_name
+        info = aws.eks.get_cluster(name=args.cluster_name)
+        self.endpoint: str = info.endpoint
+        self.kubernetes_version: str = info.version
+        self.node_security_group_id: str = info.vpc_config.cluster_security_group_id
+        issuer = info.identities[0].oidcs[0].issuer
+        self.oidc_provider_arn: str = aws.iam.get_open_id_connect_provider(url=issuer).arn
+        self.node_role, self.node_join = node_role(self, z, ctx)
+        self.kubeconfig = kubeconfig(info.name, info.endpoint, info.certificate_authorities[0].data, ctx.region)
+        self.provider = k8s.Provider(f"{z}-k8s", kubeconfig=self.kubeconfig, opts=child(self))
+        self.register_outputs({"name": args.cluster_name, "endpoint": info.endpoint})
+
+    @property
+    def pool_dependencies(self) -> list[pulumi.Resource]:
+        return list(self.node_join)

@@ -14,15 +14,14 @@ https://docs.aws.amazon.com/kms/latest/developerguide/conditions-kms.html.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pulumi
 import pulumi_aws as aws
 
 from llmops_landing_zone.components.aws.base import AwsContext, Statement, document, log_group_patterns, statement
 from llmops_landing_zone.components.aws.names import TRAIL
-from llmops_landing_zone.components.common import child, stateful
-from llmops_landing_zone.components.config.models import ZoneConfig
+from llmops_landing_zone.components.common import child, protected, tagged
 
 TYPE = "llmops:aws:Keys"
 
@@ -55,8 +54,8 @@ def cluster_key_policy(ctx: AwsContext) -> str:
     )
 
 
-def audit_key_policy(ctx: AwsContext, cfg: ZoneConfig) -> str:
-    trail_arn = ctx.arn("cloudtrail", f"trail/{TRAIL.render(cfg.name)}")
+def audit_key_policy(ctx: AwsContext, prefix: str) -> str:
+    trail_arn = ctx.arn("cloudtrail", f"trail/{TRAIL.render(prefix)}")
     any_trail = f"arn:{ctx.partition}:cloudtrail:*:{ctx.account_id}:trail/*"
     return document(
         admin_statement(ctx),
@@ -68,7 +67,7 @@ def audit_key_policy(ctx: AwsContext, cfg: ZoneConfig) -> str:
                   ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*"], "*",
                   principal={"Service": ctx.via("logs")},
                   condition={"StringLike": {
-                      "kms:EncryptionContext:aws:logs:arn": log_group_patterns(ctx, cfg.name)}}),
+                      "kms:EncryptionContext:aws:logs:arn": log_group_patterns(ctx, prefix)}}),
         # CloudTrail encrypts log files for the zone's trail only
         # (docs.aws.amazon.com/awscloudtrail/latest/userguide/create-kms-key-policy-for-cloudtrail.html).
         statement("CloudTrailEncrypt", "kms:GenerateDataKey*", "*",
@@ -111,8 +110,13 @@ def data_key_policy(ctx: AwsContext) -> str:
 
 @dataclass
 class KeysArgs:
-    cfg: ZoneConfig
+    """``prefix`` names the keys, aliases and the trail the audit key serves; ``protect`` protects and retains
+    the keys (prod)."""
+
+    prefix: str
     ctx: AwsContext
+    protect: bool = False
+    tags: dict[str, str] = field(default_factory=dict)
 
 
 class Keys(pulumi.ComponentResource):
@@ -121,22 +125,24 @@ class Keys(pulumi.ComponentResource):
     data: aws.kms.Key
 
     def __init__(self, name: str, args: KeysArgs, opts: pulumi.ResourceOptions | None = None) -> None:
-        super().__init__(TYPE, name, None, opts)
-        cfg, ctx = args.cfg, args.ctx
-        self.cluster = self._key(cfg, "cluster", "EKS secrets envelope encryption", cluster_key_policy(ctx))
-        self.audit = self._key(cfg, "audit", "CloudTrail and CloudWatch Logs", audit_key_policy(ctx, cfg))
-        self.data = self._key(cfg, "data", "model weights, vector stores, endpoints, node volumes",
+        super().__init__(TYPE, name, None, tagged(opts, args.tags))
+        ctx, z = args.ctx, args.prefix
+        self._args = args
+        self.cluster = self._key("cluster", "EKS secrets envelope encryption", cluster_key_policy(ctx))
+        self.audit = self._key("audit", "CloudTrail and CloudWatch Logs", audit_key_policy(ctx, z))
+        self.data = self._key("data", "model weights, vector stores, endpoints, node volumes",
                               data_key_policy(ctx))
         # CIS AWS 5.1.1: new EBS volumes in the region are encrypted even outside the zone's launch templates.
         # An account setting, so destroying one zone must not switch it off for everyone else.
         self.ebs_default = aws.ebs.EncryptionByDefault(
-            f"{cfg.name}-ebs-encryption-by-default", enabled=True, opts=child(self, retain_on_delete=True))
+            f"{z}-ebs-encryption-by-default", enabled=True, opts=child(self, retain_on_delete=True))
         self.register_outputs({"cluster": self.cluster.arn, "audit": self.audit.arn, "data": self.data.arn})
 
-    def _key(self, cfg: ZoneConfig, purpose: str, description: str, policy: str) -> aws.kms.Key:
+    def _key(self, purpose: str, description: str, policy: str) -> aws.kms.Key:
+        z = self._args.prefix
         key = aws.kms.Key(
-            f"{cfg.name}-{purpose}-key", description=f"{cfg.name}: {description}", enable_key_rotation=True,
-            deletion_window_in_days=DELETION_WINDOW_DAYS, policy=policy, opts=stateful(cfg, self))
-        aws.kms.Alias(f"{cfg.name}-{purpose}-alias", name=f"alias/{cfg.name}-{purpose}",
+            f"{z}-{purpose}-key", description=f"{z}: {description}", enable_key_rotation=True,
+            deletion_window_in_days=DELETION_WINDOW_DAYS, policy=policy, opts=protected(self, self._args.protect))
+        aws.kms.Alias(f"{z}-{purpose}-alias", name=f"alias/{z}-{purpose}",
                       target_key_id=key.key_id, opts=child(self))
         return key

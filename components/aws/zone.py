@@ -15,11 +15,17 @@ from llmops_landing_zone.components.aws.audit import Audit, AuditArgs
 from llmops_landing_zone.components.aws.autoscaler import ClusterAutoscaler, ClusterAutoscalerArgs
 from llmops_landing_zone.components.aws.base import AwsContext, retention_days
 from llmops_landing_zone.components.aws.budget import Budget, BudgetArgs
-from llmops_landing_zone.components.aws.cluster import Cluster, ClusterArgs, launch_template_tags
+from llmops_landing_zone.components.aws.cluster import (
+    Cluster,
+    ClusterArgs,
+    ExistingCluster,
+    ExistingClusterArgs,
+    launch_template_tags,
+)
 from llmops_landing_zone.components.aws.gpu_pool import GpuPool, GpuPoolArgs
 from llmops_landing_zone.components.aws.keys import Keys, KeysArgs
 from llmops_landing_zone.components.aws.names import NODE_GROUP, SAGEMAKER_ENDPOINT
-from llmops_landing_zone.components.aws.network import Network, NetworkArgs
+from llmops_landing_zone.components.aws.network import ExistingNetwork, ExistingNetworkArgs, Network, NetworkArgs
 from llmops_landing_zone.components.aws.runner import DeployRunner, DeployRunnerArgs
 from llmops_landing_zone.components.aws.rbac import TeamAccess, TeamAccessArgs, TeamPolicyInputs
 from llmops_landing_zone.components.aws.serving import (
@@ -31,7 +37,7 @@ from llmops_landing_zone.components.aws.serving import (
     ServingArgs,
 )
 from llmops_landing_zone.components.aws.vector_store import VectorStoreArgs, collection_names, vector_store
-from llmops_landing_zone.components.common import child
+from llmops_landing_zone.components.common import child, zone_tags
 from llmops_landing_zone.components.config.deploy import runner_enabled
 from llmops_landing_zone.components.config.models import ZoneConfig
 from llmops_landing_zone.components.k8s import ClusterAddons
@@ -45,18 +51,38 @@ def build(zone: pulumi.ComponentResource, cfg: ZoneConfig) -> dict[str, Any]:
     collections = collection_names(z, {k: s.engine for k, s in cfg.vector_stores.items()})
     protect = bool(cfg.protect_stateful)
 
-    keys = Keys(f"{z}-keys", KeysArgs(cfg, ctx), child(zone))
-    network = Network(f"{z}-network", NetworkArgs(
-        cfg, ctx, flow_log_key_arn=keys.audit.arn,
-        extra_interface_endpoints=["sagemaker.runtime"] if managed else [],  # private invocations
-        opensearch_endpoint=opensearch), child(zone))
+    keys = Keys(f"{z}-keys", KeysArgs(z, ctx, protect=bool(cfg.protect_stateful)), child(zone))
+    byo = cfg.network.existing
+    network: Network | ExistingNetwork
+    if byo is not None:
+        network = ExistingNetwork(f"{z}-network", ExistingNetworkArgs(
+            z, ctx, vpc_id=byo.vpc_id or "", private_subnet_ids=list(byo.private_subnet_ids or []),
+            opensearch_endpoint=opensearch), child(zone))
+    else:
+        network = Network(f"{z}-network", NetworkArgs(
+            z, ctx, cidr=cfg.network.cidr, zones=ctx.zones, flow_log_key_arn=keys.audit.arn,
+            nat_per_zone=bool(cfg.network.nat_per_zone), log_retention_days=cfg.audit.retention_days,
+            protect=bool(cfg.protect_stateful),
+            extra_interface_endpoints=["sagemaker.runtime"] if managed else [],  # private invocations
+            opensearch_endpoint=opensearch), child(zone))
     subnets = network.private_subnet_ids
-    cluster = Cluster(f"{z}-cluster", ClusterArgs(
-        cfg, ctx, subnet_ids=subnets, secrets_key_arn=keys.cluster.arn, log_key_arn=keys.audit.arn,
-        disk_key_arn=keys.data.arn), child(zone))
+    cluster: Cluster | ExistingCluster
+    if cfg.cluster.existing is not None:
+        cluster = ExistingCluster(f"{z}-cluster", ExistingClusterArgs(z, ctx, cfg.cluster.existing.name or ""),
+                                  child(zone))
+    else:
+        cluster = Cluster(f"{z}-cluster", ClusterArgs(
+            z, ctx, subnet_ids=subnets, secrets_key_arn=keys.cluster.arn, log_key_arn=keys.audit.arn,
+            disk_key_arn=keys.data.arn, kubernetes_version=cfg.cluster.kubernetes_version,
+            extended_support=cfg.cluster.extended_support, public_endpoint=cfg.cluster.public_endpoint,
+            authorized_networks=cfg.cluster.authorized_networks, system_node_count=cfg.cluster.system_nodes.count,
+            system_node_max_count=cfg.cluster.system_nodes.max_count,
+            deletion_protection=bool(cfg.deletion_protection), protect=bool(cfg.protect_stateful),
+            log_retention_days=cfg.audit.retention_days, node_tags=launch_template_tags(zone_tags(cfg))),
+            child(zone))
     cluster_arn = ctx.arn("eks", f"cluster/{cluster.name}")
 
-    node_tags = launch_template_tags(cfg)
+    node_tags = launch_template_tags(zone_tags(cfg))
     pools = {
         key: GpuPool(f"{z}-pool-{key}", GpuPoolArgs(
             spec, name=NODE_GROUP.render(z, key), cluster_name=cluster.name, node_role_arn=cluster.node_role.arn,
@@ -66,25 +92,27 @@ def build(zone: pulumi.ComponentResource, cfg: ZoneConfig) -> dict[str, Any]:
             # add-ons (cluster.node_join). Not the system node group: GPU nodes join through the node role
             # and the add-ons alone, and CoreDNS (which does need the system nodes) is not needed to create
             # a node group, so the pools are created alongside the system pool instead of after it.
-            depends_on=[cluster.eks, *cluster.node_join]), child(zone))
+            depends_on=cluster.pool_dependencies), child(zone))
         for key, spec in resolve.pools(cfg).items()
     }
     addons = ClusterAddons(f"{z}-addons", [p.scheduling for p in pools.values()],
                            pulumi.ResourceOptions(parent=cluster, provider=cluster.provider))
-    # EKS has no built-in node autoscaler: this one scales the system and GPU node groups (scale from zero).
+    # EKS has no built-in node autoscaler: this one scales the system and GPU node groups (scale from zero). An
+    # existing cluster keeps its own (two autoscalers would fight); the pools carry the discovery tags it reads.
     autoscaler = ClusterAutoscaler(f"{z}-cluster-autoscaler", ClusterAutoscalerArgs(
         z, ctx, cluster=cluster, cluster_arn=cluster_arn, kubernetes_version=cfg.cluster.kubernetes_version,
         environment=cfg.environment,
         # Kept, off the deploy path: an ordering on the in-cluster component (Pulumi does not pass a
         # component's depends_on to its children, so neither the autoscaler's role nor its workload waits for
         # the pools; the autoscaler re-discovers tagged node groups while it runs).
-        depends_on=[r for p in pools.values() for r in (p.node_group, *p.asg_tags)]), child(zone))
+        depends_on=[r for p in pools.values() for r in (p.node_group, *p.asg_tags)]), child(zone)) \
+        if isinstance(cluster, Cluster) else None
 
     bucket = ModelBucket(f"{z}-model-bucket", ModelBucketArgs(cfg, ctx, keys.data.arn), child(zone))
 
     teams = {
         key: TeamAccess(f"{z}-team-{key}", TeamAccessArgs(
-            z, ctx, key, team.role, cluster_name=cluster.eks.name, k8s_provider=cluster.provider,
+            z, ctx, key, team.role, cluster_name=cluster.cluster_name, k8s_provider=cluster.provider,
             members=list(team.members), gpu_quota=team.gpu_quota,
             # The cluster's ARN as text (IAM does not need the cluster to exist), so the team policy does not
             # wait for EKS; the access entry still does (it belongs to the cluster: cluster_name above).
@@ -98,7 +126,7 @@ def build(zone: pulumi.ComponentResource, cfg: ZoneConfig) -> dict[str, Any]:
     }
 
     serving = Serving(f"{z}-serving", ServingArgs(
-        cfg, ctx, cluster_name=cluster.eks.name, cluster_arn=cluster_arn, bucket=bucket,
+        cfg, ctx, cluster_name=cluster.cluster_name, cluster_arn=cluster_arn, bucket=bucket,
         data_key_arn=keys.data.arn, pools=pools, serving_namespace=addons.serving_namespace,
         # Kept: the serving namespace and its default-deny policy exist before any vLLM pod, and GPU pods need
         # the device plugin (Serving also waits for each endpoint's node group and Pod Identity association).
@@ -106,18 +134,17 @@ def build(zone: pulumi.ComponentResource, cfg: ZoneConfig) -> dict[str, Any]:
     managed_endpoints = {
         key: ManagedEndpoint(f"{z}-managed-{key}", ManagedEndpointArgs(
             cfg, ctx, key, bucket=bucket, data_key_arn=keys.data.arn, log_key_arn=keys.audit.arn,
-            vpc_id=network.vpc.id, vpc_cidr=network.cidr, subnet_ids=subnets,
-            s3_prefix_list_id=network.s3_endpoint.prefix_list_id), child(zone))
+            vpc_id=network.vpc_id, vpc_cidr=network.cidr, subnet_ids=subnets,
+            s3_prefix_list_id=network.s3_prefix_list_id), child(zone))
         for key in managed
     }
 
     stores = {
         key: vector_store(f"{z}-vector-{key}", VectorStoreArgs(
             z, ctx, key, store.engine, store.dimensions, encryption_key=keys.data.arn, log_key_arn=keys.audit.arn,
-            vpc_id=network.vpc.id, subnet_ids=subnets, metric=store.metric, environment=cfg.environment,
+            vpc_id=network.vpc_id, subnet_ids=subnets, metric=store.metric, environment=cfg.environment,
             protect=protect, deletion_protection=bool(cfg.deletion_protection),
-            log_retention_days=cfg.audit.retention_days,
-            opensearch_endpoint_id=network.opensearch_endpoint.id if network.opensearch_endpoint else None,
+            log_retention_days=cfg.audit.retention_days, opensearch_endpoint_id=network.opensearch_endpoint_id,
             client_security_group_id=cluster.node_security_group_id, serving_role_arn=serving.role.arn,
             team_roles={k: (cfg.teams[k].role, t.role.arn) for k, t in teams.items() if t.role}), child(zone))
         for key, store in cfg.vector_stores.items()
@@ -133,23 +160,23 @@ def build(zone: pulumi.ComponentResource, cfg: ZoneConfig) -> dict[str, Any]:
 
     # The cluster pass of the deploy workflow runs here when the API server is private (components/deploy_path.py)
     runner = DeployRunner(f"{z}-deploy-runner", DeployRunnerArgs(
-        name=f"{z}-deploy", repository=cfg.deploy.repository or "", ctx=ctx, vpc_id=network.vpc.id,
-        subnet_ids=subnets, cluster_name=cluster.eks.name,
+        name=f"{z}-deploy", repository=cfg.deploy.repository or "", ctx=ctx, vpc_id=network.vpc_id,
+        subnet_ids=subnets, cluster_name=cluster.cluster_name,
         cluster_security_group_id=cluster.node_security_group_id, encryption_key_arn=keys.audit.arn,
         log_group_name=f"/aws/codebuild/{z}-deploy", log_retention_days=retention_days(cfg.audit.retention_days),
         state_bucket_arn=cfg.deploy.state_store or "", secrets_key_arn=cfg.deploy.secrets_key or "",
-        protect=bool(cfg.protect_stateful), depends_on=[cluster.eks]), child(zone)) if runner_enabled(cfg) else None
+        protect=protect, depends_on=[cluster.eks] if isinstance(cluster, Cluster) else []), child(zone)) \
+        if runner_enabled(cfg) else None
 
     outputs: dict[str, Any] = {
         "accountId": ctx.account_id,
         "region": ctx.region,
         "availabilityZones": list(ctx.zones),
-        "networkId": network.vpc.id,
+        "networkId": network.vpc_id,
         "privateSubnetIds": subnets,
-        "clusterName": cluster.eks.name,
-        "clusterEndpoint": cluster.eks.endpoint,
-        "clusterOidcProviderArn": cluster.oidc_provider.arn,
-        "clusterAutoscalerRoleArn": autoscaler.role.arn,
+        "clusterName": cluster.cluster_name,
+        "clusterEndpoint": cluster.endpoint,
+        "clusterOidcProviderArn": cluster.oidc_provider_arn,
         "gpuPools": {k: p.node_group.node_group_name for k, p in pools.items()},
         "modelStore": bucket.name,
         "servingRoleArn": serving.role.arn,
@@ -161,6 +188,8 @@ def build(zone: pulumi.ComponentResource, cfg: ZoneConfig) -> dict[str, Any]:
         "trailArn": audit.trail.arn,
         "kmsKeys": {"cluster": keys.cluster.arn, "audit": keys.audit.arn, "data": keys.data.arn},
     }
+    if autoscaler is not None:
+        outputs["clusterAutoscalerRoleArn"] = autoscaler.role.arn
     if runner is not None:
         outputs["deployRunner"] = {"project": runner.project.name, "runsOn": runner.runs_on,
                                    "githubConnectionArn": runner.connection.arn}

@@ -3,13 +3,16 @@ and limits.py, no provider SDK imported)."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
+
+from pydantic.alias_generators import to_camel
 
 from llmops_landing_zone.components.azure import names
 from llmops_landing_zone.components.azure import registry as model_registry
 from llmops_landing_zone.components.azure.limits import MAX_VECTOR_DIMENSIONS
 from llmops_landing_zone.components.config.checks import RESERVED_POOL_KEYS, VECTOR_ENGINES, name_issues
-from llmops_landing_zone.components.config.models import ZoneConfig
+from llmops_landing_zone.components.config.models import ZoneConfig, existing_issues
 from llmops_landing_zone.components.config.registry import Issue, register
 
 
@@ -65,3 +68,38 @@ def services(cfg: ZoneConfig) -> Iterator[Issue]:
                 yield f"teams.{key}.members.{i}", f"'{team.members[i]}' is listed twice"
     if cfg.budget is not None and not cfg.budget.notify.emails:
         yield "budget.notify.emails", "Azure budget alerts need at least one email receiver for the action group"
+
+
+SUBNET_ID = re.compile(r"^/subscriptions/[0-9a-fA-F-]{36}/resourceGroups/[-\w.()]{1,90}/providers/"
+                       r"Microsoft\.Network/virtualNetworks/[-\w.]{2,64}/subnets/[-\w.]{1,80}$", re.ASCII)
+RESOURCE_GROUP = re.compile(r"^[-\w.()]{1,90}$", re.ASCII)
+AKS_NAME = re.compile(r"^[a-zA-Z0-9]([a-zA-Z0-9_-]{0,61}[a-zA-Z0-9])?$")
+
+
+@register("azure")
+def existing(cfg: ZoneConfig) -> Iterator[Issue]:
+    """network.existing (nodes, private-endpoint and API server subnet ids) and cluster.existing (name,
+    resourceGroup): complete, Azure-only, well-formed, the subnets of one VNet."""
+    net, cluster = cfg.network.existing, cfg.cluster.existing
+    required = ("nodes_subnet_id", "endpoints_subnet_id") + (() if cluster else ("api_server_subnet_id",))
+    yield from existing_issues(net, cluster, "azure", required, ("name", "resource_group"))
+    if net is not None:
+        vnets = set()
+        for field_name in ("nodes_subnet_id", "endpoints_subnet_id", "api_server_subnet_id"):
+            value = getattr(net, field_name)
+            if value is None:
+                continue
+            if not SUBNET_ID.match(value):
+                yield (f"network.existing.{to_camel(field_name)}", ("is not a subnet resource id (/subscriptions/<id>/"
+                       "resourceGroups/<rg>/providers/Microsoft.Network/virtualNetworks/<vnet>/subnets/<subnet>)"))
+            else:
+                vnets.add(value.split("/subnets/")[0].lower())
+        if len(vnets) > 1:
+            yield "network.existing", "the subnets must belong to one virtual network"
+        if net.nodes_subnet_id and net.nodes_subnet_id in (net.endpoints_subnet_id, net.api_server_subnet_id):
+            yield "network.existing.nodesSubnetId", "must differ from the endpoints and API server subnets"
+    if cluster is not None:
+        if cluster.name is not None and not AKS_NAME.match(cluster.name):
+            yield "cluster.existing.name", f"'{cluster.name}' is not an AKS cluster name"
+        if cluster.resource_group is not None and not RESOURCE_GROUP.match(cluster.resource_group):
+            yield "cluster.existing.resourceGroup", f"'{cluster.resource_group}' is not a resource group name"

@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import base64
 import ipaddress
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 
 import pulumi
 import pulumi_azure_native as azure
@@ -21,11 +22,9 @@ import pulumi_kubernetes as k8s
 
 from llmops_landing_zone.components import catalog
 from llmops_landing_zone.components.azure import names
-from llmops_landing_zone.components.azure.base import ALL_METRICS, AzureContext, LogSink, diagnostics, grant
-from llmops_landing_zone.components.azure.keys import Keys
-from llmops_landing_zone.components.azure.network import Network
-from llmops_landing_zone.components.common import child, stateful
-from llmops_landing_zone.components.config.models import ZoneConfig
+from llmops_landing_zone.components.azure.base import ALL_METRICS, AzureContext, LogSink, grant
+from llmops_landing_zone.components.azure.hooks import diagnostic_setting
+from llmops_landing_zone.components.common import child, protected, tagged
 from llmops_landing_zone.components.naming import name
 
 TYPE = "llmops:azure:Cluster"
@@ -40,25 +39,29 @@ AKS_LOG_CATEGORIES = ("kube-audit-admin", "guard", "kube-apiserver", "kube-contr
                       "cluster-autoscaler")
 
 
-def _tier(cfg: ZoneConfig) -> str:
-    """Premium for Long-Term Support (https://learn.microsoft.com/azure/aks/long-term-support), Standard in
-    prod for the uptime SLA, Free otherwise."""
-    if cfg.cluster.extended_support:
+def tier(extended_support: bool, uptime_sla: bool) -> str:
+    """Premium for Long-Term Support (https://learn.microsoft.com/azure/aks/long-term-support), Standard for the
+    uptime SLA (prod), Free otherwise."""
+    if extended_support:
         return "Premium"
-    return "Standard" if cfg.is_prod else "Free"
+    return "Standard" if uptime_sla else "Free"
 
 
-def cluster_cidrs(vnet_cidr: str) -> tuple[str, str, str]:
-    """(pod CIDR, service CIDR, DNS service IP) that overlap neither the VNet nor each other."""
-    vnet = ipaddress.ip_network(vnet_cidr)
-    pod = next(c for c in POD_CIDRS if not vnet.overlaps(ipaddress.ip_network(c)))
-    service = next(c for c in SERVICE_CIDRS if not vnet.overlaps(ipaddress.ip_network(c))
+def cluster_cidrs(vnet_cidr: str | Sequence[str]) -> tuple[str, str, str]:
+    """(pod CIDR, service CIDR, DNS service IP) that overlap neither the VNet's address space nor each other."""
+    space = [ipaddress.ip_network(c) for c in ([vnet_cidr] if isinstance(vnet_cidr, str) else vnet_cidr)]
+
+    def free(c: str) -> bool:
+        return not any(v.overlaps(ipaddress.ip_network(c)) for v in space)
+
+    pod = next(c for c in POD_CIDRS if free(c))
+    service = next(c for c in SERVICE_CIDRS if free(c)
                    and not ipaddress.ip_network(pod).overlaps(ipaddress.ip_network(c)))
     return pod, service, str(ipaddress.ip_network(service)[10])
 
 
-def availability_zones(cfg: ZoneConfig) -> list[str]:
-    return [str(z) for z in range(1, cfg.network.zones + 1)]
+def availability_zones(zones: int) -> list[str]:
+    return [str(z) for z in range(1, zones + 1)]
 
 
 def kubeconfig_text(credentials: azure.containerservice.ListManagedClusterUserCredentialsResult) -> str:
@@ -67,59 +70,84 @@ def kubeconfig_text(credentials: azure.containerservice.ListManagedClusterUserCr
 
 @dataclass
 class ClusterArgs:
-    cfg: ZoneConfig
+    """The AKS cluster as plain values and other resources' outputs: ``resource_group_name`` holds it; the
+    nodes join ``nodes_subnet_id`` and the API server ``api_server_subnet_id`` (VNet integration) of
+    ``vnet_id``, whose ``address_prefixes`` the pod and service CIDRs avoid; ``outbound_type`` is
+    userAssignedNATGateway when the nodes subnet has a NAT gateway. KMS uses ``kms_key_id`` (versioned key URI
+    of ``kms_key_resource_id``) in ``vault_id``; node disks use ``disk_encryption_set_id``. ``sink`` receives
+    the control-plane logs (the diagnostics hook)."""
+
+    prefix: str
     ctx: AzureContext
-    network: Network
-    keys: Keys
-    sink: LogSink
+    resource_group_name: pulumi.Input[str]
+    vnet_id: pulumi.Input[str]
+    nodes_subnet_id: pulumi.Input[str]
+    api_server_subnet_id: pulumi.Input[str]
+    address_prefixes: Sequence[str]
+    vault_id: pulumi.Input[str]
+    kms_key_id: pulumi.Input[str]
+    kms_key_resource_id: pulumi.Input[str]
+    disk_encryption_set_id: pulumi.Input[str]
+    kubernetes_version: str
+    sink: LogSink | None = None
+    outbound_type: str = "userAssignedNATGateway"
+    extended_support: bool = False
+    uptime_sla: bool = False
+    public_endpoint: bool = False
+    authorized_networks: Sequence[str] = ()
+    system_node_count: int = 2
+    system_node_max_count: int = 4
+    zones: int = 3
+    protect: bool = False
+    tags: dict[str, str] = field(default_factory=dict)
 
 
 class Cluster(pulumi.ComponentResource):
     def __init__(self, name_: str, args: ClusterArgs, opts: pulumi.ResourceOptions | None = None) -> None:
-        super().__init__(TYPE, name_, None, opts)
-        cfg, ctx, network, keys, sink = args.cfg, args.ctx, args.network, args.keys, args.sink
-        rg = network.resource_group.name
-        self.cluster_name = names.AKS_CLUSTER.render(cfg.name)
+        super().__init__(TYPE, name_, None, tagged(opts, args.tags))
+        ctx, z = args.ctx, args.prefix
+        rg = args.resource_group_name
+        self.cluster_name = names.AKS_CLUSTER.render(z)
 
         # A user-assigned control-plane identity: KMS needs its key permissions before the cluster exists
         # (a system-assigned identity would only appear with the cluster).
         self.identity = azure.managedidentity.UserAssignedIdentity(
-            name(cfg.name, "aks-id"), resource_name_=name(cfg.name, "aks"), resource_group_name=rg,
+            name(z, "aks-id"), resource_name_=name(z, "aks"), resource_group_name=rg,
             location=ctx.location, opts=child(self))
         principal = self.identity.principal_id
         self.grants = [
             # Joins nodes and the API server to the BYO subnets and attaches the NAT gateway.
-            grant(name(cfg.name, "aks-network"), ctx, scope=network.vnet.id, role="Network Contributor",
+            grant(name(z, "aks-network"), ctx, scope=args.vnet_id, role="Network Contributor",
                   principal_id=principal, parent=self),
             # KMS: encrypt/decrypt with the etcd key; Key Vault Contributor lets AKS set up the private link
             # to a vault without public access (AKS KMS docs, "private key vault").
-            grant(name(cfg.name, "aks-kms-crypto"), ctx, scope=keys.keys["aks"].id, role="Key Vault Crypto User",
+            grant(name(z, "aks-kms-crypto"), ctx, scope=args.kms_key_resource_id, role="Key Vault Crypto User",
                   principal_id=principal, parent=self),
-            grant(name(cfg.name, "aks-kms-vault"), ctx, scope=keys.vault.id, role="Key Vault Contributor",
+            grant(name(z, "aks-kms-vault"), ctx, scope=args.vault_id, role="Key Vault Contributor",
                   principal_id=principal, parent=self),
             # Node disks reference the disk encryption set.
-            grant(name(cfg.name, "aks-des"), ctx, scope=keys.disk_encryption_set.id, role="Reader",
+            grant(name(z, "aks-des"), ctx, scope=args.disk_encryption_set_id, role="Reader",
                   principal_id=principal, parent=self),
         ]
 
-        pod_cidr, service_cidr, dns_ip = cluster_cidrs(cfg.network.cidr)
+        pod_cidr, service_cidr, dns_ip = cluster_cidrs(args.address_prefixes)
         system = catalog.system_node("azure")
-        public = cfg.cluster.public_endpoint
+        public = args.public_endpoint
         api_access: dict = {"enable_private_cluster": not public, "enable_vnet_integration": True,
-                            "subnet_id": network.api_subnet.id}
+                            "subnet_id": args.api_server_subnet_id}
         if public:
-            api_access["authorized_ip_ranges"] = list(cfg.cluster.authorized_networks)
+            api_access["authorized_ip_ranges"] = list(args.authorized_networks)
         else:
             api_access["enable_private_cluster_public_fqdn"] = False
         self.cluster = azure.containerservice.ManagedCluster(
-            name(cfg.name, "aks"), resource_name_=self.cluster_name, resource_group_name=rg, location=ctx.location,
-            dns_prefix=cfg.name, kubernetes_version=cfg.cluster.kubernetes_version,
-            node_resource_group=names.AKS_NODE_RESOURCE_GROUP.render(cfg.name),
+            name(z, "aks"), resource_name_=self.cluster_name, resource_group_name=rg, location=ctx.location,
+            dns_prefix=z, kubernetes_version=args.kubernetes_version,
+            node_resource_group=names.AKS_NODE_RESOURCE_GROUP.render(z),
             # Nobody edits the AKS-managed node resource group by hand.
             node_resource_group_profile={"restriction_level": "ReadOnly"},
             # Standard: uptime SLA. Long-Term Support (cluster.extendedSupport) needs the Premium tier.
-            sku={"name": "Base", "tier": _tier(cfg)},
-            support_plan="AKSLongTermSupport" if cfg.cluster.extended_support else "KubernetesOfficial",
+            sku={"name": "Base", "tier": tier(args.extended_support, args.uptime_sla)},
+            support_plan="AKSLongTermSupport" if args.extended_support else "KubernetesOfficial",
             identity={"type": "UserAssigned", "user_assigned_identities": [self.identity.id]},
             enable_rbac=True,
             aad_profile={"managed": True, "enable_azure_rbac": True, "tenant_id": ctx.tenant_id},
@@ -127,9 +155,9 @@ class Cluster(pulumi.ComponentResource):
             oidc_issuer_profile={"enabled": True},
             security_profile={
                 "workload_identity": {"enabled": True},
-                "azure_key_vault_kms": {"enabled": True, "key_id": keys.keys["aks"].key_uri_with_version,
+                "azure_key_vault_kms": {"enabled": True, "key_id": args.kms_key_id,
                                         "key_vault_network_access": "Private",
-                                        "key_vault_resource_id": keys.vault.id},
+                                        "key_vault_resource_id": args.vault_id},
                 "image_cleaner": {"enabled": True, "interval_hours": 168},
             },
             # The minor version stays what config pins; AKS applies its patches and node image updates.
@@ -139,9 +167,9 @@ class Cluster(pulumi.ComponentResource):
                 "network_plugin": "azure", "network_plugin_mode": "overlay",
                 "network_dataplane": "cilium", "network_policy": "cilium",
                 "pod_cidr": pod_cidr, "service_cidr": service_cidr, "dns_service_ip": dns_ip,
-                "outbound_type": "userAssignedNATGateway", "load_balancer_sku": "standard",
+                "outbound_type": args.outbound_type, "load_balancer_sku": "standard",
             },
-            disk_encryption_set_id=keys.disk_encryption_set.id,
+            disk_encryption_set_id=args.disk_encryption_set_id,
             addon_profiles={"azurepolicy": {"enabled": True}},
             auto_scaler_profile={"expander": "least-waste", "balance_similar_node_groups": "true",
                                  "scale_down_unneeded_time": "10m"},  # idle GPU nodes go quickly
@@ -149,32 +177,70 @@ class Cluster(pulumi.ComponentResource):
                 "name": names.SYSTEM_POOL, "mode": "System", "type": "VirtualMachineScaleSets",
                 "vm_size": system.name, "os_type": "Linux", "os_sku": "AzureLinux",
                 "os_disk_type": "Managed", "os_disk_size_gb": 128,
-                "enable_auto_scaling": True, "count": cfg.cluster.system_nodes.count,
-                "min_count": cfg.cluster.system_nodes.count, "max_count": cfg.cluster.system_nodes.max_count,
-                "availability_zones": availability_zones(cfg), "vnet_subnet_id": network.nodes_subnet.id,
+                "enable_auto_scaling": True, "count": args.system_node_count,
+                "min_count": args.system_node_count, "max_count": args.system_node_max_count,
+                "availability_zones": availability_zones(args.zones), "vnet_subnet_id": args.nodes_subnet_id,
                 "enable_encryption_at_host": True, "upgrade_settings": {"max_surge": "33%"},
             }],
             # Protected and retained in prod: a replacement would recreate the cluster and every workload on it.
             # No CanNotDelete lock: it would also cover the cluster's agent pools and the role assignments scoped
             # to it, so removing a GPU pool or a team member would fail.
-            opts=stateful(cfg, self, depends_on=self.grants))
+            opts=protected(self, args.protect, depends_on=self.grants))
 
         # The identity running `pulumi up` needs Kubernetes rights to create the in-cluster objects: local
         # accounts are off, so it is an Azure RBAC role on the cluster (its type, user or CI principal, varies).
         self.deployer_grant = grant(
-            name(cfg.name, "aks-deployer"), ctx, scope=self.cluster.id,
+            name(z, "aks-deployer"), ctx, scope=self.cluster.id,
             role="Azure Kubernetes Service RBAC Cluster Admin", principal_id=ctx.deployer_object_id, parent=self,
             principal_type=None)
-        diagnostics(name(cfg.name, "aks-diag"), cfg, resource_id=self.cluster.id, sink=sink, parent=self,
-                    logs=[{"category": c, "enabled": True} for c in AKS_LOG_CATEGORIES], metrics=ALL_METRICS)
+        if args.sink is not None:
+            diagnostic_setting(name(z, "aks-diag"), z, resource_id=self.cluster.id, sink=args.sink, parent=self,
+                               logs=[{"category": c, "enabled": True} for c in AKS_LOG_CATEGORIES],
+                               metrics=ALL_METRICS)
 
         # Entra ID kubeconfig (exec format: kubelogin on PATH, AAD_LOGIN_METHOD=azurecli or workloadidentity).
         credentials = azure.containerservice.list_managed_cluster_user_credentials_output(
             resource_group_name=rg, resource_name=self.cluster.name, format="exec")
         self.kubeconfig = pulumi.Output.secret(credentials.apply(kubeconfig_text))
         self.provider = k8s.Provider(
-            name(cfg.name, "k8s"), kubeconfig=self.kubeconfig, enable_server_side_apply=True,
+            name(z, "k8s"), kubeconfig=self.kubeconfig, enable_server_side_apply=True,
             opts=child(self, depends_on=[self.deployer_grant]))
+        self.oidc_issuer_url: pulumi.Output[str] = self.cluster.oidc_issuer_profile.apply(
+            lambda p: p.issuer_url if p else "")
+        self.register_outputs({"clusterId": self.cluster.id, "oidcIssuerUrl": self.oidc_issuer_url})
+
+
+EXISTING_TYPE = "llmops:azure:ExistingCluster"
+
+
+@dataclass
+class ExistingClusterArgs:
+    """An AKS cluster the user owns, by name and resource group. It must have the OIDC issuer and workload
+    identity enabled and Entra ID with Azure RBAC; the deployer needs a Kubernetes admin role on it."""
+
+    prefix: str
+    ctx: AzureContext
+    cluster_name: str
+    resource_group_name: str
+
+
+class ExistingCluster(pulumi.ComponentResource):
+    """The same outputs as ``Cluster`` for a cluster that exists (managedClusters read): ``cluster`` is the
+    lookup (id, name, private FQDN), the kubeconfig comes from its user credentials. It creates nothing but the
+    Kubernetes provider: no identity, grants or diagnostics, which are the cluster owner's."""
+
+    def __init__(self, name_: str, args: ExistingClusterArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__(EXISTING_TYPE, name_, None, opts)
+        z = args.prefix
+        self.cluster_name = args.cluster_name
+        self.resource_group_name = args.resource_group_name
+        self.cluster = azure.containerservice.get_managed_cluster_output(
+            resource_group_name=args.resource_group_name, resource_name=args.cluster_name)
+        credentials = azure.containerservice.list_managed_cluster_user_credentials_output(
+            resource_group_name=args.resource_group_name, resource_name=args.cluster_name, format="exec")
+        self.kubeconfig = pulumi.Output.secret(credentials.apply(kubeconfig_text))
+        self.provider = k8s.Provider(name(z, "k8s"), kubeconfig=self.kubeconfig, enable_server_side_apply=True,
+                                     opts=child(self))
         self.oidc_issuer_url: pulumi.Output[str] = self.cluster.oidc_issuer_profile.apply(
             lambda p: p.issuer_url if p else "")
         self.register_outputs({"clusterId": self.cluster.id, "oidcIssuerUrl": self.oidc_issuer_url})

@@ -8,17 +8,21 @@ managed disks, Cosmos DB, Azure ML) come in as trusted services. Each key has a 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import pulumi
 import pulumi_azure_native as azure
 
 from llmops_landing_zone.components.azure import names
-from llmops_landing_zone.components.azure.base import ALL_METRICS, AzureContext, LogSink, delete_lock, diagnostics, grant
+from llmops_landing_zone.components.azure.base import ALL_METRICS, AzureContext, LogSink, grant
+from llmops_landing_zone.components.azure.hooks import deletion_lock, diagnostic_setting
 from llmops_landing_zone.components.azure.network import Network
-from llmops_landing_zone.components.common import child, stateful
-from llmops_landing_zone.components.config.models import ZoneConfig
+from llmops_landing_zone.components.common import child, protected, tagged
 from llmops_landing_zone.components.naming import name
+
+if TYPE_CHECKING:
+    from llmops_landing_zone.components.config.models import ZoneConfig
 
 TYPE = "llmops:azure:Keys"
 SOFT_DELETE_DAYS = 90  # the maximum; purge protection keeps deleted keys recoverable that long
@@ -51,9 +55,19 @@ ROTATION_POLICY = {
 def private_vault(logical: str, vault_name: str, cfg: ZoneConfig, ctx: AzureContext, *, network: Network,
                   parent: pulumi.Resource, premium: bool = False
                   ) -> tuple[azure.keyvault.Vault, azure.network.PrivateEndpoint]:
+    """``vault_with_endpoint`` with the zone's protection settings (for the components that take the config)."""
+    return vault_with_endpoint(logical, vault_name, ctx, network=network, parent=parent, premium=premium,
+                               prefix=cfg.name, protect=bool(cfg.protect_stateful),
+                               deletion_protection=bool(cfg.deletion_protection))
+
+
+def vault_with_endpoint(logical: str, vault_name: str, ctx: AzureContext, *, network: Network,
+                        parent: pulumi.Resource, prefix: str, premium: bool = False, protect: bool = False,
+                        deletion_protection: bool = False
+                        ) -> tuple[azure.keyvault.Vault, azure.network.PrivateEndpoint]:
     """A Key Vault with Azure RBAC authorization (no access policies), soft delete at the maximum retention,
     purge protection, no public network access (trusted Azure services excepted) and a private endpoint;
-    stateful, and locked in prod."""
+    ``protect``ed, and locked against deletion with ``deletion_protection``."""
     vault = azure.keyvault.Vault(
         logical, vault_name=vault_name, resource_group_name=network.resource_group.name, location=ctx.location,
         properties={
@@ -66,35 +80,45 @@ def private_vault(logical: str, vault_name: str, cfg: ZoneConfig, ctx: AzureCont
             "public_network_access": "Disabled",
             "network_acls": {"default_action": "Deny", "bypass": "AzureServices"},
         },
-        opts=stateful(cfg, parent))
-    delete_lock(f"{logical}-lock", cfg, scope=vault.id, parent=parent, what=f"key vault {vault_name}")
+        opts=protected(parent, protect))
+    if deletion_protection:
+        deletion_lock(f"{logical}-lock", prefix, scope=vault.id, parent=parent, what=f"key vault {vault_name}")
     endpoint = network.private_endpoint(f"{logical}-pe", target_id=vault.id, group_id="vault", parent=parent)
     return vault, endpoint
 
 
 @dataclass
 class KeysArgs:
-    cfg: ZoneConfig
+    """``prefix`` names the vault and keys; ``network`` holds the vault's private endpoint and the zone's
+    resource group; ``hsm`` (prod) uses a Premium vault with RSA-HSM keys; ``protect`` protects and retains the
+    vault and keys, ``deletion_protection`` also locks the vault."""
+
+    prefix: str
     ctx: AzureContext
     network: Network
+    hsm: bool = False
+    protect: bool = False
+    deletion_protection: bool = False
+    tags: dict[str, str] = field(default_factory=dict)
 
 
 class Keys(pulumi.ComponentResource):
     def __init__(self, name_: str, args: KeysArgs, opts: pulumi.ResourceOptions | None = None) -> None:
-        super().__init__(TYPE, name_, None, opts)
-        cfg, ctx, network = args.cfg, args.ctx, args.network
-        self.cfg = cfg
+        super().__init__(TYPE, name_, None, tagged(opts, args.tags))
+        ctx, network, z = args.ctx, args.network, args.prefix
+        self.prefix = z
         rg = network.resource_group.name
         # Prod keys live in HSMs (Premium vault, RSA-HSM); dev uses software keys in a Standard vault.
-        hsm = cfg.is_prod
-        self.vault_name = names.KEY_VAULT.render(cfg.name, suffix=ctx.suffix)
-        self.vault, self.endpoint = private_vault(name(cfg.name, "kv"), self.vault_name, cfg, ctx, network=network,
-                                                  parent=self, premium=hsm)
+        hsm = args.hsm
+        self.vault_name = names.KEY_VAULT.render(z, suffix=ctx.suffix)
+        self.vault, self.endpoint = vault_with_endpoint(
+            name(z, "kv"), self.vault_name, ctx, network=network, parent=self, prefix=z, premium=hsm,
+            protect=args.protect, deletion_protection=args.deletion_protection)
 
         self.keys: dict[str, azure.keyvault.Key] = {}
         for key, spec in KEY_SPECS.items():
             self.keys[key] = azure.keyvault.Key(
-                name(cfg.name, "key", key), key_name=name(cfg.name, key), vault_name=self.vault.name,
+                name(z, "key", key), key_name=name(z, key), vault_name=self.vault.name,
                 resource_group_name=rg,
                 properties={
                     "kty": "RSA-HSM" if hsm else "RSA",
@@ -103,15 +127,15 @@ class Keys(pulumi.ComponentResource):
                     "rotation_policy": ROTATION_POLICY,
                 },
                 tags={"purpose": spec.purpose},
-                opts=stateful(cfg, self))
+                opts=protected(self, args.protect))
 
         # The identity storage accounts, Cosmos DB, Azure ML and the disk encryption set use for their keys: a
         # user-assigned identity exists before those resources, so CMK can be set when they are created.
         self.cmk_identity = azure.managedidentity.UserAssignedIdentity(
-            name(cfg.name, "cmk-id"), resource_name_=name(cfg.name, "cmk"), resource_group_name=rg,
+            name(z, "cmk-id"), resource_name_=name(z, "cmk"), resource_group_name=rg,
             location=ctx.location, opts=child(self))
         self.cmk_grants = [
-            grant(name(cfg.name, "cmk", key, "crypto"), ctx, scope=self.keys[key].id,
+            grant(name(z, "cmk", key, "crypto"), ctx, scope=self.keys[key].id,
                   role="Key Vault Crypto Service Encryption User", principal_id=self.cmk_identity.principal_id,
                   parent=self)
             for key in ("disk", "storage", "data")
@@ -120,7 +144,7 @@ class Keys(pulumi.ComponentResource):
         # Node disks (OS and data) of every agent pool are encrypted with the disk key; the set follows the key
         # to its newest version automatically.
         self.disk_encryption_set = azure.compute.DiskEncryptionSet(
-            name(cfg.name, "des"), disk_encryption_set_name=name(cfg.name, "des"), resource_group_name=rg,
+            name(z, "des"), disk_encryption_set_name=name(z, "des"), resource_group_name=rg,
             location=ctx.location, encryption_type="EncryptionAtRestWithCustomerKey",
             identity={"type": "UserAssigned", "user_assigned_identities": [self.cmk_identity.id]},
             active_key={"key_url": self.keys["disk"].key_uri_with_version, "source_vault": {"id": self.vault.id}},
@@ -133,5 +157,5 @@ class Keys(pulumi.ComponentResource):
         return self.keys[key].key_uri
 
     def enable_diagnostics(self, sink: LogSink) -> None:
-        diagnostics(name(self.cfg.name, "kv-diag"), self.cfg, resource_id=self.vault.id, sink=sink, parent=self,
-                    metrics=ALL_METRICS)
+        diagnostic_setting(name(self.prefix, "kv-diag"), self.prefix, resource_id=self.vault.id, sink=sink,
+                           parent=self, metrics=ALL_METRICS)

@@ -5,20 +5,25 @@ collapse into one node subnet (``private[0]``); node pools are spread over zones
 The other subnets come from the plan's spare blocks: ``spare[0]`` holds every private endpoint, and the
 first /28 of ``spare[1]`` is the AKS API server subnet (API Server VNet Integration, required for KMS with a
 private key vault). Public subnets are not needed: egress uses the NAT gateway, ingress stays internal.
+
+With ``existing`` (a VNet the user owns, ``network.existing``) the component creates no VNet, subnet, NSG,
+NAT gateway or flow of diagnostics for them: those are the network owner's. It still creates the zone's resource
+group (for the zone's own resources) and the private DNS zones of its private endpoints, linked to the existing
+VNet; the private endpoints go in the supplied endpoints subnet.
 """
 
 from __future__ import annotations
 
 import ipaddress
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pulumi
 import pulumi_azure_native as azure
 
-from llmops_landing_zone.components.azure.base import ALL_LOGS, ALL_METRICS, AzureContext, LogSink, diagnostics
-from llmops_landing_zone.components.common import child, stateful
-from llmops_landing_zone.components.config.models import ZoneConfig
+from llmops_landing_zone.components.azure.base import ALL_LOGS, ALL_METRICS, AzureContext, LogSink
+from llmops_landing_zone.components.azure.hooks import diagnostic_setting
+from llmops_landing_zone.components.common import child, protected, tagged
 from llmops_landing_zone.components.naming import name
 from llmops_landing_zone.components.network_plan import plan_subnets
 
@@ -45,55 +50,86 @@ def subnet_layout(cidr: str, zones: int) -> dict[str, str]:
     return {"nodes": plan.private[0], "endpoints": plan.spare[0], "apiserver": str(api)}
 
 
+def vnet_of(subnet_id: str) -> str:
+    """The VNet resource id of a subnet resource id."""
+    return subnet_id.split("/subnets/")[0]
+
+
+@dataclass(frozen=True)
+class ExistingVnet:
+    """Subnets of a VNet the user owns (resource ids): nodes, private endpoints and, for a cluster the zone
+    creates, the subnet delegated to the AKS API server."""
+
+    nodes_subnet_id: str
+    endpoints_subnet_id: str
+    api_server_subnet_id: str | None = None
+
+
 @dataclass
 class NetworkArgs:
-    cfg: ZoneConfig
+    """``prefix`` names every resource; ``cidr`` is carved by ``subnet_layout`` for ``zones`` zones, unless
+    ``existing`` names the subnets to use; ``protect`` protects and retains the resource group."""
+
+    prefix: str
     ctx: AzureContext
+    cidr: str = "10.40.0.0/16"
+    zones: int = 3
+    protect: bool = False
+    existing: ExistingVnet | None = None
+    tags: dict[str, str] = field(default_factory=dict)
 
 
 class Network(pulumi.ComponentResource):
     """Resource group, VNet and subnets, NSGs, NAT egress, and the private DNS zones private endpoints use."""
 
     def __init__(self, name_: str, args: NetworkArgs, opts: pulumi.ResourceOptions | None = None) -> None:
-        super().__init__(TYPE, name_, None, opts)
-        cfg, ctx = args.cfg, args.ctx
-        self.cfg, self.ctx = cfg, ctx
+        super().__init__(TYPE, name_, None, tagged(opts, args.tags))
+        ctx, z = args.ctx, args.prefix
+        self.prefix, self.ctx = z, ctx
         own = child(self)
-        self.resource_group_name = name(cfg.name, "rg")
+        self.resource_group_name = name(z, "rg")
         # Protected and retained in prod like every stateful resource: deleting the group deletes everything in
         # it. No CanNotDelete lock on the group itself: it would also block deleting any resource inside
         # (a removed GPU pool, a replaced role assignment), so the locks sit on the stateful resources instead.
         self.resource_group = azure.resources.ResourceGroup(
-            name(cfg.name, "rg"), resource_group_name=self.resource_group_name, location=ctx.location,
-            opts=stateful(cfg, self))
+            name(z, "rg"), resource_group_name=self.resource_group_name, location=ctx.location,
+            opts=protected(self, args.protect))
         rg = self.resource_group.name
         self.resource_group_id = ctx.resource_group_id(self.resource_group_name)
-        layout = subnet_layout(cfg.network.cidr, cfg.network.zones)
+        self._dns_zones: dict[str, azure.privatedns.PrivateZone] = {}
+        self._links: dict[str, azure.privatedns.VirtualNetworkLink] = {}
+        self.existing = args.existing
+        if args.existing is not None:
+            self._attach(args.existing)
+            return
+        layout = subnet_layout(args.cidr, args.zones)
         self.layout = layout
+        self.address_prefixes = [args.cidr]
+        self.nat_egress = True
 
         self.vnet = azure.network.VirtualNetwork(
-            name(cfg.name, "vnet"), virtual_network_name=name(cfg.name, "vnet"), resource_group_name=rg,
-            location=ctx.location, address_space={"address_prefixes": [cfg.network.cidr]}, opts=own)
+            name(z, "vnet"), virtual_network_name=name(z, "vnet"), resource_group_name=rg,
+            location=ctx.location, address_space={"address_prefixes": [args.cidr]}, opts=own)
 
         # Egress: one NAT gateway on the node subnet (AKS outboundType userAssignedNATGateway). Standard NAT
         # gateways are zonal resources and a subnet takes one, so network.natPerZone cannot add more here.
         self.egress_ip = azure.network.PublicIPAddress(
-            name(cfg.name, "nat-ip"), public_ip_address_name=name(cfg.name, "nat-ip"), resource_group_name=rg,
+            name(z, "nat-ip"), public_ip_address_name=name(z, "nat-ip"), resource_group_name=rg,
             location=ctx.location, sku={"name": "Standard", "tier": "Regional"},
             public_ip_allocation_method="Static", public_ip_address_version="IPv4", opts=own)
         self.nat = azure.network.NatGateway(
-            name(cfg.name, "nat"), nat_gateway_name=name(cfg.name, "nat"), resource_group_name=rg,
+            name(z, "nat"), nat_gateway_name=name(z, "nat"), resource_group_name=rg,
             location=ctx.location, sku={"name": "Standard"}, idle_timeout_in_minutes=4,
             public_ip_addresses=[{"id": self.egress_ip.id}], opts=own)
 
         # Nodes: the platform default rules (VNet and load balancer in, Internet in denied) are what AKS needs;
         # the NSG exists so flows are logged and so later rules have a home.
         self.nodes_nsg = azure.network.NetworkSecurityGroup(
-            name(cfg.name, "nodes-nsg"), network_security_group_name=name(cfg.name, "nodes-nsg"),
+            name(z, "nodes-nsg"), network_security_group_name=name(z, "nodes-nsg"),
             resource_group_name=rg, location=ctx.location, opts=own)
         # Private endpoints: only the VNet may reach them, and only on the service ports.
         self.endpoints_nsg = azure.network.NetworkSecurityGroup(
-            name(cfg.name, "endpoints-nsg"), network_security_group_name=name(cfg.name, "endpoints-nsg"),
+            name(z, "endpoints-nsg"), network_security_group_name=name(z, "endpoints-nsg"),
             resource_group_name=rg, location=ctx.location,
             security_rules=[
                 {"name": "allow-vnet-to-private-endpoints", "priority": 100, "direction": "Inbound",
@@ -108,24 +144,43 @@ class Network(pulumi.ComponentResource):
         # Subnets are separate resources, created one after another: Azure rejects concurrent subnet writes on
         # one VNet (AnotherOperationInProgress). No subnet gets default outbound access (retired for new VNets).
         self.nodes_subnet = azure.network.Subnet(
-            name(cfg.name, "nodes"), subnet_name="nodes", virtual_network_name=self.vnet.name,
+            name(z, "nodes"), subnet_name="nodes", virtual_network_name=self.vnet.name,
             resource_group_name=rg, address_prefix=layout["nodes"], default_outbound_access=False,
             network_security_group={"id": self.nodes_nsg.id}, nat_gateway={"id": self.nat.id}, opts=own)
         self.endpoints_subnet = azure.network.Subnet(
-            name(cfg.name, "endpoints"), subnet_name="private-endpoints", virtual_network_name=self.vnet.name,
+            name(z, "endpoints"), subnet_name="private-endpoints", virtual_network_name=self.vnet.name,
             resource_group_name=rg, address_prefix=layout["endpoints"], default_outbound_access=False,
             network_security_group={"id": self.endpoints_nsg.id},
             private_endpoint_network_policies="Enabled",  # so the NSG above applies to private endpoints
             opts=child(self, depends_on=[self.nodes_subnet]))
         self.api_subnet = azure.network.Subnet(
-            name(cfg.name, "apiserver"), subnet_name="aks-apiserver", virtual_network_name=self.vnet.name,
+            name(z, "apiserver"), subnet_name="aks-apiserver", virtual_network_name=self.vnet.name,
             resource_group_name=rg, address_prefix=layout["apiserver"], default_outbound_access=False,
             delegations=[{"name": "aks-apiserver", "service_name": "Microsoft.ContainerService/managedClusters"}],
             opts=child(self, depends_on=[self.endpoints_subnet]))
 
-        self._dns_zones: dict[str, azure.privatedns.PrivateZone] = {}
-        self._links: dict[str, azure.privatedns.VirtualNetworkLink] = {}
+        self.vnet_id: pulumi.Input[str] = self.vnet.id
+        self.nodes_subnet_id: pulumi.Input[str] = self.nodes_subnet.id
+        self.endpoints_subnet_id: pulumi.Input[str] = self.endpoints_subnet.id
+        self.api_subnet_id: pulumi.Input[str] | None = self.api_subnet.id
         self.register_outputs({"vnetId": self.vnet.id, "nodesSubnetId": self.nodes_subnet.id})
+
+    def _attach(self, existing: ExistingVnet) -> None:
+        """Use the supplied subnets; look up the VNet's address space (pod and service CIDRs must not overlap
+        it) and whether the nodes subnet has a NAT gateway (the cluster's outbound type)."""
+        self.vnet_id = vnet_of(existing.nodes_subnet_id)
+        self.nodes_subnet_id = existing.nodes_subnet_id
+        self.endpoints_subnet_id = existing.endpoints_subnet_id
+        self.api_subnet_id = existing.api_server_subnet_id
+        parts = self.vnet_id.split("/")  # /subscriptions/<s>/resourceGroups/<rg>/providers/.../virtualNetworks/<n>
+        vnet = azure.network.get_virtual_network(resource_group_name=parts[4], virtual_network_name=parts[-1])
+        self.address_prefixes = list(vnet.address_space.address_prefixes if vnet.address_space else [])
+        nodes = azure.network.get_subnet(resource_group_name=parts[4], virtual_network_name=parts[-1],
+                                         subnet_name=existing.nodes_subnet_id.rsplit("/", 1)[-1])
+        self.nat_egress = nodes.nat_gateway is not None
+        self.layout = {"nodes": existing.nodes_subnet_id, "endpoints": existing.endpoints_subnet_id,
+                       **({"apiserver": existing.api_server_subnet_id} if existing.api_server_subnet_id else {})}
+        self.register_outputs({"vnetId": self.vnet_id, "nodesSubnetId": self.nodes_subnet_id})
 
     # --- private DNS and private endpoints ------------------------------------------------------------------
 
@@ -134,12 +189,12 @@ class Network(pulumi.ComponentResource):
         if zone_name not in self._dns_zones:
             key = zone_name.removeprefix("privatelink.").replace(".", "-")
             zone = azure.privatedns.PrivateZone(
-                name(self.cfg.name, "dns", key), private_zone_name=zone_name,
+                name(self.prefix, "dns", key), private_zone_name=zone_name,
                 resource_group_name=self.resource_group.name, location="global", opts=child(self))
             self._links[zone_name] = azure.privatedns.VirtualNetworkLink(
-                name(self.cfg.name, "dns", key, "link"), virtual_network_link_name=name(self.cfg.name, "vnet"),
+                name(self.prefix, "dns", key, "link"), virtual_network_link_name=name(self.prefix, "vnet"),
                 private_zone_name=zone.name, resource_group_name=self.resource_group.name, location="global",
-                virtual_network={"id": self.vnet.id}, registration_enabled=False, opts=child(self))
+                virtual_network={"id": self.vnet_id}, registration_enabled=False, opts=child(self))
             self._dns_zones[zone_name] = zone
         return self._dns_zones[zone_name]
 
@@ -151,7 +206,7 @@ class Network(pulumi.ComponentResource):
         zones = [self.dns_zone(z) for z in PRIVATE_DNS_ZONES[group_id]]
         endpoint = azure.network.PrivateEndpoint(
             logical, private_endpoint_name=logical, resource_group_name=self.resource_group.name,
-            location=self.ctx.location, subnet={"id": self.endpoints_subnet.id},
+            location=self.ctx.location, subnet={"id": self.endpoints_subnet_id},
             custom_network_interface_name=f"{logical}-nic",
             private_link_service_connections=[{"name": logical, "private_link_service_id": target_id,
                                                "group_ids": [group_id]}],
@@ -169,13 +224,15 @@ class Network(pulumi.ComponentResource):
 
     def enable_diagnostics(self, sink: LogSink) -> None:
         """Logs of the network's resources; called once the audit sink exists (the sink itself needs the
-        network and the keys, so the network is built before it)."""
-        cfg = self.cfg
-        diagnostics(name(cfg.name, "vnet-diag"), cfg, resource_id=self.vnet.id, sink=sink, parent=self,
-                    metrics=ALL_METRICS)
-        diagnostics(name(cfg.name, "nat-ip-diag"), cfg, resource_id=self.egress_ip.id, sink=sink, parent=self,
-                    metrics=ALL_METRICS)
+        network and the keys, so the network is built before it). An existing VNet's are its owner's."""
+        if self.existing is not None:
+            return
+        z = self.prefix
+        diagnostic_setting(name(z, "vnet-diag"), z, resource_id=self.vnet.id, sink=sink, parent=self,
+                           metrics=ALL_METRICS)
+        diagnostic_setting(name(z, "nat-ip-diag"), z, resource_id=self.egress_ip.id, sink=sink, parent=self,
+                           metrics=ALL_METRICS)
         for key, nsg in (("nodes", self.nodes_nsg), ("endpoints", self.endpoints_nsg)):
             # NSGs have logs (rule events and counters) but no metrics.
-            diagnostics(name(cfg.name, key, "nsg-diag"), cfg, resource_id=nsg.id, sink=sink, parent=self,
-                        logs=ALL_LOGS)
+            diagnostic_setting(name(z, key, "nsg-diag"), z, resource_id=nsg.id, sink=sink, parent=self,
+                               logs=ALL_LOGS)

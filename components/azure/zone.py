@@ -16,10 +16,10 @@ from llmops_landing_zone.components.azure import names
 from llmops_landing_zone.components.azure.audit import Audit, AuditArgs
 from llmops_landing_zone.components.azure.base import AzureContext
 from llmops_landing_zone.components.azure.budget import Budget, BudgetArgs
-from llmops_landing_zone.components.azure.cluster import Cluster, ClusterArgs
+from llmops_landing_zone.components.azure.cluster import Cluster, ClusterArgs, ExistingCluster, ExistingClusterArgs
 from llmops_landing_zone.components.azure.gpu_pool import GpuPool, GpuPoolArgs
 from llmops_landing_zone.components.azure.keys import Keys, KeysArgs
-from llmops_landing_zone.components.azure.network import Network, NetworkArgs
+from llmops_landing_zone.components.azure.network import ExistingVnet, Network, NetworkArgs
 from llmops_landing_zone.components.azure.rbac import TeamAccess, TeamAccessArgs
 from llmops_landing_zone.components.azure.serving import (
     ManagedEndpoint,
@@ -44,9 +44,14 @@ def build(zone: pulumi.ComponentResource, cfg: ZoneConfig) -> dict[str, Any]:
     vllm = [k for k, ep in cfg.endpoints.items() if ep.runtime == "vllm"]
     managed = [k for k, ep in cfg.endpoints.items() if ep.runtime == "managed"]
 
-    network = Network(f"{z}-network", NetworkArgs(cfg, ctx), child(zone))
+    byo = cfg.network.existing
+    network = Network(f"{z}-network", NetworkArgs(
+        z, ctx, cidr=cfg.network.cidr, zones=cfg.network.zones, protect=bool(cfg.protect_stateful),
+        existing=ExistingVnet(byo.nodes_subnet_id or "", byo.endpoints_subnet_id or "", byo.api_server_subnet_id)
+        if byo else None), child(zone))
     rg = network.resource_group.name
-    keys = Keys(f"{z}-keys", KeysArgs(cfg, ctx, network), child(zone))
+    keys = Keys(f"{z}-keys", KeysArgs(z, ctx, network, hsm=cfg.is_prod, protect=bool(cfg.protect_stateful),
+                                      deletion_protection=bool(cfg.deletion_protection)), child(zone))
     # Second step of a prod deployment (see audit.py): lock the audit WORM policy once it exists.
     audit = Audit(f"{z}-audit", AuditArgs(
         z, ctx, network, keys, retention_days=cfg.audit.retention_days, immutable=bool(cfg.audit.immutable),
@@ -56,12 +61,30 @@ def build(zone: pulumi.ComponentResource, cfg: ZoneConfig) -> dict[str, Any]:
     network.enable_diagnostics(sink)
     keys.enable_diagnostics(sink)
 
-    cluster = Cluster(f"{z}-cluster", ClusterArgs(cfg, ctx, network, keys, sink), child(zone))
+    cluster: Cluster | ExistingCluster
+    aks = cfg.cluster.existing
+    if aks is not None:
+        cluster = ExistingCluster(f"{z}-cluster", ExistingClusterArgs(
+            z, ctx, aks.name or "", aks.resource_group or ""), child(zone))
+    else:
+        cluster = Cluster(f"{z}-cluster", ClusterArgs(
+            z, ctx, resource_group_name=rg, vnet_id=network.vnet_id, nodes_subnet_id=network.nodes_subnet_id,
+            api_server_subnet_id=network.api_subnet_id or "", address_prefixes=network.address_prefixes,
+            vault_id=keys.vault.id, kms_key_id=keys.keys["aks"].key_uri_with_version,
+            kms_key_resource_id=keys.keys["aks"].id, disk_encryption_set_id=keys.disk_encryption_set.id,
+            kubernetes_version=cfg.cluster.kubernetes_version, sink=sink,
+            outbound_type="userAssignedNATGateway" if network.nat_egress else "userDefinedRouting",
+            extended_support=cfg.cluster.extended_support, uptime_sla=cfg.is_prod,
+            public_endpoint=cfg.cluster.public_endpoint, authorized_networks=cfg.cluster.authorized_networks,
+            system_node_count=cfg.cluster.system_nodes.count,
+            system_node_max_count=cfg.cluster.system_nodes.max_count, zones=cfg.network.zones,
+            protect=bool(cfg.protect_stateful)), child(zone))
+    pool_rg = (aks.resource_group or "") if aks is not None else rg
     pools = {
         key: GpuPool(f"{z}-pool-{key}", GpuPoolArgs(
-            spec, name=names.AGENT_POOL.render(z, key), cluster_name=cluster.cluster.name, resource_group_name=rg,
-            subnet_id=network.nodes_subnet.id, kubernetes_version=cfg.cluster.kubernetes_version,
-            tags=zone_tags(cfg)), child(zone))
+            spec, name=names.AGENT_POOL.render(z, key), cluster_name=cluster.cluster.name,
+            resource_group_name=pool_rg, subnet_id=network.nodes_subnet_id,
+            kubernetes_version=cfg.cluster.kubernetes_version, tags=zone_tags(cfg)), child(zone))
         for key, spec in resolve.pools(cfg).items()
     }
     addons = ClusterAddons(f"{z}-addons", [p.scheduling for p in pools.values()],
@@ -106,7 +129,7 @@ def build(zone: pulumi.ComponentResource, cfg: ZoneConfig) -> dict[str, Any]:
         "subscriptionId": ctx.subscription_id,
         "region": ctx.location,
         "resourceGroup": rg,
-        "networkId": network.vnet.id,
+        "networkId": network.vnet_id,
         "subnets": network.layout,
         "keyVaultUri": keys.vault.properties.vault_uri,
         "clusterName": cluster.cluster.name,

@@ -8,6 +8,7 @@ resolved by ``ZoneConfig.resolve_defaults``: prod is locked down, dev relaxes on
 from __future__ import annotations
 
 import ipaddress
+from collections.abc import Iterator
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -69,28 +70,92 @@ class Model(BaseModel):
     model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="forbid", frozen=False)
 
 
-class ExistingNetworkConfig(Model):
+def _for(cloud: str, description: str) -> dict:
+    """A field of one cloud's ``existing`` block: its cloud is recorded in the schema, and ``foreign_fields``
+    reads it so that each cloud's checks refuse the others' fields."""
+    return {"default": None, "description": f"{cloud.upper() if cloud != 'azure' else 'Azure'}: {description}",
+            "json_schema_extra": {"cloud": cloud}}
+
+
+class _Existing(Model):
+    def foreign_fields(self, cloud: str) -> list[tuple[str, str]]:
+        """(camelCase key, owning cloud) of each field set here that belongs to another cloud."""
+        out = []
+        for field_name in sorted(self.model_fields_set):
+            info = type(self).model_fields[field_name]
+            owner = (info.json_schema_extra or {}).get("cloud")  # type: ignore[union-attr]
+            if owner not in (None, cloud) and getattr(self, field_name) is not None:
+                out.append((to_camel(field_name), str(owner)))
+        return out
+
+
+class ExistingNetworkConfig(_Existing):
     """Ids of a network the user owns: the zone attaches to it instead of creating one (bring your own network).
 
     Each cloud reads its own fields and its checks.py refuses the others' and any missing one, with the key path.
     """
 
-    # AWS (components/aws/checks.py)
+    # AWS (components/aws/checks.py). The VPC's CIDR and the subnets' zones are looked up.
+    vpc_id: str | None = Field(max_length=64, **_for("aws", "id of the VPC (vpc-...)"))
+    private_subnet_ids: list[Annotated[str, Field(max_length=64)]] | None = Field(
+        max_length=16, **_for("aws", "private subnets for nodes, endpoints and databases, one or more per zone; "
+                                     "they need a route to ECR, STS and S3 (VPC endpoints or NAT)"))
 
     # GCP (components/gcp/checks.py)
+    network: str | None = Field(max_length=512, **_for("gcp", "self-link of the VPC network"))
+    subnetwork: str | None = Field(max_length=512, **_for(
+        "gcp", "self-link of the node subnetwork, in the zone's region"))
+    pods_range_name: str | None = Field(max_length=512, **_for(
+        "gcp", "the subnetwork's secondary range for pods"))
+    services_range_name: str | None = Field(max_length=512, **_for(
+        "gcp", "the subnetwork's secondary range for services"))
+    services_access_range_name: str | None = Field(max_length=512, **_for(
+        "gcp", "the network's private services access range (global address), required for alloydb stores"))
 
-    # Azure (components/azure/checks.py)
+    # Azure (components/azure/checks.py). The zone keeps its own resource group for what it creates.
+    nodes_subnet_id: str | None = Field(max_length=512, **_for(
+        "azure", "subnet of the AKS nodes (resource id); it brings its own egress (NAT gateway or firewall)"))
+    endpoints_subnet_id: str | None = Field(max_length=512, **_for(
+        "azure", "subnet of the zone's private endpoints (resource id)"))
+    api_server_subnet_id: str | None = Field(max_length=512, **_for(
+        "azure", "subnet delegated to Microsoft.ContainerService/managedClusters for the AKS API server "
+                 "(API Server VNet Integration); required unless cluster.existing"))
 
 
-class ExistingClusterConfig(Model):
+class ExistingClusterConfig(_Existing):
     """A cluster the user owns: the zone adds its GPU pools and in-cluster layer to it instead of creating one.
     Requires ``network.existing`` (the cluster's network). Each cloud reads its own fields (see above)."""
 
-    # AWS (components/aws/checks.py)
+    name: str | None = Field(None, max_length=512, description="name of the cluster (every cloud)")
+
+    # AWS (components/aws/checks.py): the name is enough; endpoint, CA and OIDC issuer are looked up.
 
     # GCP (components/gcp/checks.py)
+    location: str | None = Field(max_length=512, **_for(
+        "gcp", "region or zone of the cluster (default: the zone's region)"))
 
     # Azure (components/azure/checks.py)
+    resource_group: str | None = Field(max_length=512, **_for(
+        "azure", "resource group of the AKS cluster"))
+
+
+def existing_issues(network: ExistingNetworkConfig | None, cluster: ExistingClusterConfig | None, cloud: str,
+                    network_fields: tuple[str, ...], cluster_fields: tuple[str, ...]) -> Iterator[tuple[str, str]]:
+    """Issues of ``network.existing`` / ``cluster.existing`` every cloud shares: a cluster needs its network,
+    another cloud's fields are refused, and ``cloud``'s required fields (snake_case names) must be there. Each
+    cloud's checks.py calls this and then checks its id formats."""
+    if cluster is not None and network is None:
+        yield "cluster.existing", ("requires network.existing: the zone's pools, endpoints and databases go in "
+                                   "the existing cluster's network, so name that network too")
+    for block, path, required in ((network, "network.existing", network_fields),
+                                  (cluster, "cluster.existing", cluster_fields)):
+        if block is None:
+            continue
+        for key, owner in block.foreign_fields(cloud):
+            yield f"{path}.{key}", f"is a {owner} field; this is a {cloud} zone"
+        for field_name in required:
+            if getattr(block, field_name) in (None, []):
+                yield f"{path}.{to_camel(field_name)}", f"is required on {cloud} with {path}"
 
 
 class NetworkConfig(Model):

@@ -6,8 +6,10 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
+from pydantic.alias_generators import to_camel
+
 from llmops_landing_zone.components.config.checks import name_issues
-from llmops_landing_zone.components.config.models import ZoneConfig
+from llmops_landing_zone.components.config.models import ZoneConfig, existing_issues
 from llmops_landing_zone.components.config.registry import Issue, register
 from llmops_landing_zone.components.gcp import limits
 from llmops_landing_zone.components.gcp.names import NAME_RULES
@@ -44,3 +46,54 @@ def labels(cfg: ZoneConfig) -> Iterator[Issue]:
             yield f"tags.{key}", "GCP label keys are at most 63 characters of a-z, 0-9, _ and -"
         elif len(value) > 63:
             yield f"tags.{key}", f"GCP label values are at most 63 characters; this one has {len(value)}"
+
+
+NETWORK = re.compile(r"^(https://www\.googleapis\.com/compute/v1/)?projects/(?P<project>[a-z][a-z0-9-]{4,28}[a-z0-9])"
+                     r"/global/networks/[a-z]([-a-z0-9]{0,61}[a-z0-9])?$")
+SUBNETWORK = re.compile(r"^(https://www\.googleapis\.com/compute/v1/)?projects/(?P<project>[a-z][a-z0-9-]{4,28}"
+                        r"[a-z0-9])/regions/(?P<region>[a-z0-9-]+)/subnetworks/[a-z]([-a-z0-9]{0,61}[a-z0-9])?$")
+RESOURCE_NAME = re.compile(r"^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$")  # RFC 1035 names: ranges, addresses
+GKE_NAME = re.compile(r"^[a-z]([-a-z0-9]{0,38}[a-z0-9])?$")
+LOCATION = re.compile(r"^[a-z]+-[a-z]+[0-9]+(-[a-z])?$")
+
+
+@register("gcp")
+def existing(cfg: ZoneConfig) -> Iterator[Issue]:
+    """network.existing (network, subnetwork, the pods/services range names) and cluster.existing (name,
+    location): complete, GCP-only, well-formed, in the zone's project and region (Shared VPC is not supported)."""
+    net, cluster = cfg.network.existing, cfg.cluster.existing
+    yield from existing_issues(net, cluster, "gcp",
+                               ("network", "subnetwork", "pods_range_name", "services_range_name"), ("name",))
+    if net is not None:
+        path = "network.existing"
+        if net.network is not None:
+            if not (m := NETWORK.match(net.network)):
+                yield f"{path}.network", f"'{net.network}' is not a network self-link (projects/<p>/global/networks/<n>)"
+            elif m["project"] != cfg.project:
+                yield f"{path}.network", (f"is in project {m['project']}, not the zone's project {cfg.project} "
+                                          "(Shared VPC host networks are not supported yet)")
+        if net.subnetwork is not None:
+            if not (m := SUBNETWORK.match(net.subnetwork)):
+                yield (f"{path}.subnetwork", (f"'{net.subnetwork}' is not a subnetwork self-link "
+                       "(projects/<p>/regions/<r>/subnetworks/<n>)"))
+            elif m["region"] != cfg.region:
+                yield f"{path}.subnetwork", f"is in region {m['region']}, not the zone's region {cfg.region}"
+            elif m["project"] != cfg.project:
+                yield f"{path}.subnetwork", f"is in project {m['project']}, not the zone's project {cfg.project}"
+        for field_name in ("pods_range_name", "services_range_name", "services_access_range_name"):
+            value = getattr(net, field_name)
+            if value is not None and not RESOURCE_NAME.match(value):
+                yield f"{path}.{to_camel(field_name)}", f"'{value}' is not a GCP resource name"
+        if net.pods_range_name is not None and net.pods_range_name == net.services_range_name:
+            yield f"{path}.servicesRangeName", "must differ from podsRangeName"
+        if net.services_access_range_name is None:
+            for key, store in cfg.vector_stores.items():
+                if store.engine == "alloydb":
+                    yield (f"{path}.servicesAccessRangeName", (f"is required: vectorStores.{key} (alloydb) "
+                           "connects through the network's private services access range"))
+                    break
+    if cluster is not None:
+        if cluster.name is not None and not GKE_NAME.match(cluster.name):
+            yield "cluster.existing.name", f"'{cluster.name}' is not a GKE cluster name"
+        if cluster.location is not None and not LOCATION.match(cluster.location):
+            yield "cluster.existing.location", f"'{cluster.location}' is not a GCP region or zone"

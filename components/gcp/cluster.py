@@ -20,22 +20,19 @@ from __future__ import annotations
 
 import json
 import math
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 
 import pulumi
 import pulumi_gcp as gcp
 import pulumi_kubernetes as k8s
 
-from llmops_landing_zone.components import catalog, sizing
-from llmops_landing_zone.components.common import child, zone_labels
-from llmops_landing_zone.components.config.models import ZoneConfig
-from llmops_landing_zone.components.config.versions import gke_channel
-from llmops_landing_zone.components.gcp.keys import BOOT_DISK, GKE_SECRETS, Keys
+from llmops_landing_zone.components import catalog
+from llmops_landing_zone.components.common import child, tagged
 from llmops_landing_zone.components.gcp.limits import SYSTEM_POOL_KEY
 from llmops_landing_zone.components.gcp.names import GKE_CLUSTER, SYSTEM_NODE_POOL, SYSTEM_NODE_SERVICE_ACCOUNT
-from llmops_landing_zone.components.gcp.network import PODS_RANGE, SERVICES_RANGE, Network
-from llmops_landing_zone.components.gcp.project import GcpContext, ProjectServices
-from llmops_landing_zone.components.gcp.rbac import gke_security_group
+from llmops_landing_zone.components.gcp.keys import ApiDependencies
+from llmops_landing_zone.components.gcp.project import GcpContext
 
 TYPE = "llmops:gcp:Cluster"
 NODE_ROLES = (
@@ -105,11 +102,35 @@ def kubeconfig(name: str, server: pulumi.Input[str], ca: pulumi.Input[str] | Non
 
 @dataclass
 class ClusterArgs:
-    cfg: ZoneConfig
+    """The GKE cluster as plain values and other resources' outputs: the network and subnetwork ids with the
+    names of its pods and services secondary ranges; the CMEK key ids for Secrets (``secrets_key``) and boot
+    disks (``disk_key``), and what must exist before they can be used (``key_dependencies``); ``zone_cidr``
+    is admitted to the control plane with ``authorized_networks``. ``hardened`` (prod) adds control-plane
+    logs, workload metrics and Binary Authorization enforcement; ``gpu_metrics`` turns on managed DCGM."""
+
+    prefix: str
     ctx: GcpContext
-    services: ProjectServices
-    network: Network
-    keys: Keys
+    services: ApiDependencies
+    network_id: pulumi.Input[str]
+    subnetwork_id: pulumi.Input[str]
+    pods_range_name: str
+    services_range_name: str
+    zone_cidr: pulumi.Input[str]
+    secrets_key: pulumi.Input[str]
+    disk_key: pulumi.Input[str]
+    kubernetes_version: str
+    release_channel: str = "REGULAR"
+    key_dependencies: Sequence[pulumi.Resource] = ()
+    public_endpoint: bool = False
+    authorized_networks: Sequence[str] = ()
+    system_node_count: int = 2
+    system_node_max_count: int = 4
+    zones: int = 3  # zones the node pools span (the system pool's initial count is per zone)
+    hardened: bool = False
+    gpu_metrics: bool = False
+    security_group: str | None = None  # Google Groups for RBAC
+    deletion_protection: bool = False
+    labels: dict[str, str] = field(default_factory=dict)  # also on the nodes' VMs (node config labels)
 
 
 class Cluster(pulumi.ComponentResource):
@@ -118,46 +139,45 @@ class Cluster(pulumi.ComponentResource):
     provider: k8s.Provider
 
     def __init__(self, name_: str, args: ClusterArgs, opts: pulumi.ResourceOptions | None = None) -> None:
-        super().__init__(TYPE, name_, None, opts)
-        cfg, ctx, net, keys = args.cfg, args.ctx, args.network, args.keys
-        z = cfg.name
+        super().__init__(TYPE, name_, None, tagged(opts, labels=args.labels))
+        ctx, z = args.ctx, args.prefix
         self.name = GKE_CLUSTER.render(z)
         self.workload_pool = f"{ctx.project}.svc.id.goog"
 
         self.system_sa, system_grants = node_identity(
             self, f"{z}-system-nodes", SYSTEM_NODE_SERVICE_ACCOUNT.render(z), f"{z} GKE system nodes",
             ctx.project, args.services.deps("iam"))
-        node_config = secure_node_config(zone_labels(cfg), self.system_sa.email, keys.key(BOOT_DISK), SYSTEM_POOL_KEY)
+        node_config = secure_node_config(args.labels, self.system_sa.email, args.disk_key, SYSTEM_POOL_KEY)
 
-        authorized = [{"cidr_block": cfg.network.cidr, "display_name": "zone network"}] + [
+        authorized = [{"cidr_block": args.zone_cidr, "display_name": "zone network"}] + [
             {"cidr_block": c, "display_name": f"authorized-{i}"}
-            for i, c in enumerate(cfg.cluster.authorized_networks)]
-        prod = cfg.is_prod
+            for i, c in enumerate(args.authorized_networks)]
+        prod = args.hardened
         control_plane = ["APISERVER", "CONTROLLER_MANAGER", "SCHEDULER"] if prod else []
         logging = ["SYSTEM_COMPONENTS", "WORKLOADS", *control_plane]
         workloads = ["STORAGE", "POD", "DEPLOYMENT", "HPA"] if prod else []
         monitoring = ["SYSTEM_COMPONENTS", *control_plane, *workloads]
         # GPU metrics from GKE's managed DCGM (GKE 1.30+): GKE's GPU nodes have no NVIDIA container runtime to
         # give a self-managed DCGM exporter the driver libraries.
-        if sizing.effective_pools(cfg) and int(cfg.cluster.kubernetes_version.split(".")[1]) >= 30:
+        if args.gpu_metrics and int(args.kubernetes_version.split(".")[1]) >= 30:
             monitoring.append("DCGM")
-        group = gke_security_group(cfg)
+        group = args.security_group
 
         self.cluster = gcp.container.Cluster(
             f"{z}-gke", name=self.name, project=ctx.project, location=ctx.region, node_locations=ctx.zones,
-            network=net.vpc.id, subnetwork=net.subnet.id,
+            network=args.network_id, subnetwork=args.subnetwork_id,
             # GKE needs a default pool at creation; it is removed at once and the node pools below take over.
             # Its node config is still the secure one, so even those short-lived nodes never run as the
             # Compute Engine default service account.
             remove_default_node_pool=True, initial_node_count=1, node_config=node_config,
             # The channel must offer the version (config/versions.py checks it against the GKE calendar).
-            release_channel={"channel": gke_channel(cfg)},
-            min_master_version=cfg.cluster.kubernetes_version,
+            release_channel={"channel": args.release_channel},
+            min_master_version=args.kubernetes_version,
             workload_identity_config={"workload_pool": self.workload_pool},
             enable_shielded_nodes=True, enable_legacy_abac=False,
-            database_encryption={"state": "ENCRYPTED", "key_name": keys.key(GKE_SECRETS)},
+            database_encryption={"state": "ENCRYPTED", "key_name": args.secrets_key},
             private_cluster_config={"enable_private_nodes": True,
-                                    "enable_private_endpoint": not cfg.cluster.public_endpoint,
+                                    "enable_private_endpoint": not args.public_endpoint,
                                     "master_global_access_config": {"enabled": True}},
             master_authorized_networks_config={"cidr_blocks": authorized,
                                                "gcp_public_cidrs_access_enabled": False,
@@ -166,8 +186,8 @@ class Cluster(pulumi.ComponentResource):
             # request still needs Google credentials with container.* rights; see the README, GCP section.
             control_plane_endpoints_config={"dns_endpoint_config": {"allow_external_traffic": True}},
             master_auth={"client_certificate_config": {"issue_client_certificate": False}},
-            ip_allocation_policy={"cluster_secondary_range_name": PODS_RANGE,
-                                  "services_secondary_range_name": SERVICES_RANGE},
+            ip_allocation_policy={"cluster_secondary_range_name": args.pods_range_name,
+                                  "services_secondary_range_name": args.services_range_name},
             datapath_provider="ADVANCED_DATAPATH", default_max_pods_per_node=64,
             # Pod-to-pod traffic on one node goes through the VPC too, so flow logs and firewall rules see it
             # (CIS GKE "Enable VPC Flow Logs and Intranode Visibility", checkov CKV_GCP_61); updated in place.
@@ -186,20 +206,20 @@ class Cluster(pulumi.ComponentResource):
             authenticator_groups_config={"security_group": group} if group else None,
             cost_management_config={"enabled": True},  # per-namespace cost allocation in the billing export
             maintenance_policy={"daily_maintenance_window": {"start_time": "03:00"}},
-            deletion_protection=cfg.deletion_protection,
+            deletion_protection=args.deletion_protection,
             # The node config only shapes the default pool GKE deletes right after creation; a later change
             # (e.g. a new zone tag) must not replace the cluster.
             opts=child(self, ignore_changes=["nodeConfig", "initialNodeCount"],
-                       depends_on=[*args.services.deps("container"), *keys.ready(GKE_SECRETS),
-                                   *keys.ready(BOOT_DISK), *system_grants]))
+                       depends_on=[*args.services.deps("container"), *args.key_dependencies,
+                                   *system_grants]))
 
-        system = cfg.cluster.system_nodes
-        zones = cfg.network.zones
+        zones = args.zones
         self.system_pool = gcp.container.NodePool(
             f"{z}-{SYSTEM_POOL_KEY}", name=SYSTEM_NODE_POOL.render(z), project=ctx.project,
             location=ctx.region, cluster=self.cluster.id,
-            initial_node_count=math.ceil(system.count / zones),  # per zone
-            autoscaling={"total_min_node_count": system.count, "total_max_node_count": system.max_count,
+            initial_node_count=math.ceil(args.system_node_count / zones),  # per zone
+            autoscaling={"total_min_node_count": args.system_node_count,
+                         "total_max_node_count": args.system_node_max_count,
                          "location_policy": "BALANCED"},
             management={"auto_repair": True, "auto_upgrade": True},
             upgrade_settings={"strategy": "SURGE", "max_surge": 1, "max_unavailable": 0},
@@ -209,11 +229,60 @@ class Cluster(pulumi.ComponentResource):
             # systemNodes.count changes the autoscaling floor above, in place, and never replaces the pool.
             opts=child(self, ignore_changes=["initialNodeCount"]))
 
-        endpoint = (self.cluster.endpoint if cfg.cluster.public_endpoint
+        endpoint = (self.cluster.endpoint if args.public_endpoint
                     else self.cluster.control_plane_endpoints_config.apply(
                         lambda c: c.dns_endpoint_config.endpoint))
-        ca = self.cluster.master_auth.cluster_ca_certificate if cfg.cluster.public_endpoint else None
+        ca = self.cluster.master_auth.cluster_ca_certificate if args.public_endpoint else None
         self.kubeconfig = kubeconfig(f"gke_{ctx.project}_{ctx.region}_{self.name}", endpoint, ca)
         self.provider = k8s.Provider(f"{z}-gke", kubeconfig=self.kubeconfig, enable_server_side_apply=True,
                                      opts=child(self, depends_on=[self.system_pool]))
         self.register_outputs({"name": self.cluster.name, "endpoint": endpoint})
+
+    @property
+    def cluster_id(self) -> pulumi.Output[str]:
+        return self.cluster.id
+
+    @property
+    def endpoint(self) -> pulumi.Output[str]:
+        return self.cluster.endpoint
+
+    @property
+    def cluster_name(self) -> pulumi.Output[str]:
+        return self.cluster.name
+
+
+EXISTING_TYPE = "llmops:gcp:ExistingCluster"
+
+
+@dataclass
+class ExistingClusterArgs:
+    """A GKE Standard cluster the user owns, by name and location (region or zone), in the zone's project. It
+    must have Workload Identity; the deployer needs container.* rights on it."""
+
+    prefix: str
+    ctx: GcpContext
+    cluster_name: str
+    location: str
+
+
+class ExistingCluster(pulumi.ComponentResource):
+    """The same outputs as ``Cluster`` for a cluster that exists (container.clusters.get): the kubeconfig goes
+    through its DNS endpoint when it has one, its IP endpoint and CA otherwise. It creates nothing but the
+    Kubernetes provider; ``cluster`` is this component, for what must wait for the cluster."""
+
+    def __init__(self, name_: str, args: ExistingClusterArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__(EXISTING_TYPE, name_, None, opts)
+        ctx, z = args.ctx, args.prefix
+        info = gcp.container.get_cluster(name=args.cluster_name, location=args.location, project=ctx.project)
+        self.name = self.cluster_name = args.cluster_name
+        self.cluster = self
+        self.cluster_id = f"projects/{ctx.project}/locations/{args.location}/clusters/{args.cluster_name}"
+        self.workload_pool = f"{ctx.project}.svc.id.goog"
+        self.endpoint: str = info.endpoint
+        dns = [d.endpoint for c in info.control_plane_endpoints_configs for d in c.dns_endpoint_configs
+               if d.endpoint]
+        endpoint, ca = (dns[0], None) if dns else (info.endpoint, info.master_auths[0].cluster_ca_certificate)
+        self.kubeconfig = kubeconfig(f"gke_{ctx.project}_{args.location}_{args.cluster_name}", endpoint, ca)
+        self.provider = k8s.Provider(f"{z}-gke", kubeconfig=self.kubeconfig, enable_server_side_apply=True,
+                                     opts=child(self))
+        self.register_outputs({"name": args.cluster_name, "endpoint": endpoint})

@@ -13,14 +13,14 @@ byte encrypted with it unreadable.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Protocol
 
 import pulumi
 import pulumi_gcp as gcp
 
-from llmops_landing_zone.components.common import child, stateful
-from llmops_landing_zone.components.config.models import ZoneConfig
-from llmops_landing_zone.components.gcp.project import GcpContext, ProjectServices
+from llmops_landing_zone.components.common import child, protected, tagged
+from llmops_landing_zone.components.gcp.project import GcpContext
 from llmops_landing_zone.components.naming import name
 
 TYPE = "llmops:gcp:Keys"
@@ -38,11 +38,24 @@ PURPOSES = (GKE_SECRETS, BOOT_DISK, LOGS, DATA)
 Agent = tuple[str, str, pulumi.Input[str], list[pulumi.Resource]]
 
 
+class ApiDependencies(Protocol):
+    """The project's enabled APIs (``project.ProjectServices`` in the zone): what a resource calling an API
+    waits for. A program whose APIs are enabled already passes an object whose ``deps`` returns []."""
+
+    def deps(self, *apis: str) -> list[pulumi.Resource]: ...
+
+
 @dataclass
 class KeysArgs:
-    cfg: ZoneConfig
+    """``prefix`` names the ring and keys; ``hsm`` puts them in Cloud HSM (prod); ``protect`` protects and
+    retains them; ``services`` are the project's enabled APIs the keys and agents wait for."""
+
+    prefix: str
     ctx: GcpContext
-    services: ProjectServices
+    services: ApiDependencies
+    hsm: bool = False
+    protect: bool = False
+    labels: dict[str, str] = field(default_factory=dict)
 
 
 class Keys(pulumi.ComponentResource):
@@ -51,31 +64,30 @@ class Keys(pulumi.ComponentResource):
     grants: dict[str, list[gcp.kms.CryptoKeyIAMMember]]
 
     def __init__(self, name_: str, args: KeysArgs, opts: pulumi.ResourceOptions | None = None) -> None:
-        super().__init__(TYPE, name_, None, opts)
-        cfg, ctx, services = args.cfg, args.ctx, args.services
-        z = cfg.name
+        super().__init__(TYPE, name_, None, tagged(opts, labels=args.labels))
+        ctx, services = args.ctx, args.services
+        z = args.prefix
         self.ring = gcp.kms.KeyRing(f"{z}-keys", name=name(z, "keys"), project=ctx.project,
                                     location=ctx.region,
-                                    opts=stateful(cfg, self, depends_on=services.deps("cloudkms")))
-        level = "HSM" if cfg.is_prod else "SOFTWARE"
+                                    opts=protected(self, args.protect, depends_on=services.deps("cloudkms")))
+        level = "HSM" if args.hsm else "SOFTWARE"
         self.keys = {
             purpose: gcp.kms.CryptoKey(
                 f"{z}-{purpose}", name=name(z, purpose), key_ring=self.ring.id, purpose="ENCRYPT_DECRYPT",
                 rotation_period=ROTATION, destroy_scheduled_duration=DESTROY_SCHEDULED,
                 version_template={"algorithm": "GOOGLE_SYMMETRIC_ENCRYPTION", "protection_level": level},
-                opts=stateful(cfg, self))
+                opts=protected(self, args.protect))
             for purpose in PURPOSES
         }
         self.grants = {purpose: [] for purpose in PURPOSES}
-        for purpose, agent, member, deps in self._agents(cfg, ctx, services):
+        for purpose, agent, member, deps in self._agents(z, ctx, services):
             self.grants[purpose].append(gcp.kms.CryptoKeyIAMMember(
                 f"{z}-{purpose}-{agent}", crypto_key_id=self.keys[purpose].id, role=ENCRYPTER_DECRYPTER,
                 member=member, opts=child(self, depends_on=deps)))
         self.register_outputs({"ring": self.ring.id, **{p: k.id for p, k in self.keys.items()}})
 
-    def _agents(self, cfg: ZoneConfig, ctx: GcpContext, services: ProjectServices) -> Iterator[Agent]:
+    def _agents(self, z: str, ctx: GcpContext, services: ApiDependencies) -> Iterator[Agent]:
         """(purpose, agent, IAM member, dependencies) for every service agent that uses a zone key."""
-        z = cfg.name
         # GKE and Compute Engine agents exist as soon as their API is enabled; their ids follow the project
         # number (https://cloud.google.com/iam/docs/service-agents).
         yield GKE_SECRETS, "gke", ctx.agent("container-engine-robot.iam.gserviceaccount.com"), \

@@ -20,14 +20,14 @@ an address from the node subnet.
 from __future__ import annotations
 
 import ipaddress
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pulumi
 import pulumi_gcp as gcp
 
-from llmops_landing_zone.components.common import child
-from llmops_landing_zone.components.config.models import ZoneConfig
-from llmops_landing_zone.components.gcp.project import GcpContext, ProjectServices
+from llmops_landing_zone.components.common import child, tagged
+from llmops_landing_zone.components.gcp.keys import ApiDependencies
+from llmops_landing_zone.components.gcp.project import GcpContext
 from llmops_landing_zone.components.naming import name
 from llmops_landing_zone.components.network_plan import plan_subnets
 
@@ -60,9 +60,15 @@ def gcp_ranges(cidr: str, zones: int) -> GcpRanges:
 
 @dataclass
 class NetworkArgs:
-    cfg: ZoneConfig
+    """``prefix`` names every resource; ``cidr`` is carved by ``gcp_ranges`` for ``zones`` zones; ``services``
+    are the project's enabled APIs (compute, servicenetworking) the network waits for."""
+
+    prefix: str
     ctx: GcpContext
-    services: ProjectServices
+    services: ApiDependencies
+    cidr: str
+    zones: int
+    labels: dict[str, str] = field(default_factory=dict)
 
 
 class Network(pulumi.ComponentResource):
@@ -73,11 +79,10 @@ class Network(pulumi.ComponentResource):
     services_access_range: gcp.compute.GlobalAddress
 
     def __init__(self, name_: str, args: NetworkArgs, opts: pulumi.ResourceOptions | None = None) -> None:
-        super().__init__(TYPE, name_, None, opts)
-        cfg, ctx = args.cfg, args.ctx
-        z = cfg.name
-        self.ranges = r = gcp_ranges(cfg.network.cidr, cfg.network.zones)
-        self.cidr = cfg.network.cidr
+        super().__init__(TYPE, name_, None, tagged(opts, labels=args.labels))
+        ctx, z = args.ctx, args.prefix
+        self.ranges = r = gcp_ranges(args.cidr, args.zones)
+        self.cidr = args.cidr
         compute = args.services.deps("compute")
 
         self.vpc = gcp.compute.Network(
@@ -104,7 +109,7 @@ class Network(pulumi.ComponentResource):
             min_ports_per_vm=64, max_ports_per_vm=4096,
             log_config={"enable": True, "filter": "ERRORS_ONLY"}, opts=child(self))
 
-        self.firewalls = self._firewalls(cfg, ctx)
+        self.firewalls = self._firewalls(z, ctx, args.cidr)
 
         # Private services access: one peering range for Google-managed services (AlloyDB).
         net = ipaddress.ip_network(r.services_access)
@@ -120,16 +125,15 @@ class Network(pulumi.ComponentResource):
         self.register_outputs({"network": self.vpc.id, "subnet": self.subnet.id, "nodes": r.nodes,
                                "pods": r.pods, "services": r.services, "servicesAccess": r.services_access})
 
-    def _firewalls(self, cfg: ZoneConfig, ctx: GcpContext) -> list[gcp.compute.Firewall]:
-        z = cfg.name
+    def _firewalls(self, z: str, ctx: GcpContext, cidr: str) -> list[gcp.compute.Firewall]:
         log = {"metadata": "INCLUDE_ALL_METADATA"}
         rules = [
             # (suffix, direction, priority, allow or deny, ranges, ports/protocol)
             ("deny-all-ingress", "INGRESS", 65534, "denies", ["0.0.0.0/0"], [{"protocol": "all"}]),
             ("deny-all-egress", "EGRESS", 65534, "denies", ["0.0.0.0/0"], [{"protocol": "all"}]),
             # Nodes, pods, services, the control plane's PSC address, peered managed services: in the CIDR.
-            ("allow-internal-ingress", "INGRESS", 1000, "allows", [cfg.network.cidr], [{"protocol": "all"}]),
-            ("allow-internal-egress", "EGRESS", 1000, "allows", [cfg.network.cidr], [{"protocol": "all"}]),
+            ("allow-internal-ingress", "INGRESS", 1000, "allows", [cidr], [{"protocol": "all"}]),
+            ("allow-internal-egress", "EGRESS", 1000, "allows", [cidr], [{"protocol": "all"}]),
             ("allow-health-checks", "INGRESS", 1000, "allows", list(HEALTH_CHECK_RANGES),
              [{"protocol": "tcp"}]),
             # Google APIs (Private Google Access), image registries and model hubs, all over TLS.
@@ -148,3 +152,67 @@ class Network(pulumi.ComponentResource):
     @property
     def network_id(self) -> pulumi.Output[str]:
         return self.vpc.id
+
+    @property
+    def subnet_id(self) -> pulumi.Output[str]:
+        return self.subnet.id
+
+    @property
+    def pods_range_name(self) -> str:
+        return PODS_RANGE
+
+    @property
+    def services_range_name(self) -> str:
+        return SERVICES_RANGE
+
+
+EXISTING_TYPE = "llmops:gcp:ExistingNetwork"
+
+
+@dataclass
+class ExistingNetworkArgs:
+    """A VPC network the user owns, in the zone's project (self-links), its node subnetwork in the zone's region
+    with secondary ranges for pods and services, and, for AlloyDB, the name of the network's private services
+    access range (an allocated global address already connected to servicenetworking)."""
+
+    prefix: str
+    ctx: GcpContext
+    network: str
+    subnetwork: str
+    pods_range_name: str
+    services_range_name: str
+    services_access_range_name: str | None = None
+    labels: dict[str, str] = field(default_factory=dict)
+
+
+def _short_name(self_link: str) -> str:
+    return self_link.rstrip("/").rsplit("/", 1)[-1]
+
+
+class ExistingNetwork(pulumi.ComponentResource):
+    """The same outputs as ``Network`` for a network that exists. It creates nothing: subnets, Cloud NAT,
+    firewall rules, flow logs and private services access are the network owner's. ``vpc``, ``subnet`` and
+    ``services_access_range`` are lookups (compute.networks.get, subnetworks.get, globalAddresses.get);
+    ``services_access`` is this component, so what needs private services access waits for the lookups."""
+
+    def __init__(self, name_: str, args: ExistingNetworkArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__(EXISTING_TYPE, name_, None, tagged(opts, labels=args.labels))
+        ctx = args.ctx
+        self.vpc = gcp.compute.get_network_output(name=_short_name(args.network), project=ctx.project)
+        self.subnet = gcp.compute.get_subnetwork_output(self_link=args.subnetwork)
+        # The subnet's primary range: what the cluster's authorized networks admit as "the zone network".
+        self.cidr: pulumi.Output[str] = self.subnet.ip_cidr_range
+        self.pods_range_name = args.pods_range_name
+        self.services_range_name = args.services_range_name
+        self.services_access = self
+        self.services_access_range = gcp.compute.get_global_address_output(
+            name=args.services_access_range_name, project=ctx.project) if args.services_access_range_name else None
+        self.register_outputs({"network": self.vpc.id, "subnet": self.subnet.id})
+
+    @property
+    def network_id(self) -> pulumi.Output[str]:
+        return self.vpc.id
+
+    @property
+    def subnet_id(self) -> pulumi.Output[str]:
+        return self.subnet.id

@@ -16,13 +16,14 @@ from llmops_landing_zone.components.common import zone_labels
 from llmops_landing_zone.components.config.models import ZoneConfig
 from llmops_landing_zone.components.gcp.audit import Audit, AuditArgs
 from llmops_landing_zone.components.gcp.budget import Budget, BudgetArgs
-from llmops_landing_zone.components.gcp.cluster import Cluster, ClusterArgs
+from llmops_landing_zone.components.config.versions import gke_channel
+from llmops_landing_zone.components.gcp.cluster import Cluster, ClusterArgs, ExistingCluster, ExistingClusterArgs
 from llmops_landing_zone.components.gcp.gpu_pool import GpuPool, GpuPoolArgs
-from llmops_landing_zone.components.gcp.keys import BOOT_DISK, DATA, LOGS, Keys, KeysArgs
+from llmops_landing_zone.components.gcp.keys import BOOT_DISK, DATA, GKE_SECRETS, LOGS, Keys, KeysArgs
 from llmops_landing_zone.components.gcp.names import NODE_POOL, NODE_SERVICE_ACCOUNT
-from llmops_landing_zone.components.gcp.network import Network, NetworkArgs
+from llmops_landing_zone.components.gcp.network import ExistingNetwork, ExistingNetworkArgs, Network, NetworkArgs
 from llmops_landing_zone.components.gcp.project import GcpContext, ProjectServices, ProjectServicesArgs, required_apis
-from llmops_landing_zone.components.gcp.rbac import TeamAccess, TeamAccessArgs, TeamRoles, TeamRolesArgs
+from llmops_landing_zone.components.gcp.rbac import TeamAccess, TeamAccessArgs, TeamRoles, TeamRolesArgs, gke_security_group
 from llmops_landing_zone.components.gcp.serving import (
     ModelBucket,
     VertexEndpoint,
@@ -57,12 +58,39 @@ def build(zone: pulumi.ComponentResource, cfg: ZoneConfig) -> dict[str, Any]:
 
     services = ProjectServices(f"{z}-project", ProjectServicesArgs(z, cfg.project or "", project_apis(cfg)), under())
     ctx = GcpContext.lookup(cfg.project or "", cfg.region or "", cfg.network.zones, services)
-    keys = Keys(f"{z}-keys", KeysArgs(cfg, ctx, services), under())
-    network = Network(f"{z}-network", NetworkArgs(cfg, ctx, services), under())
-    cluster = Cluster(f"{z}-cluster", ClusterArgs(cfg, ctx, services, network, keys), under())
+    keys = Keys(f"{z}-keys", KeysArgs(z, ctx, services, hsm=cfg.is_prod, protect=bool(cfg.protect_stateful)),
+                under())
+    byo = cfg.network.existing
+    network: Network | ExistingNetwork
+    if byo is not None:
+        network = ExistingNetwork(f"{z}-network", ExistingNetworkArgs(
+            z, ctx, network=byo.network or "", subnetwork=byo.subnetwork or "",
+            pods_range_name=byo.pods_range_name or "", services_range_name=byo.services_range_name or "",
+            services_access_range_name=byo.services_access_range_name), under())
+    else:
+        network = Network(f"{z}-network", NetworkArgs(z, ctx, services, cidr=cfg.network.cidr,
+                                                      zones=cfg.network.zones), under())
+    cluster: Cluster | ExistingCluster
+    if cfg.cluster.existing is not None:
+        cluster = ExistingCluster(f"{z}-cluster", ExistingClusterArgs(
+            z, ctx, cfg.cluster.existing.name or "", cfg.cluster.existing.location or ctx.region), under())
+    else:
+        cluster = Cluster(f"{z}-cluster", ClusterArgs(
+            z, ctx, services, network_id=network.network_id, subnetwork_id=network.subnet_id,
+            pods_range_name=network.pods_range_name, services_range_name=network.services_range_name,
+            zone_cidr=network.cidr, secrets_key=keys.key(GKE_SECRETS), disk_key=keys.key(BOOT_DISK),
+            key_dependencies=[*keys.ready(GKE_SECRETS), *keys.ready(BOOT_DISK)],
+            kubernetes_version=cfg.cluster.kubernetes_version, release_channel=gke_channel(cfg),
+            public_endpoint=cfg.cluster.public_endpoint, authorized_networks=cfg.cluster.authorized_networks,
+            system_node_count=cfg.cluster.system_nodes.count, system_node_max_count=cfg.cluster.system_nodes.max_count,
+            zones=cfg.network.zones, hardened=cfg.is_prod, gpu_metrics=bool(sizing.effective_pools(cfg)),
+            security_group=gke_security_group([m for t in cfg.teams.values() for m in t.members]), deletion_protection=bool(cfg.deletion_protection),
+            labels=zone_labels(cfg)), under())
+    existing = cfg.cluster.existing
+    cluster_location = (existing.location or ctx.region) if existing else ctx.region
     pools = {key: GpuPool(f"{z}-pool-{key}", GpuPoolArgs(
-        spec, name=NODE_POOL.render(z, key), cluster_name=cluster.cluster.id, project=ctx.project,
-        location=ctx.region, service_account_id=NODE_SERVICE_ACCOUNT.render(z, key),
+        spec, name=NODE_POOL.render(z, key), cluster_name=cluster.cluster_id, project=ctx.project,
+        location=cluster_location, service_account_id=NODE_SERVICE_ACCOUNT.render(z, key),
         service_account_display_name=f"{z} GKE GPU pool {key}", disk_key=keys.key(BOOT_DISK),
         labels=zone_labels(cfg), prefix=z, identity_depends_on=services.deps("iam"),
         depends_on=keys.ready(BOOT_DISK)), under())
@@ -92,11 +120,11 @@ def build(zone: pulumi.ComponentResource, cfg: ZoneConfig) -> dict[str, Any]:
     stores: dict[str, pulumi.Output[str]] = {}
     for key, store in cfg.vector_stores.items():
         args = VectorStoreArgs(
-            z, ctx, key, store.dimensions, encryption_key=keys.key(DATA), network_id=network.vpc.id,
+            z, ctx, key, store.dimensions, encryption_key=keys.key(DATA), network_id=network.network_id,
             services=services, metric=store.metric, environment=cfg.environment, protect=protect,
             deletion_protection=bool(cfg.deletion_protection), depends_on=keys.ready(DATA))
         if store.engine == "vertex-vector-search":
-            args.subnet_id = network.subnet.id
+            args.subnet_id = network.subnet_id
             vs = VectorSearch(f"{z}-store-{key}", args, under())
             stores[key] = vs.index_endpoint.id
         else:
@@ -121,9 +149,9 @@ def build(zone: pulumi.ComponentResource, cfg: ZoneConfig) -> dict[str, Any]:
     outputs: dict[str, Any] = {
         "project": ctx.project,
         "region": ctx.region,
-        "networkId": network.vpc.id,
-        "clusterName": cluster.cluster.name,
-        "clusterEndpoint": cluster.cluster.endpoint,
+        "networkId": network.network_id,
+        "clusterName": cluster.cluster_name,
+        "clusterEndpoint": cluster.endpoint,
         "kubeconfig": cluster.kubeconfig,
         "gpuPools": {k: p.node_pool.name for k, p in pools.items()},
         "modelStore": f"gs://{bucket.name}",

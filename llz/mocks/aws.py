@@ -3,6 +3,7 @@ plan is identical run to run. Inputs are echoed back by the engine; these add wh
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
 from llmops_landing_zone.components import tokens
@@ -221,7 +222,48 @@ OUTPUTS: dict[str, OutputFn] = {
 }
 GENERIC: OutputFn = _generic
 
+def _digest(text: str, n: int) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()[:n]
+
+
+# Lookups of an existing network or cluster: shaped like the real answers and derived from the ids asked for, so
+# the mock VPC is a /16 of 10.x, each subnet sits in a zone of the region picked by its id, and the cluster's
+# OIDC issuer and security group follow its name.
+def _get_vpc(args: dict[str, Any], region: str) -> dict[str, Any]:
+    vpc = str(args.get("id", ""))
+    return {"id": vpc, "arn": f"arn:aws:ec2:{region}:{ACCOUNT_ID}:vpc/{vpc}", "ownerId": ACCOUNT_ID,
+            "cidrBlock": f"10.{int(_digest(vpc, 2), 16) % 200 + 20}.0.0/16", "state": "available"}
+
+
+def _get_subnet(args: dict[str, Any], region: str) -> dict[str, Any]:
+    subnet = str(args.get("id", ""))
+    zone = f"{region}{'abc'[int(_digest(subnet, 2), 16) % 3]}"
+    return {"id": subnet, "arn": f"arn:aws:ec2:{region}:{ACCOUNT_ID}:subnet/{subnet}", "availabilityZone": zone,
+            "vpcId": f"vpc-0{_digest(subnet, 16)}", "ownerId": ACCOUNT_ID}
+
+
+def _get_eks_cluster(args: dict[str, Any], region: str) -> dict[str, Any]:
+    name = str(args.get("name", ""))
+    return {
+        "id": name, "name": name, "arn": f"arn:aws:eks:{region}:{ACCOUNT_ID}:cluster/{name}",
+        "endpoint": f"https://{_digest(name, 32).upper()}.gr7.{region}.eks.amazonaws.com",
+        "certificateAuthorities": [{"data": CA_DATA}],
+        "identities": [{"oidcs": [{"issuer": f"https://oidc.eks.{region}.amazonaws.com/id/{_digest(name, 32).upper()}"}]}],
+        "vpcConfig": {"clusterSecurityGroupId": f"sg-0{_digest(name, 16)}", "vpcId": f"vpc-0{_digest(name, 16)}"},
+        "version": "1.35", "status": "ACTIVE", "platformVersion": "eks.20",
+    }
+
+
 CALLS: dict[str, CallFn] = {
+    tokens.AWS_GET_VPC: _get_vpc,
+    tokens.AWS_GET_SUBNET: _get_subnet,
+    tokens.AWS_GET_PREFIX_LIST: lambda args, region: {
+        "id": f"pl-{_digest(str(args.get('name')), 8)}", "name": args.get("name"), "cidrBlocks": []},
+    tokens.AWS_GET_EKS_CLUSTER: _get_eks_cluster,
+    tokens.AWS_GET_OPENID_CONNECT_PROVIDER: lambda args, region: {
+        "id": "x", "url": str(args.get("url", "")).removeprefix("https://"),
+        "arn": f"arn:aws:iam::{ACCOUNT_ID}:oidc-provider/{str(args.get('url', '')).removeprefix('https://')}",
+        "clientIdLists": ["sts.amazonaws.com"], "thumbprintLists": []},
     tokens.AWS_GET_CALLER_IDENTITY: lambda args, region: {
         "accountId": ACCOUNT_ID, "arn": f"arn:aws:iam::{ACCOUNT_ID}:user/deployer", "userId": "AIDAMOCK",
         "id": ACCOUNT_ID},

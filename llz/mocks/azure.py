@@ -259,7 +259,44 @@ def _user_credentials(args: dict[str, Any], region: str) -> dict[str, Any]:
     return {"kubeconfigs": [{"name": "clusterUser", "value": base64.b64encode(text.encode()).decode()}]}
 
 
+def _network_id(args: dict[str, Any]) -> str:
+    return (f"/subscriptions/{AZURE_SUBSCRIPTION}/resourceGroups/{args.get('resourceGroupName')}/providers/"
+            f"Microsoft.Network/virtualNetworks/{args.get('virtualNetworkName')}")
+
+
+# Lookups of an existing network or cluster, answered from the names asked for: the VNet's address space is a
+# /16 of 10.x picked by its id, and every subnet has a NAT gateway (the common AKS egress).
+def _get_virtual_network(args: dict[str, Any], region: str) -> dict[str, Any]:
+    vnet = _network_id(args)
+    octet = int(hashlib.sha256(vnet.encode()).hexdigest()[:2], 16) % 200 + 20
+    return {"id": vnet, "name": args.get("virtualNetworkName"), "location": region,
+            "addressSpace": {"addressPrefixes": [f"10.{octet}.0.0/16"]}, "provisioningState": "Succeeded"}
+
+
+def _get_subnet(args: dict[str, Any], region: str) -> dict[str, Any]:
+    vnet = _network_id(args)
+    return {"id": f"{vnet}/subnets/{args.get('subnetName')}", "name": args.get("subnetName"),
+            "natGateway": {"id": f"/subscriptions/{AZURE_SUBSCRIPTION}/resourceGroups/"
+                                 f"{args.get('resourceGroupName')}/providers/Microsoft.Network/natGateways/egress"},
+            "provisioningState": "Succeeded"}
+
+
+def _get_managed_cluster(args: dict[str, Any], region: str) -> dict[str, Any]:
+    rg, name = args.get("resourceGroupName"), args.get("resourceName")
+    cid = (f"/subscriptions/{AZURE_SUBSCRIPTION}/resourceGroups/{rg}/providers/"
+           f"Microsoft.ContainerService/managedClusters/{name}")
+    digest = hashlib.sha256(cid.encode()).hexdigest()
+    return {"id": cid, "name": name, "location": region, "kubernetesVersion": "1.35",
+            "privateFQDN": f"{name}-{digest[:8]}.{digest[8:44]}.privatelink.{region}.azmk8s.io",
+            "oidcIssuerProfile": {
+                "enabled": True, "issuerURL": f"https://{region}.oic.prod-aks.azure.com/{AZURE_TENANT}/{digest[:36]}/"},
+            "nodeResourceGroup": f"MC_{rg}_{name}_{region}"}
+
+
 CALLS: dict[str, CallFn] = {
+    tokens.AZURE_GET_VIRTUAL_NETWORK: _get_virtual_network,
+    tokens.AZURE_GET_SUBNET: _get_subnet,
+    tokens.AZURE_GET_MANAGED_CLUSTER: _get_managed_cluster,
     tokens.AZURE_GET_CLIENT_CONFIG: _client_config,
     tokens.AZURE_LIST_AKS_USER_CREDENTIALS: _user_credentials,
 }

@@ -5,6 +5,7 @@ computes (resource ids in their API path form, service account emails, the GKE e
 from __future__ import annotations
 
 import base64
+import hashlib
 import ipaddress
 from typing import Any
 
@@ -281,7 +282,51 @@ def _logging_cmek(args: dict[str, Any], region: str) -> dict[str, Any]:
             "kmsKeyName": "", "kmsKeyVersionName": ""}
 
 
+COMPUTE = "https://www.googleapis.com/compute/v1"
+
+
+# Lookups of an existing network or cluster, answered from what was asked: a subnetwork's primary range is a /20
+# of 10.x picked by its name, and its secondary ranges are named by the caller.
+def _get_network(args: dict[str, Any], region: str) -> dict[str, Any]:
+    name, project = args.get("name", ""), args.get("project", "")
+    link = f"{COMPUTE}/projects/{project}/global/networks/{name}"
+    return {"id": f"projects/{project}/global/networks/{name}", "name": name, "project": project,
+            "selfLink": link, "subnetworksSelfLinks": []}
+
+
+def _get_subnetwork(args: dict[str, Any], region: str) -> dict[str, Any]:
+    link = str(args.get("selfLink", ""))
+    path = link.removeprefix(f"{COMPUTE}/")
+    parts = path.split("/")  # projects/<p>/regions/<r>/subnetworks/<name>
+    octet = int(hashlib.sha256(link.encode()).hexdigest()[:2], 16) % 200 + 20
+    return {"id": path, "name": parts[-1], "project": parts[1], "region": parts[3], "selfLink": f"{COMPUTE}/{path}",
+            "ipCidrRange": f"10.{octet}.0.0/20", "network": f"{COMPUTE}/projects/{parts[1]}/global/networks/mock",
+            "privateIpGoogleAccess": True, "secondaryIpRanges": []}
+
+
+def _get_global_address(args: dict[str, Any], region: str) -> dict[str, Any]:
+    name, project = args.get("name", ""), args.get("project", "")
+    return {"id": f"projects/{project}/global/addresses/{name}", "name": name, "project": project,
+            "address": "10.255.0.0", "addressType": "INTERNAL", "purpose": "VPC_PEERING", "status": "RESERVED"}
+
+
+def _get_cluster(args: dict[str, Any], region: str) -> dict[str, Any]:
+    name, location, project = args.get("name", ""), args.get("location", region), args.get("project", "")
+    digest = hashlib.sha256(f"{project}/{location}/{name}".encode()).hexdigest()
+    return {"id": f"projects/{project}/locations/{location}/clusters/{name}", "name": name, "location": location,
+            "project": project, "endpoint": f"10.{int(digest[:2], 16) % 200 + 20}.0.2",
+            "masterAuths": [{"clusterCaCertificate": "LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS0tLS0tCk1vY2sK"}],
+            "controlPlaneEndpointsConfigs": [{"dnsEndpointConfigs": [{
+                "endpoint": f"gke-{digest[:32]}-{GCP_PROJECT_NUMBER}.{location}.gke.goog",
+                "allowExternalTraffic": True}]}],
+            "workloadIdentityConfigs": [{"workloadPool": f"{project}.svc.id.goog"}]}
+
+
 CALLS: dict[str, CallFn] = {
+    tokens.GCP_GET_NETWORK: _get_network,
+    tokens.GCP_GET_SUBNETWORK: _get_subnetwork,
+    tokens.GCP_GET_GLOBAL_ADDRESS: _get_global_address,
+    tokens.GCP_GET_CLUSTER: _get_cluster,
     tokens.GCP_GET_PROJECT: _get_project,
     tokens.GCP_GET_ZONES: _get_zones,
     tokens.GCP_GET_STORAGE_PROJECT_SERVICE_ACCOUNT: _storage_agent,
