@@ -11,24 +11,27 @@ from typing import Any
 
 import pulumi
 
-from llmops_landing_zone.components import resolve, sizing
+from llmops_landing_zone.components import resolve
 from llmops_landing_zone.components.common import zone_labels
 from llmops_landing_zone.components.config.models import ZoneConfig
 from llmops_landing_zone.components.gcp.audit import Audit, AuditArgs
 from llmops_landing_zone.components.gcp.budget import Budget, BudgetArgs
 from llmops_landing_zone.components.gcp.cluster import Cluster, ClusterArgs
 from llmops_landing_zone.components.gcp.gpu_pool import GpuPool, GpuPoolArgs
-from llmops_landing_zone.components.gcp.keys import BOOT_DISK, Keys, KeysArgs
-from llmops_landing_zone.components.gcp.names import NODE_POOL, NODE_SERVICE_ACCOUNT
+from llmops_landing_zone.components.gcp.keys import BOOT_DISK, DATA, Keys, KeysArgs
+from llmops_landing_zone.components.gcp.names import ENDPOINT_SERVICE_ACCOUNT, NODE_POOL, NODE_SERVICE_ACCOUNT
 from llmops_landing_zone.components.gcp.network import Network, NetworkArgs
 from llmops_landing_zone.components.gcp.project import GcpContext, ProjectServices
 from llmops_landing_zone.components.gcp.rbac import TeamAccess, TeamAccessArgs, TeamRoles
 from llmops_landing_zone.components.gcp.serving import (
     ModelBucket,
+    ModelBucketArgs,
     VertexEndpoint,
     VertexEndpointArgs,
     VllmService,
     VllmServiceArgs,
+    bucket_name,
+    numeric_endpoint_id,
 )
 from llmops_landing_zone.components.gcp.vector_store import AlloyDbVectorStore, VectorSearch, VectorStoreArgs
 from llmops_landing_zone.components.k8s import ClusterAddons
@@ -59,19 +62,25 @@ def build(zone: pulumi.ComponentResource, cfg: ZoneConfig) -> dict[str, Any]:
                            device_plugin=False, dcgm_exporter=False)
     serving_ns = addons.serving_namespace
 
-    bucket = ModelBucket(f"{z}-models", cfg, ctx, keys, services, under())
+    bucket = ModelBucket(f"{z}-models", ModelBucketArgs(
+        bucket_name(ctx.project, z), ctx.project, location=ctx.region.upper(), encryption_key=keys.key(DATA),
+        protect=bool(cfg.protect_stateful), depends_on=[*keys.ready(DATA), *services.deps("storage")]), under())
     serving: dict[str, pulumi.Output[str] | str] = {}
     managed: dict[str, pulumi.Output[str]] = {}
-    for key, ep in cfg.endpoints.items():
-        if ep.runtime == "vllm":
-            pool = pools[sizing.endpoint_pool(cfg, key)]
+    for key, spec in resolve.endpoints(cfg).items():
+        if spec.pool is not None:
+            pool = pools[spec.pool.key]
             service = VllmService(f"{z}-endpoint-{key}", VllmServiceArgs(
-                cfg, ctx, key, ep, pool.scheduling, bucket, cluster.cluster, serving_ns, cluster.provider,
-                depends_on=[pool.node_pool, addons.namespaces[serving_ns]]), under())
+                spec, pool.scheduling, prefix=z, project=ctx.project,
+                service_account_id=ENDPOINT_SERVICE_ACCOUNT.render(z, key), model_store=bucket.name,
+                model_store_id=bucket.bucket.name, cluster=cluster.cluster, namespace=serving_ns,
+                k8s_provider=cluster.provider, depends_on=[pool.node_pool, addons.namespaces[serving_ns]]), under())
             serving[key] = service.url
         else:
             vertex = VertexEndpoint(f"{z}-endpoint-{key}", VertexEndpointArgs(
-                cfg, ctx, key, ep, network, keys, services), under())
+                spec, prefix=z, endpoint_id=numeric_endpoint_id(ctx.project, z, key), project=ctx.project,
+                location=ctx.region, network=network.vpc.name, encryption_key=keys.key(DATA),
+                depends_on=services.deps("aiplatform"), encryption_depends_on=keys.ready(DATA)), under())
             managed[key] = vertex.endpoint_id
 
     stores: dict[str, pulumi.Output[str]] = {}
