@@ -1,8 +1,9 @@
 """Resolve the stack config once into plain values that components take as arguments.
 
-A cloud's ``zone.py`` reads ``ZoneConfig`` and calls these; the components below it (``GpuPool`` on every
-cloud) take the resolved values, so they can be used without the zone: a program that has its own cluster
-builds a ``PoolSpec`` by hand (or with ``PoolSpec.of_shape``) and passes it.
+A cloud's ``zone.py`` reads ``ZoneConfig`` and calls these; the components below it (``GpuPool``, the serving
+components and ``VllmEndpoint`` on every cloud) take the resolved values, so they can be used without the zone:
+a program that has its own cluster builds a ``PoolSpec`` (``PoolSpec.of_shape``) and an ``EndpointSpec``
+(``EndpointSpec.vllm`` / ``.managed``, sized by components/sizing.py) and passes them.
 """
 
 from __future__ import annotations
