@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import TypeAlias
 
 from llmops_landing_zone.components import catalog, sizing
 from llmops_landing_zone.components.config.models import ArchitectureConfig, ZoneConfig
@@ -87,7 +88,7 @@ class Resources:
         return cls(str(cpu), f"{memory_gib}Gi", f"{cache_gib}Gi")
 
 
-Model = str | ArchitectureConfig  # a catalog model id, or an explicit architecture (a checkpoint not in the catalog)
+Model: TypeAlias = str | ArchitectureConfig  # a catalog model id, or an explicit architecture (a checkpoint not in the catalog)
 
 
 @dataclass(frozen=True)
