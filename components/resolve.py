@@ -1,16 +1,19 @@
 """Resolve the stack config once into plain values that components take as arguments.
 
-A cloud's ``zone.py`` reads ``ZoneConfig`` and calls these; the components below it (``GpuPool`` on every
-cloud) take the resolved values, so they can be used without the zone: a program that has its own cluster
-builds a ``PoolSpec`` by hand (or with ``PoolSpec.of_shape``) and passes it.
+A cloud's ``zone.py`` reads ``ZoneConfig`` and calls these; the components below it (``GpuPool``, the serving
+components and ``VllmEndpoint`` on every cloud) take the resolved values, so they can be used without the zone:
+a program that has its own cluster builds a ``PoolSpec`` (``PoolSpec.of_shape``) and an ``EndpointSpec``
+(``EndpointSpec.vllm`` / ``.managed``, sized by components/sizing.py) and passes them.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
+from typing import TypeAlias
 
 from llmops_landing_zone.components import catalog, sizing
-from llmops_landing_zone.components.config.models import ZoneConfig
+from llmops_landing_zone.components.config.models import ArchitectureConfig, ZoneConfig
 
 
 @dataclass(frozen=True)
@@ -54,3 +57,128 @@ def pools(cfg: ZoneConfig) -> dict[str, PoolSpec]:
     return {key: PoolSpec(key, sizing.pool_shape(cfg, key), p.min_nodes, p.max_nodes, p.capacity == "spot",
                           p.disk_size_gb)
             for key, p in sizing.effective_pools(cfg).items()}
+
+
+# --- endpoints ---------------------------------------------------------------------------------------------
+
+# Node headroom left to the kubelet, system reserve and node agents when a replica's CPU and memory are
+# derived from the pool's shape (EKS/GKE/AKS reserve roughly 0.1-0.5 vCPU and 1-3 GiB on GPU shapes).
+CPU_SHARE, CPU_RESERVE = 0.9, 0.5
+MEMORY_SHARE, MEMORY_RESERVE_GIB = 0.85, 2.0
+CACHE_HEADROOM_GIB = 20  # torch.compile / Triton caches and tokenizer files next to the weights
+
+
+@dataclass(frozen=True)
+class Resources:
+    """What one vLLM replica requests (requests equal limits: Guaranteed QoS, a serving pod is never the first
+    to be evicted), from the node shape it runs on."""
+
+    cpu: str
+    memory: str
+    model_cache: str  # emptyDir cap for the weights and compile caches: the replica's GPU memory + headroom
+
+    @classmethod
+    def of_shape(cls, shape: catalog.GpuShape, gpus: int) -> Resources:
+        """The replica's GPU share of the node, minus the node's system headroom; the model cache holds weights
+        that fit the replica's GPUs (the node disk, gpuPools.diskSizeGb, must hold them)."""
+        share = gpus / shape.gpus
+        cpu = max(1, math.floor((shape.vcpu * CPU_SHARE - CPU_RESERVE) * share))
+        memory_gib = max(4, math.floor((shape.memory_gib * MEMORY_SHARE - MEMORY_RESERVE_GIB) * share))
+        cache_gib = math.ceil(shape.gpu_model.memory_gib * gpus) + CACHE_HEADROOM_GIB
+        return cls(str(cpu), f"{memory_gib}Gi", f"{cache_gib}Gi")
+
+
+Model: TypeAlias = str | ArchitectureConfig  # a catalog model id, or an explicit architecture (a checkpoint not in the catalog)
+
+
+@dataclass(frozen=True)
+class EndpointSpec:
+    """One serving endpoint, resolved: the same value on every cloud. ``vllm`` endpoints run on ``pool`` with
+    ``resources`` and the scheduler limits in ``batch``; ``managed`` ones on the managed service's ``shape``.
+    Build one with ``EndpointSpec.vllm`` / ``EndpointSpec.managed`` (the zone: ``endpoints(cfg)``)."""
+
+    key: str  # the endpoint's config key: names its objects (a DNS-1035 label on Kubernetes)
+    runtime: str  # vllm | managed
+    model_id: str  # the catalog id, or an explicit architecture's name
+    architecture: catalog.ModelArchitecture
+    from_catalog: bool  # model_id is a catalog id (Model Garden / Azure ML registry entries exist only for those)
+    catalog_checkpoint: bool  # the weights are a catalog model's bf16 checkpoint (sizing.bf16_checkpoint)
+    served_name: str  # the name clients send (OpenAI ``model`` field)
+    precision: str
+    max_context: int
+    concurrency: int  # sequences a replica is sized to hold at max_context
+    gpus: int  # per replica: the tensor-parallel size (on the pool's GPU, or on the managed shape)
+    replicas_min: int
+    replicas_max: int
+    exposure: str = "internal"  # internal | public
+    pool: PoolSpec | None = None  # vllm: the pool the replicas run on
+    resources: Resources | None = None  # vllm: CPU, memory, model cache of a replica
+    batch: sizing.Batch | None = None  # vllm: --max-num-seqs, --max-num-batched-tokens (sizing.vllm_batch)
+    kv_cache_dtype: str = "auto"  # auto | fp8 (--kv-cache-dtype)
+    shape: catalog.GpuShape | None = None  # managed: the SageMaker / Vertex AI / Azure ML shape
+
+    @property
+    def model_path(self) -> str:
+        """The checkpoint's Hugging Face repo id: its Hub id, and its key prefix in a zone's model store."""
+        return self.architecture.hf_name
+
+    @property
+    def gpu(self) -> catalog.GpuModel:
+        """The GPU a replica runs on."""
+        shape = self.pool.shape if self.pool else self.shape
+        assert shape is not None, "an EndpointSpec has a pool (vllm) or a shape (managed)"
+        return shape.gpu_model
+
+    @classmethod
+    def vllm(cls, key: str, model: Model, pool: PoolSpec, *, precision: str = "bf16", max_context: int = 8192,
+             concurrency: int = 16, replicas_min: int = 1, replicas_max: int = 1,
+             typical_tokens: int = sizing.DEFAULT_TYPICAL_TOKENS, kv_cache_dtype: str = "auto",
+             exposure: str = "internal") -> EndpointSpec:
+        """A vLLM endpoint on ``pool``: the smallest tensor-parallel size that holds a replica on the pool's GPU,
+        the replica's share of the node, and the batch its KV cache holds (components/sizing.py)."""
+        w = sizing.Workload(sizing.architecture(model), precision, max_context, concurrency, kv_cache_dtype)
+        gpu = pool.shape.gpu_model
+        tp = sizing.smallest_tp(w, gpu, pool.gpus_per_node)
+        if tp is None:
+            raise ValueError(f"endpoint {key!r} does not fit pool {pool.key!r} ({pool.gpus_per_node} x {pool.gpu}): "
+                             f"{w.describe()}")
+        return cls(key, "vllm", *_model(model), precision, max_context, concurrency, tp, replicas_min,
+                   replicas_max, exposure, pool=pool, resources=Resources.of_shape(pool.shape, tp),
+                   batch=sizing.batch(w, gpu, tp, typical_tokens), kv_cache_dtype=kv_cache_dtype)
+
+    @classmethod
+    def managed(cls, key: str, model: Model, shape: catalog.GpuShape, *, precision: str = "bf16",
+                max_context: int = 8192, concurrency: int = 16, replicas_min: int = 1, replicas_max: int = 1,
+                exposure: str = "internal") -> EndpointSpec:
+        """A managed endpoint on a managed service's ``shape``; ``gpus`` is the serving container's
+        tensor-parallel size on it."""
+        w = sizing.Workload(sizing.architecture(model), precision, max_context, concurrency)
+        tp = sizing.smallest_tp(w, shape.gpu_model, shape.gpus)
+        if tp is None:
+            raise ValueError(f"endpoint {key!r} does not fit {shape.name}: {w.describe()}")
+        return cls(key, "managed", *_model(model), precision, max_context, concurrency, tp, replicas_min,
+                   replicas_max, exposure, shape=shape)
+
+
+def _model(model: Model) -> tuple[str, catalog.ModelArchitecture, bool, bool, str]:
+    """model_id, architecture, from_catalog, catalog_checkpoint, served_name."""
+    arch = sizing.architecture(model)
+    model_id = model if isinstance(model, str) else model.name
+    return model_id, arch, isinstance(model, str), sizing.bf16_checkpoint(model), sizing.served_name(model)
+
+
+def endpoints(cfg: ZoneConfig) -> dict[str, EndpointSpec]:
+    """Every endpoint of the zone, resolved once: vLLM ones on their pool (``pools``), managed ones on their
+    managed shape."""
+    specs = pools(cfg)
+    out: dict[str, EndpointSpec] = {}
+    for key, ep in cfg.endpoints.items():
+        common = {"precision": ep.precision, "max_context": ep.max_context, "concurrency": ep.concurrency,
+                  "replicas_min": ep.replicas.min, "replicas_max": ep.replicas.max, "exposure": ep.exposure}
+        if ep.runtime == "vllm":
+            out[key] = EndpointSpec.vllm(key, ep.model, specs[sizing.endpoint_pool(cfg, key)],
+                                         typical_tokens=ep.typical_tokens, kv_cache_dtype=ep.kv_cache_dtype,
+                                         **common)
+        else:
+            out[key] = EndpointSpec.managed(key, ep.model, sizing.managed_shape(cfg, key), **common)
+    return out

@@ -112,7 +112,8 @@ def test_model_outside_model_garden_gets_a_private_cmek_endpoint() -> None:
     e = plan.one("gcp:vertex/aiEndpoint:AiEndpoint").inputs
     z, provider = raw()
     custom(z)
-    assert e["name"] == numeric_endpoint_id(parse_zone(z, provider), "summarize")
+    cfg = parse_zone(z, provider)
+    assert cfg.project and e["name"] == numeric_endpoint_id(cfg.project, cfg.name, "summarize")
     assert e["name"].isdigit() and len(e["name"]) == 10 and not e["name"].startswith("0")
     assert e["encryptionSpec"]["kmsKeyName"].endswith("/cryptoKeys/acme-llm-data")
     psc = e["privateServiceConnectConfig"]

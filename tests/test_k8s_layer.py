@@ -8,6 +8,7 @@ endpoint on each, and a team namespace per role.
 from __future__ import annotations
 
 import copy
+import dataclasses
 import subprocess
 import sys
 
@@ -23,6 +24,7 @@ from k8s_validation import (
     schema_version,
 )
 
+from llmops_landing_zone.components import sizing
 from llmops_landing_zone.components.k8s import (
     ClusterAddons,
     TeamNamespace,
@@ -33,8 +35,9 @@ from llmops_landing_zone.components.k8s import (
 )
 from llmops_landing_zone.components.k8s.scheduling import GPU_RESOURCE, POOL_LABEL, PoolScheduling, tolerates, tolerations_for
 from llmops_landing_zone.components.k8s.team import READ, role_rules
-from llmops_landing_zone.components.k8s.vllm import FROM_CHECKPOINT, bf16_checkpoint, replica_resources, vllm_args
+from llmops_landing_zone.components.k8s.vllm import FROM_CHECKPOINT, vllm_args
 from llmops_landing_zone.components.plan import Plan, PlannedResource
+from llmops_landing_zone.components.resolve import EndpointSpec, PoolSpec, Resources
 from llmops_landing_zone.llz import engine, manifests
 from llmops_landing_zone.llz.mocks import MockContext
 from llmops_landing_zone.llz.mocks.k8s import OUTPUTS
@@ -44,6 +47,11 @@ L4 = PoolScheduling.for_pool("aws", "l4-serving", "L4", 1, "g6.xlarge")
 H100 = PoolScheduling.for_pool("gcp", "h100-serving", "H100", 8, "a3-highgpu-8g",
                                extra_labels={"cloud.google.com/gke-accelerator": "nvidia-h100-80gb"})
 POOLS = [L4, H100]
+# The endpoints, resolved from their pools' shapes (components/resolve.py): TP, resources and batch are sizing's.
+CHAT = EndpointSpec.vllm("chat", "llama-3.1-8b", PoolSpec.of_shape("aws", "l4-serving", "g6.xlarge", 0, 4),
+                         max_context=8192, concurrency=4, replicas_min=1, replicas_max=4)
+BIG = EndpointSpec.vllm("big", "llama-3.1-405b", PoolSpec.of_shape("gcp", "h100-serving", "a3-highgpu-8g", 0, 2),
+                        precision="fp8", max_context=16384, concurrency=16, replicas_min=0, replicas_max=2)
 ROLE_ARN = "arn:aws:iam::123456789012:role/acme-llm-chat-vllm"
 RBAC = "rbac.authorization.k8s.io"
 TEAMS = {"research": ("developer", 4), "platform": ("admin", 8), "finance": ("viewer", 0)}
@@ -52,9 +60,7 @@ K8S_TYPES = "kubernetes:"
 
 def chat_args() -> VllmEndpointArgs:
     return VllmEndpointArgs(
-        endpoint="chat", model="meta-llama/Llama-3.1-8B-Instruct", served_model_name="llama-3.1-8b",
-        precision="bf16", max_context=8192, concurrency=32, gpus=1, replicas_min=1, replicas_max=4,
-        pool=L4, namespace="llm-serving",
+        spec=CHAT, scheduling=L4, namespace="llm-serving",
         service_account_annotations={"eks.amazonaws.com/role-arn": ROLE_ARN},
         pod_labels={"llmops.io/endpoint": "chat"}, env={"VLLM_LOGGING_LEVEL": "INFO"},
         hf_token_secret="hf-token")
@@ -62,9 +68,13 @@ def chat_args() -> VllmEndpointArgs:
 
 def big_args() -> VllmEndpointArgs:
     return VllmEndpointArgs(
-        endpoint="big", model="gs://acme-models/llama-3.1-405b", served_model_name="llama-3.1-405b",
-        precision="fp8", max_context=16384, concurrency=16, gpus=8, replicas_min=0, replicas_max=2,
-        pool=H100, namespace="llm-serving", queue_target=4)
+        spec=BIG, scheduling=H100, namespace="llm-serving", queue_target=4,
+        model_uri="gs://acme-models/meta-llama/Llama-3.1-405B-Instruct")
+
+
+def changed(args: VllmEndpointArgs, *, spec: dict | None = None, **fields: object) -> VllmEndpointArgs:
+    """``args`` with some of its fields, and of its spec's, replaced."""
+    return VllmEndpointArgs(**{**args.__dict__, "spec": dataclasses.replace(args.spec, **(spec or {})), **fields})
 
 
 def program() -> None:
@@ -72,7 +82,7 @@ def program() -> None:
     addons = ClusterAddons("acme-addons", POOLS, pulumi.ResourceOptions(provider=provider))
     for args in (chat_args(), big_args()):
         assert args.namespace == addons.serving_namespace
-        VllmEndpoint(f"acme-{args.endpoint}", args,
+        VllmEndpoint(f"acme-{args.spec.key}", args,
                      pulumi.ResourceOptions(provider=provider, depends_on=[addons]))
     for team, (role, gpus) in TEAMS.items():
         TeamNamespace(f"acme-{team}", TeamNamespaceArgs(
@@ -219,7 +229,9 @@ def test_vllm_args_follow_the_endpoint(objects: dict) -> None:
     assert flag(a, "--served-model-name") == "llama-3.1-8b"
     assert flag(a, "--tensor-parallel-size") == "1"
     assert flag(a, "--max-model-len") == "8192"
-    assert flag(a, "--max-num-seqs") == "32"
+    assert CHAT.batch is not None
+    assert flag(a, "--max-num-seqs") == str(CHAT.batch.max_num_seqs) == "16"  # the KV cache holds 16 x 2048 tokens
+    assert flag(a, "--max-num-batched-tokens") == "2048"  # an L4: vLLM's latency default
     assert flag(a, "--dtype") == "bfloat16"
     assert flag(a, "--gpu-memory-utilization") == "0.9"
     assert "--quantization" not in a and "--load-format" not in a
@@ -232,8 +244,7 @@ def test_vllm_args_follow_the_endpoint(objects: dict) -> None:
 
 def test_precision_mapping() -> None:
     def mapped(precision: str, quantization: str | None = None) -> list[str]:
-        a = vllm_args(VllmEndpointArgs(**{**chat_args().__dict__, "precision": precision,
-                                          "quantization": quantization}))
+        a = vllm_args(changed(chat_args(), spec={"precision": precision}, quantization=quantization))
         i = a.index("--dtype")
         return a[i:a.index("--gpu-memory-utilization")]
 
@@ -248,36 +259,47 @@ def test_precision_mapping() -> None:
 
 
 def test_batch_and_kv_cache_flags() -> None:
-    """--max-num-seqs comes from sizing.vllm_batch (KV capacity at a typical request), concurrency when unset;
-    --max-num-batched-tokens and --kv-cache-dtype only when given."""
-    plain = vllm_args(chat_args())
-    assert flag(plain, "--max-num-seqs") == "32"
+    """--max-num-seqs comes from the spec's batch (sizing: KV capacity at a typical request), concurrency when a
+    spec has none; --max-num-batched-tokens and --kv-cache-dtype only when given."""
+    plain = vllm_args(changed(chat_args(), spec={"batch": None}))
+    assert flag(plain, "--max-num-seqs") == "4"
     assert "--max-num-batched-tokens" not in plain and "--kv-cache-dtype" not in plain
-    tuned = VllmEndpointArgs(**{**chat_args().__dict__, "concurrency": 4, "max_num_seqs": 16,
-                                "max_num_batched_tokens": 2048, "kv_cache_dtype": "fp8"})
+    fp8_kv = EndpointSpec.vllm("chat", "llama-3.1-8b", CHAT.pool, concurrency=4, kv_cache_dtype="fp8")
+    assert fp8_kv.batch is not None and CHAT.batch is not None
+    assert fp8_kv.batch.max_num_seqs > CHAT.batch.max_num_seqs  # 1-byte KV elements: twice the tokens
+    tuned = changed(chat_args(), spec={"batch": fp8_kv.batch, "kv_cache_dtype": "fp8"})
     assert tuned.problems() == []
     a = vllm_args(tuned)
-    assert flag(a, "--max-num-seqs") == "16" and flag(a, "--max-num-batched-tokens") == "2048"
+    assert flag(a, "--max-num-seqs") == str(fp8_kv.batch.max_num_seqs)
     assert flag(a, "--kv-cache-dtype") == "fp8"
     assert a.index("--kv-cache-dtype") < a.index("--gpu-memory-utilization")
-    bad = VllmEndpointArgs(**{**chat_args().__dict__, "max_num_seqs": 8, "max_num_batched_tokens": 4,
-                              "kv_cache_dtype": "int8"})
+    bad = changed(chat_args(), spec={"batch": sizing.Batch(2, 1, 0, 2048, "auto"), "kv_cache_dtype": "int8"})
     problems = " ".join(bad.problems())
     assert "below concurrency" in problems and "at least max-num-seqs" in problems
     assert "kv_cache_dtype 'int8'" in problems
-    a10g = PoolScheduling.for_pool("aws", "a10g", "A10G", 1, "g5.xlarge")
-    ampere = VllmEndpointArgs(**{**chat_args().__dict__, "pool": a10g, "kv_cache_dtype": "fp8"})
+    a10g = PoolSpec.of_shape("aws", "a10g", "g5.xlarge", 0, 1)
+    ampere = changed(chat_args(), spec={"pool": a10g, "kv_cache_dtype": "fp8"},
+                     scheduling=PoolScheduling.for_pool("aws", "a10g", "A10G", 1, "g5.xlarge"))
     assert any("needs a GPU with FP8" in p for p in ampere.problems())
+
+
+def test_scheduling_is_the_specs_pool() -> None:
+    """The node selector and tolerations come from the scheduling of the pool the spec was sized on."""
+    wrong = changed(chat_args(), scheduling=H100)
+    assert any("pass that pool's scheduling" in p for p in wrong.problems())
+    managed = changed(chat_args(), spec={"runtime": "managed", "pool": None, "resources": None})
+    assert any("EndpointSpec.vllm" in p for p in managed.problems())
 
 
 def test_int4_and_int8_follow_the_checkpoint() -> None:
     def args(model: str, precision: str, quantization: str | None = None) -> VllmEndpointArgs:
-        return VllmEndpointArgs(**{**chat_args().__dict__, "model": model, "precision": precision,
-                                   "quantization": quantization})
+        # The spec says whether the weights are a catalog model's bf16 checkpoint (resolve: sizing's rule).
+        catalog = model.rstrip("/").endswith(CHAT.model_path)
+        return changed(chat_args(), spec={"precision": precision, "catalog_checkpoint": catalog},
+                       model_uri=model, quantization=quantization)
 
-    repo = "meta-llama/Llama-3.1-8B-Instruct"  # a catalog model's bf16 checkpoint
-    assert bf16_checkpoint(repo) and bf16_checkpoint(f"s3://b/{repo}/") and bf16_checkpoint(f"az://models/{repo}")
-    assert not bf16_checkpoint("acme/llama-8b-awq") and not bf16_checkpoint("gs://b/acme/llama-8b-awq")
+    repo = CHAT.model_path  # a catalog model's bf16 checkpoint
+    assert CHAT.catalog_checkpoint and repo == "meta-llama/Llama-3.1-8B-Instruct"
     assert args(repo, "int4").quantization_method == "bitsandbytes" and args(repo, "int4").problems() == []
     # bitsandbytes has its own loader, which does not stream from object storage (vllm-project/vllm#22882)
     assert any("bitsandbytes" in p for p in args(f"s3://b/{repo}/", "int4").problems())
@@ -300,13 +322,17 @@ def test_gpu_cpu_memory_requests_equal_limits(objects: dict, oid: str, gpus: str
     assert set(res["requests"]) == {"cpu", "memory", GPU_RESOURCE}
 
 
-def test_replica_share_of_the_shape() -> None:
-    # g6.xlarge: 4 vCPU, 16 GiB for its one GPU, less node headroom.
-    assert replica_resources(chat_args()) == ("3", "11Gi")
-    half = VllmEndpointArgs(**{**big_args().__dict__, "gpus": 4})
-    full_cpu, full_mem = replica_resources(big_args())
-    half_cpu, half_mem = replica_resources(half)
-    assert int(half_cpu) <= int(full_cpu) // 2 and int(half_mem[:-2]) <= int(full_mem[:-2]) // 2
+def test_replica_resources_are_the_specs(objects: dict) -> None:
+    """CPU, memory and the model cache come from the spec (its pool's shape); the component computes none."""
+    for args in (chat_args(), big_args()):
+        r = args.spec.resources
+        assert r is not None
+        oid = f"Deployment.llm-serving.{args.spec.key}"
+        assert container(objects, oid)["resources"]["limits"] == {"cpu": r.cpu, "memory": r.memory,
+                                                                   GPU_RESOURCE: str(args.spec.gpus)}
+        cache = next(v for v in objects[oid]["spec"]["template"]["spec"]["volumes"] if v["name"] == "model-cache")
+        assert cache["emptyDir"]["sizeLimit"] == r.model_cache
+    assert CHAT.resources == Resources("3", "11Gi", "43Gi")  # g6.xlarge: 4 vCPU, 16 GiB, less node headroom
 
 
 def test_probes(objects: dict) -> None:
@@ -454,9 +480,8 @@ def test_network_policy_admits_own_and_ingress_namespace_only(objects: dict) -> 
 
 
 def test_endpoint_arguments_are_checked_before_anything_is_registered() -> None:
-    bad = VllmEndpointArgs(**{**chat_args().__dict__, "gpus": 2, "precision": "fp4", "replicas_max": 0,
-                              "model": "https://example.com/model", "env": {"BAD-NAME": "x"},
-                              "target_cpu": "lots", "queue_target": 0})
+    bad = changed(chat_args(), spec={"gpus": 2, "precision": "fp4", "replicas_max": 0},
+                  model_uri="https://example.com/model", env={"BAD-NAME": "x"}, target_cpu="lots", queue_target=0)
     problems = " | ".join(bad.problems())
     for expected in ("gpus=2", "precision 'fp4'", "replicas 1..0", "model 'https://", "BAD-NAME",
                      "target_cpu 'lots'", "queue_target"):

@@ -22,7 +22,7 @@ import pytest
 from llmops_landing_zone.components.k8s.meta import SERVING_NAMESPACE
 from llmops_landing_zone.components.k8s.scheduling import GPU_RESOURCE, POOL_LABEL
 from llmops_landing_zone.components.plan import PlannedResource
-from llmops_landing_zone.components.resolve import PoolSpec
+from llmops_landing_zone.components.resolve import PoolSpec, Resources
 from llmops_landing_zone.llz import engine
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -62,7 +62,7 @@ EXAMPLES = _examples()
 
 def _spec(code: str) -> PoolSpec:
     """The PoolSpec the example builds, rebuilt from its ``PoolSpec.of_shape(...)`` call."""
-    m = re.search(r"PoolSpec\.of_shape\((.*?)\)\s*,\n", code, flags=re.DOTALL)
+    m = re.search(r"PoolSpec\.of_shape\((.*?)\)\n", code, flags=re.DOTALL)
     assert m, "the example names its shape with PoolSpec.of_shape"
     return eval(f"PoolSpec.of_shape({m.group(1)})", {"PoolSpec": PoolSpec})  # the README's own literals
 
@@ -93,7 +93,7 @@ def test_the_section_has_one_example_per_cloud() -> None:
         assert "from llmops_landing_zone.components.k8s import" in code and "VllmEndpoint" in code
         assert "ZoneConfig" not in code and "llmops:zone" not in code  # resolved values in, no zone config
         lines = [line for line in code.splitlines() if line.strip()]
-        assert len(lines) <= 40, f"the {cloud} example grew past a copyable size"
+        assert len(lines) <= 45, f"the {cloud} example grew past a copyable size"
 
 
 def test_the_pool_is_the_named_shape_on_the_examples_cluster(example: tuple) -> None:
@@ -144,6 +144,11 @@ def test_the_endpoint_runs_on_the_pool(example: tuple) -> None:
     (container,) = pod["containers"]
     gpus = int(container["resources"]["limits"][GPU_RESOURCE])
     assert 1 <= gpus <= spec.gpus_per_node
+    # Sized once by EndpointSpec.vllm: the replica's share of the pool's shape, vLLM's TP the GPUs it requests.
+    res = Resources.of_shape(spec.shape, gpus)
+    assert container["resources"]["limits"] == {"cpu": res.cpu, "memory": res.memory, GPU_RESOURCE: str(gpus)}
+    args = container["args"]
+    assert args[args.index("--tensor-parallel-size") + 1] == str(gpus)
     tolerated = {t["key"] for t in pod["tolerations"]}
     assert GPU_RESOURCE in tolerated
     if cloud == "azure" and spec.spot:

@@ -193,11 +193,12 @@ def test_sagemaker_quantises_a_catalog_checkpoint_to_the_sized_precision(precisi
     endpoint holds the 8 or 4 bits per weight that sizing assumed, not 16."""
     from llmops_landing_zone.components.aws.serving import container_environment
     from llmops_landing_zone.components.config import parse_zone
+    from llmops_landing_zone.components.resolve import endpoints
 
     raw = yaml.safe_load((STACKS / "Pulumi.aws-prod.yaml").read_text())["config"]
     zone = raw["llmops:zone"]
     managed = next(k for k, e in zone["endpoints"].items() if e.get("runtime") == "managed")
     zone["endpoints"][managed]["precision"] = precision
     zone["endpoints"][managed].pop("instanceType", None)
-    env = container_environment(parse_zone(zone, raw), managed)
+    env = container_environment(endpoints(parse_zone(zone, raw))[managed])
     assert env["QUANTIZE"] == method and "DTYPE" not in env

@@ -17,6 +17,7 @@ incomplete multipart uploads are aborted after 7.
 
 from __future__ import annotations
 
+import fnmatch
 import hashlib
 import json
 from dataclasses import dataclass, field
@@ -25,21 +26,22 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from llmops_landing_zone.components import catalog, sizing
+from llmops_landing_zone.components import catalog
 from llmops_landing_zone.components.aws.base import (
     AwsContext,
     Statement,
     document_of,
-    log_group,
+    log_group_patterns,
     private_bucket,
+    retention_days,
     service_trust,
     statement,
 )
 from llmops_landing_zone.components.aws.gpu_pool import GpuPool
-from llmops_landing_zone.components.aws.names import SAGEMAKER_ENDPOINT
 from llmops_landing_zone.components.common import child
 from llmops_landing_zone.components.config.models import ZoneConfig
 from llmops_landing_zone.components.k8s import VllmEndpoint, VllmEndpointArgs, images, service_account_name
+from llmops_landing_zone.components.resolve import EndpointSpec
 
 # Hugging Face TGI deep-learning container for SageMaker (LLM serving), pinned:
 # huggingface-pytorch-tgi-inference:2.4.0-tgi3.0.1-gpu-py311-cu124-ubuntu22.04-v2.0, pushed 2025-01-09
@@ -81,10 +83,10 @@ def tgi_image(ctx: AwsContext) -> tuple[str, str]:
     return uri, f"arn:{ctx.partition}:ecr:{ctx.region}:{account}:repository/{TGI_REPOSITORY}"
 
 
-def model_id(cfg: ZoneConfig, endpoint: str) -> str:
-    """Hugging Face repo id (or explicit architecture name) of an endpoint's model: the served model name
-    and the key prefix of its weights in the model bucket."""
-    return sizing.architecture(cfg.endpoints[endpoint].model).hf_name
+def model_uri(bucket: str, path: str) -> str:
+    """The S3 prefix of a checkpoint in the model bucket; the trailing slash keeps a repo id from also matching a
+    sibling whose name extends it (``Llama-3.1-8B`` and ``Llama-3.1-8B-Instruct``)."""
+    return f"s3://{bucket}/{path}/"
 
 
 def ml_instance_type(shape: catalog.GpuShape) -> str:
@@ -138,17 +140,20 @@ class ModelBucket(pulumi.ComponentResource):
 
 @dataclass
 class ServingArgs:
-    cfg: ZoneConfig
+    specs: dict[str, EndpointSpec]  # the vLLM endpoints, by key (components/resolve.py)
+    pools: dict[str, GpuPool]  # the pools they run on, by pool key: scheduling and node group
+    prefix: str  # the zone's name: the role is <prefix>-serving, each endpoint's objects <prefix>-<key>
     ctx: AwsContext
     cluster_name: pulumi.Input[str]
     cluster_arn: str
-    bucket: ModelBucket
-    data_key_arn: pulumi.Input[str]
-    pools: dict[str, GpuPool]
-    serving_namespace: str
+    model_store: str  # the model bucket's name: vLLM streams s3://<model_store>/<spec.model_path>/
+    model_store_id: str  # the model bucket's ARN: what the serving role may read
+    data_key_arn: pulumi.Input[str]  # the CMK the bucket's objects are encrypted with
+    namespace: str
     k8s_provider: pulumi.ProviderResource
     collections: list[str] = field(default_factory=list)  # OpenSearch collections the serving role may read
-    depends_on: list[pulumi.Resource] = field(default_factory=list)  # in-cluster add-ons (namespaces)
+    # Before every endpoint's pods: the bucket's safeguards, the in-cluster add-ons (namespaces).
+    depends_on: list[pulumi.Resource] = field(default_factory=list)
 
 
 class Serving(pulumi.ComponentResource):
@@ -159,8 +164,7 @@ class Serving(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: ServingArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("llmops:aws:Serving", name, None, opts)
-        cfg, ctx = args.cfg, args.ctx
-        z = cfg.name
+        ctx, z = args.ctx, args.prefix
         # EKS Pod Identity trust, guarded against confused deputies by account and cluster
         # (docs.aws.amazon.com/eks/latest/userguide/pod-id-role.html).
         self.role = aws.iam.Role(
@@ -172,7 +176,7 @@ class Serving(pulumi.ComponentResource):
             opts=child(self))
 
         def statements(key_arn: str) -> list[Statement]:
-            stmts = model_read_statements(ctx, args.bucket.arn, key_arn)
+            stmts = model_read_statements(ctx, args.model_store_id, key_arn)
             if args.collections:
                 # Retrieval for RAG: the collections' data access policies admit this role read-only.
                 stmts.append(statement("ReadVectorCollections", "aoss:APIAccessAll",
@@ -184,33 +188,25 @@ class Serving(pulumi.ComponentResource):
                                     policy=document_of(statements, args.data_key_arn), opts=child(self))
 
         self.endpoints = {}
-        for key, ep in cfg.endpoints.items():
-            if ep.runtime != "vllm":
-                continue
-            pool = args.pools[sizing.endpoint_pool(cfg, key)]
+        for key, spec in args.specs.items():
+            assert spec.pool is not None, f"endpoint {key!r}: Serving runs vLLM endpoints (EndpointSpec.vllm)"
+            pool = args.pools[spec.pool.key]
             sa = service_account_name(key)
             assoc = aws.eks.PodIdentityAssociation(
-                f"{z}-{key}", cluster_name=args.cluster_name, namespace=args.serving_namespace,
+                f"{z}-{key}", cluster_name=args.cluster_name, namespace=args.namespace,
                 service_account=sa,
                 role_arn=self.role.arn, opts=child(self, depends_on=[policy]))
-            hf = model_id(cfg, key)
-            batch = sizing.vllm_batch(cfg, key)
             self.endpoints[key] = VllmEndpoint(
                 f"{z}-{key}",
                 VllmEndpointArgs(
-                    endpoint=key, model=f"s3://{args.bucket.name}/{hf}/", served_model_name=sizing.served_name(ep.model),
-                    precision=ep.precision, max_context=ep.max_context, concurrency=ep.concurrency,
-                    gpus=sizing.replica_gpus(cfg, key), replicas_min=ep.replicas.min,
-                    replicas_max=ep.replicas.max, max_num_seqs=batch.max_num_seqs,
-                    max_num_batched_tokens=batch.max_num_batched_tokens, kv_cache_dtype=batch.kv_cache_dtype,
-                    pool=pool.scheduling, namespace=args.serving_namespace, service_account_name=sa,
+                    spec=spec, scheduling=pool.scheduling, namespace=args.namespace,
+                    model_uri=model_uri(args.model_store, spec.model_path), service_account_name=sa,
                     # Region for the S3 client of the model streamer (Pod Identity supplies the credentials).
                     env={"AWS_REGION": ctx.region, "AWS_DEFAULT_REGION": ctx.region},
                     pod_labels={"llmops.io/endpoint": key},
                     image=images.vllm_image("aws")),
                 pulumi.ResourceOptions(parent=self, provider=args.k8s_provider,
-                                       depends_on=[assoc, pool.node_group, *args.bucket.safeguards,
-                                                   *args.depends_on]))
+                                       depends_on=[assoc, pool.node_group, *args.depends_on]))
         self.register_outputs({"roleArn": self.role.arn,
                                "endpoints": {k: e.url for k, e in self.endpoints.items()}})
 
@@ -219,31 +215,35 @@ class Serving(pulumi.ComponentResource):
 
 @dataclass
 class ManagedEndpointArgs:
-    cfg: ZoneConfig
+    spec: EndpointSpec  # a managed endpoint (components/resolve.py): its SageMaker shape, TP size, replicas
+    name: str  # the SageMaker endpoint's name (the zone renders components.aws.names.SAGEMAKER_ENDPOINT)
+    prefix: str  # the zone's name: logical names are <prefix>-<key>[-...]
     ctx: AwsContext
-    key: str
-    bucket: ModelBucket
-    data_key_arn: pulumi.Input[str]
-    log_key_arn: pulumi.Input[str]
+    model_store: str  # the model bucket's name: SageMaker copies s3://<model_store>/<spec.model_path>/ in
+    model_store_id: str  # the model bucket's ARN
+    data_key_arn: pulumi.Input[str]  # the bucket's CMK, also the ML volume's
+    log_key_arn: pulumi.Input[str]  # the CMK of the endpoint's log group (the zone's audit key)
+    log_retention_days: int  # rounded up to a value CloudWatch Logs accepts
     vpc_id: pulumi.Input[str]
     vpc_cidr: str
     subnet_ids: list[pulumi.Output[str]]
     s3_prefix_list_id: pulumi.Input[str]  # the S3 gateway endpoint's prefix list
+    protect: bool = True  # the log group is protected and retained on delete
+    depends_on: list[pulumi.Resource] = field(default_factory=list)  # before the model: the bucket's safeguards
 
 
-def container_environment(cfg: ZoneConfig, key: str) -> dict[str, str]:
+def container_environment(spec: EndpointSpec) -> dict[str, str]:
     """TGI settings (huggingface.co/docs/text-generation-inference/reference/launcher)."""
-    ep = cfg.endpoints[key]
     # Leave an eighth of the context (at least one token) for generated tokens.
-    max_input = max(1, ep.max_context - max(1, ep.max_context // 8))
+    max_input = max(1, spec.max_context - max(1, spec.max_context // 8))
     return {
         "HF_MODEL_ID": "/opt/ml/model",  # where SageMaker places the S3 prefix
-        "SM_NUM_GPUS": str(sizing.managed_replica_gpus(cfg, key)),
-        "MAX_TOTAL_TOKENS": str(ep.max_context), "MAX_INPUT_TOKENS": str(max_input),
-        "MAX_CONCURRENT_REQUESTS": str(ep.concurrency),
+        "SM_NUM_GPUS": str(spec.gpus),
+        "MAX_TOTAL_TOKENS": str(spec.max_context), "MAX_INPUT_TOKENS": str(max_input),
+        "MAX_CONCURRENT_REQUESTS": str(spec.concurrency),
         "MESSAGES_API_ENABLED": "true",  # OpenAI-compatible /v1/chat/completions, like the vLLM endpoints
-        **(TGI_IN_FLIGHT[ep.precision] if ep.precision in TGI_IN_FLIGHT and sizing.bf16_checkpoint(ep.model)
-           else TGI_PRECISION[ep.precision]),
+        **(TGI_IN_FLIGHT[spec.precision] if spec.precision in TGI_IN_FLIGHT and spec.catalog_checkpoint
+           else TGI_PRECISION[spec.precision]),
     }
 
 
@@ -253,18 +253,19 @@ class ManagedEndpoint(pulumi.ComponentResource):
     def __init__(self, name: str, args: ManagedEndpointArgs,
                  opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("llmops:aws:ManagedEndpoint", name, None, opts)
-        cfg, ctx, key = args.cfg, args.ctx, args.key
-        z = cfg.name
-        ep = cfg.endpoints[key]
-        endpoint_name = SAGEMAKER_ENDPOINT.render(z, key)
+        spec, ctx, z, endpoint_name = args.spec, args.ctx, args.prefix, args.name
+        key, hf, shape = spec.key, spec.model_path, spec.shape
+        assert shape is not None, "a managed EndpointSpec has its SageMaker shape"
         image, repository_arn = tgi_image(ctx)
-        hf = model_id(cfg, key)
-        shape = sizing.managed_shape(cfg, key)
         instance_type = ml_instance_type(shape)
-        env = container_environment(cfg, key)
+        env = container_environment(spec)
         group_name = f"/aws/sagemaker/Endpoints/{endpoint_name}"
-        logs = log_group(f"{z}-{key}-endpoint", group_name, cfg, ctx, args.log_key_arn, self)
         group_arn = ctx.arn("logs", f"log-group:{group_name}")
+        # The audit key admits CloudWatch Logs only for the zone's log group patterns (base.log_group).
+        assert any(fnmatch.fnmatchcase(group_arn, p) for p in log_group_patterns(ctx, z)), group_name
+        logs = aws.cloudwatch.LogGroup(
+            f"{z}-{key}-endpoint", name=group_name, retention_in_days=retention_days(args.log_retention_days),
+            kms_key_id=args.log_key_arn, opts=child(self, protect=args.protect, retain_on_delete=args.protect))
 
         role_name = f"{z}-{key}-sagemaker"
         # Confused-deputy guard: SageMaker may assume the role only on behalf of this account's SageMaker
@@ -278,7 +279,7 @@ class ManagedEndpoint(pulumi.ComponentResource):
 
         def statements(key_arn: str, vpc: str) -> list[Statement]:
             return [
-                *model_read_statements(ctx, args.bucket.arn, key_arn, prefix=f"{hf}/"),
+                *model_read_statements(ctx, args.model_store_id, key_arn, prefix=f"{hf}/"),
                 statement("EcrLogin", "ecr:GetAuthorizationToken", "*"),  # account-wide by design
                 statement("PullServingImage", ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer",
                                                "ecr:BatchCheckLayerAvailability"], repository_arn),
@@ -313,27 +314,27 @@ class ManagedEndpoint(pulumi.ComponentResource):
         # they are made of, so a change creates the new pair before the endpoint switches over (blue/green)
         # and the old pair is deleted afterwards; the same config always yields the same names. The network
         # settings stand for the subnets and security group (outputs, unknown before deployment).
-        spec: dict[str, Any] = {"image": image, "env": env, "model": hf, "instance": instance_type,
-                                "initial": ep.replicas.min, "role": role_name, "region": ctx.region,
-                                "network": [cfg.network.cidr, cfg.network.zones],
-                                "timeouts": [DOWNLOAD_TIMEOUT_S, STARTUP_TIMEOUT_S]}
-        digest = hashlib.sha256(json.dumps(spec, sort_keys=True).encode()).hexdigest()[:8]
+        made_of: dict[str, Any] = {"image": image, "env": env, "model": hf, "instance": instance_type,
+                                   "initial": spec.replicas_min, "role": role_name, "region": ctx.region,
+                                   "network": [args.vpc_cidr, len(args.subnet_ids)],
+                                   "timeouts": [DOWNLOAD_TIMEOUT_S, STARTUP_TIMEOUT_S]}
+        digest = hashlib.sha256(json.dumps(made_of, sort_keys=True).encode()).hexdigest()[:8]
         model = aws.sagemaker.Model(
             f"{z}-{key}", name=f"{endpoint_name}-{digest}", execution_role_arn=role.arn,
             enable_network_isolation=True,
             vpc_config={"subnets": args.subnet_ids, "security_group_ids": [sg.id]},
             primary_container={
                 "image": image, "mode": "SingleModel", "environment": env,
-                "model_data_source": {"s3_data_sources": [{"s3_uri": f"s3://{args.bucket.name}/{hf}/",
+                "model_data_source": {"s3_data_sources": [{"s3_uri": model_uri(args.model_store, hf),
                                                            "s3_data_type": "S3Prefix",
                                                            "compression_type": "None"}]},
             },
-            opts=child(self, depends_on=[role_policy, *args.bucket.safeguards]))
+            opts=child(self, depends_on=[role_policy, *args.depends_on]))
         config = aws.sagemaker.EndpointConfiguration(
             f"{z}-{key}", name=f"{endpoint_name}-{digest}", kms_key_arn=args.data_key_arn,
             production_variants=[{
                 "variant_name": VARIANT, "model_name": model.name, "instance_type": instance_type,
-                "initial_instance_count": ep.replicas.min,
+                "initial_instance_count": spec.replicas_min,
                 "model_data_download_timeout_in_seconds": DOWNLOAD_TIMEOUT_S,
                 "container_startup_health_check_timeout_in_seconds": STARTUP_TIMEOUT_S,
             }],
@@ -349,13 +350,13 @@ class ManagedEndpoint(pulumi.ComponentResource):
             f"{z}-{key}", service_namespace="sagemaker",
             scalable_dimension="sagemaker:variant:DesiredInstanceCount",
             resource_id=self.endpoint.name.apply(lambda n: f"endpoint/{n}/variant/{VARIANT}"),
-            min_capacity=ep.replicas.min, max_capacity=ep.replicas.max, opts=child(self))
+            min_capacity=spec.replicas_min, max_capacity=spec.replicas_max, opts=child(self))
         aws.appautoscaling.Policy(
             f"{z}-{key}", name=f"{endpoint_name}-concurrency", policy_type="TargetTrackingScaling",
             service_namespace=target.service_namespace, scalable_dimension=target.scalable_dimension,
             resource_id=target.resource_id,
             target_tracking_scaling_policy_configuration={
-                "target_value": max(1.0, round(ep.concurrency * SCALE_AT, 1)),
+                "target_value": max(1.0, round(spec.concurrency * SCALE_AT, 1)),
                 "predefined_metric_specification": {
                     "predefined_metric_type": "SageMakerVariantConcurrentRequestsPerModelHighResolution"},
                 "scale_out_cooldown": 60, "scale_in_cooldown": 600,

@@ -125,17 +125,22 @@ def build(zone: pulumi.ComponentResource, cfg: ZoneConfig) -> dict[str, Any]:
         for key, team in cfg.teams.items()
     }
 
+    specs = resolve.endpoints(cfg)
     serving = Serving(f"{z}-serving", ServingArgs(
-        cfg, ctx, cluster_name=cluster.cluster_name, cluster_arn=cluster_arn, bucket=bucket,
-        data_key_arn=keys.data.arn, pools=pools, serving_namespace=addons.serving_namespace,
+        {k: s for k, s in specs.items() if s.pool is not None}, pools, prefix=z, ctx=ctx,
+        cluster_name=cluster.cluster_name, cluster_arn=cluster_arn, model_store=bucket.name, model_store_id=bucket.arn,
+        data_key_arn=keys.data.arn, namespace=addons.serving_namespace,
         # Kept: the serving namespace and its default-deny policy exist before any vLLM pod, and GPU pods need
         # the device plugin (Serving also waits for each endpoint's node group and Pod Identity association).
-        k8s_provider=cluster.provider, collections=collections, depends_on=[addons]), child(zone))
+        k8s_provider=cluster.provider, collections=collections, depends_on=[*bucket.safeguards, addons]),
+        child(zone))
     managed_endpoints = {
         key: ManagedEndpoint(f"{z}-managed-{key}", ManagedEndpointArgs(
-            cfg, ctx, key, bucket=bucket, data_key_arn=keys.data.arn, log_key_arn=keys.audit.arn,
-            vpc_id=network.vpc_id, vpc_cidr=network.cidr, subnet_ids=subnets,
-            s3_prefix_list_id=network.s3_prefix_list_id), child(zone))
+            specs[key], SAGEMAKER_ENDPOINT.render(z, key), prefix=z, ctx=ctx, model_store=bucket.name,
+            model_store_id=bucket.arn, data_key_arn=keys.data.arn, log_key_arn=keys.audit.arn,
+            log_retention_days=cfg.audit.retention_days, vpc_id=network.vpc_id, vpc_cidr=network.cidr,
+            subnet_ids=subnets, s3_prefix_list_id=network.s3_prefix_list_id,
+            protect=protect, depends_on=bucket.safeguards), child(zone))
         for key in managed
     }
 

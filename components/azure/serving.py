@@ -15,7 +15,6 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_azure_native as azure
 
-from llmops_landing_zone.components import sizing
 from llmops_landing_zone.components.azure import names
 from llmops_landing_zone.components.azure.base import (
     ALL_LOGS,
@@ -31,10 +30,11 @@ from llmops_landing_zone.components.azure.network import Network
 from llmops_landing_zone.components.azure.registry import registry_model
 from llmops_landing_zone.components.azure.storage import PrivateStorage, private_storage, storage_diagnostics
 from llmops_landing_zone.components.common import child, stateful
-from llmops_landing_zone.components.config.models import EndpointConfig, ZoneConfig
+from llmops_landing_zone.components.config.models import ZoneConfig
 from llmops_landing_zone.components.k8s import VllmEndpoint, VllmEndpointArgs, images, service_account_name
 from llmops_landing_zone.components.k8s.scheduling import PoolScheduling
 from llmops_landing_zone.components.naming import name
+from llmops_landing_zone.components.resolve import EndpointSpec
 
 MODEL_STORE_TYPE = "llmops:azure:ModelStore"
 VLLM_TYPE = "llmops:azure:VllmService"
@@ -85,22 +85,24 @@ class ModelStore(pulumi.ComponentResource):
         storage_diagnostics(name(cfg.name, "model-store"), cfg, self.store, args.sink, self)
         self.register_outputs({"account": self.account_name, "container": MODEL_CONTAINER})
 
-    def uri(self, path: str) -> str:
-        return f"az://{MODEL_CONTAINER}/{path}"
-
 
 # --- vLLM on AKS --------------------------------------------------------------------------------------------
 
+def model_uri(path: str) -> str:
+    """Where vLLM streams a checkpoint from: its path in the model storage account's ``models`` container."""
+    return f"az://{MODEL_CONTAINER}/{path}"
+
+
 @dataclass
 class VllmServiceArgs:
-    cfg: ZoneConfig
+    spec: EndpointSpec  # a vLLM endpoint (components/resolve.py)
+    scheduling: PoolScheduling  # its pool's node contract: the GpuPool's ``scheduling``
+    prefix: str  # the zone's name: names are <prefix>-<key>[-...]
     ctx: AzureContext
-    key: str
-    endpoint: EndpointConfig
-    pool: PoolScheduling
-    models: ModelStore
     resource_group: pulumi.Input[str]
     oidc_issuer_url: pulumi.Input[str]
+    model_store: str  # the model storage account's name: vLLM streams az://models/<spec.model_path> from it
+    model_store_id: pulumi.Input[str]  # what the endpoint's identity may read: the models container's id
     namespace: str
     k8s_provider: pulumi.ProviderResource
     depends_on: list[pulumi.Resource] = field(default_factory=list)  # the agent pool and the serving namespace
@@ -112,8 +114,8 @@ class VllmService(pulumi.ComponentResource):
 
     def __init__(self, name_: str, args: VllmServiceArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__(VLLM_TYPE, name_, None, opts)
-        cfg, ctx, key, ep = args.cfg, args.ctx, args.key, args.endpoint
-        z = cfg.name
+        spec, ctx, z = args.spec, args.ctx, args.prefix
+        key = spec.key
         self.identity = azure.managedidentity.UserAssignedIdentity(
             name(z, key, "vllm-id"), resource_name_=name(z, key, "vllm"), resource_group_name=args.resource_group,
             location=ctx.location, opts=child(self))
@@ -123,21 +125,16 @@ class VllmService(pulumi.ComponentResource):
             resource_name_=self.identity.name, resource_group_name=args.resource_group,
             issuer=args.oidc_issuer_url, subject=f"system:serviceaccount:{args.namespace}:{sa}",
             audiences=[TOKEN_AUDIENCE], opts=child(self))
-        self.reader = grant(name(z, key, "vllm-models"), ctx, scope=args.models.container_scope,
+        self.reader = grant(name(z, key, "vllm-models"), ctx, scope=args.model_store_id,
                             role="Storage Blob Data Reader", principal_id=self.identity.principal_id, parent=self)
-        batch = sizing.vllm_batch(cfg, key)
         self.endpoint = VllmEndpoint(
             name(z, key),
             VllmEndpointArgs(
-                endpoint=key, model=args.models.uri(sizing.architecture(ep.model).hf_name), served_model_name=sizing.served_name(ep.model),
-                precision=ep.precision, max_context=ep.max_context, concurrency=ep.concurrency,
-                gpus=sizing.replica_gpus(cfg, key), replicas_min=ep.replicas.min, replicas_max=ep.replicas.max,
-                max_num_seqs=batch.max_num_seqs, max_num_batched_tokens=batch.max_num_batched_tokens,
-                kv_cache_dtype=batch.kv_cache_dtype,
-                pool=args.pool, namespace=args.namespace, service_account_name=sa,
+                spec=spec, scheduling=args.scheduling, namespace=args.namespace,
+                model_uri=model_uri(spec.model_path), service_account_name=sa,
                 service_account_annotations={CLIENT_ID_ANNOTATION: self.identity.client_id},  # type: ignore[dict-item]
                 pod_labels={USE_LABEL: "true"},
-                env={"AZURE_STORAGE_ACCOUNT_NAME": args.models.account_name},
+                env={"AZURE_STORAGE_ACCOUNT_NAME": args.model_store},
                 image=images.vllm_image("azure")),
             opts=pulumi.ResourceOptions(parent=self, provider=args.k8s_provider,
                                         depends_on=[self.federation, self.reader, *args.depends_on]))
@@ -208,13 +205,14 @@ class MlWorkspace(pulumi.ComponentResource):
 
 @dataclass
 class ManagedEndpointArgs:
-    cfg: ZoneConfig
+    spec: EndpointSpec  # a managed endpoint (components/resolve.py): its Azure ML instance type, replicas
+    name: str  # the online endpoint's name (the zone renders components.azure.names.ML_ENDPOINT)
+    prefix: str  # the zone's name: logical names are <prefix>-<key>-...
     ctx: AzureContext
-    key: str
-    endpoint: EndpointConfig
-    workspace: MlWorkspace
     resource_group: pulumi.Input[str]
-    sink: LogSink
+    workspace_name: pulumi.Input[str]  # the Azure ML workspace (MlWorkspace) the endpoint lives in
+    sink: LogSink  # where the endpoint's diagnostics go
+    depends_on: list[pulumi.Resource] = field(default_factory=list)  # the workspace's private endpoint
 
 
 # Registry models load their weights for minutes before the server answers: liveness waits for that,
@@ -233,27 +231,27 @@ class ManagedEndpoint(pulumi.ComponentResource):
 
     def __init__(self, name_: str, args: ManagedEndpointArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__(MANAGED_TYPE, name_, None, opts)
-        cfg, ctx, key, ep = args.cfg, args.ctx, args.key, args.endpoint
-        z = cfg.name
-        model = registry_model(ep.model, ep.precision)
+        spec, ctx, z = args.spec, args.ctx, args.prefix
+        key = spec.key
+        model = registry_model(spec.model_id, spec.precision) if spec.from_catalog else None
         assert model is not None, "config validation guarantees an Azure ML registry model"
-        self.shape = sizing.managed_shape(cfg, key)
-        workspace = args.workspace.workspace
-        self.endpoint_name = names.ML_ENDPOINT.render(z, key, suffix=ctx.suffix)
+        assert spec.shape is not None, "a managed EndpointSpec has its Azure ML shape"
+        self.shape = spec.shape
+        self.endpoint_name = args.name
         self.endpoint = azure.machinelearningservices.OnlineEndpoint(
-            name(z, key, "online"), endpoint_name=self.endpoint_name, workspace_name=workspace.name,
+            name(z, key, "online"), endpoint_name=self.endpoint_name, workspace_name=args.workspace_name,
             resource_group_name=args.resource_group, location=ctx.location, kind="Managed",
             identity={"type": "SystemAssigned"},
             # AADToken: callers present Entra ID tokens (AzureML Data Scientist can score); no keys to leak.
             properties={"auth_mode": "AADToken", "public_network_access": "Disabled",
                         "description": f"{z} {key}: {model.name}"},
-            opts=child(self, depends_on=[args.workspace.endpoint]))
+            opts=child(self, depends_on=args.depends_on))
         ml = azure.machinelearningservices
-        autoscaled = ep.replicas.max > ep.replicas.min
+        autoscaled = spec.replicas_max > spec.replicas_min
         self.deployment = ml.OnlineDeployment(
             name(z, key, "deployment"), deployment_name=DEPLOYMENT_NAME, endpoint_name=self.endpoint.name,
-            workspace_name=workspace.name, resource_group_name=args.resource_group, location=ctx.location,
-            kind="Managed", sku={"name": "Default", "capacity": ep.replicas.min},
+            workspace_name=args.workspace_name, resource_group_name=args.resource_group, location=ctx.location,
+            kind="Managed", sku={"name": "Default", "capacity": spec.replicas_min},
             # Typed args: `properties` is a union (managed | Kubernetes), so plain dict keys would not be mapped.
             properties=ml.ManagedOnlineDeploymentArgs(
                 endpoint_compute_type="Managed",
@@ -264,7 +262,7 @@ class ManagedEndpoint(pulumi.ComponentResource):
                 scale_settings=ml.DefaultScaleSettingsArgs(scale_type="Default"),
                 # concurrency is per instance: the server batches that many requests, the rest queue briefly
                 request_settings=ml.OnlineRequestSettingsArgs(
-                    max_concurrent_requests_per_instance=ep.concurrency, request_timeout="PT90S",
+                    max_concurrent_requests_per_instance=spec.concurrency, request_timeout="PT90S",
                     max_queue_wait="PT30S"),
                 liveness_probe=ml.ProbeSettingsArgs(**LIVENESS), readiness_probe=ml.ProbeSettingsArgs(**READINESS),
                 app_insights_enabled=True,
@@ -282,14 +280,17 @@ class ManagedEndpoint(pulumi.ComponentResource):
                 target_resource_uri=self.deployment.id,
                 profiles=[{
                     "name": "replicas",
-                    "capacity": {"minimum": str(ep.replicas.min), "maximum": str(ep.replicas.max),
-                                 "default": str(ep.replicas.min)},
+                    "capacity": {"minimum": str(spec.replicas_min), "maximum": str(spec.replicas_max),
+                                 "default": str(spec.replicas_min)},
                     "rules": [self._rule(self.deployment.id, "GreaterThan", SCALE_OUT_ABOVE, "Increase", "PT5M"),
                               self._rule(self.deployment.id, "LessThan", SCALE_IN_BELOW, "Decrease", "PT15M")],
                 }],
                 opts=child(self))
-        diagnostics(name(z, key, "online-diag"), cfg, resource_id=self.endpoint.id, sink=args.sink, parent=self,
-                    logs=ALL_LOGS, metrics=ALL_METRICS)
+        # What base.diagnostics creates, named by the zone's prefix (it reads the zone config for it).
+        azure.monitor.DiagnosticSetting(
+            name(z, key, "online-diag"), name=f"{z}-audit", resource_uri=self.endpoint.id,
+            workspace_id=args.sink.workspace_id, storage_account_id=args.sink.storage_account_id,
+            log_analytics_destination_type="Dedicated", logs=ALL_LOGS, metrics=ALL_METRICS, opts=child(self))
         self.register_outputs({"endpoint": self.endpoint_name, "deployment": DEPLOYMENT_NAME,
                                "instanceType": self.shape.name})
 

@@ -11,7 +11,7 @@ from typing import Any
 
 import pulumi
 
-from llmops_landing_zone.components import resolve, sizing
+from llmops_landing_zone.components import resolve
 from llmops_landing_zone.components.azure import names
 from llmops_landing_zone.components.azure.audit import Audit, AuditArgs
 from llmops_landing_zone.components.azure.base import AzureContext
@@ -91,19 +91,21 @@ def build(zone: pulumi.ComponentResource, cfg: ZoneConfig) -> dict[str, Any]:
                            pulumi.ResourceOptions(parent=cluster, provider=cluster.provider))
 
     models = ModelStore(f"{z}-models", ModelStoreArgs(cfg, ctx, network, keys, sink), child(zone))
+    specs = resolve.endpoints(cfg)
     serving = {
         key: VllmService(f"{z}-vllm-{key}", VllmServiceArgs(
-            cfg, ctx, key, cfg.endpoints[key], pools[sizing.endpoint_pool(cfg, key)].scheduling, models,
-            resource_group=rg, oidc_issuer_url=cluster.oidc_issuer_url, namespace=addons.serving_namespace,
-            k8s_provider=cluster.provider, depends_on=[addons, pools[sizing.endpoint_pool(cfg, key)].agent_pool]),
-            child(zone))
-        for key in vllm
+            spec, pools[spec.pool.key].scheduling, prefix=z, ctx=ctx, resource_group=rg,
+            oidc_issuer_url=cluster.oidc_issuer_url, model_store=models.account_name,
+            model_store_id=models.container_scope, namespace=addons.serving_namespace,
+            k8s_provider=cluster.provider, depends_on=[addons, pools[spec.pool.key].agent_pool]), child(zone))
+        for key, spec in specs.items() if spec.pool is not None
     }
     workspace = MlWorkspace(f"{z}-ml", MlWorkspaceArgs(cfg, ctx, network, keys, sink), child(zone)) \
         if managed else None
     managed_endpoints = {
         key: ManagedEndpoint(f"{z}-managed-{key}", ManagedEndpointArgs(
-            cfg, ctx, key, cfg.endpoints[key], workspace, resource_group=rg, sink=sink), child(zone))
+            specs[key], names.ML_ENDPOINT.render(z, key, suffix=ctx.suffix), prefix=z, ctx=ctx, resource_group=rg,
+            workspace_name=workspace.workspace.name, sink=sink, depends_on=[workspace.endpoint]), child(zone))
         for key in managed if workspace is not None
     }
 

@@ -22,15 +22,10 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_gcp as gcp
 
-from llmops_landing_zone.components import catalog, sizing
-from llmops_landing_zone.components.common import child, stateful
-from llmops_landing_zone.components.config.models import ArchitectureConfig, EndpointConfig, ZoneConfig
-from llmops_landing_zone.components.gcp.keys import DATA, Keys
-from llmops_landing_zone.components.gcp.names import ENDPOINT_SERVICE_ACCOUNT
-from llmops_landing_zone.components.gcp.network import Network
-from llmops_landing_zone.components.gcp.project import GcpContext, ProjectServices
+from llmops_landing_zone.components.common import child
 from llmops_landing_zone.components.k8s import VllmEndpoint, VllmEndpointArgs, images, service_account_name
 from llmops_landing_zone.components.k8s.scheduling import PoolScheduling
+from llmops_landing_zone.components.resolve import EndpointSpec
 
 BUCKET_TYPE = "llmops:gcp:ModelBucket"
 VLLM_TYPE = "llmops:gcp:VllmService"
@@ -48,23 +43,34 @@ MODEL_GARDEN = {
 }
 
 
-def garden_model(ep: EndpointConfig) -> str | None:
-    return None if isinstance(ep.model, ArchitectureConfig) else MODEL_GARDEN.get((ep.model, ep.precision))
+def garden_model(spec: EndpointSpec) -> str | None:
+    """The Model Garden publisher model of a catalog model at its precision, or None (deployed by the pipeline)."""
+    return MODEL_GARDEN.get((spec.model_id, spec.precision)) if spec.from_catalog else None
 
 
-def bucket_name(cfg: ZoneConfig) -> str:
+def bucket_name(project: str, zone: str) -> str:
     """Bucket names are global: the project id keeps the zone's name unique (at most 30 + 1 + 12 + 7 = 50)."""
-    return f"{cfg.project}-{cfg.name}-models"
+    return f"{project}-{zone}-models"
 
 
-def service_account_email(cfg: ZoneConfig, key: str) -> str:
-    return f"{ENDPOINT_SERVICE_ACCOUNT.render(cfg.name, key)}@{cfg.project}.iam.gserviceaccount.com"
+def service_account_email(project: str, account_id: str) -> str:
+    return f"{account_id}@{project}.iam.gserviceaccount.com"
 
 
-def numeric_endpoint_id(cfg: ZoneConfig, key: str) -> str:
+def numeric_endpoint_id(project: str, zone: str, key: str) -> str:
     """Vertex endpoint ids are numeric (at most 10 digits, no leading zero): a stable digest of the key."""
-    digest = int(hashlib.sha256(f"{cfg.project}/{cfg.name}/{key}".encode()).hexdigest(), 16)
+    digest = int(hashlib.sha256(f"{project}/{zone}/{key}".encode()).hexdigest(), 16)
     return str(1_000_000_000 + digest % 9_000_000_000)
+
+
+@dataclass
+class ModelBucketArgs:
+    name: str  # the bucket's global name (the zone passes bucket_name(project, zone))
+    project: str
+    location: str  # a region or multi-region (the zone: its region, upper-cased)
+    encryption_key: pulumi.Input[str]  # Cloud KMS key id of the default CMEK
+    protect: bool = True  # protected and retained on delete (stateful: the checkpoints)
+    depends_on: list[pulumi.Resource] = field(default_factory=list)  # the key and its agent grant, the API
 
 
 class ModelBucket(pulumi.ComponentResource):
@@ -72,29 +78,29 @@ class ModelBucket(pulumi.ComponentResource):
 
     bucket: gcp.storage.Bucket
 
-    def __init__(self, name_: str, cfg: ZoneConfig, ctx: GcpContext, keys: Keys, services: ProjectServices,
-                 opts: pulumi.ResourceOptions | None = None) -> None:
+    def __init__(self, name_: str, args: ModelBucketArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__(BUCKET_TYPE, name_, None, opts)
-        self.name = bucket_name(cfg)
+        self.name = args.name
         self.bucket = gcp.storage.Bucket(
-            f"{cfg.name}-models", name=self.name, project=ctx.project, location=ctx.region.upper(),
+            name_, name=self.name, project=args.project, location=args.location,
             storage_class="STANDARD", uniform_bucket_level_access=True, public_access_prevention="enforced",
-            versioning={"enabled": True}, encryption={"default_kms_key_name": keys.key(DATA)},
+            versioning={"enabled": True}, encryption={"default_kms_key_name": args.encryption_key},
             force_destroy=False,
             # Old checkpoint versions are kept 30 days after being replaced, then deleted.
             lifecycle_rules=[{"action": {"type": "Delete"}, "condition": {"days_since_noncurrent_time": 30}}],
-            opts=stateful(cfg, self, depends_on=[*keys.ready(DATA), *services.deps("storage")]))
+            opts=child(self, protect=args.protect, retain_on_delete=args.protect, depends_on=args.depends_on))
         self.register_outputs({"name": self.name, "url": f"gs://{self.name}"})
 
 
 @dataclass
 class VllmServiceArgs:
-    cfg: ZoneConfig
-    ctx: GcpContext
-    key: str
-    endpoint: EndpointConfig
-    pool: PoolScheduling
-    bucket: ModelBucket
+    spec: EndpointSpec  # a vLLM endpoint (components/resolve.py)
+    scheduling: PoolScheduling  # its pool's node contract: the GpuPool's ``scheduling``
+    prefix: str  # the zone's name: logical names are <prefix>-<key>
+    project: str
+    service_account_id: str  # the endpoint's Google service account (6-30 chars); also its logical name
+    model_store: str  # the model bucket's name: vLLM streams gs://<model_store>/<spec.model_path>
+    model_store_id: pulumi.Input[str]  # the bucket the identity may read (its name as the bucket's output)
     cluster: pulumi.Resource  # the GKE cluster: its workload pool must exist before the WI binding
     namespace: str
     k8s_provider: pulumi.ProviderResource
@@ -107,31 +113,25 @@ class VllmService(pulumi.ComponentResource):
 
     def __init__(self, name_: str, args: VllmServiceArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__(VLLM_TYPE, name_, None, opts)
-        cfg, ctx, key, ep = args.cfg, args.ctx, args.key, args.endpoint
-        z = cfg.name
+        spec, sa_id = args.spec, args.service_account_id
         self.service_account = gcp.serviceaccount.Account(
-            f"{z}-ep-{key}", account_id=ENDPOINT_SERVICE_ACCOUNT.render(z, key), project=ctx.project,
-            display_name=f"{z} vLLM endpoint {key}", opts=child(self))
+            sa_id, account_id=sa_id, project=args.project,
+            display_name=f"{args.prefix} vLLM endpoint {spec.key}", opts=child(self))
         reader = gcp.storage.BucketIAMMember(
-            f"{z}-ep-{key}-models", bucket=args.bucket.bucket.name, role="roles/storage.objectViewer",
+            f"{sa_id}-models", bucket=args.model_store_id, role="roles/storage.objectViewer",
             member=self.service_account.member, opts=child(self))
-        ksa = service_account_name(key)
+        ksa = service_account_name(spec.key)
         workload_identity = gcp.serviceaccount.IAMMember(
-            f"{z}-ep-{key}-wi", service_account_id=self.service_account.name,
+            f"{sa_id}-wi", service_account_id=self.service_account.name,
             role="roles/iam.workloadIdentityUser",
-            member=f"serviceAccount:{ctx.project}.svc.id.goog[{args.namespace}/{ksa}]",
+            member=f"serviceAccount:{args.project}.svc.id.goog[{args.namespace}/{ksa}]",
             opts=child(self, depends_on=[args.cluster]))
-        batch = sizing.vllm_batch(cfg, key)
         self.endpoint = VllmEndpoint(
-            f"{z}-{key}",
+            f"{args.prefix}-{spec.key}",
             VllmEndpointArgs(
-                endpoint=key, model=f"gs://{args.bucket.name}/{sizing.architecture(ep.model).hf_name}",
-                served_model_name=sizing.served_name(ep.model), precision=ep.precision, max_context=ep.max_context,
-                concurrency=ep.concurrency, gpus=sizing.replica_gpus(cfg, key),
-                replicas_min=ep.replicas.min, replicas_max=ep.replicas.max, max_num_seqs=batch.max_num_seqs,
-                max_num_batched_tokens=batch.max_num_batched_tokens, kv_cache_dtype=batch.kv_cache_dtype,
-                pool=args.pool, namespace=args.namespace, service_account_name=ksa,
-                service_account_annotations={WI_ANNOTATION: service_account_email(cfg, key)},
+                spec=spec, scheduling=args.scheduling, namespace=args.namespace,
+                model_uri=f"gs://{args.model_store}/{spec.model_path}", service_account_name=ksa,
+                service_account_annotations={WI_ANNOTATION: service_account_email(args.project, sa_id)},
                 image=images.vllm_image("gcp")),
             opts=pulumi.ResourceOptions(parent=self, provider=args.k8s_provider,
                                         depends_on=[reader, workload_identity, *args.depends_on]))
@@ -141,13 +141,15 @@ class VllmService(pulumi.ComponentResource):
 
 @dataclass
 class VertexEndpointArgs:
-    cfg: ZoneConfig
-    ctx: GcpContext
-    key: str
-    endpoint: EndpointConfig
-    network: Network
-    keys: Keys
-    services: ProjectServices
+    spec: EndpointSpec  # a managed endpoint (components/resolve.py): its Vertex AI shape, replicas, exposure
+    prefix: str  # the zone's name: the endpoint is displayed (and logically named) <prefix>-<key>
+    endpoint_id: str  # numeric id of a pipeline-deployed endpoint (numeric_endpoint_id)
+    project: str
+    location: str  # the region
+    network: pulumi.Input[str]  # the VPC's name: Private Service Connect endpoints are created in it
+    encryption_key: pulumi.Input[str]  # Cloud KMS key id (CMEK) of a pipeline-deployed endpoint
+    depends_on: list[pulumi.Resource] = field(default_factory=list)  # the Vertex AI API
+    encryption_depends_on: list[pulumi.Resource] = field(default_factory=list)  # the key and its agent grant
 
 
 class VertexEndpoint(pulumi.ComponentResource):
@@ -158,44 +160,43 @@ class VertexEndpoint(pulumi.ComponentResource):
     def __init__(self, name_: str, args: VertexEndpointArgs,
                  opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__(VERTEX_TYPE, name_, None, opts)
-        cfg, ctx, key, ep = args.cfg, args.ctx, args.key, args.endpoint
-        z = cfg.name
-        shape = sizing.managed_shape(cfg, key)
-        private = ep.exposure == "internal"
-        network = args.network.vpc.name.apply(lambda n: f"projects/{ctx.project}/global/networks/{n}")
-        psc = {"enable_private_service_connect": True, "project_allowlists": [ctx.project]}
-        deps = args.services.deps("aiplatform")
-        self.publisher_model = garden_model(ep)
+        spec, project, shape = args.spec, args.project, args.spec.shape
+        name = f"{args.prefix}-{spec.key}"
+        assert shape is not None, "a managed EndpointSpec has its Vertex AI shape"
+        private = spec.exposure == "internal"
+        network = pulumi.Output.from_input(args.network).apply(lambda n: f"projects/{project}/global/networks/{n}")
+        psc = {"enable_private_service_connect": True, "project_allowlists": [project]}
+        self.publisher_model = garden_model(spec)
         if self.publisher_model:
             self.resource = gcp.vertex.AiEndpointWithModelGardenDeployment(
-                f"{z}-{key}", project=ctx.project, location=ctx.region,
+                name, project=project, location=args.location,
                 publisher_model_name=self.publisher_model,
                 # Deploying a Model Garden model accepts its licence (e.g. the Llama 3.1 Community License):
                 # naming the model in the stack config is that decision.
-                model_config={"accept_eula": True, "model_display_name": f"{z}-{key}"},
+                model_config={"accept_eula": True, "model_display_name": name},
                 endpoint_config={
-                    "endpoint_display_name": f"{z}-{key}",
+                    "endpoint_display_name": name,
                     **({"private_service_connect_config": {
-                        **psc, "psc_automation_configs": {"project_id": ctx.project, "network": network}}}
+                        **psc, "psc_automation_configs": {"project_id": project, "network": network}}}
                        if private else {"dedicated_endpoint_enabled": True}),
                 },
                 deploy_config={"dedicated_resources": {
                     "machine_spec": {"machine_type": shape.name,
-                                     "accelerator_type": catalog.gpu_models()[shape.gpu].vertex_accelerator,
+                                     "accelerator_type": shape.gpu_model.vertex_accelerator,
                                      "accelerator_count": shape.gpus},
-                    "min_replica_count": ep.replicas.min, "max_replica_count": ep.replicas.max}},
-                opts=child(self, depends_on=deps))
+                    "min_replica_count": spec.replicas_min, "max_replica_count": spec.replicas_max}},
+                opts=child(self, depends_on=args.depends_on))
             endpoint = self.resource.endpoint
         else:
             self.resource = gcp.vertex.AiEndpoint(
-                f"{z}-{key}", name=numeric_endpoint_id(cfg, key), display_name=f"{z}-{key}",
-                description=f"{z} managed endpoint {key}; models are deployed by the ML pipeline",
-                project=ctx.project, location=ctx.region, region=ctx.region,
-                encryption_spec={"kms_key_name": args.keys.key(DATA)},
+                name, name=args.endpoint_id, display_name=name,
+                description=f"{args.prefix} managed endpoint {spec.key}; models are deployed by the ML pipeline",
+                project=project, location=args.location, region=args.location,
+                encryption_spec={"kms_key_name": args.encryption_key},
                 **({"private_service_connect_config": {
-                    **psc, "psc_automation_configs": [{"project_id": ctx.project, "network": network}]}}
+                    **psc, "psc_automation_configs": [{"project_id": project, "network": network}]}}
                    if private else {"dedicated_endpoint_enabled": True}),
-                opts=child(self, depends_on=[*deps, *args.keys.ready(DATA)]))
+                opts=child(self, depends_on=[*args.depends_on, *args.encryption_depends_on]))
             endpoint = self.resource.id
         self.endpoint_id = endpoint
         self.register_outputs({"endpoint": endpoint, "machineType": shape.name,

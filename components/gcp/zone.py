@@ -11,7 +11,7 @@ from typing import Any
 
 import pulumi
 
-from llmops_landing_zone.components import resolve, sizing
+from llmops_landing_zone.components import resolve
 from llmops_landing_zone.components.common import zone_labels
 from llmops_landing_zone.components.config.models import ZoneConfig
 from llmops_landing_zone.components.gcp.audit import Audit, AuditArgs
@@ -20,16 +20,19 @@ from llmops_landing_zone.components.config.versions import gke_channel
 from llmops_landing_zone.components.gcp.cluster import Cluster, ClusterArgs, ExistingCluster, ExistingClusterArgs
 from llmops_landing_zone.components.gcp.gpu_pool import GpuPool, GpuPoolArgs
 from llmops_landing_zone.components.gcp.keys import BOOT_DISK, DATA, GKE_SECRETS, LOGS, Keys, KeysArgs
-from llmops_landing_zone.components.gcp.names import NODE_POOL, NODE_SERVICE_ACCOUNT
+from llmops_landing_zone.components.gcp.names import ENDPOINT_SERVICE_ACCOUNT, NODE_POOL, NODE_SERVICE_ACCOUNT
 from llmops_landing_zone.components.gcp.network import ExistingNetwork, ExistingNetworkArgs, Network, NetworkArgs
 from llmops_landing_zone.components.gcp.project import GcpContext, ProjectServices, ProjectServicesArgs, required_apis
 from llmops_landing_zone.components.gcp.rbac import TeamAccess, TeamAccessArgs, TeamRoles, TeamRolesArgs, gke_security_group
 from llmops_landing_zone.components.gcp.serving import (
     ModelBucket,
+    ModelBucketArgs,
     VertexEndpoint,
     VertexEndpointArgs,
     VllmService,
     VllmServiceArgs,
+    bucket_name,
+    numeric_endpoint_id,
 )
 from llmops_landing_zone.components.gcp.vector_store import AlloyDbVectorStore, VectorSearch, VectorStoreArgs
 from llmops_landing_zone.components.k8s import ClusterAddons
@@ -60,6 +63,7 @@ def build(zone: pulumi.ComponentResource, cfg: ZoneConfig) -> dict[str, Any]:
     ctx = GcpContext.lookup(cfg.project or "", cfg.region or "", cfg.network.zones, services)
     keys = Keys(f"{z}-keys", KeysArgs(z, ctx, services, hsm=cfg.is_prod, protect=bool(cfg.protect_stateful)),
                 under())
+    pool_specs = resolve.pools(cfg)  # resolved once: the pools below and the cluster's GPU metrics
     byo = cfg.network.existing
     network: Network | ExistingNetwork
     if byo is not None:
@@ -83,7 +87,7 @@ def build(zone: pulumi.ComponentResource, cfg: ZoneConfig) -> dict[str, Any]:
             kubernetes_version=cfg.cluster.kubernetes_version, release_channel=gke_channel(cfg),
             public_endpoint=cfg.cluster.public_endpoint, authorized_networks=cfg.cluster.authorized_networks,
             system_node_count=cfg.cluster.system_nodes.count, system_node_max_count=cfg.cluster.system_nodes.max_count,
-            zones=cfg.network.zones, hardened=cfg.is_prod, gpu_metrics=bool(sizing.effective_pools(cfg)),
+            zones=cfg.network.zones, hardened=cfg.is_prod, gpu_metrics=bool(pool_specs),
             security_group=gke_security_group([m for t in cfg.teams.values() for m in t.members]), deletion_protection=bool(cfg.deletion_protection),
             labels=zone_labels(cfg)), under())
     existing = cfg.cluster.existing
@@ -94,7 +98,7 @@ def build(zone: pulumi.ComponentResource, cfg: ZoneConfig) -> dict[str, Any]:
         service_account_display_name=f"{z} GKE GPU pool {key}", disk_key=keys.key(BOOT_DISK),
         labels=zone_labels(cfg), prefix=z, identity_depends_on=services.deps("iam"),
         depends_on=keys.ready(BOOT_DISK)), under())
-             for key, spec in resolve.pools(cfg).items()}
+             for key, spec in pool_specs.items()}
     # GKE runs its own NVIDIA device plugin and (with the DCGM monitoring component) GPU metrics; the shared
     # layer adds the platform namespaces and the GPU agents' policies.
     addons = ClusterAddons(f"{z}-addons", [p.scheduling for p in pools.values()],
@@ -102,19 +106,25 @@ def build(zone: pulumi.ComponentResource, cfg: ZoneConfig) -> dict[str, Any]:
                            device_plugin=False, dcgm_exporter=False)
     serving_ns = addons.serving_namespace
 
-    bucket = ModelBucket(f"{z}-models", cfg, ctx, keys, services, under())
+    bucket = ModelBucket(f"{z}-models", ModelBucketArgs(
+        bucket_name(ctx.project, z), ctx.project, location=ctx.region.upper(), encryption_key=keys.key(DATA),
+        protect=bool(cfg.protect_stateful), depends_on=[*keys.ready(DATA), *services.deps("storage")]), under())
     serving: dict[str, pulumi.Output[str] | str] = {}
     managed: dict[str, pulumi.Output[str]] = {}
-    for key, ep in cfg.endpoints.items():
-        if ep.runtime == "vllm":
-            pool = pools[sizing.endpoint_pool(cfg, key)]
+    for key, spec in resolve.endpoints(cfg).items():
+        if spec.pool is not None:
+            pool = pools[spec.pool.key]
             service = VllmService(f"{z}-endpoint-{key}", VllmServiceArgs(
-                cfg, ctx, key, ep, pool.scheduling, bucket, cluster.cluster, serving_ns, cluster.provider,
-                depends_on=[pool.node_pool, addons.namespaces[serving_ns]]), under())
+                spec, pool.scheduling, prefix=z, project=ctx.project,
+                service_account_id=ENDPOINT_SERVICE_ACCOUNT.render(z, key), model_store=bucket.name,
+                model_store_id=bucket.bucket.name, cluster=cluster.cluster, namespace=serving_ns,
+                k8s_provider=cluster.provider, depends_on=[pool.node_pool, addons.namespaces[serving_ns]]), under())
             serving[key] = service.url
         else:
             vertex = VertexEndpoint(f"{z}-endpoint-{key}", VertexEndpointArgs(
-                cfg, ctx, key, ep, network, keys, services), under())
+                spec, prefix=z, endpoint_id=numeric_endpoint_id(ctx.project, z, key), project=ctx.project,
+                location=ctx.region, network=network.vpc.name, encryption_key=keys.key(DATA),
+                depends_on=services.deps("aiplatform"), encryption_depends_on=keys.ready(DATA)), under())
             managed[key] = vertex.endpoint_id
 
     stores: dict[str, pulumi.Output[str]] = {}

@@ -1,6 +1,6 @@
 """The in-cluster Kubernetes layer shared by every cloud: GPU node agents, vLLM endpoints, team namespaces.
 
-    from llmops_landing_zone.components.k8s import ClusterAddons, VllmEndpoint, VllmEndpointArgs, TeamNamespace, TeamNamespaceArgs
+    from llmops_landing_zone.components.k8s import ClusterAddons, EndpointSpec, VllmEndpoint, VllmEndpointArgs, TeamNamespace, TeamNamespaceArgs
 
 Each cloud creates a ``pulumi_kubernetes.Provider`` from its cluster and passes it (with ``parent``) in
 ``opts``. Exports load lazily: ``components.k8s.scheduling`` (used by config checks and node pools) must not
@@ -15,6 +15,7 @@ from llmops_landing_zone.components.lazy import exports
 
 _EXPORTS = {
     "ClusterAddons": "llmops_landing_zone.components.k8s.addons",
+    "EndpointSpec": "llmops_landing_zone.components.resolve",
     "VllmEndpoint": "llmops_landing_zone.components.k8s.vllm",
     "VllmEndpointArgs": "llmops_landing_zone.components.k8s.vllm",
     "TeamNamespace": "llmops_landing_zone.components.k8s.team",
@@ -26,7 +27,7 @@ _EXPORTS = {
 }
 
 __all__ = [
-    "GPU_NAMESPACE", "INGRESS_NAMESPACE", "SERVING_NAMESPACE", "ClusterAddons", "TeamNamespace",
+    "GPU_NAMESPACE", "INGRESS_NAMESPACE", "SERVING_NAMESPACE", "ClusterAddons", "EndpointSpec", "TeamNamespace",
     "TeamNamespaceArgs", "VllmEndpoint", "VllmEndpointArgs", "service_account_name",
 ]
 
@@ -35,6 +36,7 @@ if TYPE_CHECKING:
     from llmops_landing_zone.components.k8s.meta import GPU_NAMESPACE, INGRESS_NAMESPACE, SERVING_NAMESPACE
     from llmops_landing_zone.components.k8s.team import TeamNamespace, TeamNamespaceArgs
     from llmops_landing_zone.components.k8s.vllm import VllmEndpoint, VllmEndpointArgs, service_account_name
+    from llmops_landing_zone.components.resolve import EndpointSpec
 
 
 __getattr__ = exports(__name__, _EXPORTS)

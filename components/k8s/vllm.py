@@ -1,8 +1,11 @@
 """VllmEndpoint: one model served by vLLM's OpenAI-compatible server on a GPU pool.
 
-Objects (all named after the endpoint key, in the serving namespace): ServiceAccount (the cloud's workload
-identity binds to it), Deployment, ClusterIP Service, HorizontalPodAutoscaler, PodDisruptionBudget and a
-NetworkPolicy admitting traffic only from the endpoint's own namespace and the shared ingress namespace.
+The component takes an ``EndpointSpec`` (components/resolve.py: model, precision, context, tensor-parallel
+size, replicas, the replica's CPU, memory and model cache from its pool's shape, and the scheduler limits sizing
+chose) and the pool's ``PoolScheduling`` (its cloud ``GpuPool(...).scheduling``); it decides nothing about
+sizing itself. Objects (all named after the endpoint key, in the serving namespace): ServiceAccount (the cloud's
+workload identity binds to it), Deployment, ClusterIP Service, HorizontalPodAutoscaler, PodDisruptionBudget and
+a NetworkPolicy admitting traffic only from the endpoint's own namespace and the shared ingress namespace.
 Scheduling (node selector, tolerations) is derived from the pool's ``PoolScheduling``, never retyped.
 
 Precision: ``--dtype`` and ``--quantization`` are chosen so the loaded weights match what sizing assumes
@@ -10,13 +13,12 @@ Precision: ``--dtype`` and ``--quantization`` are chosen so the loaded weights m
 ``--kv-cache-dtype fp8`` is passed only when the endpoint asks for it (sizing then counts 1 byte per KV element).
 
 Batching: ``concurrency`` is the number of sequences sizing guarantees at full context; the scheduler limits
-``--max-num-seqs`` and ``--max-num-batched-tokens`` come from ``components.sizing.vllm_batch`` (the KV capacity
-at a typical request size), so a replica batches as many typical requests as its cache holds.
+``--max-num-seqs`` and ``--max-num-batched-tokens`` are the spec's ``batch`` (components.sizing.batch: the KV
+capacity at a typical request size), so a replica batches as many typical requests as its cache holds.
 """
 
 from __future__ import annotations
 
-import math
 import re
 from dataclasses import dataclass, field
 
@@ -28,7 +30,6 @@ from pulumi_kubernetes.meta import v1 as metav1
 from pulumi_kubernetes.networking import v1 as net
 from pulumi_kubernetes.policy import v1 as policy
 
-from llmops_landing_zone.components import catalog
 from llmops_landing_zone.components.k8s import images
 from llmops_landing_zone.components.k8s.meta import (
     INGRESS_NAMESPACE,
@@ -42,6 +43,7 @@ from llmops_landing_zone.components.k8s.meta import (
     toleration_args,
 )
 from llmops_landing_zone.components.k8s.scheduling import GPU_RESOURCE, PoolScheduling
+from llmops_landing_zone.components.resolve import EndpointSpec
 
 TYPE = "llmops:k8s:VllmEndpoint"
 APP = "vllm"
@@ -67,26 +69,15 @@ FROM_CHECKPOINT = "checkpoint"
 IN_FLIGHT = {"fp8": "fp8", "int4": "bitsandbytes"}
 KV_CACHE_DTYPES = ("auto", "fp8")  # --kv-cache-dtype values the zone uses (components.sizing.KV_CACHE_DTYPES)
 
-# Node headroom left to the kubelet, system reserve and node agents when a replica's CPU and memory are
-# derived from the pool's shape (EKS/GKE/AKS reserve roughly 0.1-0.5 vCPU and 1-3 GiB on GPU shapes).
-CPU_SHARE, CPU_RESERVE = 0.9, 0.5
-MEMORY_SHARE, MEMORY_RESERVE_GIB = 0.85, 2.0
-CACHE_HEADROOM_GIB = 20  # torch.compile / Triton caches and tokenizer files next to the weights
-
 
 @dataclass
 class VllmEndpointArgs:
-    endpoint: str  # config key; names every object of the endpoint
-    model: str  # Hugging Face repo id, or s3:// | gs:// | az:// URI of a safetensors checkpoint
-    served_model_name: str
-    precision: str  # fp32 | bf16 | fp16 | fp8 | int8 | int4
-    max_context: int
-    concurrency: int  # sequences sizing guarantees at max_context; the --max-num-seqs floor
-    gpus: int  # per replica; the tensor-parallel size
-    replicas_min: int
-    replicas_max: int
-    pool: PoolScheduling
+    spec: EndpointSpec  # the endpoint, resolved (components/resolve.py); its key names every object
+    scheduling: PoolScheduling  # the node contract of spec.pool: its cloud GpuPool's ``scheduling``
     namespace: str
+    # Where vLLM loads the weights from: default the Hugging Face repo id (spec.model_path); a cloud's serving
+    # passes its model store's URI (s3:// | gs:// | az://) of the same path.
+    model_uri: str | None = None
     service_account_annotations: dict[str, str] = field(default_factory=dict)
     pod_labels: dict[str, str] = field(default_factory=dict)
     env: dict[str, str] = field(default_factory=dict)
@@ -94,74 +85,83 @@ class VllmEndpointArgs:
     service_account_name: str | None = None  # default: the endpoint key
     quantization: str | None = None  # default per precision; FROM_CHECKPOINT or a vLLM method name overrides
     hf_token_secret: str | None = None  # Secret (key "token") for gated Hugging Face models; a file
-    cpu: str | None = None  # per replica; default: the replica's share of the pool's shape
-    memory: str | None = None
-    model_cache_size: str | None = None  # emptyDir cap; default: the replica's GPU memory + headroom
     allow_from_namespaces: list[str] = field(default_factory=list)  # e.g. a monitoring namespace
     target_cpu: str = "1500m"  # HPA: average CPU per replica (see the HPA below)
     queue_target: int | None = None  # HPA on waiting requests instead; needs a custom-metrics adapter
     queue_metric: str = "vllm:num_requests_waiting"  # the name the cluster's metrics adapter serves it under
     image: images.Image = images.VLLM  # clouds pass images.vllm_image(cloud): the build their driver runs
-    # Scheduler limits (components.sizing.vllm_batch: KV capacity at a typical request size). Defaults:
-    # --max-num-seqs = concurrency, --max-num-batched-tokens left to vLLM.
-    max_num_seqs: int | None = None
-    max_num_batched_tokens: int | None = None
-    kv_cache_dtype: str = "auto"  # auto (the model dtype) | fp8 (--kv-cache-dtype fp8; FP8 GPUs only)
+
+    @property
+    def model(self) -> str:
+        """The first argument of ``vllm serve``."""
+        return self.model_uri or self.spec.model_path
 
     @property
     def num_seqs(self) -> int:
-        """``--max-num-seqs``."""
-        return self.max_num_seqs if self.max_num_seqs is not None else self.concurrency
+        """``--max-num-seqs``: the spec's batch, else the concurrency sizing guarantees."""
+        return self.spec.batch.max_num_seqs if self.spec.batch else self.spec.concurrency
+
+    @property
+    def max_num_batched_tokens(self) -> int | None:
+        """``--max-num-batched-tokens``: the spec's batch, else vLLM's default."""
+        return self.spec.batch.max_num_batched_tokens if self.spec.batch else None
 
     @property
     def sa_name(self) -> str:
-        return self.service_account_name or service_account_name(self.endpoint)
+        return self.service_account_name or service_account_name(self.spec.key)
 
     @property
     def quantization_method(self) -> str:
         """``--quantization``: the explicit ``quantization``, else fp8 online, else for a catalog (bf16)
         checkpoint the in-flight method of the precision, else FROM_CHECKPOINT (config.json declares it)."""
+        s = self.spec
         if self.quantization is not None:
             return self.quantization
-        if self.precision == "fp8" or (self.precision in IN_FLIGHT and bf16_checkpoint(self.model)):
-            return IN_FLIGHT[self.precision]
+        if s.precision == "fp8" or (s.precision in IN_FLIGHT and s.catalog_checkpoint):
+            return IN_FLIGHT[s.precision]
         return FROM_CHECKPOINT
 
     def problems(self) -> list[str]:
+        s, pool = self.spec, self.spec.pool
+        if s.runtime != "vllm" or pool is None or s.resources is None:
+            return [f"endpoint {s.key!r} is not a vLLM endpoint on a pool (runtime {s.runtime!r}); build its "
+                    "spec with EndpointSpec.vllm"]
         out = []
-        if not _DNS_1035.match(self.endpoint):
-            out.append(f"endpoint {self.endpoint!r} must be a DNS-1035 label (it names a Service)")
-        if self.precision not in DTYPE:
-            out.append(f"precision {self.precision!r} is not one of {', '.join(DTYPE)}")
+        if not _DNS_1035.match(s.key):
+            out.append(f"endpoint {s.key!r} must be a DNS-1035 label (it names a Service)")
+        if (self.scheduling.pool, self.scheduling.instance_type) != (pool.key, pool.shape.name):
+            out.append(f"scheduling is pool {self.scheduling.pool!r}'s ({self.scheduling.instance_type}), but the "
+                       f"endpoint runs on pool {pool.key!r} ({pool.shape.name}): pass that pool's scheduling")
+        if s.precision not in DTYPE:
+            out.append(f"precision {s.precision!r} is not one of {', '.join(DTYPE)}")
         if not (self.model.startswith(STREAMED_SCHEMES) or _HF_REPO.match(self.model)):
             out.append(f"model {self.model!r} is neither a Hugging Face repo id "
                        "nor an s3://, gs:// or az:// URI")
-        if not 1 <= self.gpus <= self.pool.gpus_per_node:
-            out.append(f"gpus={self.gpus} must be between 1 and the {self.pool.gpus_per_node} GPUs of a node "
-                       f"of pool {self.pool.pool!r} (tensor parallelism does not span nodes)")
-        if self.max_context < 1 or self.concurrency < 1:
+        if not 1 <= s.gpus <= pool.gpus_per_node:
+            out.append(f"gpus={s.gpus} must be between 1 and the {pool.gpus_per_node} GPUs of a node "
+                       f"of pool {pool.key!r} (tensor parallelism does not span nodes)")
+        if s.max_context < 1 or s.concurrency < 1:
             out.append("max_context and concurrency must be positive")
-        if self.replicas_min < 0 or self.replicas_max < max(1, self.replicas_min):
-            out.append(f"replicas {self.replicas_min}..{self.replicas_max}: "
+        if s.replicas_min < 0 or s.replicas_max < max(1, s.replicas_min):
+            out.append(f"replicas {s.replicas_min}..{s.replicas_max}: "
                        "need 0 <= min <= max and max >= 1")
         if not re.fullmatch(r"\d+m|\d+(\.\d+)?", self.target_cpu):
             out.append(f"target_cpu {self.target_cpu!r} is not a CPU quantity")
-        if self.max_num_seqs is not None and self.max_num_seqs < self.concurrency:
-            out.append(f"max_num_seqs={self.max_num_seqs} is below concurrency={self.concurrency}, the number of "
+        if self.num_seqs < s.concurrency:
+            out.append(f"max_num_seqs={self.num_seqs} is below concurrency={s.concurrency}, the number of "
                        "sequences the replica is sized for")
         if self.max_num_batched_tokens is not None and self.max_num_batched_tokens < self.num_seqs:
             out.append(f"max_num_batched_tokens={self.max_num_batched_tokens} must be at least max-num-seqs "
                        f"({self.num_seqs})")
-        if self.kv_cache_dtype not in KV_CACHE_DTYPES:
-            out.append(f"kv_cache_dtype {self.kv_cache_dtype!r} is not one of {', '.join(KV_CACHE_DTYPES)}")
-        elif self.kv_cache_dtype == "fp8" and (gpu := catalog.gpu_models().get(self.pool.gpu)) and not gpu.fp8:
-            out.append(f"kv_cache_dtype fp8 needs a GPU with FP8; {self.pool.gpu} (pool {self.pool.pool!r}) "
-                       "has none")
+        if s.kv_cache_dtype not in KV_CACHE_DTYPES:
+            out.append(f"kv_cache_dtype {s.kv_cache_dtype!r} is not one of {', '.join(KV_CACHE_DTYPES)}")
+        elif s.kv_cache_dtype == "fp8" and not pool.shape.gpu_model.fp8:
+            out.append(f"kv_cache_dtype fp8 needs a GPU with FP8; {pool.gpu} (pool {pool.key!r}) has none")
         if self.queue_target is not None and self.queue_target < 1:
             out.append("queue_target must be at least 1 waiting request per replica")
         out += [f"env name {k!r} is not a valid variable name" for k in self.env if not _ENV_NAME.match(k)]
-        if self.precision == "int8" and self.quantization is None and bf16_checkpoint(self.model):
-            out.append(f"int8 with {self.model!r}: a catalog model's checkpoint is bf16 and vLLM has no in-flight "
+        if s.precision == "int8" and self.quantization is None and s.catalog_checkpoint:
+            out.append(f"int8 with {s.model_path!r}: a catalog model's checkpoint is bf16 and vLLM has no in-flight "
                        "int8 quantisation; use fp8, or an int8 pre-quantised checkpoint")
         if self.quantization_method == "bitsandbytes" and self.model.startswith(STREAMED_SCHEMES):
             # --quantization bitsandbytes switches vLLM to its bitsandbytes loader, which reads a local directory
@@ -175,14 +175,6 @@ def service_account_name(endpoint: str) -> str:
     """The ServiceAccount an endpoint runs as (``llm-serving/<endpoint>``), known before anything is created
     so a cloud can write its workload-identity trust (IRSA, GKE WI, Azure WI) first."""
     return endpoint
-
-
-def bf16_checkpoint(model: str) -> bool:
-    """Whether ``model`` (a Hugging Face repo id, or ``<scheme>://<bucket>/<repo id>/``) is a catalog model's
-    checkpoint: the publisher's bf16 weights the zone stages under the catalog's ``hf_name``
-    (components.sizing.bf16_checkpoint is the same rule on the stack config)."""
-    repo = model.split("://", 1)[1].split("/", 1)[-1] if "://" in model else model
-    return repo.strip("/") in {m.hf_name for m in catalog.model_architectures().values()}
 
 
 def _precision_args(precision: str, method: str) -> list[str]:
@@ -209,50 +201,19 @@ def _precision_args(precision: str, method: str) -> list[str]:
 def vllm_args(a: VllmEndpointArgs) -> list[str]:
     """Arguments of ``vllm serve`` (the model first). V1-engine defaults are kept: prefix caching and chunked
     prefill are on, request logging is off (docs.vllm.ai, engine arguments)."""
-    out = [a.model, "--served-model-name", a.served_model_name, "--port", str(PORT),
-           "--tensor-parallel-size", str(a.gpus), "--max-model-len", str(a.max_context),
+    s = a.spec
+    out = [a.model, "--served-model-name", s.served_name, "--port", str(PORT),
+           "--tensor-parallel-size", str(s.gpus), "--max-model-len", str(s.max_context),
            "--max-num-seqs", str(a.num_seqs)]
     if a.max_num_batched_tokens is not None:
         out += ["--max-num-batched-tokens", str(a.max_num_batched_tokens)]
-    out += [*_precision_args(a.precision, a.quantization_method)]
-    if a.kv_cache_dtype != "auto":
-        out += ["--kv-cache-dtype", a.kv_cache_dtype]
+    out += [*_precision_args(s.precision, a.quantization_method)]
+    if s.kv_cache_dtype != "auto":
+        out += ["--kv-cache-dtype", s.kv_cache_dtype]
     out += ["--gpu-memory-utilization", str(GPU_MEMORY_UTILIZATION)]
     if a.model.startswith(STREAMED_SCHEMES):
         out += ["--load-format", "runai_streamer"]
     return out
-
-
-def _shape(pool: PoolScheduling) -> catalog.GpuShape | None:
-    return next((s for c in catalog.CLOUDS if (s := catalog.shape_named(c, pool.instance_type))), None)
-
-
-def replica_resources(a: VllmEndpointArgs) -> tuple[str, str]:
-    """CPU and memory of one replica: its GPU share of the node, minus the node's system headroom.
-    Requests equal limits (Guaranteed QoS: a serving pod is never the first to be evicted)."""
-    if a.cpu and a.memory:
-        return a.cpu, a.memory
-    shape = _shape(a.pool)
-    if shape is None:
-        raise ValueError(f"endpoint {a.endpoint!r}: instance type {a.pool.instance_type!r} of pool "
-                         f"{a.pool.pool!r} is not in the catalog; pass cpu= and memory= explicitly")
-    share = a.gpus / a.pool.gpus_per_node
-    cpu = a.cpu or str(max(1, math.floor((shape.vcpu * CPU_SHARE - CPU_RESERVE) * share)))
-    memory_gib = max(4, math.floor((shape.memory_gib * MEMORY_SHARE - MEMORY_RESERVE_GIB) * share))
-    memory = a.memory or f"{memory_gib}Gi"
-    return cpu, memory
-
-
-def model_cache_size(a: VllmEndpointArgs) -> str:
-    """Weights that fit the replica's GPUs fit this cap; the node disk (gpuPools.diskSizeGb) must hold
-    them."""
-    if a.model_cache_size:
-        return a.model_cache_size
-    gpu = catalog.gpu_models().get(a.pool.gpu)
-    if gpu is None:
-        raise ValueError(f"endpoint {a.endpoint!r}: GPU {a.pool.gpu!r} is not in the catalog; "
-                         "pass model_cache_size=")
-    return f"{math.ceil(gpu.memory_gib * a.gpus) + CACHE_HEADROOM_GIB}Gi"
 
 
 def startup_failure_threshold(gpus: int) -> int:
@@ -271,7 +232,7 @@ class VllmEndpoint(pulumi.ComponentResource):
         a = args
         ns = a.namespace
         child = pulumi.ResourceOptions(parent=self)
-        obj = a.endpoint
+        obj = a.spec.key
         lbls = labels(APP, obj, "model-server", a.image.version)
         select = selector_labels(APP, obj)
 
@@ -309,7 +270,8 @@ class VllmEndpoint(pulumi.ComponentResource):
             spec=hpa.HorizontalPodAutoscalerSpecArgs(
                 scale_target_ref=hpa.CrossVersionObjectReferenceArgs(
                     api_version="apps/v1", kind="Deployment", name=self.deployment.metadata.name),
-                min_replicas=max(1, a.replicas_min), max_replicas=max(1, a.replicas_min, a.replicas_max),
+                min_replicas=max(1, a.spec.replicas_min),
+                max_replicas=max(1, a.spec.replicas_min, a.spec.replicas_max),
                 metrics=[self._metric(a)],
                 # A GPU replica takes minutes to start and costs dollars per hour: add at once (up to two
                 # a minute), remove one per 5 minutes after 10 quiet ones, so a lull keeps warm replicas.
@@ -348,7 +310,7 @@ class VllmEndpoint(pulumi.ComponentResource):
         self.service_account_name = a.sa_name
         self.service_name = obj
         self.url = f"http://{obj}.{ns}.svc.cluster.local:{PORT}/v1"
-        self.register_outputs({"url": self.url, "serviceAccount": a.sa_name, "model": a.served_model_name})
+        self.register_outputs({"url": self.url, "serviceAccount": a.sa_name, "model": a.spec.served_name})
 
     # --- pieces -------------------------------------------------------------------------------------------
     @staticmethod
@@ -369,7 +331,7 @@ class VllmEndpoint(pulumi.ComponentResource):
     @staticmethod
     def _progress_deadline(a: VllmEndpointArgs) -> int:
         # Startup window plus 15 minutes for the cluster autoscaler to bring up a GPU node.
-        return startup_failure_threshold(a.gpus) * 10 + 900
+        return startup_failure_threshold(a.spec.gpus) * 10 + 900
 
     def _await_annotations(self, a: VllmEndpointArgs) -> dict[str, str]:
         # `pulumi up` waits for the rollout; the default 10 minutes is shorter than a GPU cold start.
@@ -377,24 +339,25 @@ class VllmEndpoint(pulumi.ComponentResource):
 
     def _deployment_spec(self, a: VllmEndpointArgs, lbls: dict[str, str],
                          select: dict[str, str]) -> apps.DeploymentSpecArgs:
-        cpu, memory = replica_resources(a)
-        gpus = str(a.gpus)
+        s, r = a.spec, a.spec.resources
+        assert r is not None  # problems() checked it
+        cpu, memory, gpus = r.cpu, r.memory, str(s.gpus)
         resources = core.ResourceRequirementsArgs(
             requests={"cpu": cpu, "memory": memory, GPU_RESOURCE: gpus},
             limits={"cpu": cpu, "memory": memory, GPU_RESOURCE: gpus})
         health = core.HTTPGetActionArgs(path="/health", port="http")
         volumes = [
             core.VolumeArgs(name="model-cache", empty_dir=core.EmptyDirVolumeSourceArgs(
-                size_limit=model_cache_size(a))),
+                size_limit=r.model_cache)),
             core.VolumeArgs(name="tmp", empty_dir=core.EmptyDirVolumeSourceArgs(size_limit="4Gi")),
         ]
         mounts = [core.VolumeMountArgs(name="model-cache", mount_path=MODEL_DIR),
                   core.VolumeMountArgs(name="tmp", mount_path="/tmp")]
-        if a.gpus > 1:
+        if s.gpus > 1:
             # NCCL moves tensor-parallel activations through /dev/shm; the runtime's 64 MiB default is far
             # too small. Memory-backed, so it counts against the container's memory limit.
             volumes.append(core.VolumeArgs(name="dshm", empty_dir=core.EmptyDirVolumeSourceArgs(
-                medium="Memory", size_limit=f"{min(16, 2 * a.gpus)}Gi")))
+                medium="Memory", size_limit=f"{min(16, 2 * s.gpus)}Gi")))
             mounts.append(core.VolumeMountArgs(name="dshm", mount_path="/dev/shm"))
         env = {
             # The image has no user for our UID: getpass (used by torch.compile) falls back to $USER.
@@ -423,7 +386,7 @@ class VllmEndpoint(pulumi.ComponentResource):
             env=[core.EnvVarArgs(name=k, value=v) for k, v in env.items()],
             resources=resources,
             startup_probe=core.ProbeArgs(http_get=health, period_seconds=10, timeout_seconds=5,
-                                                failure_threshold=startup_failure_threshold(a.gpus)),
+                                                failure_threshold=startup_failure_threshold(s.gpus)),
             readiness_probe=core.ProbeArgs(http_get=health, period_seconds=10, timeout_seconds=5,
                                                   failure_threshold=3),
             # /health answers from the engine loop; a long prefill can delay it, so allow a minute.
@@ -438,7 +401,7 @@ class VllmEndpoint(pulumi.ComponentResource):
         return apps.DeploymentSpecArgs(
             # With an HPA the replica count is the HPA's: leaving it out keeps `pulumi up` from resetting a
             # scaled-out endpoint to its minimum on every change. Only a parked endpoint pins 0 (see HPA).
-            replicas=0 if a.replicas_min == 0 else None,
+            replicas=0 if s.replicas_min == 0 else None,
             selector=metav1.LabelSelectorArgs(match_labels=select),
             revision_history_limit=3,
             progress_deadline_seconds=self._progress_deadline(a),
@@ -457,8 +420,8 @@ class VllmEndpoint(pulumi.ComponentResource):
                     # Service links would inject VLLM_PORT=tcp://... for a Service named "vllm", which vLLM
                     # reads as its own port setting and fails on.
                     enable_service_links=False,
-                    node_selector=a.pool.node_selector(),
-                    tolerations=toleration_args(a.pool.tolerations()),
+                    node_selector=a.scheduling.node_selector(),
+                    tolerations=toleration_args(a.scheduling.tolerations()),
                     topology_spread_constraints=[core.TopologySpreadConstraintArgs(
                         max_skew=1, topology_key="topology.kubernetes.io/zone",
                         when_unsatisfiable="ScheduleAnyway",
