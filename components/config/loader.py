@@ -32,7 +32,7 @@ Issue = tuple[str, str]
 PROVIDER_FORMATS: dict[str, tuple[re.Pattern[str], str]] = {
     "aws:region": (re.compile(r"[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d"),
                    "an AWS region name (e.g. us-east-1, eu-west-2, us-gov-west-1)"),
-    "gcp:region": (re.compile(r"[a-z]+-[a-z]+\d"), "a GCP region name (e.g. us-central1, europe-west4)"),
+    "gcp:region": (re.compile(r"[a-z]+-[a-z]+\d+"), "a GCP region name (e.g. us-central1, europe-west10)"),
     "gcp:project": (re.compile(GCP_PROJECT_PATTERN.strip("^$")),
                     "a GCP project id (6-30 lowercase letters, digits and hyphens, starting with a letter)"),
     "azure-native:location": (re.compile(r"[a-z0-9]+"), "an Azure location name (e.g. eastus, westeurope)"),
