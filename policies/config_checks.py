@@ -1,4 +1,6 @@
-"""The stack config's ``policy`` section names policies of this pack: unknown names are config errors.
+"""The stack config's ``policy`` section names policies of this pack: unknown names are config errors. And the
+advisory ``cost-estimate-complete`` is announced at validation: a GCP managed endpoint for a model outside Model
+Garden plans an empty Vertex AI endpoint the estimate cannot price (a warning, the stack stays valid).
 
 Registered with components.config.registry (entry point in pyproject.toml), so config validation checks names
 against the pack without the config package importing it.
@@ -14,6 +16,19 @@ from llmops_landing_zone.components.config.models import ZoneConfig
 from llmops_landing_zone.components.config.registry import EVERY_CLOUD, Issue, register
 from llmops_landing_zone.policies import registry
 from llmops_landing_zone.policies.base import matches
+
+
+@register("gcp", stage="warn")
+def unpriceable_endpoints(cfg: ZoneConfig) -> Iterator[Issue]:
+    from llmops_landing_zone.components.gcp.serving import garden_model
+
+    for key, ep in cfg.endpoints.items():
+        if ep.runtime == "managed" and garden_model(ep) is None:
+            yield (f"endpoints.{key}.model", (
+                "not in Model Garden at this precision: the zone creates an empty Vertex AI endpoint and the ML "
+                "pipeline deploys the model, so the cost estimate cannot price it (guardrail "
+                "cost-estimate-complete); budget for it by hand: machine $/h (llz size --cloud gcp) x replicas x "
+                "730 h on top of budget.monthlyLimitUsd"))
 
 
 @register(EVERY_CLOUD)

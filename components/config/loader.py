@@ -16,6 +16,7 @@ from llmops_landing_zone.components.config import limits
 from llmops_landing_zone.components.config.checks import REGION_KEY, cross_checks
 from llmops_landing_zone.components.config.errors import NAMESPACE, ConfigError, key_path
 from llmops_landing_zone.components.config.messages import kind, shown, validation_issues
+from llmops_landing_zone.components.config.registry import registered_warnings
 from llmops_landing_zone.components.config.models import (
     GCP_PROJECT_PATTERN,
     ZoneConfig,
@@ -133,8 +134,12 @@ def baseline_problem(name: Path, base_dir: Path) -> str | None:
 
 
 def warnings(cfg: ZoneConfig, on: date | None = None) -> list[str]:
-    """Findings that do not stop the stack (support ending soon), as ``key path: message`` lines."""
-    return [f"{key_path(p)}: {m}" for p, m in version_warnings(cfg, on or k8s_calendar.today())]
+    """Findings that do not stop the stack (support ending soon; registered warnings such as a managed endpoint
+    the cost estimate cannot price), as ``key path: message`` lines."""
+    found = list(version_warnings(cfg, on or k8s_calendar.today()))
+    for check in registered_warnings(cfg.cloud):
+        found.extend(check(cfg))
+    return [f"{key_path(p)}: {m}" for p, m in found]
 
 
 def load_stack_file(path: Path, versions: bool = True) -> ZoneConfig:
