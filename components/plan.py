@@ -58,6 +58,7 @@ class Plan:
     resources: list[PlannedResource]
     policy: dict[str, Any] = field(default_factory=lambda: {"violations": []})
     cost: dict[str, Any] = field(default_factory=dict)
+    region: str = ""  # the stack's region (aws:region, gcp:region, azure-native:location); "" when not known
 
     # --- queries used by tests, policies, cost and reports -------------------------------------------
     def of_type(self, type_: str) -> list[PlannedResource]:
@@ -92,6 +93,7 @@ class Plan:
             "stack": self.stack,
             "cloud": self.cloud,
             "environment": self.environment,
+            "region": self.region,
             # Sorted by URN: registration order varies between runs, recorded plans must diff cleanly.
             "resources": [r.masked() for r in sorted(self.resources, key=lambda r: r.urn)],
             "policy": self.policy,
@@ -107,6 +109,7 @@ class Plan:
             stack=data["stack"], cloud=data["cloud"], environment=data["environment"],
             resources=[PlannedResource(**r) for r in data["resources"]],
             policy=data.get("policy", {"violations": []}), cost=data.get("cost", {}),
+            region=data.get("region", ""),
         )
 
     @classmethod

@@ -45,6 +45,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from llmops_landing_zone.components import catalog
+from llmops_landing_zone.components.catalog import regions
 from llmops_landing_zone.components.config.models import ArchitectureConfig, EndpointConfig, GpuPoolConfig, ZoneConfig
 from llmops_landing_zone.components.config.registry import Issue, register
 
@@ -213,14 +214,15 @@ def _price_order(f: Fit) -> tuple[float, int, str]:
     return (f.shape.usd_per_hour, f.shape.gpus, f.shape.name)
 
 
-def feasible(w: Workload, cloud: str, service: str = "compute") -> list[Fit]:
-    """Every shape of a cloud's service that holds one replica, cheapest first."""
-    fits = (fit(w, s) for s in catalog.shapes(cloud, service))
-    return sorted((f for f in fits if f is not None), key=_price_order)
+def feasible(w: Workload, cloud: str, service: str = "compute", region: str | None = None) -> list[Fit]:
+    """Every shape of a cloud's service that holds one replica (and that ``region`` offers), cheapest first."""
+    fits = (fit(w, s) for s in regions.offered_in(region, list(catalog.shapes(cloud, service))))
+    price = regions.regional_usd(region)
+    return sorted((f for f in fits if f is not None), key=lambda f: (price(f.shape), *_price_order(f)[1:]))
 
 
-def cheapest(w: Workload, cloud: str, service: str = "compute") -> Fit | None:
-    found = feasible(w, cloud, service)
+def cheapest(w: Workload, cloud: str, service: str = "compute", region: str | None = None) -> Fit | None:
+    found = feasible(w, cloud, service, region)
     return found[0] if found else None
 
 
@@ -279,7 +281,7 @@ def endpoint_pool(cfg: ZoneConfig, endpoint: str) -> str:
 
 
 def _auto_pool(cfg: ZoneConfig, ep: EndpointConfig) -> GpuPoolConfig | None:
-    best = cheapest(Workload.of(ep), cfg.cloud)
+    best = cheapest(Workload.of(ep), cfg.cloud, region=cfg.region)
     if best is None:
         return None
     per_node = best.replicas_per_node
@@ -318,7 +320,7 @@ def replica_gpus(cfg: ZoneConfig, endpoint: str) -> int:
 def pool_shape(cfg: ZoneConfig, pool: str) -> catalog.GpuShape:
     p = effective_pools(cfg)[pool]
     shape = (catalog.shape_named(cfg.cloud, p.instance_type) if p.instance_type
-             else catalog.shape_for(cfg.cloud, p.gpu, p.gpus_per_node))
+             else regions.shape_for(cfg.cloud, p.gpu, p.gpus_per_node, cfg.region))
     if shape is None:
         raise ValueError(f"pool '{pool}' has no catalog shape (config validation reports this)")
     return shape
@@ -331,7 +333,7 @@ def managed_shape(cfg: ZoneConfig, endpoint: str) -> catalog.GpuShape:
     if ep.instance_type:
         shape = catalog.shape_named(cfg.cloud, ep.instance_type, service)
     else:
-        best = cheapest(Workload.of(ep), cfg.cloud, service)
+        best = cheapest(Workload.of(ep), cfg.cloud, service, cfg.region)
         shape = best.shape if best else None
     if shape is None:
         raise ValueError(f"endpoint '{endpoint}' has no feasible {service} shape "
@@ -386,8 +388,8 @@ def _endpoint_issues(cfg: ZoneConfig, key: str, ep: EndpointConfig) -> Iterable[
             msg = (f"without a pool the zone sizes a pool named '{key}' for this endpoint, but gpuPools "
                    f"already defines '{key}'; set pool: {key} to run on it, or rename the endpoint")
             yield f"{path}.pool", msg
-        elif cheapest(w, cfg.cloud) is None:
-            yield f"{path}.model", f"{w.describe()}; {_no_fit(cfg.cloud, 'compute')}"
+        elif cheapest(w, cfg.cloud, region=cfg.region) is None:
+            yield f"{path}.model", f"{w.describe()}; {_no_fit(cfg.cloud, 'compute', w, cfg.region)}"
         return
     pool = cfg.gpu_pools[ep.pool]
     gpu = catalog.gpu_models()[pool.gpu]
@@ -408,8 +410,13 @@ def _endpoint_issues(cfg: ZoneConfig, key: str, ep: EndpointConfig) -> Iterable[
         yield f"{path}.pool", msg
 
 
-def _no_fit(cloud: str, service: str) -> str:
+def _no_fit(cloud: str, service: str, w: Workload | None = None, region: str | None = None) -> str:
     label = SERVICE_LABEL[service]
+    elsewhere = cheapest(w, cloud, service) if w is not None and region else None
+    if elsewhere is not None:  # it fits on a shape the region does not offer
+        near = regions.nearest(cloud, str(region), regions.offering(cloud, elsewhere.shape.name, service))
+        return (f"no {label} shape offered in {region} holds it; the cheapest that does, {elsewhere.shape.name}, "
+                f"is offered in {', '.join(near)} (nearest first)")
     return f"no {label} shape on {cloud} in the catalog holds it (largest: {largest_offer(cloud, service)})"
 
 
@@ -424,8 +431,8 @@ def _managed_issues(cfg: ZoneConfig, path: str, ep: EndpointConfig, w: Workload)
     service = MANAGED_SERVICE[cfg.cloud]
     label = SERVICE_LABEL[service]
     if ep.instance_type is None:
-        if cheapest(w, cfg.cloud, service) is None:
-            yield f"{path}.model", f"{w.describe()}; {_no_fit(cfg.cloud, service)}"
+        if cheapest(w, cfg.cloud, service, cfg.region) is None:
+            yield f"{path}.model", f"{w.describe()}; {_no_fit(cfg.cloud, service, w, cfg.region)}"
         return
     shape = catalog.shape_named(cfg.cloud, ep.instance_type, service)
     if shape is None:

@@ -123,7 +123,8 @@ def load(digest: str) -> Plan | None:
             raise ValueError("another format or key")
         raw = data["plan"]
         plan = Plan(stack=raw["stack"], cloud=raw["cloud"], environment=raw["environment"],
-                    resources=[PlannedResource(**r) for r in raw["resources"]])
+                    resources=[PlannedResource(**r) for r in raw["resources"]],
+                    region=raw.get("region", ""))
     except FileNotFoundError:
         stats["misses"] += 1
         return None
@@ -142,7 +143,7 @@ def store(digest: str, plan: Plan) -> None:
         "key": digest,
         # registration order and unmasked inputs, with their secret paths: the plan as it is in memory
         "plan": {"stack": plan.stack, "cloud": plan.cloud, "environment": plan.environment,
-                 "resources": [asdict(r) for r in plan.resources]},
+                 "region": plan.region, "resources": [asdict(r) for r in plan.resources]},
     }
     directory = cache_dir()
     tmp = None

@@ -302,21 +302,24 @@ def policy_baseline(stack: Stack) -> None:
 
 @prices_app.command("refresh")
 def prices_refresh(
-    cloud: Annotated[str, typer.Option(help="cloud whose prices to refresh (aws)")] = "aws",
-    out_dir: Annotated[Path | None, typer.Option(help="where to write the dated catalog file")] = None,
+    cloud: Annotated[str, typer.Option(help="cloud whose prices to refresh: aws | gcp | azure")] = "aws",
+    out_dir: Annotated[Path | None, typer.Option(help="where to write the dated catalog files")] = None,
+    api_key: Annotated[str | None, typer.Option(
+        help="GCP only: Cloud Billing Catalog API key (or LLZ_GCP_API_KEY; else Application Default Credentials)")
+    ] = None,
 ) -> None:
-    """Pull current on-demand prices and write a new dated catalog file."""
-    from botocore.exceptions import BotoCoreError, ClientError
-
+    """Pull current list prices from the cloud's public price source (AWS bulk offer files, Azure Retail Prices
+    API, GCP Cloud Billing Catalog API) and write new dated offers and shapes files."""
     from llmops_landing_zone.components.catalog import DATA_DIR
     from llmops_landing_zone.llz import prices
 
     try:
-        path = prices.refresh(cloud, out_dir or DATA_DIR)
-    except (prices.RefreshError, BotoCoreError, ClientError) as exc:
+        paths = prices.refresh(cloud, out_dir or DATA_DIR, api_key=api_key)
+    except (prices.RefreshError, OSError) as exc:
         typer.echo(f"price refresh failed: {exc}", err=True)
         raise typer.Exit(2) from None
-    typer.echo(f"wrote {path}")
+    for path in paths:
+        typer.echo(f"wrote {path}")
 
 
 def _version(value: bool) -> None:

@@ -8,9 +8,6 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from rich.console import Console
-from rich.table import Table
-
 from llmops_landing_zone.components.finops import (
     HOURS_PER_MONTH,
     Change,
@@ -24,6 +21,8 @@ from llmops_landing_zone.components.finops import (
 from llmops_landing_zone.components.finops.per_token import EndpointPerToken, zone_per_token
 from llmops_landing_zone.components.plan import Plan
 from llmops_landing_zone.llz.console import console as make_console
+from rich.console import Console
+from rich.table import Table
 
 # --- rendering -------------------------------------------------------------------------------------------
 
@@ -43,7 +42,7 @@ def _item_cell(i: CostItem | None) -> str:
 
 
 def estimate_table(est: CostEstimate) -> Table:
-    table = Table(title=f"{est.stack}: monthly cost ({HOURS_PER_MONTH} h, {est.reference_region} prices)")
+    table = Table(title=f"{est.stack}: monthly cost ({HOURS_PER_MONTH} h, {est.region or est.reference_region} prices)")
     for col, justify in [("resource", "left"), ("type", "left"), ("min $/month", "right"), ("max $/month", "right"),
                          ("basis", "left")]:
         table.add_column(col, justify=justify, overflow="fold", no_wrap=justify == "right")  # type: ignore[arg-type]
@@ -101,8 +100,11 @@ def _md_escape(text: str) -> str:
 def estimate_markdown(est: CostEstimate) -> str:
     lines = [f"### Monthly cost: `{est.stack}`", "",
              (f"{'At least ' if est.unpriced else ''}**{_range(est.monthly_min_usd, est.monthly_max_usd)}** per "
-             f"month at minimum - maximum scale ({HOURS_PER_MONTH} h, {est.reference_region} list prices; "
-             f"{len(est.unpriced)} resource(s) not priced{', not in the totals' if est.unpriced else ''})."),
+             f"month at minimum - maximum scale ({HOURS_PER_MONTH} h, {est.region or est.reference_region} list "
+             f"prices; {len(est.unpriced)} resource(s) not priced{', not in the totals' if est.unpriced else ''})."),
+             *([f"{est.region_note}."] if est.region_note else []),
+             *([f"{len(est.approximate)} resource(s) priced with a derived {est.region} price (another region's "
+                "price times a stated factor), not a listed one."] if est.approximate else []),
              "", "| resource | type | min $/month | max $/month | basis |", "|---|---|--:|--:|---|"]
     for i in sorted(est.billed, key=lambda i: (-i.monthly_max_usd, i.name)):
         lines.append(f"| `{i.name}` | `{i.type}` | {i.monthly_min_usd:,.2f} | {i.monthly_max_usd:,.2f} | "
@@ -201,6 +203,11 @@ def main(stack: str, against: str | None = None, markdown: Path | None = None,
         for r in loads:
             for w in r.figures.warnings:
                 console.print(f"[yellow]warning: endpoint {r.endpoint}: {w}[/]", highlight=False)
+    if est.region_note:
+        console.print(f"note: {est.region_note}", highlight=False)
+    if est.approximate:
+        console.print(f"[yellow]warning: {len(est.approximate)} resource(s) priced with a derived {est.region} "
+                      "price[/] (another region's price times a stated factor: see each basis), not a listed one")
     if est.unpriced:
         console.print(f"[yellow]warning: {len(est.unpriced)} resource(s) not priced[/] (listed above; never counted "
                       "as zero: the totals are a lower bound)")

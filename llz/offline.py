@@ -86,7 +86,8 @@ def _run(name: str, cfg: ZoneConfig, config: dict[str, str]) -> Plan:
 
     records, _ = engine.run(lambda: main(cfg), stack=name, config=config, region=cfg.region or "",
                             gcp_project=cfg.project or "")
-    return Plan(stack=name, cloud=cfg.cloud, environment=cfg.environment, resources=records)
+    return Plan(stack=name, cloud=cfg.cloud, environment=cfg.environment, resources=records,
+                region=cfg.region or "")
 
 
 def plan_config(cfg: ZoneConfig, stack: str = "test") -> Plan:
@@ -96,4 +97,5 @@ def plan_config(cfg: ZoneConfig, stack: str = "test") -> Plan:
     config = {"llmops:zone": cfg.model_dump_json(by_alias=True, exclude_none=True)}
     records, _ = engine.run(lambda: main(cfg), stack=stack, config=config, region=cfg.region or "",
                             gcp_project=cfg.project or "")
-    return Plan(stack=stack, cloud=cfg.cloud, environment=cfg.environment, resources=records)
+    return Plan(stack=stack, cloud=cfg.cloud, environment=cfg.environment, resources=records,
+                region=cfg.region or "")

@@ -81,7 +81,14 @@ def print_preview(plan: Plan, console: Console | None = None) -> None:
         unpriced = plan.cost.get("unpriced", [])
         floor = "at least " if unpriced else ""
         console.print(f"monthly cost: {floor}${lo:,.0f} at minimum scale, {floor}${hi:,.0f} at maximum scale"
-                      f" ({len(unpriced)} resource(s) not priced)")
+                      f" ({len(unpriced)} resource(s) not priced), "
+                      f"{plan.cost.get('region') or plan.cost.get('referenceRegion', '')} prices")
+        if plan.cost.get("regionNote"):
+            console.print(f"  note: {plan.cost['regionNote']}", highlight=False)
+        if plan.cost.get("approximate"):
+            console.print(f"  [yellow]warning[/]: {len(plan.cost['approximate'])} resource(s) priced with a derived "
+                          "regional price (another region's price times a stated factor), not a listed one",
+                          highlight=False)
         for u in unpriced:  # never counted as zero: say what the totals leave out, and why
             console.print(f"  [yellow]warning[/]: not priced, not in the totals: {u['urn'].rsplit('::', 1)[-1]} "
                           f"({u['type']}): {u['reason']}", highlight=False)

@@ -10,6 +10,8 @@ sizing and cost all read them from here.
   units, logs, keys, the Spot discount assumption), newest file per cloud wins.
 - ``kubernetes-<cloud>-<YYYY-MM-DD>.csv``: the cloud's Kubernetes support calendar (``catalog.kubernetes``),
   newest file per cloud wins.
+- ``regions-<cloud>-<YYYY-MM-DD>.csv`` and ``offers-<cloud>-<YYYY-MM-DD>.csv``: the cloud's regions and which
+  region offers which shape at what price (``catalog.regions``), newest file per cloud wins.
 - ``system-nodes.csv``: the non-GPU node shape of each cloud's system pool (one row per cloud).
 - ``usage-assumptions.csv``: usage volumes (log GB, stored GB...) for usage-billed resources, stated as such.
 """
@@ -25,7 +27,7 @@ from pathlib import Path
 
 DATA_DIR = Path(__file__).parent / "data"
 CLOUDS = ("aws", "gcp", "azure")
-_DATED_FILE = re.compile(r"^(shapes|items|kubernetes)-(aws|gcp|azure)-(\d{4}-\d{2}-\d{2})\.csv$")
+_DATED_FILE = re.compile(r"^(shapes|items|kubernetes|regions|offers)-(aws|gcp|azure)-(\d{4}-\d{2}-\d{2})\.csv$")
 
 
 @dataclass(frozen=True)
@@ -116,9 +118,12 @@ class ModelArchitecture:
     source: str = ""
 
 
-def _rows(path: Path) -> list[dict[str, str]]:
+def read_rows(path: Path) -> list[dict[str, str]]:
     with path.open(newline="") as fh:
         return list(csv.DictReader(fh))
+
+
+_rows = read_rows
 
 
 @cache
@@ -132,7 +137,7 @@ def gpu_models() -> dict[str, GpuModel]:
 
 
 def dated_file(kind: str, cloud: str, data_dir: Path = DATA_DIR) -> Path:
-    """The newest ``<kind>-<cloud>-<date>.csv`` (kind: shapes | items | kubernetes)."""
+    """The newest ``<kind>-<cloud>-<date>.csv`` (kind: shapes | items | kubernetes | regions | offers)."""
     found = sorted(
         (m.group(3), p) for p in data_dir.iterdir()
         if (m := _DATED_FILE.match(p.name)) and m.group(1) == kind and m.group(2) == cloud
@@ -159,6 +164,11 @@ def clear_caches() -> None:
     """Forget loaded files (after ``llz prices refresh`` wrote a newer one)."""
     for fn in (gpu_models, shapes, services, system_nodes, items, usage_assumptions, model_architectures):
         fn.cache_clear()
+    for clear in CACHE_CLEARERS:
+        clear()
+
+
+CACHE_CLEARERS: list = []  # submodules' caches (catalog.regions adds its own; catalog imports no submodule)
 
 
 @cache
@@ -192,7 +202,7 @@ def gpu_counts(cloud: str, gpu: str, service: str = "compute") -> list[int]:
 
 
 def shape_for(cloud: str, gpu: str, gpus: int, service: str = "compute") -> GpuShape | None:
-    """Cheapest shape of a cloud with exactly ``gpus`` GPUs of model ``gpu``."""
+    """Cheapest shape of a cloud with exactly ``gpus`` GPUs of model ``gpu`` (``regions.shape_for``: in a region)."""
     fits = [s for s in shapes(cloud, service) if s.gpu == gpu and s.gpus == gpus]
     return min(fits, key=lambda s: s.usd_per_hour) if fits else None
 

@@ -15,6 +15,7 @@ from datetime import date
 
 from llmops_landing_zone.components import catalog
 from llmops_landing_zone.components.catalog import kubernetes as k8s_calendar
+from llmops_landing_zone.components.catalog import regions
 from llmops_landing_zone.components.config.deploy import deploy_issues
 from llmops_landing_zone.components.config.models import ZoneConfig
 from llmops_landing_zone.components.config.registry import Check, Issue, registered
@@ -28,6 +29,7 @@ VECTOR_ENGINES = {
     "azure": ("ai-search", "cosmosdb"),
 }
 REGION_KEY = {"aws": "aws:region", "gcp": "gcp:region", "azure": "azure-native:location"}
+CLOUD_ARTICLE = {"aws": "an AWS", "gcp": "a GCP", "azure": "an Azure"}
 
 PRINCIPALS: dict[str, tuple[re.Pattern[str], str]] = {
     "aws": (re.compile(r"^arn:aws[a-z-]*:iam::\d{12}:(role|user)/[\w+=,.@/-]{1,512}$"),
@@ -197,6 +199,50 @@ def _placement(cfg: ZoneConfig) -> Iterator[Issue]:
         yield "@gcp:project", "the GCP project id is required (set gcp:project)"
 
 
+def _near(cloud: str, region: str, candidates: set[str]) -> str:
+    near = regions.nearest(cloud, region, sorted(candidates))
+    return f"regions that offer it, nearest first: {', '.join(near)}" if near else "no region in the catalog offers it"
+
+
+def _region(cfg: ZoneConfig) -> Iterator[Issue]:
+    """The region exists, and offers every configured pool's shape and every managed endpoint's instance type
+    (``catalog.regions``: the dated regions and offers files)."""
+    if not cfg.region:
+        return
+    key = f"@{REGION_KEY[cfg.cloud]}"
+    known = regions.regions(cfg.cloud)
+    if cfg.region not in known:
+        like = regions.similar_names(cfg.cloud, cfg.region)
+        hint = f"; did you mean {' or '.join(like)}?" if like else f" (the catalog lists {len(known)} {cfg.cloud} regions)"
+        yield key, f"'{cfg.region}' is not {CLOUD_ARTICLE[cfg.cloud]} region{hint}"
+        return
+    offered = catalog.gpus_offered(cfg.cloud)
+    for k, pool in cfg.gpu_pools.items():
+        path = f"gpuPools.{k}"
+        if pool.gpu not in offered:
+            continue  # _gpu_pools reports it
+        if pool.instance_type is not None:
+            shape = catalog.shape_named(cfg.cloud, pool.instance_type)
+            if shape is not None and regions.offer(cfg.cloud, shape.name, cfg.region) is None:
+                yield (f"{path}.instanceType", f"{shape.name} is not offered in {cfg.region}; "
+                       f"{_near(cfg.cloud, cfg.region, set(regions.offering(cfg.cloud, shape.name)))}")
+            continue
+        same = [s for s in catalog.shapes(cfg.cloud) if s.gpu == pool.gpu and s.gpus == pool.gpus_per_node]
+        if same and regions.shape_for(cfg.cloud, pool.gpu, pool.gpus_per_node, cfg.region) is None:
+            where = {r for s in same for r in regions.offering(cfg.cloud, s.name)}
+            names = "/".join(s.name for s in same)
+            yield (f"{path}.gpu", f"no {cfg.cloud} shape with {pool.gpus_per_node} x {pool.gpu} ({names}) is "
+                   f"offered in {cfg.region}; {_near(cfg.cloud, cfg.region, where)}")
+    managed = [s for s in catalog.services(cfg.cloud) if s != "compute"]
+    for k, ep in cfg.endpoints.items():
+        if ep.runtime != "managed" or not ep.instance_type or not managed:
+            continue
+        shape = catalog.shape_named(cfg.cloud, ep.instance_type, managed[0])
+        if shape is not None and regions.offer(cfg.cloud, shape.name, cfg.region, managed[0]) is None:
+            yield (f"endpoints.{k}.instanceType", f"{shape.name} ({managed[0]}) is not offered in {cfg.region}; "
+                   f"{_near(cfg.cloud, cfg.region, set(regions.offering(cfg.cloud, shape.name, managed[0])))}")
+
+
 def name_issues(cfg: ZoneConfig, rules: list[NameRule]) -> Iterator[Issue]:
     """Name limits of a cloud (its ``names.NAME_RULES``) for the zone name and every keyed map they cover."""
     for rule in rules:
@@ -220,7 +266,7 @@ def _snake(camel: str) -> str:
 
 
 CHECKS: list[Check] = [
-    _placement, _gpu_pools, _endpoints, _network, _vector_stores, _teams, _audit_and_budget, deploy_issues,
+    _placement, _region, _gpu_pools, _endpoints, _network, _vector_stores, _teams, _audit_and_budget, deploy_issues,
 ]
 
 

@@ -16,6 +16,7 @@ from llmops_landing_zone.components.config import limits
 from llmops_landing_zone.components.config.checks import REGION_KEY, cross_checks
 from llmops_landing_zone.components.config.errors import NAMESPACE, ConfigError, key_path
 from llmops_landing_zone.components.config.messages import kind, shown, validation_issues
+from llmops_landing_zone.components.config.registry import registered_warnings
 from llmops_landing_zone.components.config.models import (
     GCP_PROJECT_PATTERN,
     ZoneConfig,
@@ -33,7 +34,7 @@ Issue = tuple[str, str]
 PROVIDER_FORMATS: dict[str, tuple[re.Pattern[str], str]] = {
     "aws:region": (re.compile(r"[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d"),
                    "an AWS region name (e.g. us-east-1, eu-west-2, us-gov-west-1)"),
-    "gcp:region": (re.compile(r"[a-z]+-[a-z]+\d"), "a GCP region name (e.g. us-central1, europe-west4)"),
+    "gcp:region": (re.compile(r"[a-z]+-[a-z]+\d+"), "a GCP region name (e.g. us-central1, europe-west10)"),
     "gcp:project": (re.compile(GCP_PROJECT_PATTERN.strip("^$")),
                     "a GCP project id (6-30 lowercase letters, digits and hyphens, starting with a letter)"),
     "azure-native:location": (re.compile(r"[a-z0-9]+"), "an Azure location name (e.g. eastus, westeurope)"),
@@ -134,8 +135,11 @@ def baseline_problem(name: Path, base_dir: Path) -> str | None:
 
 
 def warnings(cfg: ZoneConfig, on: date | None = None) -> list[str]:
-    """Findings that do not stop the stack (support ending soon), as ``key path: message`` lines."""
+    """Findings that do not stop the stack (support ending soon; registered warnings such as a managed endpoint
+    the cost estimate cannot price), as ``key path: message`` lines."""
     found = [*version_warnings(cfg, on or k8s_calendar.today()), *deploy_warnings(cfg)]
+    for check in registered_warnings(cfg.cloud):
+        found.extend(check(cfg))
     return [f"{key_path(p)}: {m}" for p, m in found]
 
 

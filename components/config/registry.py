@@ -17,21 +17,25 @@ if TYPE_CHECKING:
 
 Issue = tuple[str, str]
 Check = Callable[["ZoneConfig"], Iterable[Issue]]
-Stage = Literal["cross", "fit"]
+Stage = Literal["cross", "fit", "warn"]
 CHECKS_GROUP = "llmops_landing_zone.config_checks"
 
 EVERY_CLOUD = "*"
 _CLOUD: dict[str, list[Check]] = {}  # cross-field rules of one cloud (or of EVERY_CLOUD)
 _FIT: list[Check] = []  # run only when every other rule passed (they need consistent pools and models)
+_WARN: dict[str, list[Check]] = {}  # findings that do not stop a valid stack (``llz validate`` prints them)
 _loaded = False
 
 
 def register(cloud: str | None = None, stage: Stage = "cross") -> Callable[[Check], Check]:
     """``@register("gcp")`` adds a rule for GCP stacks, ``@register(EVERY_CLOUD)`` one for every stack (from a
-    package above config, e.g. the policy pack's names); ``@register(stage="fit")`` a fit check."""
+    package above config, e.g. the policy pack's names); ``@register(stage="fit")`` a fit check;
+    ``@register("gcp", stage="warn")`` a warning on a valid GCP stack."""
     def deco(check: Check) -> Check:
         if stage == "fit":
             _FIT.append(check)
+        elif stage == "warn":
+            _WARN.setdefault(cloud or EVERY_CLOUD, []).append(check)
         elif cloud is None:
             raise ValueError("cross-field checks for every cloud belong in components/config/checks.py")
         else:
@@ -55,3 +59,9 @@ def registered(cloud: str) -> tuple[list[Check], list[Check]]:
         raise RuntimeError(f"no config checks are registered for {cloud} (entry points '{CHECKS_GROUP}'): "
                            "install the project (pip install -e .) so validation is complete")
     return [*_CLOUD[cloud], *_CLOUD.get(EVERY_CLOUD, [])], list(_FIT)
+
+
+def registered_warnings(cloud: str) -> list[Check]:
+    """Warning checks of ``cloud`` and of every cloud."""
+    _load()
+    return [*_WARN.get(cloud, []), *_WARN.get(EVERY_CLOUD, [])]

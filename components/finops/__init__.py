@@ -65,9 +65,9 @@ def estimate(plan: Plan) -> CostEstimate:
             items.append(CostItem(r.urn, r.type, r.name, 0.0, 0.0, result.reason, False))
         else:
             items.append(CostItem(r.urn, r.type, r.name, round(result.min, 2), round(result.max, 2),
-                                  result.basis, True))
-    region = next(iter(catalog.items(plan.cloud).values())).region if plan.cloud in catalog.CLOUDS else ""
-    return CostEstimate(plan.stack, plan.cloud, plan.environment, items, region)
+                                  result.basis, True, result.approximate))
+    reference = next(iter(catalog.items(plan.cloud).values())).region if plan.cloud in catalog.CLOUDS else ""
+    return CostEstimate(plan.stack, plan.cloud, plan.environment, items, reference, ctx.region)
 
 
 def plan_cost_dict(est: CostEstimate) -> dict[str, Any]:
@@ -76,7 +76,10 @@ def plan_cost_dict(est: CostEstimate) -> dict[str, Any]:
         "monthlyUsd": est.monthly_min_usd,
         "monthlyUsdMax": est.monthly_max_usd,
         "hoursPerMonth": HOURS_PER_MONTH,
+        "region": est.region,
         "referenceRegion": est.reference_region,
+        "regionNote": est.region_note,
+        "approximate": [{"urn": i.urn, "type": i.type, "basis": i.basis} for i in est.approximate],
         "items": [{"urn": i.urn, "type": i.type, "monthlyUsd": i.monthly_min_usd, "monthlyUsdMax": i.monthly_max_usd,
                    "basis": i.basis} for i in est.items if i.priced],
         "unpriced": [{"urn": i.urn, "type": i.type, "reason": i.basis} for i in est.unpriced],

@@ -114,6 +114,7 @@ def _aws_sagemaker_endpoint(r: PlannedResource, ctx: Ctx) -> Result:
                 if name and str(t.inputs.get("resourceId", "")).startswith(f"endpoint/{name}/") and t not in targets]
     low = high = 0.0
     parts = []
+    approximate = False
     for v in configs[0].inputs.get("productionVariants") or []:
         instance = v.get("instanceType")
         if v.get("serverlessConfig") or not instance:
@@ -121,6 +122,10 @@ def _aws_sagemaker_endpoint(r: PlannedResource, ctx: Ctx) -> Result:
         shape = catalog.shape_named("aws", instance, "sagemaker")
         if shape is None:
             return Unpriced(f"SageMaker instance type '{instance}' is not in the catalog")
+        priced = ctx.shape_price(instance, "sagemaker")
+        if isinstance(priced, Unpriced):
+            return Unpriced(f"SageMaker endpoint: {priced.reason}")
+        approximate = approximate or priced.approximate
         count = num(v.get("initialInstanceCount"), 1)
         lo, hi = count, count
         managed = v.get("managedInstanceScaling") or {}
@@ -130,10 +135,10 @@ def _aws_sagemaker_endpoint(r: PlannedResource, ctx: Ctx) -> Result:
         for t in targets:
             if not variant or str(t.inputs.get("resourceId", "")).endswith(f"/variant/{variant}"):
                 lo, hi = num(t.inputs.get("minCapacity"), lo), num(t.inputs.get("maxCapacity"), hi)
-        low += lo * shape.usd_per_hour * HOURS_PER_MONTH
-        high += hi * shape.usd_per_hour * HOURS_PER_MONTH
-        parts.append(f"{lo:g}-{hi:g} x {instance} at {usd(shape.usd_per_hour)}/h")
-    return Price(low, high, f"SageMaker real-time endpoint: {', '.join(parts)} x {HOURS_PER_MONTH} h")
+        low += lo * priced.usd_per_hour * HOURS_PER_MONTH
+        high += hi * priced.usd_per_hour * HOURS_PER_MONTH
+        parts.append(f"{lo:g}-{hi:g} x {instance} at {usd(priced.usd_per_hour)}/h{priced.where}")
+    return Price(low, high, f"SageMaker real-time endpoint: {', '.join(parts)} x {HOURS_PER_MONTH} h", approximate)
 
 
 def _aws_log_group(r: PlannedResource, ctx: Ctx) -> Result:

@@ -64,6 +64,9 @@ def _az_online_deployment(r: PlannedResource, ctx: Ctx) -> Result:
     shape = catalog.shape_named("azure", instance or "", "azureml")
     if shape is None:
         return Unpriced(f"Azure ML instance type '{instance}' is not in the catalog")
+    priced = ctx.shape_price(shape.name, "azureml")
+    if isinstance(priced, Unpriced):
+        return Unpriced(f"Azure ML managed online deployment: {priced.reason}")
     count = num(get_path(r.inputs, "sku", "capacity"), 1)
     scale = props.get("scaleSettings") or {}
     low, high = count, count
@@ -74,9 +77,10 @@ def _az_online_deployment(r: PlannedResource, ctx: Ctx) -> Result:
             caps = [p.get("capacity") or {} for p in setting.inputs.get("profiles") or []]
             low = min((num(c.get("minimum"), low) for c in caps), default=low)
             high = max((num(c.get("maximum"), high) for c in caps), default=high)
-    each = shape.usd_per_hour * HOURS_PER_MONTH
+    each = priced.usd_per_hour * HOURS_PER_MONTH
     return Price(low * each, high * each,
-                 f"Azure ML managed online deployment {low:g}-{high:g} x {instance} at {usd(shape.usd_per_hour)}/h")
+                 f"Azure ML managed online deployment {low:g}-{high:g} x {instance} at "
+                 f"{usd(priced.usd_per_hour)}/h{priced.where}", priced.approximate)
 
 
 def _az_search(r: PlannedResource, ctx: Ctx) -> Result:

@@ -77,11 +77,15 @@ def _vertex_dedicated(r: PlannedResource, ctx: Ctx, resources: dict[str, Any] | 
     shape = catalog.shape_named("gcp", machine, "vertex")
     if shape is None:
         return Unpriced(f"{what}: machine type {machine} is not a Vertex AI shape in the catalog")
+    priced = ctx.shape_price(machine, "vertex")
+    if isinstance(priced, Unpriced):
+        return Unpriced(f"{what}: {priced.reason}")
     low = num(resources.get("minReplicaCount"), 1)
     high = num(resources.get("maxReplicaCount"), low)
-    each = shape.usd_per_hour * HOURS_PER_MONTH
+    each = priced.usd_per_hour * HOURS_PER_MONTH
     return Price(low * each, high * each,
-                 f"{what}: {low:g}-{high:g} x {machine} ({shape.gpus} x {shape.gpu}) at {usd(shape.usd_per_hour)}/h")
+                 f"{what}: {low:g}-{high:g} x {machine} ({shape.gpus} x {shape.gpu}) at "
+                 f"{usd(priced.usd_per_hour)}/h{priced.where}", priced.approximate)
 
 
 def _gcp_model_garden(r: PlannedResource, ctx: Ctx) -> Result:

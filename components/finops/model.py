@@ -16,7 +16,11 @@ counts are powers of two dividing the node's GPU count, so replicas pack exactly
 ceil(sum of replicas x GPUs per replica / GPUs per node). Usage-billed resources (logs, buckets, NAT data) are priced with the stated usage assumptions of
 ``components/catalog/data/usage-assumptions.csv``. A month is 730 hours.
 
-Prices are those of each cloud's reference region in the catalog (us-east-1, us-central1, eastus).
+GPU and node shapes are priced in the plan's own region (``catalog.regions``: the offers file's row for the shape
+and region). A shape the region does not offer, or offers without a sourced price, is *not priced* with that
+reason: the reference region's price is never borrowed. A price the catalog derived from another region (its
+``confidence`` says ``derived``) is used and flagged as an approximation. Other unit prices (cluster fee, NAT,
+storage, logs...) are the reference region's (us-east-1, us-central1, eastus) and the estimate says so.
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ from typing import Any
 
 from llmops_landing_zone.components import catalog, tokens
 from llmops_landing_zone.components.catalog import kubernetes as k8s_calendar
+from llmops_landing_zone.components.catalog import regions
 from llmops_landing_zone.components.plan import Plan, PlannedResource
 
 HOURS_PER_MONTH = 730
@@ -44,6 +49,7 @@ class CostItem:
     monthly_max_usd: float
     basis: str
     priced: bool
+    approximate: bool = False  # priced with a derived (not listed) regional price
 
     @property
     def identity(self) -> str:
@@ -60,7 +66,8 @@ class CostEstimate:
     cloud: str
     environment: str
     items: list[CostItem]
-    reference_region: str = ""
+    reference_region: str = ""  # the region of the non-shape unit prices (cluster fee, NAT, storage...)
+    region: str = ""  # the region GPU and node shapes are priced in (the plan's, else the reference region)
     monthly_min_usd: float = field(init=False)
     monthly_max_usd: float = field(init=False)
 
@@ -76,6 +83,19 @@ class CostEstimate:
     def complete(self) -> bool:
         """Every item priced: the totals are the whole cost, not a lower bound."""
         return not self.unpriced
+
+    @property
+    def approximate(self) -> list[CostItem]:
+        """Items priced with a derived regional price (another region's price times a stated factor)."""
+        return [i for i in self.items if i.priced and i.approximate]
+
+    @property
+    def region_note(self) -> str:
+        """How the regions of the prices differ, for people ("" when everything is the reference region's)."""
+        if self.region == self.reference_region:
+            return ""
+        return (f"GPU and node shapes at {self.region} prices; other unit prices (cluster fee, NAT, storage, logs) "
+                f"at {self.reference_region} list prices, the catalog has no {self.region} rows for them")
 
     @property
     def billed(self) -> list[CostItem]:
@@ -96,6 +116,17 @@ class Price:
     min: float
     max: float
     basis: str
+    approximate: bool = False
+
+
+@dataclass(frozen=True)
+class ShapePrice:
+    """A shape's hourly price in the priced region, and how to say where it comes from."""
+
+    usd_per_hour: float
+    spot_usd_per_hour: float | None
+    where: str  # " in us-west-2" (+ " (derived: ...)" for an approximation)
+    approximate: bool
 
 
 @dataclass(frozen=True)
@@ -132,6 +163,12 @@ class Ctx:
         self.plan = plan
         self.cloud = plan.cloud
         self.on = k8s_calendar.today()  # the day support phases (extended-support fees) are judged on
+        known = self.cloud in catalog.CLOUDS
+        self.reference_region = regions.reference_region(self.cloud) if known else ""
+        # A plan without a region (a plan JSON of an older release, CrossGuard's view) is priced in the reference
+        # region, and each shape's basis says that the region was not known.
+        self.region = plan.region or self.reference_region
+        self.region_known = bool(plan.region)
         self._by_urn = {r.urn: r for r in plan.resources}
         self._workloads: dict[str, list[PoolWorkload]] | None = None
 
@@ -168,11 +205,31 @@ class Ctx:
         gpus = sum(w.min_replicas * w.gpus for w in loads)
         return math.ceil(gpus / gpus_per_node), ", ".join(f"{w.min_replicas:g} replica(s) of {w.name}" for w in loads)
 
-    def spot(self, spot: bool) -> tuple[float, str]:
+    def spot(self, spot: bool, shape: ShapePrice | None = None) -> tuple[float, str]:
+        """Factor on the on-demand price and its caption: the region's Spot price where the catalog has one,
+        else the cloud's assumed Spot discount."""
         if not spot:
             return 1.0, "on-demand"
+        if shape is not None and shape.spot_usd_per_hour is not None and shape.usd_per_hour > 0:
+            return shape.spot_usd_per_hour / shape.usd_per_hour, f"Spot at {usd(shape.spot_usd_per_hour)}/h"
         d = catalog.spot_discount(self.cloud)
         return 1.0 - d, f"Spot at an assumed {d:.0%} discount"
+
+    def shape_price(self, name: str, service: str = "compute") -> ShapePrice | Unpriced:
+        """The hourly price of shape ``name`` in the priced region, or why there is none (never another
+        region's price)."""
+        o = regions.offer(self.cloud, name, self.region, service)
+        if o is None:
+            where = regions.nearest(self.cloud, self.region, regions.offering(self.cloud, name, service))
+            return Unpriced(f"{name} is not offered in {self.region} as far as the catalog knows"
+                            + (f" (offered in {', '.join(where)})" if where else ""))
+        if o.usd_per_hour is None:
+            return Unpriced(f"{name} has no sourced price in {self.region} (offers file {o.as_of}); the "
+                            f"{self.reference_region} price is not used in its place")
+        where = f" in {self.region}" if self.region_known else f" in {self.region} (the plan names no region)"
+        if o.approximate:
+            where += f" (derived: {o.source.rsplit('price: ', 1)[-1].split(',')[0]}; not a listed price)"
+        return ShapePrice(o.usd_per_hour, o.spot_usd_per_hour, where, o.approximate)
 
 
 def get_path(d: Any, *path: str | int, default: Any = None) -> Any:
@@ -256,6 +313,9 @@ def nodes_price(r: PlannedResource, ctx: Ctx, instance: str | None, low: float, 
     shape = catalog.shape_named(ctx.cloud, instance) or catalog.system_shape(ctx.cloud, instance)
     if shape is None:
         return Unpriced(f"{what}: instance type '{instance}' is not in the {ctx.cloud} catalog")
+    priced = ctx.shape_price(instance, "compute" if isinstance(shape, catalog.GpuShape) else regions.SYSTEM)
+    if isinstance(priced, Unpriced):
+        return Unpriced(f"{what}: {priced.reason}")
     floor = ""
     pool = labels.get(POOL_LABEL) if isinstance(labels, dict) else None
     if isinstance(pool, str):
@@ -263,12 +323,12 @@ def nodes_price(r: PlannedResource, ctx: Ctx, instance: str | None, low: float, 
         if need > low:
             floor = f"min {need:g} node{'s' if need != 1 else ''} for {which} (pool minimum {low:g}); "
             low, high = float(need), max(high, float(need))
-    factor, cap = ctx.spot(spot)
+    factor, cap = ctx.spot(spot, priced)
     disk = ctx.unit("disk-gb-month")
-    each = per_node(shape.usd_per_hour, factor, disk_gb, disk)
-    basis = (f"{what}: {floor}{low:g}-{high:g} x {instance} at {usd(shape.usd_per_hour)}/h {cap}"
+    each = per_node(priced.usd_per_hour, factor, disk_gb, disk)
+    basis = (f"{what}: {floor}{low:g}-{high:g} x {instance} at {usd(priced.usd_per_hour)}/h{priced.where} {cap}"
              f" + {disk_gb:g} GB disk at {usd(disk)}/GB-month each")
-    return Price(low * each, high * each, basis)
+    return Price(low * each, high * each, basis, priced.approximate)
 
 
 def usage_priced(ctx: Ctx, usage_key: str, unit_key: str, what: str) -> Price:

@@ -97,3 +97,19 @@ def existing(cfg: ZoneConfig) -> Iterator[Issue]:
             yield "cluster.existing.name", f"'{cluster.name}' is not a GKE cluster name"
         if cluster.location is not None and not LOCATION.match(cluster.location):
             yield "cluster.existing.location", f"'{cluster.location}' is not a GCP region or zone"
+
+
+@register("gcp", stage="warn")
+def unpriceable_endpoints(cfg: ZoneConfig) -> Iterator[Issue]:
+    """A managed endpoint for a model outside Model Garden plans an empty Vertex AI endpoint (the ML pipeline
+    deploys the model): the estimate cannot price it, so validation says so (the advisory guardrail
+    cost-estimate-complete says it again on the plan). A warning: the stack stays valid."""
+    from llmops_landing_zone.components.gcp.serving import MODEL_GARDEN
+
+    for key, ep in cfg.endpoints.items():
+        if ep.runtime == "managed" and (not isinstance(ep.model, str) or (ep.model, ep.precision) not in MODEL_GARDEN):
+            yield (f"endpoints.{key}.model", (
+                "not in Model Garden at this precision: the zone creates an empty Vertex AI endpoint and the ML "
+                "pipeline deploys the model, so the cost estimate cannot price it (guardrail "
+                "cost-estimate-complete); budget for it by hand: machine $/h (llz size --cloud gcp) x replicas x "
+                "730 h on top of budget.monthlyLimitUsd"))
