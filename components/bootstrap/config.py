@@ -95,6 +95,10 @@ def parse_bootstrap(raw: Any, provider: Mapping[str, Any] | None = None, source:
     if not cfg.region:
         issues.append((f"@{REGION_KEY[cfg.cloud]}", f"missing; the {cfg.cloud} bootstrap needs a region "
                                                      f"(set {REGION_KEY[cfg.cloud]} or {key_path('region')})"))
+    if cfg.cloud == "gcp":  # a service account id is 6-30 characters: <name>-deploy-<environment>
+        issues += [(f"@{key_path(f'environments.{i}')}", f"'{cfg.name}-deploy-{env}' is longer than the 30 characters "
+                    "of a GCP service account id; shorten the environment or name")
+                   for i, env in enumerate(cfg.environments) if len(f"{cfg.name}-deploy-{env}") > 30]
     if cfg.cloud == "gcp" and not cfg.project:
         issues.append(("@gcp:project", "missing; the gcp bootstrap needs the project id (set gcp:project)"))
     if issues:
