@@ -14,8 +14,6 @@ from typing import Any
 
 import pulumi
 import pytest
-from parliament import analyze_policy_string, enhance_finding
-
 from llmops_landing_zone.components import tokens
 from llmops_landing_zone.components.bootstrap import aws as b_aws
 from llmops_landing_zone.components.bootstrap import azure as b_azure
@@ -28,6 +26,7 @@ from llmops_landing_zone.components.config.loader import pulumi_config_values, r
 from llmops_landing_zone.components.plan import PlannedResource
 from llmops_landing_zone.llz import engine, offline
 from llmops_landing_zone.llz.mocks import ACCOUNT_ID, AZURE_SUBSCRIPTION, AZURE_TENANT, GCP_PROJECT_NUMBER
+from parliament import analyze_policy_string, enhance_finding
 
 ROOT = Path(__file__).resolve().parent.parent
 BOOTSTRAP = ROOT / "bootstrap"
@@ -264,7 +263,7 @@ def test_aws_deploy_roles_get_the_deployer_policy_and_preview_does_not(aws: Plan
     assert deploy["WriteState"]["Resource"] == f"arn:aws:s3:::pulumi-state-acme-{ACCOUNT_ID}-us-east-1/*"
 
 
-def _aws_ctx():  # noqa: ANN202
+def _aws_ctx():
     from llmops_landing_zone.components.aws.base import AwsContext
     return AwsContext(ACCOUNT_ID, "us-east-1", "aws", "amazonaws.com", ())
 

@@ -23,10 +23,14 @@ from dataclasses import dataclass
 
 import pulumi
 import pulumi_aws as aws
-
-from llmops_landing_zone.components.aws.base import AwsContext, Statement, deny_insecure_transport, document, statement
+from llmops_landing_zone.components.aws.base import (
+    AwsContext,
+    Statement,
+    deny_insecure_transport,
+    document,
+    statement,
+)
 from llmops_landing_zone.components.aws.keys import DELETION_WINDOW_DAYS, USE_ACTIONS, admin_statement
-from llmops_landing_zone.components.bootstrap.config import BootstrapConfig
 from llmops_landing_zone.components.bootstrap.common import (
     GITHUB_ISSUER,
     GITHUB_ISSUER_HOST,
@@ -36,6 +40,7 @@ from llmops_landing_zone.components.bootstrap.common import (
     kept,
     pull_request_subject,
 )
+from llmops_landing_zone.components.bootstrap.config import BootstrapConfig
 
 STATE_TYPE = "llmops:aws:StateBackend"
 SECRETS_TYPE = "llmops:aws:SecretsKey"

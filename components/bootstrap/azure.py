@@ -20,10 +20,15 @@ from dataclasses import dataclass
 
 import pulumi
 import pulumi_azure_native as azure
-
 from llmops_landing_zone.components.azure.base import ROLES, AzureContext, assignment_name
 from llmops_landing_zone.components.azure.names import subscription_suffix
-from llmops_landing_zone.components.bootstrap.common import GITHUB_ISSUER, BootstrapOutputs, data, environment_subject, kept
+from llmops_landing_zone.components.bootstrap.common import (
+    GITHUB_ISSUER,
+    BootstrapOutputs,
+    data,
+    environment_subject,
+    kept,
+)
 from llmops_landing_zone.components.bootstrap.config import BootstrapConfig
 
 STATE_TYPE = "llmops:azure:StateBackend"

@@ -12,14 +12,18 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, ValidationError, field_validator
-from pydantic.alias_generators import to_camel
-
 from llmops_landing_zone.components.config.errors import ConfigError, loc_path
 from llmops_landing_zone.components.config.loader import provider_issues
 from llmops_landing_zone.components.config.messages import friendly_message, shown
-from llmops_landing_zone.components.config.models import GCP_PROJECT_PATTERN, KEY_PATTERN, ZONE_NAME_PATTERN, Cloud
+from llmops_landing_zone.components.config.models import (
+    GCP_PROJECT_PATTERN,
+    KEY_PATTERN,
+    ZONE_NAME_PATTERN,
+    Cloud,
+)
 from llmops_landing_zone.components.config.stack_file import read_stack_file
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, ValidationError, field_validator
+from pydantic.alias_generators import to_camel
 
 NAMESPACE = "llmops:bootstrap"
 # The provider key each cloud's region (location) comes from, as in the zone's stack files.
@@ -93,11 +97,11 @@ def parse_bootstrap(raw: Any, provider: Mapping[str, Any] | None = None, source:
     except ValidationError as exc:
         raise ConfigError(issues + _issues(exc), source) from None
     if not cfg.region:
-        issues.append((f"@{REGION_KEY[cfg.cloud]}", f"missing; the {cfg.cloud} bootstrap needs a region "
-                                                     f"(set {REGION_KEY[cfg.cloud]} or {key_path('region')})"))
+        where = f"set {REGION_KEY[cfg.cloud]} or {key_path('region')}"
+        issues.append((f"@{REGION_KEY[cfg.cloud]}", f"missing; the {cfg.cloud} bootstrap needs a region ({where})"))
     if cfg.cloud == "gcp":  # a service account id is 6-30 characters: <name>-deploy-<environment>
-        issues += [(f"@{key_path(f'environments.{i}')}", f"'{cfg.name}-deploy-{env}' is longer than the 30 characters "
-                    "of a GCP service account id; shorten the environment or name")
+        too_long = "is longer than the 30 characters of a GCP service account id; shorten the environment or name"
+        issues += [(f"@{key_path(f'environments.{i}')}", f"'{cfg.name}-deploy-{env}' {too_long}")
                    for i, env in enumerate(cfg.environments) if len(f"{cfg.name}-deploy-{env}") > 30]
     if cfg.cloud == "gcp" and not cfg.project:
         issues.append(("@gcp:project", "missing; the gcp bootstrap needs the project id (set gcp:project)"))

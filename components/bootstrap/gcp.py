@@ -17,7 +17,6 @@ from dataclasses import dataclass
 
 import pulumi
 import pulumi_gcp as gcp
-
 from llmops_landing_zone.components.bootstrap.common import GITHUB_ISSUER, BootstrapOutputs, data, kept
 from llmops_landing_zone.components.bootstrap.config import BootstrapConfig
 from llmops_landing_zone.components.gcp.keys import DESTROY_SCHEDULED, ENCRYPTER_DECRYPTER, ROTATION

@@ -5,7 +5,6 @@ from __future__ import annotations
 import importlib
 
 import pulumi
-
 from llmops_landing_zone.components.bootstrap.config import BootstrapConfig, load_from_pulumi
 
 TYPE = "llmops:index:Bootstrap"
