@@ -219,10 +219,13 @@ class CiAccess(pulumi.ComponentResource):
                                                       client_id_lists=[STS_AUDIENCE], opts=own)
         keys = pulumi.Output.all(self.provider.arn, args.state_key_arn, args.secrets_key_arn)
 
+        def trust(subject: str) -> pulumi.Output[str]:
+            return self.provider.arn.apply(lambda arn: github_trust(arn, subject))
+
         self.preview = aws.iam.Role(
             f"{name}-preview", name=f"{p}-preview", path=ROLE_PATH,
             description=f"pulumi preview from pull requests of {args.repository}",
-            assume_role_policy=self.provider.arn.apply(lambda a: github_trust(a, pull_request_subject(args.repository))),
+            assume_role_policy=trust(pull_request_subject(args.repository)),
             opts=own)
         aws.iam.RolePolicy(f"{name}-preview-state", role=self.preview.name, name="pulumi-state-read",
                            policy=keys.apply(lambda v: state_access(args.bucket_arn, v[1], v[2], write=False)),
@@ -241,8 +244,7 @@ class CiAccess(pulumi.ComponentResource):
                 f"{name}-deploy-{env}", name=f"{p}-deploy-{env}", path=ROLE_PATH,
                 description=f"pulumi up from GitHub environment {env} of {args.repository}",
                 max_session_duration=DEPLOY_SESSION_SECONDS,
-                assume_role_policy=self.provider.arn.apply(
-                    lambda a, env=env: github_trust(a, environment_subject(args.repository, env))),
+                assume_role_policy=trust(environment_subject(args.repository, env)),
                 opts=own)
             aws.iam.RolePolicy(f"{name}-deploy-{env}-state", role=role.name, name="pulumi-state",
                                policy=keys.apply(lambda v: state_access(args.bucket_arn, v[1], v[2], write=True)),
