@@ -58,6 +58,10 @@ AWS_S3_SSE = "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEnc
 AWS_S3_SSE_V2 = "aws:s3/bucketServerSideEncryptionConfigurationV2:BucketServerSideEncryptionConfigurationV2"
 S3_SSE = (AWS_S3_SSE, AWS_S3_SSE_V2)
 AWS_S3_OBJECT_LOCK = "aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration"
+AWS_S3_VERSIONING = "aws:s3/bucketVersioning:BucketVersioning"
+AWS_S3_OWNERSHIP_CONTROLS = "aws:s3/bucketOwnershipControls:BucketOwnershipControls"
+AWS_S3_LIFECYCLE = "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration"
+AWS_S3_BUCKET_POLICY = "aws:s3/bucketPolicy:BucketPolicy"
 
 # Logging, monitoring, notifications
 CLOUDTRAIL = "aws:cloudtrail/trail:Trail"
@@ -135,6 +139,8 @@ GCP_PROJECT_IAM_MEMBER = "gcp:projects/iAMMember:IAMMember"
 GCP_PROJECT_IAM_CUSTOM_ROLE = "gcp:projects/iAMCustomRole:IAMCustomRole"
 GCP_SERVICE_ACCOUNT = "gcp:serviceaccount/account:Account"
 GCP_SERVICE_ACCOUNT_IAM_MEMBER = "gcp:serviceaccount/iAMMember:IAMMember"
+GCP_WORKLOAD_IDENTITY_POOL = "gcp:iam/workloadIdentityPool:WorkloadIdentityPool"
+GCP_WORKLOAD_IDENTITY_POOL_PROVIDER = "gcp:iam/workloadIdentityPoolProvider:WorkloadIdentityPoolProvider"
 
 # Storage
 GCS_BUCKET = "gcp:storage/bucket:Bucket"
@@ -201,6 +207,7 @@ AZURE_DISK_ENCRYPTION_SET = "azure-native:compute:DiskEncryptionSet"
 AZURE_USER_ASSIGNED_IDENTITY = "azure-native:managedidentity:UserAssignedIdentity"
 AZURE_FEDERATED_IDENTITY_CREDENTIAL = "azure-native:managedidentity:FederatedIdentityCredential"
 AZURE_ROLE_ASSIGNMENT = "azure-native:authorization:RoleAssignment"
+AZURE_ROLE_DEFINITION = "azure-native:authorization:RoleDefinition"
 AZURE_MANAGEMENT_LOCK = "azure-native:authorization:ManagementLockByScope"
 
 # Storage

@@ -1,0 +1,184 @@
+"""GCP bootstrap: the GCS state bucket (CMEK), the Cloud KMS key for ``gcpkms://`` secrets, and Workload Identity
+Federation for GitHub Actions with one deployer service account per GitHub environment.
+
+State: Pulumi's DIY GCS backend (``pulumi login gs://...``) keeps checkpoints as objects and locks a stack with a
+lock object under ``.pulumi/locks/`` in the bucket (https://www.pulumi.com/docs/iac/concepts/state-and-backends/).
+
+Federation: the provider accepts only tokens of the configured repository (its attribute condition); a
+deployer service account can be impersonated only by tokens whose ``environment`` claim is its GitHub
+environment (``roles/iam.workloadIdentityUser`` on ``principalSet://.../attribute.environment/<env>``), so an
+environment's protection rules guard every deploy
+(https://cloud.google.com/iam/docs/workload-identity-federation-with-deployment-pipelines).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_gcp as gcp
+from llmops_landing_zone.components.bootstrap.common import GITHUB_ISSUER, BootstrapOutputs, data, kept
+from llmops_landing_zone.components.bootstrap.config import BootstrapConfig
+from llmops_landing_zone.components.gcp.keys import DESTROY_SCHEDULED, ENCRYPTER_DECRYPTER, ROTATION
+
+STATE_TYPE = "llmops:gcp:StateBackend"
+SECRETS_TYPE = "llmops:gcp:SecretsKey"
+CI_TYPE = "llmops:gcp:CiAccess"
+
+ROLES_FILE = "gcp-deployer-roles.json"
+NONCURRENT_DAYS = 90
+# GitHub token claims kept as attributes: the condition and the bindings read them.
+ATTRIBUTE_MAPPING = {"google.subject": "assertion.sub", "attribute.repository": "assertion.repository",
+                     "attribute.environment": "assertion.environment", "attribute.ref": "assertion.ref"}
+
+
+def deployer_account_id(prefix: str, env: str) -> str:
+    return f"{prefix}-deploy-{env}"
+
+
+def deployer_roles(project: str, region: str, prefix: str) -> list[dict]:
+    """data/gcp-deployer-roles.json with the project, region and zone name prefix filled into conditions."""
+    out = []
+    for entry in data(ROLES_FILE):
+        entry = {"scope": "project", **entry}
+        if "condition" in entry:
+            cond = entry["condition"]
+            for key, value in {"Project": project, "Region": region, "Prefix": prefix}.items():
+                cond = cond.replace("${" + key + "}", value)
+            entry["condition"] = cond
+        out.append(entry)
+    return out
+
+
+@dataclass
+class StateBackendArgs:
+    project: str
+    region: str
+    prefix: str
+    protect: bool
+
+
+class StateBackend(pulumi.ComponentResource):
+    """A key ring with the state and secrets keys, and the state bucket: versioned, uniform bucket-level access,
+    public access prevention enforced, CMEK-encrypted."""
+
+    def __init__(self, name: str, args: StateBackendArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__(STATE_TYPE, name, None, opts)
+        self.ring = gcp.kms.KeyRing(f"{name}-ring", name=f"pulumi-{args.prefix}", project=args.project,
+                                    location=args.region, opts=kept(self, args.protect))
+        self.key = _key(f"{name}-key", "state", self.ring, self, args.protect)
+        # The Cloud Storage service agent encrypts objects with the key; reading it also creates the agent.
+        agent = gcp.storage.get_project_service_account_output(project=args.project)
+        grant = gcp.kms.CryptoKeyIAMMember(f"{name}-key-storage", crypto_key_id=self.key.id, role=ENCRYPTER_DECRYPTER,
+                                           member=agent.member, opts=pulumi.ResourceOptions(parent=self))
+        self.bucket_name = f"pulumi-state-{args.prefix}-{args.project}"
+        self.bucket = gcp.storage.Bucket(
+            name, name=self.bucket_name, project=args.project, location=args.region.upper(),
+            uniform_bucket_level_access=True, public_access_prevention="enforced",
+            versioning={"enabled": True}, encryption={"default_kms_key_name": self.key.id},
+            lifecycle_rules=[{"action": {"type": "Delete"},
+                              "condition": {"days_since_noncurrent_time": NONCURRENT_DAYS, "with_state": "ARCHIVED"}}],
+            opts=kept(self, args.protect, depends_on=[grant]))
+        self.register_outputs({"bucket": self.bucket_name})
+
+
+def _key(logical: str, purpose: str, ring: gcp.kms.KeyRing, parent: pulumi.Resource, protect: bool) -> gcp.kms.CryptoKey:
+    return gcp.kms.CryptoKey(logical, name=purpose, key_ring=ring.id, purpose="ENCRYPT_DECRYPT",
+                             rotation_period=ROTATION, destroy_scheduled_duration=DESTROY_SCHEDULED,
+                             opts=kept(parent, protect))
+
+
+@dataclass
+class SecretsKeyArgs:
+    ring: gcp.kms.KeyRing
+    protect: bool
+
+
+class SecretsKey(pulumi.ComponentResource):
+    """The key behind ``gcpkms://``, in the bootstrap's key ring."""
+
+    def __init__(self, name: str, args: SecretsKeyArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__(SECRETS_TYPE, name, None, opts)
+        self.key = _key(name, "secrets", args.ring, self, args.protect)
+        self.provider_url = pulumi.Output.concat("gcpkms://", self.key.id)
+        self.register_outputs({"secretsProvider": self.provider_url})
+
+
+@dataclass
+class CiAccessArgs:
+    project: str
+    project_number: pulumi.Input[str]
+    region: str
+    prefix: str
+    repository: str
+    environments: list[str]
+    bucket: pulumi.Input[str]
+    secrets_key_id: pulumi.Input[str]
+
+
+class CiAccess(pulumi.ComponentResource):
+    """The workload identity pool and GitHub provider, and a deployer service account per environment with the
+    project roles of data/gcp-deployer-roles.json, object access to the state bucket and use of the secrets key."""
+
+    def __init__(self, name: str, args: CiAccessArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__(CI_TYPE, name, None, opts)
+        own = pulumi.ResourceOptions(parent=self)
+        pool_id = f"{args.prefix}-github"
+        self.pool = gcp.iam.WorkloadIdentityPool(
+            f"{name}-pool", workload_identity_pool_id=pool_id, project=args.project,
+            display_name=f"GitHub Actions ({args.prefix})"[:32], opts=own)
+        self.provider = gcp.iam.WorkloadIdentityPoolProvider(
+            f"{name}-github", workload_identity_pool_id=self.pool.workload_identity_pool_id,
+            workload_identity_pool_provider_id="github", project=args.project, display_name="GitHub",
+            attribute_mapping=ATTRIBUTE_MAPPING, attribute_condition=f'assertion.repository == "{args.repository}"',
+            oidc={"issuer_uri": GITHUB_ISSUER}, opts=own)
+        pool_path = pulumi.Output.concat("projects/", args.project_number, "/locations/global/workloadIdentityPools/",
+                                         pool_id)
+        self.provider_name = pulumi.Output.concat(pool_path, "/providers/github")
+        roles = deployer_roles(args.project, args.region, args.prefix)
+        self.deployers: dict[str, gcp.serviceaccount.Account] = {}
+        self.manual_grants: list[str] = []
+        for env in args.environments:
+            sa = gcp.serviceaccount.Account(
+                f"{name}-deploy-{env}", account_id=deployer_account_id(args.prefix, env), project=args.project,
+                display_name=f"pulumi up from GitHub environment {env}",
+                description=f"{args.repository}, environment {env}", opts=own)
+            gcp.serviceaccount.IAMMember(
+                f"{name}-deploy-{env}-wif", service_account_id=sa.name, role="roles/iam.workloadIdentityUser",
+                member=pulumi.Output.concat("principalSet://iam.googleapis.com/", pool_path,
+                                            "/attribute.environment/", env),
+                opts=pulumi.ResourceOptions(parent=self, depends_on=[self.provider]))
+            member = sa.email.apply(lambda e: f"serviceAccount:{e}")
+            for entry in roles:
+                short = entry["role"].rsplit("/", 1)[-1]
+                if entry["scope"] != "project":
+                    self.manual_grants.append(f"{entry['scope']} {entry['role']} to {deployer_account_id(args.prefix, env)}")
+                    continue
+                cond = entry.get("condition")
+                gcp.projects.IAMMember(
+                    f"{name}-deploy-{env}-{short}", project=args.project, role=entry["role"], member=member,
+                    condition={"title": f"{args.prefix} zone resources", "expression": cond} if cond else None,
+                    opts=own)
+            gcp.storage.BucketIAMMember(f"{name}-deploy-{env}-state", bucket=args.bucket,
+                                        role="roles/storage.objectAdmin", member=member, opts=own)
+            gcp.kms.CryptoKeyIAMMember(f"{name}-deploy-{env}-secrets", crypto_key_id=args.secrets_key_id,
+                                       role=ENCRYPTER_DECRYPTER, member=member, opts=own)
+            self.deployers[env] = sa
+        self.register_outputs({"provider": self.provider_name})
+
+
+def build(cfg: BootstrapConfig, parent: pulumi.Resource) -> BootstrapOutputs:
+    project, region = cfg.project or "", cfg.region or ""
+    number = gcp.organizations.get_project_output(project_id=project).number
+    opts = pulumi.ResourceOptions(parent=parent)
+    state = StateBackend(f"{cfg.name}-state", StateBackendArgs(project, region, cfg.name, cfg.protect), opts)
+    secrets = SecretsKey(f"{cfg.name}-secrets", SecretsKeyArgs(state.ring, cfg.protect), opts)
+    ci = CiAccess(f"{cfg.name}-ci", CiAccessArgs(project, number, region, cfg.name, cfg.repository,
+                                                 list(cfg.environments), state.bucket.name, secrets.key.id), opts)
+    return BootstrapOutputs(
+        backend_url=f"gs://{state.bucket_name}",
+        secrets_provider=secrets.provider_url,
+        github_secrets={env: {"GCP_WORKLOAD_IDENTITY_PROVIDER": ci.provider_name, "GCP_SERVICE_ACCOUNT": sa.email}
+                        for env, sa in ci.deployers.items()},
+        extra={"manualGrants": ci.manual_grants} if ci.manual_grants else {},
+    )
