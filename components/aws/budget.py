@@ -31,13 +31,14 @@ TYPE = "llmops:aws:Budget"
 MIN_ANOMALY_USD = 10.0
 
 
-def publishers(ctx: AwsContext, budget: BudgetConfig) -> list[str]:
+def publishers(ctx: AwsContext, budget: BudgetConfig, extra: tuple[str, ...] = ()) -> list[str]:
     """Services that publish to the topic: Budgets always; Cost Anomaly Detection when there is no email
-    to send its alerts to (email subscriptions cannot be IMMEDIATE, SNS ones can)."""
+    to send its alerts to (email subscriptions cannot be IMMEDIATE, SNS ones can); ``extra`` ones (``aps``:
+    the serving alerts of Amazon Managed Service for Prometheus, components/aws/monitoring.py)."""
     services = [ctx.service("budgets")]
     if not budget.notify.emails:
         services.append(ctx.service("costalerts"))
-    return services
+    return services + [ctx.service(s) for s in extra]
 
 
 def topic_key_policy(ctx: AwsContext, services: list[str]) -> str:
@@ -72,6 +73,7 @@ def notifications(budget: BudgetConfig, topic_arn: pulumi.Input[str]) -> list[di
 class BudgetArgs:
     cfg: ZoneConfig
     ctx: AwsContext
+    extra_publishers: tuple[str, ...] = ()  # further services allowed to publish to the alerts topic
 
 
 class Budget(pulumi.ComponentResource):
@@ -83,7 +85,7 @@ class Budget(pulumi.ComponentResource):
         cfg, ctx = args.cfg, args.ctx
         assert cfg.budget is not None
         budget, z = cfg.budget, cfg.name
-        services = publishers(ctx, budget)
+        services = publishers(ctx, budget, args.extra_publishers)
 
         key = aws.kms.Key(f"{z}-budget-alerts-key", description=f"{z}: budget and cost anomaly alerts",
                           enable_key_rotation=True, deletion_window_in_days=DELETION_WINDOW_DAYS,

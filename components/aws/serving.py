@@ -40,6 +40,7 @@ from llmops_landing_zone.components.aws.names import SAGEMAKER_ENDPOINT
 from llmops_landing_zone.components.common import child
 from llmops_landing_zone.components.config.models import ZoneConfig
 from llmops_landing_zone.components.k8s import VllmEndpoint, VllmEndpointArgs, images, service_account_name
+from llmops_landing_zone.components.k8s.prometheus_agent import NAMESPACE as METRICS_NAMESPACE
 
 # Hugging Face TGI deep-learning container for SageMaker (LLM serving), pinned:
 # huggingface-pytorch-tgi-inference:2.4.0-tgi3.0.1-gpu-py311-cu124-ubuntu22.04-v2.0, pushed 2025-01-09
@@ -207,7 +208,11 @@ class Serving(pulumi.ComponentResource):
                     # Region for the S3 client of the model streamer (Pod Identity supplies the credentials).
                     env={"AWS_REGION": ctx.region, "AWS_DEFAULT_REGION": ctx.region},
                     pod_labels={"llmops.io/endpoint": key},
-                    image=images.vllm_image("aws")),
+                    image=images.vllm_image("aws"),
+                    # With observability on, KEDA scales the endpoint (components/aws/monitoring.py) and the
+                    # metrics agent scrapes it.
+                    hpa=not cfg.observability.enabled,
+                    allow_from_namespaces=[METRICS_NAMESPACE] if cfg.observability.enabled else []),
                 pulumi.ResourceOptions(parent=self, provider=args.k8s_provider,
                                        depends_on=[assoc, pool.node_group, *args.bucket.safeguards,
                                                    *args.depends_on]))

@@ -15,9 +15,10 @@ from llmops_landing_zone.components.aws.audit import Audit, AuditArgs
 from llmops_landing_zone.components.aws.autoscaler import ClusterAutoscaler, ClusterAutoscalerArgs
 from llmops_landing_zone.components.aws.base import AwsContext
 from llmops_landing_zone.components.aws.budget import Budget, BudgetArgs
-from llmops_landing_zone.components.aws.cluster import Cluster, ClusterArgs, launch_template_tags
+from llmops_landing_zone.components.aws.cluster import SYSTEM_LABEL, Cluster, ClusterArgs, launch_template_tags
 from llmops_landing_zone.components.aws.gpu_pool import GpuPool, GpuPoolArgs
 from llmops_landing_zone.components.aws.keys import Keys, KeysArgs
+from llmops_landing_zone.components.aws.monitoring import ServingMonitoring, ServingMonitoringArgs
 from llmops_landing_zone.components.aws.names import NODE_GROUP, SAGEMAKER_ENDPOINT
 from llmops_landing_zone.components.aws.network import Network, NetworkArgs
 from llmops_landing_zone.components.aws.rbac import TeamAccess, TeamAccessArgs, TeamPolicyInputs
@@ -30,9 +31,11 @@ from llmops_landing_zone.components.aws.serving import (
     ServingArgs,
 )
 from llmops_landing_zone.components.aws.vector_store import VectorStoreArgs, collection_names, vector_store
-from llmops_landing_zone.components.common import child
+from llmops_landing_zone.components.common import child, zone_tags
 from llmops_landing_zone.components.config.models import ZoneConfig
 from llmops_landing_zone.components.k8s import ClusterAddons
+from llmops_landing_zone.components.observability import rule_file
+from llmops_landing_zone.components.observability.scaling import scaled_endpoints
 
 
 def build(zone: pulumi.ComponentResource, cfg: ZoneConfig) -> dict[str, Any]:
@@ -41,11 +44,14 @@ def build(zone: pulumi.ComponentResource, cfg: ZoneConfig) -> dict[str, Any]:
     managed = [k for k, ep in cfg.endpoints.items() if ep.runtime == "managed"]
     opensearch = any(s.engine == "opensearch-serverless" for s in cfg.vector_stores.values())
     collections = collection_names(cfg)
+    observed = cfg.observability.enabled
 
     keys = Keys(f"{z}-keys", KeysArgs(cfg, ctx), child(zone))
     network = Network(f"{z}-network", NetworkArgs(
         cfg, ctx, flow_log_key_arn=keys.audit.arn,
-        extra_interface_endpoints=["sagemaker.runtime"] if managed else [],  # private invocations
+        # Private SageMaker invocations; the serving metrics' remote writes and queries.
+        extra_interface_endpoints=(["sagemaker.runtime"] if managed else [])
+        + (["aps-workspaces"] if observed else []),
         opensearch_endpoint=opensearch), child(zone))
     subnets = network.private_subnet_ids
     cluster = Cluster(f"{z}-cluster", ClusterArgs(
@@ -119,7 +125,15 @@ def build(zone: pulumi.ComponentResource, cfg: ZoneConfig) -> dict[str, Any]:
 
     audit = Audit(f"{z}-audit", AuditArgs(cfg, ctx, key_arn=keys.audit.arn, model_bucket_arn=bucket.arn),
                   child(zone))
-    budget = Budget(f"{z}-budget", BudgetArgs(cfg, ctx), child(zone)) if cfg.budget else None
+    budget = Budget(f"{z}-budget", BudgetArgs(cfg, ctx, extra_publishers=("aps",) if observed else ()),
+                    child(zone)) if cfg.budget else None
+    monitoring = ServingMonitoring(f"{z}-monitoring", ServingMonitoringArgs(
+        ctx, z, cluster_name=cluster.eks.name, cluster_arn=cluster_arn, key_arn=keys.data.arn,
+        retention_days=cfg.observability.retention_days, rule_file=rule_file(cfg),
+        endpoints=scaled_endpoints(cfg), k8s_provider=cluster.provider,
+        alert_topic_arn=budget.topic.arn if budget else None, tags=zone_tags(cfg),
+        protect=bool(cfg.protect_stateful), node_selector=dict(SYSTEM_LABEL),
+        depends_on=[cluster.system_nodes, addons]), child(zone)) if observed else None
 
     outputs: dict[str, Any] = {
         "accountId": ctx.account_id,
@@ -142,6 +156,8 @@ def build(zone: pulumi.ComponentResource, cfg: ZoneConfig) -> dict[str, Any]:
         "trailArn": audit.trail.arn,
         "kmsKeys": {"cluster": keys.cluster.arn, "audit": keys.audit.arn, "data": keys.data.arn},
     }
+    if monitoring is not None:
+        outputs["prometheusWorkspaceId"] = monitoring.workspace.id
     if budget is not None:
         outputs["budgetName"] = budget.budget.name
         outputs["budgetAlertsTopicArn"] = budget.topic.arn

@@ -100,10 +100,16 @@ def _seconds(window: str) -> int:
     return int(window[:-1]) * {"m": 60, "h": 3600, "d": 86400}[window[-1]]
 
 
-def selector(ep: EndpointRules, labels: Labels = Labels(), *, dcgm: bool = False, extra: str = "") -> str:
+def pod_selector(endpoint: str, namespace: str, labels: Labels = Labels(), *, dcgm: bool = False,
+                 extra: str = "") -> str:
+    """The label matchers of one endpoint's pods (see the module docstring), plus ``extra`` matchers."""
     ns, pod = (labels.dcgm_namespace, labels.dcgm_pod) if dcgm else (labels.namespace, labels.pod)
-    out = f'{ns}="{ep.namespace}", {pod}=~"{ep.endpoint}{POD_SUFFIX}"'
+    out = f'{ns}="{namespace}", {pod}=~"{endpoint}{POD_SUFFIX}"'
     return "{" + out + (f", {extra}" if extra else "") + "}"
+
+
+def selector(ep: EndpointRules, labels: Labels = Labels(), *, dcgm: bool = False, extra: str = "") -> str:
+    return pod_selector(ep.endpoint, ep.namespace, labels, dcgm=dcgm, extra=extra)
 
 
 def _alert(name: str, expr: str, for_: str | None, labels: dict[str, str], summary: str,
