@@ -143,6 +143,8 @@ class Cluster(pulumi.ComponentResource):
             },
             disk_encryption_set_id=keys.disk_encryption_set.id,
             addon_profiles={"azurepolicy": {"enabled": True}},
+            # Managed Prometheus collection (ama-metrics), when observability is on (components/azure/monitoring.py).
+            **({"azure_monitor_profile": {"metrics": {"enabled": True}}} if cfg.observability.enabled else {}),
             auto_scaler_profile={"expander": "least-waste", "balance_similar_node_groups": "true",
                                  "scale_down_unneeded_time": "10m"},  # idle GPU nodes go quickly
             agent_pool_profiles=[{

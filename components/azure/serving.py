@@ -138,7 +138,10 @@ class VllmService(pulumi.ComponentResource):
                 service_account_annotations={CLIENT_ID_ANNOTATION: self.identity.client_id},  # type: ignore[dict-item]
                 pod_labels={USE_LABEL: "true"},
                 env={"AZURE_STORAGE_ACCOUNT_NAME": args.models.account_name},
-                image=images.vllm_image("azure")),
+                image=images.vllm_image("azure"),
+                # With observability on, KEDA scales the endpoint and ama-metrics (kube-system) scrapes it.
+                hpa=not cfg.observability.enabled,
+                allow_from_namespaces=["kube-system"] if cfg.observability.enabled else []),
             opts=pulumi.ResourceOptions(parent=self, provider=args.k8s_provider,
                                         depends_on=[self.federation, self.reader, *args.depends_on]))
         self.register_outputs({"clientId": self.identity.client_id, "url": self.endpoint.url})

@@ -19,6 +19,7 @@ from llmops_landing_zone.components.azure.budget import Budget, BudgetArgs
 from llmops_landing_zone.components.azure.cluster import Cluster, ClusterArgs
 from llmops_landing_zone.components.azure.gpu_pool import GpuPool, GpuPoolArgs
 from llmops_landing_zone.components.azure.keys import Keys, KeysArgs
+from llmops_landing_zone.components.azure.monitoring import ServingMonitoring, ServingMonitoringArgs
 from llmops_landing_zone.components.azure.network import Network, NetworkArgs
 from llmops_landing_zone.components.azure.rbac import TeamAccess, TeamAccessArgs
 from llmops_landing_zone.components.azure.serving import (
@@ -35,6 +36,8 @@ from llmops_landing_zone.components.azure.vector_store import AiSearch, VectorSt
 from llmops_landing_zone.components.common import child, zone_tags
 from llmops_landing_zone.components.config.models import ZoneConfig
 from llmops_landing_zone.components.k8s import ClusterAddons
+from llmops_landing_zone.components.observability import rule_file
+from llmops_landing_zone.components.observability.scaling import scaled_endpoints
 
 
 def build(zone: pulumi.ComponentResource, cfg: ZoneConfig) -> dict[str, Any]:
@@ -95,6 +98,12 @@ def build(zone: pulumi.ComponentResource, cfg: ZoneConfig) -> dict[str, Any]:
         cfg, ctx, resource_group=rg,
         resource_groups=[network.resource_group_name, names.AKS_NODE_RESOURCE_GROUP.render(z)]),
         child(zone)) if cfg.budget else None
+    monitoring = ServingMonitoring(f"{z}-monitoring", ServingMonitoringArgs(
+        ctx, z, resource_group=rg, cluster_id=cluster.cluster.id, cluster_name=cluster.cluster.name,
+        oidc_issuer_url=cluster.oidc_issuer_url, rule_file=rule_file(cfg), endpoints=scaled_endpoints(cfg),
+        k8s_provider=cluster.provider, action_group_id=budget.action_group.id if budget else None,
+        tags=zone_tags(cfg), protect=bool(cfg.protect_stateful), depends_on=[addons]),
+        child(zone)) if cfg.observability.enabled else None
 
     outputs: dict[str, Any] = {
         "subscriptionId": ctx.subscription_id,
@@ -120,6 +129,8 @@ def build(zone: pulumi.ComponentResource, cfg: ZoneConfig) -> dict[str, Any]:
     }
     if workspace is not None:
         outputs["mlWorkspace"] = workspace.workspace_name
+    if monitoring is not None:
+        outputs["prometheusWorkspaceId"] = monitoring.workspace.id
     if budget is not None:
         outputs["budgetName"] = budget.budget.name
         outputs["budgetActionGroupId"] = budget.action_group.id

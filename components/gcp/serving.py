@@ -132,7 +132,10 @@ class VllmService(pulumi.ComponentResource):
                 max_num_batched_tokens=batch.max_num_batched_tokens, kv_cache_dtype=batch.kv_cache_dtype,
                 pool=args.pool, namespace=args.namespace, service_account_name=ksa,
                 service_account_annotations={WI_ANNOTATION: service_account_email(cfg, key)},
-                image=images.vllm_image("gcp")),
+                image=images.vllm_image("gcp"),
+                # With observability on, KEDA scales the endpoint and GMP's collectors (gmp-system) scrape it.
+                hpa=not cfg.observability.enabled,
+                allow_from_namespaces=["gmp-system"] if cfg.observability.enabled else []),
             opts=pulumi.ResourceOptions(parent=self, provider=args.k8s_provider,
                                         depends_on=[reader, workload_identity, *args.depends_on]))
         self.url = self.endpoint.url

@@ -19,6 +19,7 @@ from llmops_landing_zone.components.gcp.budget import Budget, BudgetArgs
 from llmops_landing_zone.components.gcp.cluster import Cluster, ClusterArgs
 from llmops_landing_zone.components.gcp.gpu_pool import GpuPool, GpuPoolArgs
 from llmops_landing_zone.components.gcp.keys import BOOT_DISK, Keys, KeysArgs
+from llmops_landing_zone.components.gcp.monitoring import ServingMonitoring, ServingMonitoringArgs
 from llmops_landing_zone.components.gcp.names import NODE_POOL, NODE_SERVICE_ACCOUNT
 from llmops_landing_zone.components.gcp.network import Network, NetworkArgs
 from llmops_landing_zone.components.gcp.project import GcpContext, ProjectServices
@@ -32,6 +33,8 @@ from llmops_landing_zone.components.gcp.serving import (
 )
 from llmops_landing_zone.components.gcp.vector_store import AlloyDbVectorStore, VectorSearch, VectorStoreArgs
 from llmops_landing_zone.components.k8s import ClusterAddons
+from llmops_landing_zone.components.observability import rule_file
+from llmops_landing_zone.components.observability.scaling import scaled_endpoints
 
 
 def build(zone: pulumi.ComponentResource, cfg: ZoneConfig) -> dict[str, Any]:
@@ -104,7 +107,13 @@ def build(zone: pulumi.ComponentResource, cfg: ZoneConfig) -> dict[str, Any]:
         "vectorStores": stores,
         "auditStore": audit.destination,
     }
-    if cfg.budget is not None:
-        budget = Budget(f"{z}-budget", BudgetArgs(cfg, ctx, keys, services), under())
+    budget = Budget(f"{z}-budget", BudgetArgs(cfg, ctx, keys, services), under()) if cfg.budget else None
+    if budget is not None:
         outputs["budgetName"] = budget.budget.name
+    if cfg.observability.enabled:
+        ServingMonitoring(f"{z}-monitoring", ServingMonitoringArgs(
+            ctx.project, z, cluster_name=cluster.name, service_account_id=f"{z}-keda", rule_file=rule_file(cfg),
+            endpoints=scaled_endpoints(cfg), k8s_provider=cluster.provider,
+            notification_channels=[c.id for c in budget.channels] if budget else [], labels=zone_labels(cfg),
+            api_depends_on=services.deps("monitoring", "iam"), depends_on=[addons]), under())
     return outputs

@@ -96,6 +96,11 @@ def _windows() -> list[str]:
     return sorted({w for long, short, _, _ in BURN_RATE_WINDOWS for w in (long, short)}, key=_seconds)
 
 
+def seconds(window: str) -> int:
+    """``"10m"`` -> 600: a Prometheus duration of one unit (the only form the rules use)."""
+    return _seconds(window)
+
+
 def _seconds(window: str) -> int:
     return int(window[:-1]) * {"m": 60, "h": 3600, "d": 86400}[window[-1]]
 
