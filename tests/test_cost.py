@@ -126,6 +126,11 @@ def expected_aws(plan: Plan, stack: str) -> tuple[float, float, set[str]]:
     ev_lo, ev_hi = usage("trail-data-events-100k-month")
     for r in plan.of_type("aws:cloudtrail/trail:Trail"):
         add(r, ev_lo * item("cloudtrail-data-events-100k"), ev_hi * item("cloudtrail-data-events-100k"))
+    s_lo, s_hi = usage("serving-metric-samples-10m")
+    for r in plan.of_type("aws:amp/workspace:Workspace"):  # samples ingested + 2 bytes each kept for the retention
+        per = item("prometheus-samples-10m") + 1e7 * 2 / 1e9 * cfg.observability.retention_days / (H / 24) * item(
+            "prometheus-storage-gb-month")
+        add(r, s_lo * per, s_hi * per)
     return lo, hi, priced
 
 

@@ -113,7 +113,7 @@ class ServingMonitoring(pulumi.ComponentResource):
             pulumi.ResourceOptions(parent=self, provider=a.k8s_provider, depends_on=[reader, *a.depends_on]))
         server = endpoint.apply(lambda e: e.rstrip("/"))
         namespaces = sorted({e.namespace for e in a.endpoints})
-        auth = {ns: keda.trigger_authentication(f"{z}-keda-auth-{ns}", "aws", ns, self, [self.keda.release])
+        auth = {ns: keda.trigger_authentication(f"{z}-keda-auth-{ns}", "aws", ns, self, a.k8s_provider, [self.keda.release])
                 for ns in namespaces}
         self.scalers = {
             e.endpoint: keda.EndpointScaler(f"{z}-scaler-{e.endpoint}", keda.EndpointScalerArgs(

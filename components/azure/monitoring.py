@@ -137,7 +137,7 @@ class ServingMonitoring(pulumi.ComponentResource):
             pulumi.ResourceOptions(parent=self, provider=a.k8s_provider,
                                    depends_on=[federation, reader, *a.depends_on]))
         auth = {ns: keda.trigger_authentication(f"{z}-keda-auth-{ns}", "azure-workload", ns, self,
-                                                [self.keda.release], identity_id=self.identity.client_id)
+                                                a.k8s_provider, [self.keda.release], identity_id=self.identity.client_id)
                 for ns in namespaces}
         server = self.workspace.metrics.apply(lambda m: m.prometheus_query_endpoint)
         self.scalers = {

@@ -119,7 +119,7 @@ class ServingMonitoring(pulumi.ComponentResource):
         self.keda = keda.Keda(f"{z}-keda", keda.KedaArgs(operator_annotations={WI_ANNOTATION: self.service_account.email}),  # type: ignore[dict-item]
                               pulumi.ResourceOptions(parent=self, provider=a.k8s_provider,
                                                      depends_on=[viewer, binding, *a.depends_on]))
-        auth = {ns: keda.trigger_authentication(f"{z}-keda-auth-{ns}", "gcp", ns, self, [self.keda.release])
+        auth = {ns: keda.trigger_authentication(f"{z}-keda-auth-{ns}", "gcp", ns, self, a.k8s_provider, [self.keda.release])
                 for ns in namespaces}
         self.scalers = {
             e.endpoint: keda.EndpointScaler(f"{z}-scaler-{e.endpoint}", keda.EndpointScalerArgs(

@@ -98,8 +98,8 @@ class EndpointScalerArgs:
 
 
 def trigger_authentication(name: str, provider: str, namespace: str, parent: pulumi.Resource,
-                           depends_on: list[pulumi.Resource], identity_id: pulumi.Input[str] | None = None,
-                           ) -> CustomResource:
+                           k8s_provider: pulumi.ProviderResource, depends_on: list[pulumi.Resource],
+                           identity_id: pulumi.Input[str] | None = None) -> CustomResource:
     """One per serving namespace: the operator's own identity (``identityOwner`` keda) queries Prometheus."""
     if provider not in PROVIDERS:
         raise ValueError(f"KEDA pod identity provider {provider!r} is not one of {', '.join(PROVIDERS)}")
@@ -110,7 +110,7 @@ def trigger_authentication(name: str, provider: str, namespace: str, parent: pul
         name, api_version=API_VERSION, kind="TriggerAuthentication",
         metadata=metadata(TRIGGER_AUTH, labels("keda", TRIGGER_AUTH, "trigger-authentication"), namespace),
         spec={"podIdentity": identity},
-        opts=pulumi.ResourceOptions(parent=parent, depends_on=depends_on))
+        opts=pulumi.ResourceOptions(parent=parent, provider=k8s_provider, depends_on=depends_on))
 
 
 def scaled_object_spec(a: EndpointScalerArgs) -> dict[str, Any]:
