@@ -120,7 +120,7 @@ def test_change_mermaid_parses_and_marks_each_status(tmp_path: Path) -> None:
     assert all(a in moved or b in moved for a, b in edges)
     # without context, only the changes
     _, _, only = parse_change_mermaid(graphs.change_mermaid(cg, context=False))
-    assert sorted(only.values()) == ["added", "changed", "changed"]
+    assert sorted(only.values()) == ["added", "added", "changed", "changed", "changed"]  # + scaler, monitoring
 
 
 def test_no_change_draws_one_node() -> None:

@@ -23,7 +23,9 @@ FREE_TYPES = ("aws:iam/", "kubernetes:", "aws:ec2/subnet:", "aws:ec2/route", "aw
               "aws:opensearch/serverlessSecurityPolicy:", "aws:opensearch/serverlessAccessPolicy:", "aws:rds/subnetGroup:",
               "aws:rds/clusterParameterGroup:", "aws:sagemaker/model:", "aws:sagemaker/endpointConfiguration:",
               "aws:appautoscaling/", "aws:autoscaling/tag:", "aws:budgets/", "aws:sns/", "aws:ec2/flowLog:",
-              "aws:ebs/encryptionByDefault:", "aws:costexplorer/", "aws:ec2/vpcEndpoint:", "aws:vpc/securityGroup")
+              "aws:ebs/encryptionByDefault:", "aws:costexplorer/", "aws:ec2/vpcEndpoint:", "aws:vpc/securityGroup",
+              # AMP settings, rules and alert routing: billed through the workspace's samples and queries
+              "aws:amp/workspaceConfiguration:", "aws:amp/ruleGroupNamespace:", "aws:amp/alertManagerDefinition:")
 
 
 @pytest.fixture(scope="module")
@@ -209,6 +211,9 @@ def expected_gcp(plan: Plan, stack: str) -> tuple[float, float, set[str]]:
         add(r, k, k)
     for r in plan.of_type("gcp:compute/forwardingRule:ForwardingRule"):
         add(r, g["private-endpoint-hour"] * H, g["private-endpoint-hour"] * H)
+    s_lo, s_hi = usage("serving-metric-samples-10m")
+    for r in plan.of_type("kubernetes:monitoring.googleapis.com/v1:PodMonitoring"):  # GMP samples ingested
+        add(r, s_lo * g["prometheus-samples-10m"], s_hi * g["prometheus-samples-10m"])
     return lo, hi, priced
 
 
@@ -287,6 +292,9 @@ def expected_azure(plan: Plan, stack: str) -> tuple[float, float, set[str]]:
     obj_lo, obj_hi = usage("object-gb")
     for r in plan.of_type("azure-native:storage:StorageAccount"):
         add(r, obj_lo * a["object-storage-gb-month"], obj_hi * a["object-storage-gb-month"])
+    s_lo, s_hi = usage("serving-metric-samples-10m")
+    for r in plan.of_type("azure-native:monitor:AzureMonitorWorkspace"):  # managed Prometheus samples ingested
+        add(r, s_lo * a["prometheus-samples-10m"], s_hi * a["prometheus-samples-10m"])
     return lo, hi, priced
 
 
