@@ -2,10 +2,10 @@
 
 ``rule_groups`` takes typed values (one ``EndpointRules`` per endpoint) and returns a rule file in Prometheus'
 format (``groups`` -> ``rules`` with ``record``/``alert``, ``expr``, ``for``, ``labels``, ``annotations``);
-``rule_file(cfg)`` is the thin adapter from a ``ZoneConfig``. This is the first slice of serving observability:
-the rules are generated, parsed and unit-tested with ``promtool test rules`` (tests/test_slo_rules.py), but
-deploying them into each cloud's managed Prometheus (Amazon Managed Service for Prometheus, Google Managed
-Service for Prometheus, Azure Monitor managed Prometheus) and scraping vLLM there is a later slice.
+``rule_file(cfg)`` is the thin adapter from a ``ZoneConfig``. The rules are parsed and unit-tested with
+``promtool test rules`` (tests/test_slo_rules.py) and deployed by components/<cloud>/monitoring.py into the
+cloud's managed Prometheus (an AMP rule groups namespace, GMP ClusterRules + Cloud Monitoring alert policies,
+Azure PrometheusRuleGroups).
 
 Scope: every series of an endpoint is selected by ``namespace`` (the serving namespace) and ``pod`` matching
 ``<endpoint>-<pod-template-hash>-<suffix>`` (the endpoint's Deployment is named after its key, so its pods are;
