@@ -283,3 +283,23 @@ K8S_STORAGE_CLASS = "kubernetes:storage.k8s.io/v1:StorageClass"
 GPU_POOLS = (EKS_NODE_GROUP, GKE_NODE_POOL, AKS_AGENT_POOL)
 BUDGETS = (AWS_BUDGET, GCP_BUDGET, *AZURE_BUDGETS)
 MANAGED_GPU_ENDPOINTS = (SAGEMAKER_ENDPOINT_CONFIG, VERTEX_MODEL_GARDEN, ML_ONLINE_DEPLOYMENT)
+
+# Helm and the custom resources of serving observability (no SDK class: registered as CustomResource)
+K8S_HELM_RELEASE = "kubernetes:helm.sh/v3:Release"
+K8S_KEDA_SCALED_OBJECT = "kubernetes:keda.sh/v1alpha1:ScaledObject"
+K8S_KEDA_TRIGGER_AUTHENTICATION = "kubernetes:keda.sh/v1alpha1:TriggerAuthentication"
+K8S_GMP_POD_MONITORING = "kubernetes:monitoring.googleapis.com/v1:PodMonitoring"
+K8S_GMP_CLUSTER_RULES = "kubernetes:monitoring.googleapis.com/v1:ClusterRules"
+K8S_AZURE_POD_MONITOR = "kubernetes:azmonitoring.coreos.com/v1:PodMonitor"
+
+# Managed Prometheus of serving observability (components/<cloud>/monitoring.py)
+AWS_AMP_WORKSPACE = "aws:amp/workspace:Workspace"
+AWS_AMP_WORKSPACE_CONFIGURATION = "aws:amp/workspaceConfiguration:WorkspaceConfiguration"
+AWS_AMP_RULE_GROUP_NAMESPACE = "aws:amp/ruleGroupNamespace:RuleGroupNamespace"
+AWS_AMP_ALERT_MANAGER_DEFINITION = "aws:amp/alertManagerDefinition:AlertManagerDefinition"
+GCP_ALERT_POLICY = "gcp:monitoring/alertPolicy:AlertPolicy"
+AZURE_MONITOR_WORKSPACE = "azure-native:monitor:AzureMonitorWorkspace"
+AZURE_DATA_COLLECTION_ENDPOINT = "azure-native:monitor:DataCollectionEndpoint"
+AZURE_DATA_COLLECTION_RULE = "azure-native:monitor:DataCollectionRule"
+AZURE_DATA_COLLECTION_RULE_ASSOCIATION = "azure-native:monitor:DataCollectionRuleAssociation"
+AZURE_PROMETHEUS_RULE_GROUP = "azure-native:alertsmanagement:PrometheusRuleGroup"

@@ -197,7 +197,9 @@ def _facts(c: Component) -> list[str]:
         facts.append(_range(_first(c, *_NODE_MIN), _first(c, *_NODE_MAX), "nodes"))
     elif kind in ("VllmEndpoint", "VllmService"):
         facts.append(_model(c))
-        facts.append(_range(_first(c, "minReplicas"), _first(c, "maxReplicas"), "replicas"))
+        facts.append(_range(_first(c, "minReplicas"), _first(c, "maxReplicas"), "replicas"))  # the CPU HPA's
+    elif kind == "EndpointScaler":  # KEDA's ScaledObject of a vLLM endpoint (observability on)
+        facts.append(_range(_first(c, "minReplicaCount"), _first(c, "maxReplicaCount"), "replicas"))
     elif kind in ("ManagedEndpoint", "VertexEndpoint"):
         facts.append(_model(c))
         facts.append(_first(c, "instanceType", "machineType", "vmSize"))

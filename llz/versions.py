@@ -32,6 +32,9 @@ OK, SOON, ENDED, UNKNOWN = "supported", "ending soon", "out of support", "no win
 NODE_AGENTS = {"aws": (images.DEVICE_PLUGIN, images.DCGM_EXPORTER),
                "gcp": (),  # GKE runs its own device plugin and managed DCGM
                "azure": (images.DEVICE_PLUGIN, images.DCGM_EXPORTER)}
+# Installed by the zone when observability is on (components/<cloud>/monitoring.py).
+OBSERVABILITY_CHARTS = (images.KEDA_CHART,)
+OBSERVABILITY_IMAGES = {"aws": (images.PROMETHEUS,), "gcp": (), "azure": ()}  # AWS: the remote-writing agent
 PROVIDER_SDKS = {"aws": ("pulumi-aws",), "gcp": ("pulumi-gcp",), "azure": ("pulumi-azure-native",)}
 COMMON_SDKS = ("pulumi", "pulumi-kubernetes", "pulumi-policy")
 
@@ -39,7 +42,7 @@ COMMON_SDKS = ("pulumi", "pulumi-kubernetes", "pulumi-policy")
 @dataclass
 class Pin:
     cloud: str
-    kind: str  # kubernetes | image | driver | sdk
+    kind: str  # kubernetes | image | chart | driver | sdk
     name: str
     version: str
     stacks: list[str] = field(default_factory=list)
@@ -93,6 +96,13 @@ def image_pin(cloud: str, image: images.Image, name: str, stacks: list[str], on:
     return _judge(pin, image.refresh_by, on)
 
 
+def chart_pin(cloud: str, chart: images.Chart, stacks: list[str], on: date) -> Pin:
+    note = f"Helm chart; refresh within {chart.refresh_days} days of release" if chart.refresh_days else "Helm chart"
+    pin = Pin(cloud, "chart", chart.name, chart.ref, stacks, chart.released.isoformat() if chart.released else None,
+              note=note, source=chart.source)
+    return _judge(pin, chart.refresh_by, on)
+
+
 def sdk_pin(cloud: str, dist: str, stacks: list[str]) -> Pin:
     wanted = _required().get(dist)
     try:
@@ -132,6 +142,11 @@ def collect(configs: dict[str, ZoneConfig], on: date) -> list[Pin]:
             pins.append(image_pin(cloud, images.vllm_image(cloud), "vLLM", sorted(serving), on))
         for img in NODE_AGENTS[cloud]:
             pins.append(image_pin(cloud, img, img.repository.rsplit("/", 1)[-1], names, on))
+        observed = sorted(s for s, c in stacks.items() if c.observability.enabled)
+        if observed:
+            pins += [chart_pin(cloud, c, observed, on) for c in OBSERVABILITY_CHARTS]
+            pins += [image_pin(cloud, i, i.repository.rsplit("/", 1)[-1], observed, on)
+                     for i in OBSERVABILITY_IMAGES[cloud]]
         drv = images.GPU_DRIVERS[cloud]
         pins.append(Pin(cloud, "driver", "NVIDIA driver", f"R{drv.branch}", names, note=drv.where,
                         source=drv.source))

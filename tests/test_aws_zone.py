@@ -28,6 +28,7 @@ from llmops_landing_zone.llz.mocks import ACCOUNT_ID
 REGION = "us-east-1"
 LOG_TYPES = {"api", "audit", "authenticator", "controllerManager", "scheduler"}
 STATEFUL_TYPES = {
+    "aws:amp/workspace:Workspace",  # serving metrics (components/aws/monitoring.py)
     "aws:kms/key:Key",
     "aws:s3/bucket:Bucket",
     "aws:cloudwatch/logGroup:LogGroup",
@@ -210,7 +211,7 @@ def test_vpc_endpoints_and_their_security_group(dev: Plan, prod: Plan) -> None:
             for r in plan.of_type("aws:ec2/vpcEndpoint:VpcEndpoint")
         }
 
-    base_set = {"s3", "ecr.api", "ecr.dkr", "sts", "logs"}
+    base_set = {"s3", "ecr.api", "ecr.dkr", "sts", "logs", "aps-workspaces"}  # aps: serving metrics (AMP)
     assert set(services(dev)) == base_set
     assert set(services(prod)) == base_set | {"sagemaker.runtime"}  # prod has a managed endpoint
     prod_eps = services(prod)
@@ -351,7 +352,8 @@ def test_cluster_identity_addons_and_roles(prod: Plan) -> None:
     assert oidc["url"].startswith(f"https://oidc.eks.{REGION}.amazonaws.com/id/")
     assert oidc["clientIdLists"] == ["sts.amazonaws.com"]
     addons = {a.inputs["addonName"]: a for a in prod.of_type("aws:eks/addon:Addon")}
-    assert set(addons) == {"vpc-cni", "kube-proxy", "eks-pod-identity-agent", "coredns"}
+    assert set(addons) == {"vpc-cni", "kube-proxy", "eks-pod-identity-agent", "coredns",
+                           "kube-state-metrics"}  # the last for serving observability
     system = one(prod, "aws:eks/nodeGroup:NodeGroup", "acme-llm-system")
     assert system.urn in addons["coredns"].dependencies  # CoreDNS needs nodes to become active
     assert addons["vpc-cni"].urn in system.dependencies  # nodes need the CNI to become ready
@@ -851,10 +853,11 @@ def test_budget_topic_is_encrypted_and_only_budgets_may_publish(prod: Plan) -> N
     key = one(prod, "aws:kms/key:Key", "acme-llm-budget-alerts-key")
     assert topic["kmsMasterKeyId"].startswith(f"arn:aws:kms:{REGION}:{ACCOUNT_ID}:key/")
     key_stmts = statements(policy(key))
-    assert key_stmts["AlertServicesUse"]["Principal"] == {"Service": ["budgets.amazonaws.com"]}
+    # aps: Amazon Managed Service for Prometheus sends the serving alerts to the same topic
+    assert key_stmts["AlertServicesUse"]["Principal"] == {"Service": ["budgets.amazonaws.com", "aps.amazonaws.com"]}
     doc = statements(policy(one(prod, "aws:sns/topicPolicy:TopicPolicy", "acme-llm-budget-alerts")))
     allows = [s for s in doc.values() if s["Effect"] == "Allow"]
-    assert [s["Principal"] for s in allows] == [{"Service": ["budgets.amazonaws.com"]}]
+    assert [s["Principal"] for s in allows] == [{"Service": ["budgets.amazonaws.com", "aps.amazonaws.com"]}]
     assert allows[0]["Condition"] == {"StringEquals": {"aws:SourceAccount": ACCOUNT_ID}}
     assert allows[0]["Action"] == "SNS:Publish"
 
@@ -890,7 +893,7 @@ def test_anomaly_alerts_go_to_the_topic_when_no_email_is_configured(dev_cfg: Zon
     assert sub["frequency"] == "IMMEDIATE" and [s["type"] for s in sub["subscribers"]] == ["SNS"]
     doc = json.loads(plan.one("aws:sns/topicPolicy:TopicPolicy").inputs["policy"])
     publishers = next(s for s in doc["Statement"] if s["Effect"] == "Allow")["Principal"]["Service"]
-    assert publishers == ["budgets.amazonaws.com", "costalerts.amazonaws.com"]
+    assert publishers == ["budgets.amazonaws.com", "costalerts.amazonaws.com", "aps.amazonaws.com"]
 
 
 # --- prod vs dev --------------------------------------------------------------------------------------------

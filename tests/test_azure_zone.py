@@ -33,6 +33,7 @@ from llmops_landing_zone.llz.mocks.azure import ARM, DEPLOYER_OBJECT_ID, EXTENSI
 SUFFIX = names.subscription_suffix(AZURE_SUBSCRIPTION)
 RG_ID = f"/subscriptions/{AZURE_SUBSCRIPTION}/resourceGroups/acme-llm-rg"
 STATEFUL_TYPES = {
+    "azure-native:monitor:AzureMonitorWorkspace",  # serving metrics (components/azure/monitoring.py)
     "azure-native:resources:ResourceGroup",
     "azure-native:containerservice:ManagedCluster",
     "azure-native:applicationinsights:Component",

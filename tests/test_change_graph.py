@@ -83,10 +83,13 @@ def test_added_endpoint_is_added_and_the_rest_is_not_changed(tmp_path: Path) -> 
     chat2 = comps["VllmEndpoint acme-llm-chat2"]
     assert chat2.status == "added" and chat2.before is None
     assert chat2.delta_min >= 0 and chat2.delta_max >= 0
-    assert [c.component.name for c in cg.of("added")] == ["acme-llm-chat2"]
+    # with observability on, chat2 also gets its KEDA scaler
+    assert [c.component.name for c in cg.of("added")] == ["acme-llm-chat2", "acme-llm-scaler-chat2"]
     assert cg.of("removed") == []
-    # the pool's node range grew (its cost with it) and the serving component got a resource for chat2
-    assert {c.component.name for c in cg.of("changed")} == {"acme-llm-pool-l4-serving", "acme-llm-serving"}
+    # the pool's node range grew (its cost with it), the serving component got a resource for chat2 and the
+    # monitoring component new rules for it
+    assert {c.component.name for c in cg.of("changed")} == {"acme-llm-pool-l4-serving", "acme-llm-serving",
+                                                           "acme-llm-monitoring"}
     pool = comps["GpuPool acme-llm-pool-l4-serving"]
     assert pool.delta_min >= 0 and pool.delta_max > 0
     for c in cg.of("unchanged"):
@@ -108,14 +111,16 @@ def test_change_mermaid_parses_and_marks_each_status(tmp_path: Path) -> None:
     assert status["GpuPool pool-l4-serving"] == "changed"
     assert status["Serving serving"] == "changed"
     assert "VllmEndpoint chat" in status and status["VllmEndpoint chat"] == "unchanged"  # a neighbour: context
-    assert not any(t.startswith(("Budget", "Audit", "TeamAccess")) for t in status)  # no edge to a change
+    assert not any(t.startswith(("Audit", "TeamAccess")) for t in status)  # no edge to a change
+    assert status["ServingMonitoring monitoring"] == "changed"  # chat2's rules and scaler
+    assert status.get("Budget budget", "unchanged") == "unchanged"  # context at most: the alerts' topic
     pool = next(label for label in labels.values() if label.startswith("GpuPool"))
     assert re.search(r"cost \+\$\d+ to \+\$\d+/mo", pool), pool
     moved = {i for i, c in classes.items() if c != "unchanged"}
     assert all(a in moved or b in moved for a, b in edges)
     # without context, only the changes
     _, _, only = parse_change_mermaid(graphs.change_mermaid(cg, context=False))
-    assert sorted(only.values()) == ["added", "changed", "changed"]
+    assert sorted(only.values()) == ["added", "added", "changed", "changed", "changed"]  # + scaler, monitoring
 
 
 def test_no_change_draws_one_node() -> None:

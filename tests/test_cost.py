@@ -24,7 +24,9 @@ FREE_TYPES = ("aws:iam/", "kubernetes:", "aws:ec2/subnet:", "aws:ec2/route", "aw
               "aws:rds/clusterParameterGroup:", "aws:sagemaker/model:", "aws:sagemaker/endpointConfiguration:",
               "aws:appautoscaling/", "aws:autoscaling/tag:", "aws:budgets/", "aws:sns/", "aws:ec2/flowLog:",
               "aws:ebs/encryptionByDefault:", "aws:costexplorer/", "aws:ec2/vpcEndpoint:", "aws:vpc/securityGroup",
-              "aws:codebuild/webhook:", "aws:codeconnections/", "aws:eks/accessPolicyAssociation:")
+              "aws:codebuild/webhook:", "aws:codeconnections/", "aws:eks/accessPolicyAssociation:",
+              # AMP settings, rules and alert routing: billed through the workspace's samples and queries
+              "aws:amp/workspaceConfiguration:", "aws:amp/ruleGroupNamespace:", "aws:amp/alertManagerDefinition:")
 
 
 @pytest.fixture(scope="module")
@@ -130,6 +132,11 @@ def expected_aws(plan: Plan, stack: str) -> tuple[float, float, set[str]]:
     min_lo, min_hi = usage("deploy-build-minutes-month")
     for r in plan.of_type("aws:codebuild/project:Project"):
         add(r, min_lo * item("codebuild-general1-medium-minute"), min_hi * item("codebuild-general1-medium-minute"))
+    s_lo, s_hi = usage("serving-metric-samples-10m")
+    for r in plan.of_type("aws:amp/workspace:Workspace"):  # samples ingested + 2 bytes each kept for the retention
+        per = item("prometheus-samples-10m") + 1e7 * 2 / 1e9 * cfg.observability.retention_days / (H / 24) * item(
+            "prometheus-storage-gb-month")
+        add(r, s_lo * per, s_hi * per)
     return lo, hi, priced
 
 
@@ -208,6 +215,9 @@ def expected_gcp(plan: Plan, stack: str) -> tuple[float, float, set[str]]:
         add(r, k, k)
     for r in plan.of_type("gcp:compute/forwardingRule:ForwardingRule"):
         add(r, g["private-endpoint-hour"] * H, g["private-endpoint-hour"] * H)
+    s_lo, s_hi = usage("serving-metric-samples-10m")
+    for r in plan.of_type("kubernetes:monitoring.googleapis.com/v1:PodMonitoring"):  # GMP samples ingested
+        add(r, s_lo * g["prometheus-samples-10m"], s_hi * g["prometheus-samples-10m"])
     return lo, hi, priced
 
 
@@ -286,6 +296,9 @@ def expected_azure(plan: Plan, stack: str) -> tuple[float, float, set[str]]:
     obj_lo, obj_hi = usage("object-gb")
     for r in plan.of_type("azure-native:storage:StorageAccount"):
         add(r, obj_lo * a["object-storage-gb-month"], obj_hi * a["object-storage-gb-month"])
+    s_lo, s_hi = usage("serving-metric-samples-10m")
+    for r in plan.of_type("azure-native:monitor:AzureMonitorWorkspace"):  # managed Prometheus samples ingested
+        add(r, s_lo * a["prometheus-samples-10m"], s_hi * a["prometheus-samples-10m"])
     return lo, hi, priced
 
 

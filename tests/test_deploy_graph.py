@@ -115,7 +115,7 @@ def test_aws_gpu_node_groups_wait_for_what_nodes_need_to_join_not_for_the_system
     p = plan("aws-prod")
     system = p.one("aws:eks/nodeGroup:NodeGroup", "acme-llm-system")
     join = {r.urn for r in p.of_type("aws:iam/rolePolicyAttachment:RolePolicyAttachment") if "-node-" in r.name}
-    join |= {r.urn for r in p.of_type("aws:eks/addon:Addon") if r.inputs["addonName"] != "coredns"}
+    join |= {r.urn for r in p.of_type("aws:eks/addon:Addon") if r.inputs["addonName"] not in ("coredns", "kube-state-metrics")}
     assert len(join) == 6
     eks = p.one("aws:eks/cluster:Cluster")
     for ng in p.of_type("aws:eks/nodeGroup:NodeGroup"):

@@ -92,7 +92,7 @@ def test_one_component_per_entity_under_the_zone(prod: Plan) -> None:
                          "llmops:k8s:VllmEndpoint": 2, "llmops:k8s:TeamNamespace": 3}.items():
         assert counts[component] == n, component
     assert counts[NODE_POOL] == 3  # system + l4-serving + h100-serving
-    assert counts[ACCOUNT] == 5  # system nodes, two GPU pools, two vLLM endpoints
+    assert counts[ACCOUNT] == 6  # system nodes, two GPU pools, two vLLM endpoints, KEDA (observability)
     for r in prod.resources:
         if r.type != "llmops:index:LandingZone" and not r.is_provider:
             assert "llmops:index:LandingZone" in ancestors(prod, r), r.name

@@ -187,7 +187,8 @@ def test_gpu_pool_label_shows_instance_node_range_and_cost() -> None:
 @pytest.mark.parametrize(("stack", "kind", "name", "facts"), [
     ("aws-prod", "Cluster", "cluster", ["Kubernetes 1.35", "/mo"]),
     ("aws-prod", "GpuPool", "pool-h100-serving", ["p5.48xlarge", "1–2 nodes"]),
-    ("aws-prod", "VllmEndpoint", "chat", ["llama-3.1-8b", "2–8 replicas"]),
+    ("aws-prod", "VllmEndpoint", "chat", ["llama-3.1-8b"]),
+    ("aws-prod", "EndpointScaler", "scaler-chat", ["2–8 replicas"]),  # KEDA scales it (observability on)
     ("aws-prod", "ManagedEndpoint", "managed-summarize", ["Mistral-7B", "ml.g6e.xlarge", "1–3 instances", "/mo"]),
     ("aws-prod", "AuroraVectorStore", "vector-catalog", ["aurora-postgresql"]),
     ("aws-prod", "OpenSearchVectorStore", "vector-docs", ["OpenSearch Serverless"]),
@@ -198,7 +199,8 @@ def test_gpu_pool_label_shows_instance_node_range_and_cost() -> None:
     ("gcp-prod", "AlloyDbVectorStore", "store-catalog", ["POSTGRES_16"]),
     ("azure-prod", "GpuPool", "pool-a100-serving", ["Standard_NC24ads_A100_v4", "2–8 nodes"]),
     ("azure-prod", "Cluster", "cluster", ["Kubernetes 1.35"]),
-    ("azure-prod", "VllmEndpoint", "reasoning", ["llama-3.1-70b", "1–2 replicas"]),
+    ("azure-prod", "VllmEndpoint", "reasoning", ["llama-3.1-70b"]),
+    ("azure-prod", "EndpointScaler", "scaler-reasoning", ["1–2 replicas"]),
     ("azure-prod", "ManagedEndpoint", "managed-summarize", ["Standard_NC24ads_A100_v4", "1–3 instances"]),
     ("azure-prod", "AiSearch", "vector-docs", ["Azure AI Search"]),
 ])

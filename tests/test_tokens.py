@@ -32,6 +32,12 @@ NO_SDK_CLASS: dict[str, str | None] = {
     tokens.AZURE_NETWORK_VIRTUAL_NETWORK_LINK: tokens.AZURE_PRIVATE_ZONE_VIRTUAL_NETWORK_LINK,
     tokens.AZURE_NETWORK_PRIVATE_DNS_ZONE: None,  # the private DNS zone is privatedns:PrivateZone
     tokens.AZURE_STORAGE_ACCOUNT_MANAGEMENT_POLICY: None,  # the storage policy is storage:ManagementPolicy
+    # Custom resources: pulumi-kubernetes registers them through apiextensions.CustomResource under these types.
+    tokens.K8S_KEDA_SCALED_OBJECT: None,
+    tokens.K8S_KEDA_TRIGGER_AUTHENTICATION: None,
+    tokens.K8S_GMP_POD_MONITORING: None,
+    tokens.K8S_GMP_CLUSTER_RULES: None,
+    tokens.K8S_AZURE_POD_MONITOR: None,
 }
 # Literals that match the token pattern without being type tokens.
 NOT_TOKENS = {

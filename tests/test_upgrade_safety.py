@@ -60,6 +60,11 @@ REMOVED_ON_PURPOSE: dict[str, str] = {
        )},
     # c5bd2f0 also stopped creating AWS team roles for teams without members; no reference stack has such a
     # team, so none is recorded here.
+    # Serving observability: with observability on (the default), KEDA's ScaledObject owns each vLLM endpoint's
+    # HPA (named after the endpoint, created by KEDA in the cluster), so the zone's own CPU HPA is removed.
+    **{u: "CPU HPA replaced by the endpoint's KEDA ScaledObject (serving observability)"
+       for f in (Path(__file__).with_name("releases")).glob("*/*.urns")
+       for u in f.read_text().split() if "HorizontalPodAutoscaler" in u},
 }
 
 _plans: dict[str, Plan] = {}

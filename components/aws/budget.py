@@ -31,13 +31,14 @@ TYPE = "llmops:aws:Budget"
 MIN_ANOMALY_USD = 10.0
 
 
-def publishers(ctx: AwsContext, emails: Sequence[str]) -> list[str]:
+def publishers(ctx: AwsContext, emails: Sequence[str], extra: tuple[str, ...] = ()) -> list[str]:
     """Services that publish to the topic: Budgets always; Cost Anomaly Detection when there is no email
-    to send its alerts to (email subscriptions cannot be IMMEDIATE, SNS ones can)."""
+    to send its alerts to (email subscriptions cannot be IMMEDIATE, SNS ones can); ``extra`` ones (``aps``:
+    the serving alerts of Amazon Managed Service for Prometheus, components/aws/monitoring.py)."""
     services = [ctx.service("budgets")]
     if not emails:
         services.append(ctx.service("costalerts"))
-    return services
+    return services + [ctx.service(s) for s in extra]
 
 
 def topic_key_policy(ctx: AwsContext, services: list[str]) -> str:
@@ -77,6 +78,7 @@ class BudgetArgs:
     forecast_alerts: bool = True  # also alert on FORECASTED spend
     emails: list[str] = field(default_factory=list)  # none: alerts go to the SNS topic only
     protect: bool = True  # protect + retainOnDelete on the alert topic's key
+    extra_publishers: tuple[str, ...] = ()  # further services allowed to publish to the alerts topic
 
 
 class Budget(pulumi.ComponentResource):
@@ -86,7 +88,7 @@ class Budget(pulumi.ComponentResource):
     def __init__(self, name: str, args: BudgetArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__(TYPE, name, None, opts)
         ctx, z = args.ctx, args.name
-        services = publishers(ctx, args.emails)
+        services = publishers(ctx, args.emails, args.extra_publishers)
 
         key = aws.kms.Key(f"{z}-budget-alerts-key", description=f"{z}: budget and cost anomaly alerts",
                           enable_key_rotation=True, deletion_window_in_days=DELETION_WINDOW_DAYS,

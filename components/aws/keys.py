@@ -34,7 +34,7 @@ ADMIN_ACTIONS = [
 ]
 USE_ACTIONS = ["kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:DescribeKey"]
 # Services that use the data key on a caller's behalf (ec2: EBS volumes of nodes and SageMaker instances).
-DATA_SERVICES = ("s3", "rds", "sagemaker", "aoss", "secretsmanager", "ec2")
+DATA_SERVICES = ("s3", "rds", "sagemaker", "aoss", "secretsmanager", "ec2", "aps")  # aps: the metrics workspace
 DELETION_WINDOW_DAYS = 30  # the maximum: a key scheduled for deletion by mistake can be recovered for a month
 
 

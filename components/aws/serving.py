@@ -152,6 +152,9 @@ class ServingArgs:
     namespace: str
     k8s_provider: pulumi.ProviderResource
     collections: list[str] = field(default_factory=list)  # OpenSearch collections the serving role may read
+    # The in-cluster metrics collector's namespace when the zone collects serving metrics: KEDA then owns the
+    # replica count (no CPU HPA) and the collector may reach the pods. None: CPU HPA, no scraper admitted.
+    metrics_namespace: str | None = None
     # Before every endpoint's pods: the bucket's safeguards, the in-cluster add-ons (namespaces).
     depends_on: list[pulumi.Resource] = field(default_factory=list)
 
@@ -204,7 +207,9 @@ class Serving(pulumi.ComponentResource):
                     # Region for the S3 client of the model streamer (Pod Identity supplies the credentials).
                     env={"AWS_REGION": ctx.region, "AWS_DEFAULT_REGION": ctx.region},
                     pod_labels={"llmops.io/endpoint": key},
-                    image=images.vllm_image("aws")),
+                    image=images.vllm_image("aws"),
+                    hpa=args.metrics_namespace is None,
+                    allow_from_namespaces=[args.metrics_namespace] if args.metrics_namespace else []),
                 pulumi.ResourceOptions(parent=self, provider=args.k8s_provider,
                                        depends_on=[assoc, pool.node_group, *args.depends_on]))
         self.register_outputs({"roleArn": self.role.arn,

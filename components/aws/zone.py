@@ -16,6 +16,7 @@ from llmops_landing_zone.components.aws.autoscaler import ClusterAutoscaler, Clu
 from llmops_landing_zone.components.aws.base import AwsContext, retention_days
 from llmops_landing_zone.components.aws.budget import Budget, BudgetArgs
 from llmops_landing_zone.components.aws.cluster import (
+    SYSTEM_LABEL,
     Cluster,
     ClusterArgs,
     ExistingCluster,
@@ -24,6 +25,7 @@ from llmops_landing_zone.components.aws.cluster import (
 )
 from llmops_landing_zone.components.aws.gpu_pool import GpuPool, GpuPoolArgs
 from llmops_landing_zone.components.aws.keys import Keys, KeysArgs
+from llmops_landing_zone.components.aws.monitoring import ServingMonitoring, ServingMonitoringArgs
 from llmops_landing_zone.components.aws.names import NODE_GROUP, SAGEMAKER_ENDPOINT
 from llmops_landing_zone.components.aws.network import ExistingNetwork, ExistingNetworkArgs, Network, NetworkArgs
 from llmops_landing_zone.components.aws.runner import DeployRunner, DeployRunnerArgs
@@ -41,6 +43,9 @@ from llmops_landing_zone.components.common import child, zone_tags
 from llmops_landing_zone.components.config.deploy import runner_enabled
 from llmops_landing_zone.components.config.models import ZoneConfig
 from llmops_landing_zone.components.k8s import ClusterAddons
+from llmops_landing_zone.components.k8s.prometheus_agent import NAMESPACE as METRICS_NAMESPACE
+from llmops_landing_zone.components.observability import rule_file
+from llmops_landing_zone.components.observability.scaling import scaled_endpoints
 
 
 def build(zone: pulumi.ComponentResource, cfg: ZoneConfig) -> dict[str, Any]:
@@ -50,6 +55,7 @@ def build(zone: pulumi.ComponentResource, cfg: ZoneConfig) -> dict[str, Any]:
     opensearch = any(s.engine == "opensearch-serverless" for s in cfg.vector_stores.values())
     collections = collection_names(z, {k: s.engine for k, s in cfg.vector_stores.items()})
     protect = bool(cfg.protect_stateful)
+    observed = cfg.observability.enabled
 
     keys = Keys(f"{z}-keys", KeysArgs(z, ctx, protect=bool(cfg.protect_stateful)), child(zone))
     byo = cfg.network.existing
@@ -63,7 +69,8 @@ def build(zone: pulumi.ComponentResource, cfg: ZoneConfig) -> dict[str, Any]:
             z, ctx, cidr=cfg.network.cidr, zones=ctx.zones, flow_log_key_arn=keys.audit.arn,
             nat_per_zone=bool(cfg.network.nat_per_zone), log_retention_days=cfg.audit.retention_days,
             protect=bool(cfg.protect_stateful),
-            extra_interface_endpoints=["sagemaker.runtime"] if managed else [],  # private invocations
+            # Private SageMaker invocations; the serving metrics' remote writes and queries.
+            extra_interface_endpoints=(["sagemaker.runtime"] if managed else []) + (["aps-workspaces"] if observed else []),
             opensearch_endpoint=opensearch), child(zone))
     subnets = network.private_subnet_ids
     cluster: Cluster | ExistingCluster
@@ -132,7 +139,8 @@ def build(zone: pulumi.ComponentResource, cfg: ZoneConfig) -> dict[str, Any]:
         data_key_arn=keys.data.arn, namespace=addons.serving_namespace,
         # Kept: the serving namespace and its default-deny policy exist before any vLLM pod, and GPU pods need
         # the device plugin (Serving also waits for each endpoint's node group and Pod Identity association).
-        k8s_provider=cluster.provider, collections=collections, depends_on=[*bucket.safeguards, addons]),
+        k8s_provider=cluster.provider, collections=collections, depends_on=[*bucket.safeguards, addons],
+        metrics_namespace=METRICS_NAMESPACE if observed else None),
         child(zone))
     managed_endpoints = {
         key: ManagedEndpoint(f"{z}-managed-{key}", ManagedEndpointArgs(
@@ -160,8 +168,17 @@ def build(zone: pulumi.ComponentResource, cfg: ZoneConfig) -> dict[str, Any]:
         immutable=bool(cfg.audit.immutable), protect=protect), child(zone))
     budget = Budget(f"{z}-budget", BudgetArgs(
         z, ctx, monthly_limit_usd=cfg.budget.monthly_limit_usd, thresholds_percent=list(cfg.budget.thresholds_percent),
-        forecast_alerts=cfg.budget.forecast_alerts, emails=list(cfg.budget.notify.emails), protect=protect),
-        child(zone)) if cfg.budget else None
+        forecast_alerts=cfg.budget.forecast_alerts, emails=list(cfg.budget.notify.emails), protect=protect,
+        extra_publishers=("aps",) if observed else ()), child(zone)) if cfg.budget else None
+    monitoring = ServingMonitoring(f"{z}-monitoring", ServingMonitoringArgs(
+        ctx, z, cluster_name=cluster.cluster_name, cluster_arn=cluster_arn, key_arn=keys.data.arn,
+        retention_days=cfg.observability.retention_days,
+        rule_file=rule_file(z, cfg.endpoints, cfg.observability.enabled), endpoints=scaled_endpoints(cfg.endpoints, cfg.observability.enabled),
+        k8s_provider=cluster.provider, alert_topic_arn=budget.topic.arn if budget else None,
+        tags=zone_tags(z, cfg.environment, cfg.tags), protect=protect, node_selector=dict(SYSTEM_LABEL),
+        kube_state_metrics=isinstance(cluster, Cluster),
+        depends_on=[*([cluster.system_nodes] if isinstance(cluster, Cluster) else []), addons]), child(zone)) \
+        if observed else None
 
     # The cluster pass of the deploy workflow runs here when the API server is private (components/deploy_path.py)
     runner = DeployRunner(f"{z}-deploy-runner", DeployRunnerArgs(
@@ -198,6 +215,8 @@ def build(zone: pulumi.ComponentResource, cfg: ZoneConfig) -> dict[str, Any]:
     if runner is not None:
         outputs["deployRunner"] = {"project": runner.project.name, "runsOn": runner.runs_on,
                                    "githubConnectionArn": runner.connection.arn}
+    if monitoring is not None:
+        outputs["prometheusWorkspaceId"] = monitoring.workspace.id
     if budget is not None:
         outputs["budgetName"] = budget.budget.name
         outputs["budgetAlertsTopicArn"] = budget.topic.arn

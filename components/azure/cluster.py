@@ -99,6 +99,7 @@ class ClusterArgs:
     system_node_max_count: int = 4
     zones: int = 3
     protect: bool = False
+    managed_prometheus: bool = False  # the AKS metrics profile: Azure Monitor managed Prometheus collects
     tags: dict[str, str] = field(default_factory=dict)
 
 
@@ -171,6 +172,8 @@ class Cluster(pulumi.ComponentResource):
             },
             disk_encryption_set_id=args.disk_encryption_set_id,
             addon_profiles={"azurepolicy": {"enabled": True}},
+            # Managed Prometheus collection (ama-metrics), when observability is on (components/azure/monitoring.py).
+            **({"azure_monitor_profile": {"metrics": {"enabled": True}}} if args.managed_prometheus else {}),
             auto_scaler_profile={"expander": "least-waste", "balance_similar_node_groups": "true",
                                  "scale_down_unneeded_time": "10m"},  # idle GPU nodes go quickly
             agent_pool_profiles=[{

@@ -105,6 +105,9 @@ class VllmServiceArgs:
     model_store_id: pulumi.Input[str]  # what the endpoint's identity may read: the models container's id
     namespace: str
     k8s_provider: pulumi.ProviderResource
+    # The in-cluster metrics collector's namespace when the zone collects serving metrics: KEDA then owns the
+    # replica count (no CPU HPA) and the collector may reach the pods. None: CPU HPA, no scraper admitted.
+    metrics_namespace: str | None = None
     depends_on: list[pulumi.Resource] = field(default_factory=list)  # the agent pool and the serving namespace
 
 
@@ -135,7 +138,9 @@ class VllmService(pulumi.ComponentResource):
                 service_account_annotations={CLIENT_ID_ANNOTATION: self.identity.client_id},  # type: ignore[dict-item]
                 pod_labels={USE_LABEL: "true"},
                 env={"AZURE_STORAGE_ACCOUNT_NAME": args.model_store},
-                image=images.vllm_image("azure")),
+                image=images.vllm_image("azure"),
+                hpa=args.metrics_namespace is None,
+                allow_from_namespaces=[args.metrics_namespace] if args.metrics_namespace else []),
             opts=pulumi.ResourceOptions(parent=self, provider=args.k8s_provider,
                                         depends_on=[self.federation, self.reader, *args.depends_on]))
         self.register_outputs({"clientId": self.identity.client_id, "url": self.endpoint.url})

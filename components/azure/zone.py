@@ -19,6 +19,7 @@ from llmops_landing_zone.components.azure.budget import Budget, BudgetArgs
 from llmops_landing_zone.components.azure.cluster import Cluster, ClusterArgs, ExistingCluster, ExistingClusterArgs
 from llmops_landing_zone.components.azure.gpu_pool import GpuPool, GpuPoolArgs
 from llmops_landing_zone.components.azure.keys import Keys, KeysArgs
+from llmops_landing_zone.components.azure.monitoring import ServingMonitoring, ServingMonitoringArgs
 from llmops_landing_zone.components.azure.network import ExistingVnet, Network, NetworkArgs
 from llmops_landing_zone.components.azure.rbac import TeamAccess, TeamAccessArgs
 from llmops_landing_zone.components.azure.serving import (
@@ -35,6 +36,8 @@ from llmops_landing_zone.components.azure.vector_store import AiSearch, VectorSt
 from llmops_landing_zone.components.common import child, zone_tags
 from llmops_landing_zone.components.config.models import ZoneConfig
 from llmops_landing_zone.components.k8s import ClusterAddons
+from llmops_landing_zone.components.observability import rule_file
+from llmops_landing_zone.components.observability.scaling import scaled_endpoints
 
 
 def build(zone: pulumi.ComponentResource, cfg: ZoneConfig) -> dict[str, Any]:
@@ -75,6 +78,7 @@ def build(zone: pulumi.ComponentResource, cfg: ZoneConfig) -> dict[str, Any]:
             kubernetes_version=cfg.cluster.kubernetes_version, sink=sink,
             outbound_type="userAssignedNATGateway" if network.nat_egress else "userDefinedRouting",
             extended_support=cfg.cluster.extended_support, uptime_sla=cfg.is_prod,
+            managed_prometheus=cfg.observability.enabled,
             public_endpoint=cfg.cluster.public_endpoint, authorized_networks=cfg.cluster.authorized_networks,
             system_node_count=cfg.cluster.system_nodes.count,
             system_node_max_count=cfg.cluster.system_nodes.max_count, zones=cfg.network.zones,
@@ -97,7 +101,9 @@ def build(zone: pulumi.ComponentResource, cfg: ZoneConfig) -> dict[str, Any]:
             spec, pools[spec.pool.key].scheduling, prefix=z, ctx=ctx, resource_group=rg,
             oidc_issuer_url=cluster.oidc_issuer_url, model_store=models.account_name,
             model_store_id=models.container_scope, namespace=addons.serving_namespace,
-            k8s_provider=cluster.provider, depends_on=[addons, pools[spec.pool.key].agent_pool]), child(zone))
+            k8s_provider=cluster.provider, depends_on=[addons, pools[spec.pool.key].agent_pool],
+            # ama-metrics (kube-system) scrapes the endpoint; KEDA scales it
+            metrics_namespace="kube-system" if cfg.observability.enabled else None), child(zone))
         for key, spec in specs.items() if spec.pool is not None
     }
     workspace = MlWorkspace(f"{z}-ml", MlWorkspaceArgs(cfg, ctx, network, keys, sink), child(zone)) \
@@ -126,6 +132,12 @@ def build(zone: pulumi.ComponentResource, cfg: ZoneConfig) -> dict[str, Any]:
         resource_groups=[network.resource_group_name, names.AKS_NODE_RESOURCE_GROUP.render(z)],
         thresholds_percent=list(cfg.budget.thresholds_percent), forecast_alerts=cfg.budget.forecast_alerts,
         emails=list(cfg.budget.notify.emails)), child(zone)) if cfg.budget else None
+    monitoring = ServingMonitoring(f"{z}-monitoring", ServingMonitoringArgs(
+        ctx, z, resource_group=rg, cluster_id=cluster.cluster.id, cluster_name=cluster.cluster.name,
+        oidc_issuer_url=cluster.oidc_issuer_url, rule_file=rule_file(z, cfg.endpoints, cfg.observability.enabled),
+        endpoints=scaled_endpoints(cfg.endpoints, cfg.observability.enabled), k8s_provider=cluster.provider,
+        action_group_id=budget.action_group.id if budget else None, tags=zone_tags(z, cfg.environment, cfg.tags),
+        protect=protect, depends_on=[addons]), child(zone)) if cfg.observability.enabled else None
 
     outputs: dict[str, Any] = {
         "subscriptionId": ctx.subscription_id,
@@ -151,6 +163,8 @@ def build(zone: pulumi.ComponentResource, cfg: ZoneConfig) -> dict[str, Any]:
     }
     if workspace is not None:
         outputs["mlWorkspace"] = workspace.workspace_name
+    if monitoring is not None:
+        outputs["prometheusWorkspaceId"] = monitoring.workspace.id
     if budget is not None:
         outputs["budgetName"] = budget.budget.name
         outputs["budgetActionGroupId"] = budget.action_group.id

@@ -351,12 +351,13 @@ class DeployConfig(Model):
 
 
 class ObservabilityConfig(Model):
-    """Serving observability of the zone. Today this produces SLO alert rules as data (`rule_file`); collection
-    and rule deployment into each cloud's managed Prometheus come later and will read these settings."""
+    """Serving observability of the zone: collection into the cloud's managed Prometheus, SLO and GPU rules
+    routed to the budget's people, and KEDA autoscaling of vLLM endpoints (components/<cloud>/monitoring.py)."""
 
-    enabled: StrictBool = Field(True, description="generate SLO and GPU alert rules for the zone's vLLM endpoints")
+    enabled: StrictBool = Field(True, description="collect serving metrics, deploy SLO and GPU alert rules and "
+                                "scale vLLM endpoints with KEDA (false: no collection, CPU HPA)")
     retention_days: StrictInt = Field(
-        30, ge=1, le=3650, description="days the serving metrics are kept (applied when collection is deployed)")
+        30, ge=1, le=3650, description="days the serving metrics are kept (AMP; GMP and Azure Monitor keep theirs)")
     grafana: StrictBool = Field(False, description="provision Grafana dashboards (not deployed yet)")
 
 

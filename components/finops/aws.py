@@ -22,6 +22,7 @@ from llmops_landing_zone.components.finops.model import (
     num,
     object_store,
     public_ip,
+    prometheus_price,
     usage_priced,
     usd,
 )
@@ -156,7 +157,16 @@ def _aws_trail(r: PlannedResource, ctx: Ctx) -> Result:
     return Price(events.min, events.max, events.basis + "; management events: first copy free")
 
 
+def _aws_prometheus(r: PlannedResource, ctx: Ctx) -> Result:
+    configs = ctx.referencing(r, tokens.AWS_AMP_WORKSPACE_CONFIGURATION)
+    days = num(configs[0].inputs.get("retentionPeriodInDays")) if configs else 150.0  # AMP's default: 150 days
+    return prometheus_price(ctx, "AMP serving metrics", days or 150.0)
+
 AWS_RULES: dict[str, Rule] = {
+    tokens.AWS_AMP_WORKSPACE: _aws_prometheus,
+    tokens.AWS_AMP_WORKSPACE_CONFIGURATION: no_charge("workspace settings (retention priced with the workspace)"),
+    tokens.AWS_AMP_ALERT_MANAGER_DEFINITION: no_charge("alert manager configuration; SNS deliveries as the budget's"),
+    tokens.AWS_AMP_RULE_GROUP_NAMESPACE: no_charge("rules: their evaluation is billed as query samples processed, well under a dollar a month per endpoint, not counted"),
     tokens.EKS_CLUSTER: _aws_cluster,
     tokens.EKS_NODE_GROUP: _aws_node_group,
     tokens.AWS_NAT_GATEWAY: nat_gateway,

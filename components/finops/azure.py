@@ -6,6 +6,7 @@ from typing import Any
 
 from llmops_landing_zone.components import catalog, tokens
 from llmops_landing_zone.components.finops.model import (
+    prometheus_price,
     HOURS_PER_MONTH,
     Ctx,
     Price,
@@ -134,7 +135,15 @@ def _az_app_insights(r: PlannedResource, ctx: Ctx) -> Result:
     return logs_price(ctx, num(r.inputs.get("retentionInDays")) or 90, 90, "Application Insights (classic)")
 
 
+def _az_prometheus(r: PlannedResource, ctx: Ctx) -> Result:
+    return prometheus_price(ctx, "Azure Monitor workspace: managed Prometheus samples (18 months kept, included)")
+
 AZURE_RULES: dict[str, Rule] = {
+    tokens.AZURE_MONITOR_WORKSPACE: _az_prometheus,
+    tokens.AZURE_DATA_COLLECTION_ENDPOINT: no_charge("data collection endpoint (ingestion priced with the workspace)"),
+    tokens.AZURE_DATA_COLLECTION_RULE: no_charge("data collection rule (ingestion priced with the workspace)"),
+    tokens.AZURE_DATA_COLLECTION_RULE_ASSOCIATION: no_charge("association of a rule or endpoint with the cluster"),
+    tokens.AZURE_PROMETHEUS_RULE_GROUP: no_charge("rules: their evaluation is billed as query samples processed, well under a dollar a month per endpoint, not counted"),
     tokens.AKS_CLUSTER: _az_cluster,
     tokens.AKS_AGENT_POOL: _az_agent_pool,
     tokens.AZURE_NAT_GATEWAY: nat_gateway,

@@ -6,6 +6,7 @@ from typing import Any
 
 from llmops_landing_zone.components import catalog, tokens
 from llmops_landing_zone.components.finops.model import (
+    prometheus_price,
     HOURS_PER_MONTH,
     Ctx,
     Price,
@@ -149,7 +150,12 @@ def _gcp_forwarding_rule(r: PlannedResource, ctx: Ctx) -> Result:
                  f"{HOURS_PER_MONTH} h (data processed not estimated)")
 
 
+def _gcp_prometheus(r: PlannedResource, ctx: Ctx) -> Result:
+    return prometheus_price(ctx, "Managed Service for Prometheus samples (vLLM; GKE's DCGM and workload metrics)")
+
 GCP_RULES: dict[str, Rule] = {
+    tokens.K8S_GMP_POD_MONITORING: _gcp_prometheus,
+    tokens.GCP_ALERT_POLICY: no_charge("rules: their evaluation is billed as query samples processed, well under a dollar a month per endpoint, not counted"),
     tokens.GKE_CLUSTER: _gcp_cluster,
     tokens.GKE_NODE_POOL: _gcp_node_pool,
     tokens.GCP_ROUTER_NAT: nat_gateway,

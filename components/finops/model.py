@@ -270,6 +270,15 @@ def _pool_workloads(plan: Plan) -> dict[str, list[PoolWorkload]]:
             if isinstance(ref, dict) and ref.get("kind", "Deployment") == "Deployment":
                 ns = get_path(h.inputs, "metadata", "namespace", default="default")
                 hpas[(str(ns), str(ref.get("name")))] = get_path(h.inputs, "spec", default={})
+    # A KEDA ScaledObject owns the HPA it creates: its replica bounds (KEDA's defaults: 0 and 100).
+    for so in plan.of_type(tokens.K8S_KEDA_SCALED_OBJECT):
+        spec = get_path(so.inputs, "spec", default={})
+        ref = get_path(spec, "scaleTargetRef", default={})
+        if isinstance(ref, dict) and ref.get("kind", "Deployment") == "Deployment":
+            ns = get_path(so.inputs, "metadata", "namespace", default="default")
+            low = num(spec.get("minReplicaCount"), 0.0)
+            hpas[(str(ns), str(ref.get("name")))] = {"minReplicas": low,
+                                                     "maxReplicas": num(spec.get("maxReplicaCount"), 100.0)}
     found: dict[str, list[PoolWorkload]] = {}
     for d in plan.of_type(tokens.K8S_DEPLOYMENT):
         spec = get_path(d.inputs, "spec", default={})
@@ -394,3 +403,22 @@ def no_charge(why: str) -> Rule:
 
 def fixed(key: str, what: str) -> Rule:
     return lambda r, ctx: Price(ctx.unit(key), ctx.unit(key), f"{what} {usd(ctx.unit(key))}/month")
+
+
+PROMETHEUS_BYTES_PER_SAMPLE = 2.0  # compressed sample size managed Prometheus stores (order of magnitude)
+
+
+def prometheus_price(ctx: Ctx, what: str, retention_days: float | None = None) -> Price:
+    """Managed Prometheus: samples ingested a month and, where the cloud bills storage, what the retention
+    keeps (the ``serving-metric-samples-10m`` usage assumption)."""
+    u = ctx.usage("serving-metric-samples-10m")
+    ingest = ctx.unit("prometheus-samples-10m")
+    per_10m, basis = ingest, f"{usd(ingest)} per 10M samples"
+    if retention_days is not None:
+        gb_per_10m = 1e7 * PROMETHEUS_BYTES_PER_SAMPLE / 1e9 * retention_days / DAYS_PER_MONTH
+        store = ctx.unit("prometheus-storage-gb-month")
+        per_10m += gb_per_10m * store
+        basis += f" + {retention_days:g} days kept at {usd(store)}/GB-month"
+    return Price(u.min * per_10m, u.max * per_10m,
+                 f"{what}: {u.min:g}-{u.max:g} x 10M samples/month (usage assumption) x ({basis}); queries "
+                 "(rules, autoscaler) not counted")

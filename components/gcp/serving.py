@@ -104,6 +104,9 @@ class VllmServiceArgs:
     cluster: pulumi.Resource  # the GKE cluster: its workload pool must exist before the WI binding
     namespace: str
     k8s_provider: pulumi.ProviderResource
+    # The in-cluster metrics collector's namespace when the zone collects serving metrics: KEDA then owns the
+    # replica count (no CPU HPA) and the collector may reach the pods. None: CPU HPA, no scraper admitted.
+    metrics_namespace: str | None = None
     depends_on: list[pulumi.Resource] = field(default_factory=list)  # the node pool and the serving namespace
 
 
@@ -132,7 +135,9 @@ class VllmService(pulumi.ComponentResource):
                 spec=spec, scheduling=args.scheduling, namespace=args.namespace,
                 model_uri=f"gs://{args.model_store}/{spec.model_path}", service_account_name=ksa,
                 service_account_annotations={WI_ANNOTATION: service_account_email(args.project, sa_id)},
-                image=images.vllm_image("gcp")),
+                image=images.vllm_image("gcp"),
+                hpa=args.metrics_namespace is None,
+                allow_from_namespaces=[args.metrics_namespace] if args.metrics_namespace else []),
             opts=pulumi.ResourceOptions(parent=self, provider=args.k8s_provider,
                                         depends_on=[reader, workload_identity, *args.depends_on]))
         self.url = self.endpoint.url

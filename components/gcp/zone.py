@@ -20,6 +20,7 @@ from llmops_landing_zone.components.config.versions import gke_channel
 from llmops_landing_zone.components.gcp.cluster import Cluster, ClusterArgs, ExistingCluster, ExistingClusterArgs
 from llmops_landing_zone.components.gcp.gpu_pool import GpuPool, GpuPoolArgs
 from llmops_landing_zone.components.gcp.keys import BOOT_DISK, DATA, GKE_SECRETS, LOGS, Keys, KeysArgs
+from llmops_landing_zone.components.gcp.monitoring import ServingMonitoring, ServingMonitoringArgs
 from llmops_landing_zone.components.gcp.names import ENDPOINT_SERVICE_ACCOUNT, NODE_POOL, NODE_SERVICE_ACCOUNT
 from llmops_landing_zone.components.gcp.network import ExistingNetwork, ExistingNetworkArgs, Network, NetworkArgs
 from llmops_landing_zone.components.gcp.project import GcpContext, ProjectServices, ProjectServicesArgs, required_apis
@@ -36,6 +37,8 @@ from llmops_landing_zone.components.gcp.serving import (
 )
 from llmops_landing_zone.components.gcp.vector_store import AlloyDbVectorStore, VectorSearch, VectorStoreArgs
 from llmops_landing_zone.components.k8s import ClusterAddons
+from llmops_landing_zone.components.observability import rule_file
+from llmops_landing_zone.components.observability.scaling import scaled_endpoints
 
 
 def uses_vertex(cfg: ZoneConfig) -> bool:
@@ -118,7 +121,9 @@ def build(zone: pulumi.ComponentResource, cfg: ZoneConfig) -> dict[str, Any]:
                 spec, pool.scheduling, prefix=z, project=ctx.project,
                 service_account_id=ENDPOINT_SERVICE_ACCOUNT.render(z, key), model_store=bucket.name,
                 model_store_id=bucket.bucket.name, cluster=cluster.cluster, namespace=serving_ns,
-                k8s_provider=cluster.provider, depends_on=[pool.node_pool, addons.namespaces[serving_ns]]), under())
+                k8s_provider=cluster.provider, depends_on=[pool.node_pool, addons.namespaces[serving_ns]],
+                # GMP's collectors (gmp-system) scrape the endpoint; KEDA scales it
+                metrics_namespace="gmp-system" if cfg.observability.enabled else None), under())
             serving[key] = service.url
         else:
             vertex = VertexEndpoint(f"{z}-endpoint-{key}", VertexEndpointArgs(
@@ -170,6 +175,7 @@ def build(zone: pulumi.ComponentResource, cfg: ZoneConfig) -> dict[str, Any]:
         "vectorStores": stores,
         "auditStore": audit.destination,
     }
+    budget: Budget | None = None
     if cfg.budget is not None:
         b = cfg.budget
         budget = Budget(f"{z}-budget", BudgetArgs(
@@ -177,4 +183,11 @@ def build(zone: pulumi.ComponentResource, cfg: ZoneConfig) -> dict[str, Any]:
             encryption_key=keys.key(DATA), services=services, thresholds_percent=list(b.thresholds_percent),
             forecast_alerts=b.forecast_alerts, emails=list(b.notify.emails), depends_on=keys.ready(DATA)), under())
         outputs["budgetName"] = budget.budget.name
+    if cfg.observability.enabled:
+        ServingMonitoring(f"{z}-monitoring", ServingMonitoringArgs(
+            ctx.project, z, cluster_name=cluster.name, service_account_id=f"{z}-keda",
+            rule_file=rule_file(z, cfg.endpoints, cfg.observability.enabled),
+            endpoints=scaled_endpoints(cfg.endpoints, cfg.observability.enabled), k8s_provider=cluster.provider,
+            notification_channels=[c.id for c in budget.channels] if budget else [], labels=zone_labels(cfg),
+            api_depends_on=services.deps("monitoring", "iam"), depends_on=[addons]), under())
     return outputs

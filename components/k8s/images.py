@@ -164,3 +164,48 @@ def cluster_autoscaler(kubernetes_version: str) -> Image:
             f"{', '.join(CLUSTER_AUTOSCALER_TAGS)}); add its tag to components/k8s/images.py")
     tag, source = CLUSTER_AUTOSCALER_TAGS[minor]
     return Image(CLUSTER_AUTOSCALER_REPOSITORY, tag, source=f"{source} (as of {CLUSTER_AUTOSCALER_AS_OF})")
+
+
+# --- Helm charts and the metrics agent of serving observability -------------------------------------------
+OPERATOR_REFRESH_DAYS = 180  # KEDA ships a minor about every three months and supports the two newest
+
+
+@dataclass(frozen=True)
+class Chart:
+    """A Helm chart pinned by version, with where it comes from and when that version was released."""
+
+    name: str
+    version: str
+    repository: str
+    source: str = ""
+    released: date | None = None
+    refresh_days: int | None = None
+
+    @property
+    def ref(self) -> str:
+        return f"{self.repository}/{self.name}:{self.version}"
+
+    @property
+    def refresh_by(self) -> date | None:
+        if self.released is None or self.refresh_days is None:
+            return None
+        return self.released + timedelta(days=self.refresh_days)
+
+
+# KEDA 2.20.2 (2026-08-10): kedacore/keda CHANGELOG "v2.20.2" (newest release on main, 2026-08-20) and
+# kedacore/keda-olm-operator #332; the kedacore/charts chart version equals the KEDA version.
+KEDA_CHART = Chart(
+    "keda", "2.20.2", "https://kedacore.github.io/charts",
+    source="kedacore/keda CHANGELOG v2.20.2; kedacore/keda-olm-operator #332 (2026-08-10)",
+    released=date(2026, 8, 10), refresh_days=OPERATOR_REFRESH_DAYS,
+)
+
+# Prometheus v3.13.2 (the v3.13 long-term-support line) in agent mode: the collector that remote-writes to
+# Amazon Managed Service for Prometheus. The default of prometheus-operator's compatibility matrix
+# (pkg/operator/defaults.go at 6adcebc, 2026-08-08); the release is on or before that date, which is recorded
+# as its release date so the refresh policy errs early. Tag only (no two sources for its digest).
+PROMETHEUS = Image(
+    "quay.io/prometheus/prometheus", "v3.13.2",
+    source="prometheus-operator pkg/operator/defaults.go (commit 6adcebc, 2026-08-08): default Prometheus",
+    released=date(2026, 8, 8), refresh_days=OPERATOR_REFRESH_DAYS,
+)

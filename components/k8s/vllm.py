@@ -89,6 +89,7 @@ class VllmEndpointArgs:
     target_cpu: str = "1500m"  # HPA: average CPU per replica (see the HPA below)
     queue_target: int | None = None  # HPA on waiting requests instead; needs a custom-metrics adapter
     queue_metric: str = "vllm:num_requests_waiting"  # the name the cluster's metrics adapter serves it under
+    hpa: bool = True  # False when another autoscaler owns the Deployment's scale (a KEDA ScaledObject)
     image: images.Image = images.VLLM  # clouds pass images.vllm_image(cloud): the build their driver runs
 
     @property
@@ -264,7 +265,7 @@ class VllmEndpoint(pulumi.ComponentResource):
         # because the HPA controller does not scale a target that has 0 replicas ("ScalingDisabled").
         # Scaling the Deployment to >= 1 (kubectl scale, or raising replicas.min) wakes it and autoscaling
         # resumes between 1 and max. GPU nodes of a parked endpoint scale to zero.
-        self.hpa = hpa.HorizontalPodAutoscaler(
+        self.hpa = None if not a.hpa else hpa.HorizontalPodAutoscaler(
             f"{name}-hpa",
             metadata=metadata(obj, lbls, ns),
             spec=hpa.HorizontalPodAutoscalerSpecArgs(

@@ -1,7 +1,8 @@
 """Serving observability: metric names of the pinned releases, SLO targets and Prometheus rules as data.
 
-First slice: rules are generated and validated (tests/test_slo_rules.py); collecting vLLM metrics into each
-cloud's managed Prometheus, deploying the rules there, dashboards and autoscaling on LLM signals come later.
+Rules are generated and validated here (tests/test_slo_rules.py); components/<cloud>/monitoring.py collects the
+metrics into each cloud's managed Prometheus, deploys the rules there and scales vLLM endpoints with KEDA on
+the triggers of ``scaling``. Dashboards come later.
 """
 
 from llmops_landing_zone.components.observability.rules import EndpointRules, Labels, rule_file, rule_groups

@@ -2,10 +2,10 @@
 
 ``rule_groups`` takes typed values (one ``EndpointRules`` per endpoint) and returns a rule file in Prometheus'
 format (``groups`` -> ``rules`` with ``record``/``alert``, ``expr``, ``for``, ``labels``, ``annotations``);
-``rule_file(zone, endpoints, enabled)`` takes the zone's endpoints. This is the first slice of serving observability:
-the rules are generated, parsed and unit-tested with ``promtool test rules`` (tests/test_slo_rules.py), but
-deploying them into each cloud's managed Prometheus (Amazon Managed Service for Prometheus, Google Managed
-Service for Prometheus, Azure Monitor managed Prometheus) and scraping vLLM there is a later slice.
+``rule_file(zone, endpoints, enabled)`` takes the zone's endpoints. The rules are parsed and unit-tested with
+``promtool test rules`` (tests/test_slo_rules.py) and deployed by components/<cloud>/monitoring.py into the
+cloud's managed Prometheus (an AMP rule groups namespace, GMP ClusterRules + Cloud Monitoring alert policies,
+Azure PrometheusRuleGroups).
 
 Scope: every series of an endpoint is selected by ``namespace`` (the serving namespace) and ``pod`` matching
 ``<endpoint>-<pod-template-hash>-<suffix>`` (the endpoint's Deployment is named after its key, so its pods are;
@@ -96,14 +96,25 @@ def _windows() -> list[str]:
     return sorted({w for long, short, _, _ in BURN_RATE_WINDOWS for w in (long, short)}, key=_seconds)
 
 
+def seconds(window: str) -> int:
+    """``"10m"`` -> 600: a Prometheus duration of one unit (the only form the rules use)."""
+    return _seconds(window)
+
+
 def _seconds(window: str) -> int:
     return int(window[:-1]) * {"m": 60, "h": 3600, "d": 86400}[window[-1]]
 
 
-def selector(ep: EndpointRules, labels: Labels = Labels(), *, dcgm: bool = False, extra: str = "") -> str:
+def pod_selector(endpoint: str, namespace: str, labels: Labels = Labels(), *, dcgm: bool = False,
+                 extra: str = "") -> str:
+    """The label matchers of one endpoint's pods (see the module docstring), plus ``extra`` matchers."""
     ns, pod = (labels.dcgm_namespace, labels.dcgm_pod) if dcgm else (labels.namespace, labels.pod)
-    out = f'{ns}="{ep.namespace}", {pod}=~"{ep.endpoint}{POD_SUFFIX}"'
+    out = f'{ns}="{namespace}", {pod}=~"{endpoint}{POD_SUFFIX}"'
     return "{" + out + (f", {extra}" if extra else "") + "}"
+
+
+def selector(ep: EndpointRules, labels: Labels = Labels(), *, dcgm: bool = False, extra: str = "") -> str:
+    return pod_selector(ep.endpoint, ep.namespace, labels, dcgm=dcgm, extra=extra)
 
 
 def _alert(name: str, expr: str, for_: str | None, labels: dict[str, str], summary: str,

@@ -210,6 +210,9 @@ OUTPUTS: dict[str, OutputFn] = {
     tokens.AWS_APPAUTOSCALING_TARGET: lambda ctx: {
         "id": ctx.inputs.get("resourceId", ctx.name),
         "arn": arn(ctx, f"scalable-target/{ctx.digest(32)}")},
+    tokens.AWS_AMP_WORKSPACE: lambda ctx: {
+        "id": f"ws-{_uuid(ctx)}", "arn": f"arn:aws:aps:{ctx.region}:{ACCOUNT_ID}:workspace/ws-{_uuid(ctx)}",
+        "prometheusEndpoint": f"https://aps-workspaces.{ctx.region}.amazonaws.com/workspaces/ws-{_uuid(ctx)}/"},
     tokens.AWS_BUDGET: lambda ctx: {
         "id": f"{ACCOUNT_ID}:{ctx.inputs.get('name', ctx.name)}",
         "arn": f"arn:aws:budgets::{ACCOUNT_ID}:budget/{ctx.inputs.get('name', ctx.name)}"},

@@ -88,6 +88,14 @@ ARM: dict[str, tuple[str, str]] = _by_module_type({
     tokens.AZURE_ACTION_GROUP: ("Microsoft.Insights/actionGroups/{actionGroupName}", "actionGroupName"),
     tokens.AZURE_AUTOSCALE_SETTING: (
         "Microsoft.Insights/autoscalesettings/{autoscaleSettingName}", "autoscaleSettingName"),
+    tokens.AZURE_MONITOR_WORKSPACE: (
+        "Microsoft.Monitor/accounts/{azureMonitorWorkspaceName}", "azureMonitorWorkspaceName"),
+    tokens.AZURE_DATA_COLLECTION_ENDPOINT: (
+        "Microsoft.Insights/dataCollectionEndpoints/{dataCollectionEndpointName}", "dataCollectionEndpointName"),
+    tokens.AZURE_DATA_COLLECTION_RULE: (
+        "Microsoft.Insights/dataCollectionRules/{dataCollectionRuleName}", "dataCollectionRuleName"),
+    tokens.AZURE_PROMETHEUS_RULE_GROUP: (
+        "Microsoft.AlertsManagement/prometheusRuleGroups/{ruleGroupName}", "ruleGroupName"),
 })
 # Extension resources: their id hangs below another resource's id (or the subscription).
 EXTENSION: dict[str, tuple[str, str, str]] = _by_module_type({
@@ -96,6 +104,8 @@ EXTENSION: dict[str, tuple[str, str, str]] = _by_module_type({
     tokens.AZURE_MANAGEMENT_LOCK: ("scope", "Microsoft.Authorization/locks/{lockName}", "lockName"),
     tokens.DIAGNOSTIC_SETTING: ("resourceUri", "Microsoft.Insights/diagnosticSettings/{name}", "name"),
     tokens.AZURE_CONSUMPTION_BUDGET: ("scope", "Microsoft.Consumption/budgets/{budgetName}", "budgetName"),
+    tokens.AZURE_DATA_COLLECTION_RULE_ASSOCIATION: (
+        "resourceUri", "Microsoft.Insights/dataCollectionRuleAssociations/{associationName}", "associationName"),
 })
 
 
@@ -189,6 +199,12 @@ def _workspace(ctx: MockContext, rid: str) -> dict[str, Any]:
     return {"customerId": _guid(f"{rid}/customer")}
 
 
+def _monitor_workspace(ctx: MockContext, rid: str) -> dict[str, Any]:
+    name = ctx.inputs.get("azureMonitorWorkspaceName", ctx.name)
+    return {"metrics": {"prometheusQueryEndpoint": f"https://{name}-{_guid(rid)[:8]}.{ctx.region}.prometheus.monitor.azure.com",
+                        "internalId": _guid(f"{rid}/internal")}}
+
+
 def _cosmos(ctx: MockContext, rid: str) -> dict[str, Any]:
     return {"documentEndpoint": f"https://{ctx.inputs.get('accountName')}.documents.azure.com:443/"}
 
@@ -212,6 +228,7 @@ EXTRA: dict[str, Callable[[MockContext, str], dict[str, Any]]] = _by_module_type
     tokens.STORAGE_ACCOUNT: _storage,
     tokens.LOG_ANALYTICS_WORKSPACE: _workspace,
     tokens.COSMOS_ACCOUNT: _cosmos,
+    tokens.AZURE_MONITOR_WORKSPACE: _monitor_workspace,
     tokens.ML_WORKSPACE: _ml_workspace,
     tokens.ML_ONLINE_ENDPOINT: _online_endpoint,
 })

@@ -1,0 +1,160 @@
+"""ServingMonitoring (Azure): the zone's serving signals in Azure Monitor managed Prometheus.
+
+- Azure Monitor workspace (Microsoft-managed encryption: the service offers no customer-managed key) with a
+  data collection endpoint, a Prometheus data collection rule and both associations to the AKS cluster; the
+  cluster's metrics add-on (``azureMonitorProfile.metrics``, components/azure/cluster.py) runs the collector
+  (ama-metrics, kube-system) with its default targets, kube-state-metrics among them.
+- Scraping: ``PodMonitor`` objects (azmonitoring.coreos.com/v1, the add-on's copy of prometheus-operator's
+  schema) for vLLM in the serving namespace and the DCGM exporter (``honorLabels``: the namespace and pod of
+  the GPU's workload) in gpu-system.
+- Rules: one ``PrometheusRuleGroup`` per group of the zone's rule file, scoped to the workspace and the cluster,
+  every alert routed to the budget's action group (components/azure/budget.py): the budget's people.
+- Autoscaling: KEDA (components/k8s/keda.py) with Azure workload identity (a user-assigned identity federated
+  with keda-operator, Monitoring Data Reader on this workspace) queries the workspace's query endpoint.
+
+Not private yet: the workspace and the endpoint keep public network access (ingestion and queries are still
+authenticated by Entra ID); private ingestion needs an Azure Monitor Private Link Scope and private endpoints.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import pulumi
+import pulumi_azure_native as azure
+from pulumi_kubernetes.apiextensions import CustomResource
+
+from llmops_landing_zone.components.azure.base import AzureContext, grant
+from llmops_landing_zone.components.common import child
+from llmops_landing_zone.components.k8s import keda
+from llmops_landing_zone.components.k8s.addons import DCGM_EXPORTER
+from llmops_landing_zone.components.k8s.meta import GPU_NAMESPACE, labels, metadata
+from llmops_landing_zone.components.naming import name
+from llmops_landing_zone.components.observability.rules import seconds
+from llmops_landing_zone.components.observability.scaling import ScaledEndpoint
+
+TYPE = "llmops:azure:ServingMonitoring"
+SCRAPER_NAMESPACE = "kube-system"  # ama-metrics, the add-on's collector
+STREAM = "Microsoft-PrometheusMetrics"
+DESTINATION = "MonitoringAccount1"
+SEVERITY = {"page": 1, "ticket": 2, "info": 3}  # Azure alert severity: 0 critical .. 4 verbose
+TOKEN_AUDIENCE = "api://AzureADTokenExchange"
+
+
+def iso_duration(window: str) -> str:
+    """``"10m"`` -> ``"PT10M"`` (the rule group API takes ISO 8601 durations)."""
+    s = seconds(window)
+    return f"PT{s // 3600}H" if s % 3600 == 0 else f"PT{s // 60}M"
+
+
+def rule_args(rule: dict[str, Any], action_group_id: pulumi.Input[str] | None) -> dict[str, Any]:
+    if "record" in rule:
+        return {"record": rule["record"], "expression": rule["expr"], "labels": rule.get("labels"), "enabled": True}
+    out: dict[str, Any] = {
+        "alert": rule["alert"], "expression": rule["expr"], "labels": rule["labels"],
+        "annotations": rule["annotations"], "severity": SEVERITY[rule["labels"]["severity"]], "enabled": True,
+        "resolve_configuration": {"auto_resolved": True, "time_to_resolve": "PT10M"},
+        "actions": [{"action_group_id": action_group_id}] if action_group_id is not None else [],
+    }
+    if "for" in rule:
+        out["for_"] = iso_duration(rule["for"])
+    return out
+
+
+@dataclass
+class ServingMonitoringArgs:
+    ctx: AzureContext
+    prefix: str  # the zone's name
+    resource_group: pulumi.Input[str]
+    cluster_id: pulumi.Input[str]
+    cluster_name: pulumi.Input[str]
+    oidc_issuer_url: pulumi.Input[str]
+    rule_file: dict[str, Any]
+    endpoints: list[ScaledEndpoint]
+    k8s_provider: pulumi.ProviderResource
+    action_group_id: pulumi.Input[str] | None = None  # the budget's action group
+    tags: dict[str, str] = field(default_factory=dict)
+    protect: bool = False
+    depends_on: list[pulumi.Resource] = field(default_factory=list)  # before in-cluster objects
+
+
+class ServingMonitoring(pulumi.ComponentResource):
+    workspace: azure.monitor.AzureMonitorWorkspace
+
+    def __init__(self, name_: str, args: ServingMonitoringArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__(TYPE, name_, None, opts)
+        a, ctx, z = args, args.ctx, args.prefix
+        where = {"resource_group_name": a.resource_group, "location": ctx.location, "tags": a.tags}
+        self.workspace = azure.monitor.AzureMonitorWorkspace(
+            name(z, "prometheus"), azure_monitor_workspace_name=name(z, "prometheus"),
+            public_network_access="Enabled", **where,
+            opts=pulumi.ResourceOptions(parent=self, protect=a.protect, retain_on_delete=a.protect))
+        dce = azure.monitor.DataCollectionEndpoint(
+            name(z, "prometheus-dce"), data_collection_endpoint_name=name(z, "prometheus"), kind="Linux",
+            network_acls={"public_network_access": "Enabled"}, **where, opts=child(self))
+        dcr = azure.monitor.DataCollectionRule(
+            name(z, "prometheus-dcr"), data_collection_rule_name=name(z, "prometheus"), kind="Linux",
+            data_collection_endpoint_id=dce.id,
+            data_sources={"prometheus_forwarder": [{"name": "PrometheusDataSource", "streams": [STREAM],
+                                                    "label_include_filter": {}}]},
+            destinations={"monitoring_accounts": [{"account_resource_id": self.workspace.id, "name": DESTINATION}]},
+            data_flows=[{"destinations": [DESTINATION], "streams": [STREAM]}], **where, opts=child(self))
+        # Names the metrics add-on looks for (learn.microsoft.com/azure/azure-monitor/containers/
+        # kubernetes-monitoring-enable, "Resource Manager template").
+        azure.monitor.DataCollectionRuleAssociation(
+            name(z, "prometheus-dcra"), association_name="ContainerInsightsMetricsExtension",
+            resource_uri=a.cluster_id, data_collection_rule_id=dcr.id, opts=child(self))
+        azure.monitor.DataCollectionRuleAssociation(
+            name(z, "prometheus-dcea"), association_name="configurationAccessEndpoint",
+            resource_uri=a.cluster_id, data_collection_endpoint_id=dce.id, opts=child(self))
+
+        self.rule_groups = [azure.alertsmanagement.PrometheusRuleGroup(
+            group["name"], rule_group_name=group["name"], cluster_name=a.cluster_name,
+            scopes=[self.workspace.id, a.cluster_id], interval="PT1M", enabled=True,
+            description=f"{z}: serving SLO and GPU rules (components/observability/rules.py)",
+            rules=[rule_args(r, a.action_group_id) for r in group["rules"]], **where, opts=child(self))
+            for group in a.rule_file["groups"]]
+
+        k8s = pulumi.ResourceOptions(parent=self, provider=a.k8s_provider, depends_on=a.depends_on)
+        namespaces = sorted({e.namespace for e in a.endpoints})
+        for ns in namespaces:
+            self._pod_monitor(f"{z}-vllm-{ns}", "vllm", ns, "http", False, k8s)
+        self._pod_monitor(f"{z}-dcgm", DCGM_EXPORTER, GPU_NAMESPACE, "metrics", True, k8s)
+
+        self.identity = azure.managedidentity.UserAssignedIdentity(
+            name(z, "keda-id"), resource_name_=name(z, "keda"), resource_group_name=a.resource_group,
+            location=ctx.location, tags=a.tags, opts=child(self))
+        federation = azure.managedidentity.FederatedIdentityCredential(
+            name(z, "keda-fic"), federated_identity_credential_resource_name=name(z, "keda"),
+            resource_name_=self.identity.name, resource_group_name=a.resource_group, issuer=a.oidc_issuer_url,
+            subject=f"system:serviceaccount:{keda.NAMESPACE}:{keda.OPERATOR_SERVICE_ACCOUNT}",
+            audiences=[TOKEN_AUDIENCE], opts=child(self))
+        reader = grant(name(z, "keda-metrics"), ctx, scope=self.workspace.id, role="Monitoring Data Reader",
+                       principal_id=self.identity.principal_id, parent=self)
+        self.keda = keda.Keda(f"{z}-keda", keda.KedaArgs(values={"podIdentity": {"azureWorkload": {
+            "enabled": True, "clientId": self.identity.client_id, "tenantId": ctx.tenant_id}}}),
+            pulumi.ResourceOptions(parent=self, provider=a.k8s_provider,
+                                   depends_on=[federation, reader, *a.depends_on]))
+        auth = {ns: keda.trigger_authentication(f"{z}-keda-auth-{ns}", "azure-workload", ns, self,
+                                                a.k8s_provider, [self.keda.release], identity_id=self.identity.client_id)
+                for ns in namespaces}
+        server = self.workspace.metrics.apply(lambda m: m.prometheus_query_endpoint)
+        self.scalers = {
+            e.endpoint: keda.EndpointScaler(f"{z}-scaler-{e.endpoint}", keda.EndpointScalerArgs(
+                e, server_address=server, provider="azure-workload", authentication=keda.TRIGGER_AUTH),
+                pulumi.ResourceOptions(parent=self, provider=a.k8s_provider,
+                                       depends_on=[self.keda.release, auth[e.namespace]]))
+            for e in a.endpoints
+        }
+        self.register_outputs({"workspaceId": self.workspace.id, "queryEndpoint": server})
+
+    def _pod_monitor(self, logical: str, app: str, namespace: str, port: str, honor_labels: bool,
+                     opts: pulumi.ResourceOptions) -> CustomResource:
+        return CustomResource(
+            logical, api_version="azmonitoring.coreos.com/v1", kind="PodMonitor",
+            metadata=metadata(app, labels(app, app, "pod-monitor"), namespace),
+            spec={"selector": {"matchLabels": {"app.kubernetes.io/name": app}},
+                  "podMetricsEndpoints": [{"port": port, "path": "/metrics", "interval": "30s",
+                                           "honorLabels": honor_labels}]},
+            opts=opts)
