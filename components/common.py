@@ -19,8 +19,6 @@ MANAGED_BY_TAG = "managed-by"
 
 def zone_tags(name: str, environment: str = "", tags: Mapping[str, str] | None = None) -> dict[str, str]:
     """Tags for AWS and Azure resources: the user's ``tags`` plus the zone's own keys (which win)."""
-    if not isinstance(name, str):  # TRANSITIONAL: a caller still passing the loaded config (see _legacy)
-        name, environment, tags = _legacy(name).name, _legacy(name).environment, _legacy(name).tags
     return {**(tags or {}), ZONE_TAG: name, ENV_TAG: environment, MANAGED_BY_TAG: "pulumi"}
 
 
@@ -42,12 +40,6 @@ def zone_labels(name: str, environment: str = "", tags: Mapping[str, str] | None
 def stateful(protect: bool, parent: pulumi.Resource, **kwargs: Any) -> pulumi.ResourceOptions:
     """Options for anything holding user data (keys, buckets, logs, vector stores): with ``protect`` (prod, or
     protectStateful) it is protected and retained, so no config change or `pulumi destroy` can delete it."""
-    keep = protect if isinstance(protect, bool) else bool(_legacy(protect).protect_stateful)
-    return pulumi.ResourceOptions(parent=parent, protect=keep, retain_on_delete=keep, **kwargs)
-
-
-def protected(parent: pulumi.Resource, protect: bool, **kwargs: Any) -> pulumi.ResourceOptions:
-    """``stateful`` for components that take a plain ``protect`` flag instead of the zone's config."""
     return pulumi.ResourceOptions(parent=parent, protect=protect, retain_on_delete=protect, **kwargs)
 
 
@@ -59,13 +51,6 @@ def tagged(opts: pulumi.ResourceOptions | None, tags: dict[str, str] | None = No
         return opts
     return pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(
         transformations=[tagging(tags or {}, labels or {})]))
-
-
-def _legacy(cfg: Any) -> Any:
-    """TRANSITIONAL, for modules not yet converted to typed Args (serving, cluster, network, keys): they still
-    pass the loaded config where a plain value now goes. Duck-typed, so this module imports no config type;
-    delete with the last such caller."""
-    return cfg
 
 
 def child(parent: pulumi.Resource, **kwargs: Any) -> pulumi.ResourceOptions:

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import TypeAlias
 
 from llmops_landing_zone.components import catalog, sizing
+from llmops_landing_zone.components.finops import per_token as finops_per_token
 from llmops_landing_zone.components.config.models import ArchitectureConfig, ZoneConfig
 
 
@@ -182,3 +183,39 @@ def endpoints(cfg: ZoneConfig) -> dict[str, EndpointSpec]:
         else:
             out[key] = EndpointSpec.managed(key, ep.model, sizing.managed_shape(cfg, key), **common)
     return out
+
+
+# --- cost per token of the endpoints that declare a load (components/finops/per_token.py) ----------------------
+
+def endpoint_per_token(cfg: ZoneConfig, key: str) -> finops_per_token.EndpointPerToken | None:
+    """The per-token cost of endpoint ``key`` of a validated config, or None when it declares no load.
+
+    vLLM: the pool's shape, TP and ``--max-num-seqs`` the zone deploys (components.sizing), Spot-discounted on
+    a Spot pool. Managed: the managed shape at its TP, with the batch vLLM would run there (the same rule; the
+    managed container's own scheduler limits are not modelled)."""
+    ep = cfg.endpoints[key]
+    if ep.load is None:
+        return None
+    load = finops_per_token.Load(ep.load.requests_per_second, ep.load.prompt_tokens, ep.load.output_tokens)
+    w = sizing.Workload.of(ep)
+    factor, basis = 1.0, "on-demand"
+    if ep.runtime == "managed":
+        shape = sizing.managed_shape(cfg, key)
+        tp = sizing.managed_replica_gpus(cfg, key)
+        seqs = sizing.batch(w, shape.gpu_model, tp, ep.typical_tokens).max_num_seqs
+        basis = f"on-demand, {sizing.SERVICE_LABEL[shape.service]}"
+    else:
+        pool = sizing.endpoint_pool(cfg, key)
+        shape = sizing.pool_shape(cfg, pool)
+        tp = sizing.replica_gpus(cfg, key)
+        seqs = sizing.vllm_batch(cfg, key).max_num_seqs
+        if sizing.effective_pools(cfg)[pool].capacity == "spot":
+            discount = catalog.spot_discount(cfg.cloud)
+            factor, basis = 1.0 - discount, f"Spot at an assumed {discount:.0%} discount"
+    figures = finops_per_token.per_token(w, shape, tp, seqs, load, ep.replicas.min, ep.replicas.max, factor, basis)
+    return finops_per_token.EndpointPerToken(key, load, figures)
+
+
+def zone_per_token(cfg: ZoneConfig) -> list[finops_per_token.EndpointPerToken]:
+    """Every endpoint of the zone that declares a load, in config order."""
+    return [e for key in cfg.endpoints if (e := endpoint_per_token(cfg, key)) is not None]

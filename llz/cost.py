@@ -18,7 +18,8 @@ from llmops_landing_zone.components.finops import (
     estimate,
     plan_cost_dict,
 )
-from llmops_landing_zone.components.finops.per_token import EndpointPerToken, zone_per_token
+from llmops_landing_zone.components.finops.per_token import EndpointPerToken
+from llmops_landing_zone.components.resolve import zone_per_token
 from llmops_landing_zone.components.plan import Plan
 from llmops_landing_zone.llz.console import console as make_console
 from rich.console import Console

@@ -153,7 +153,7 @@ def test_every_taggable_resource_carries_the_zone_tags(
 ) -> None:
     checked = 0
     for plan, cfg in ((dev, dev_cfg), (prod, prod_cfg)):
-        expected = zone_tags(cfg)
+        expected = zone_tags(cfg.name, cfg.environment, cfg.tags)
         for r in plan.resources:
             if not r.type.startswith("aws:"):
                 continue

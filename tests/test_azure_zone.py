@@ -178,7 +178,7 @@ def test_every_taggable_resource_carries_the_zone_tags(
         for r in plan.resources:
             if r.type.startswith("azure-native:") and \
                     "tags" in inspect.signature(_azure_class(r.type)._internal_init).parameters:
-                assert zone_tags(cfg).items() <= (r.inputs.get("tags") or {}).items(), r.name
+                assert zone_tags(cfg.name, cfg.environment, cfg.tags).items() <= (r.inputs.get("tags") or {}).items(), r.name
                 checked += 1
     assert checked > 80
 

@@ -110,7 +110,7 @@ def test_every_gcp_resource_names_the_project(prod: Plan, prod_cfg: ZoneConfig) 
 
 
 def test_labels_on_every_labelable_gcp_resource(prod: Plan, prod_cfg: ZoneConfig) -> None:
-    labels = zone_labels(prod_cfg)
+    labels = zone_labels(prod_cfg.name, prod_cfg.environment, prod_cfg.tags)
     arg = {"gcp:monitoring/notificationChannel:NotificationChannel": "userLabels",
            "gcp:container/cluster:Cluster": "resourceLabels"}
     labelled = set()

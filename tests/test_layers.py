@@ -148,12 +148,10 @@ def test_every_import_uses_the_installed_name() -> None:
 # config) and the resolution step. Everything below takes typed Args of plain values; the CLI and the policy
 # pack only pass a loaded config along (``if TYPE_CHECKING:`` imports, for annotations).
 CONFIG_READERS = {f"{C}.resolve", f"{C}.sizing", *(f"{C}.{cloud}.zone" for cloud in ("aws", "gcp", "azure"))}
-# TEMPORARY, shrinks as they are converted to typed Args: do not add to it.
-CONFIG_READERS_TO_CONVERT = {
-    *(f"{C}.{cloud}.{entity}" for cloud in ("aws", "gcp", "azure")
-      for entity in ("serving", "cluster", "network", "keys", "checks")),
-    f"{C}.k8s.vllm",
-}
+# Each cloud's config checks are part of validation: they register with the config package and read the config.
+CLOUD_CHECKS = {f"{C}.{cloud}.checks" for cloud in ("aws", "gcp", "azure")}
+# The program's entry (load the config, hand it to the cloud's zone.py): annotations only.
+ENTRY = {f"{C}.program", f"{C}.zone"}
 
 
 def _runtime_uses(path: Path, name: str) -> list[int]:
@@ -183,10 +181,20 @@ def _config_users() -> dict[str, list[int]]:
 
 
 def test_only_the_zone_builders_and_the_resolution_step_use_the_config_type() -> None:
-    allowed = CONFIG_READERS | CONFIG_READERS_TO_CONVERT
+    allowed = CONFIG_READERS | CLOUD_CHECKS
     others = [f"{MODULES[m].relative_to(ROOT)}:{lines[0]}" for m, lines in _config_users().items()
               if m not in allowed and not m.startswith(f"{C}.config")]
     assert others == [], "components take typed Args; only <cloud>/zone.py and the resolution step read ZoneConfig"
+
+
+def test_no_component_below_the_zone_even_names_the_config_type() -> None:
+    """Stricter for components/: below the zone builders no module imports ZoneConfig at all, not even for an
+    annotation, so a component's signature never asks for the whole config."""
+    allowed = CONFIG_READERS | CLOUD_CHECKS | ENTRY
+    named = [f"{MODULES[m].relative_to(ROOT)}" for m, p in sorted(MODULES.items())
+             if m.startswith(C + ".") and m not in allowed and not m.startswith(f"{C}.config")
+             and re.search(r"\bZoneConfig\b", p.read_text())]
+    assert named == []
 
 
 def test_the_config_type_check_sees_runtime_uses_only(tmp_path: Path) -> None:

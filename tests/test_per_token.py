@@ -15,7 +15,8 @@ from typer.testing import CliRunner
 
 from llmops_landing_zone.components import catalog, sizing, throughput
 from llmops_landing_zone.components.config import ConfigError, parse_zone
-from llmops_landing_zone.components.finops.per_token import Load, endpoint_per_token, per_token, zone_per_token
+from llmops_landing_zone.components.finops.per_token import Load, per_token
+from llmops_landing_zone.components.resolve import endpoint_per_token, zone_per_token
 from llmops_landing_zone.llz.cli import app
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -17,7 +17,7 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from llmops_landing_zone.components.common import _legacy, stateful
+from llmops_landing_zone.components.common import stateful
 
 Statement = dict[str, Any]
 
@@ -152,9 +152,6 @@ class LogRetention:
 def log_group(logical: str, name: str, retention: LogRetention, ctx: AwsContext, key_arn: pulumi.Input[str],
               parent: pulumi.Resource, **opts: Any) -> aws.cloudwatch.LogGroup:
     """A log group encrypted with the audit key and kept as ``retention`` says."""
-    if not isinstance(retention, LogRetention):  # TRANSITIONAL: a caller still passing the config
-        cfg = _legacy(retention)
-        retention = LogRetention(cfg.name, cfg.audit.retention_days, bool(cfg.protect_stateful))
     arn = ctx.arn("logs", f"log-group:{name}")
     assert any(fnmatch.fnmatchcase(arn, p) for p in log_group_patterns(ctx, retention.zone)), name
     return aws.cloudwatch.LogGroup(

@@ -21,7 +21,7 @@ import pulumi_aws as aws
 
 from llmops_landing_zone.components.aws.base import AwsContext, Statement, document, log_group_patterns, statement
 from llmops_landing_zone.components.aws.names import TRAIL
-from llmops_landing_zone.components.common import child, protected, tagged
+from llmops_landing_zone.components.common import child, stateful, tagged
 
 TYPE = "llmops:aws:Keys"
 
@@ -142,7 +142,7 @@ class Keys(pulumi.ComponentResource):
         z = self._args.prefix
         key = aws.kms.Key(
             f"{z}-{purpose}-key", description=f"{z}: {description}", enable_key_rotation=True,
-            deletion_window_in_days=DELETION_WINDOW_DAYS, policy=policy, opts=protected(self, self._args.protect))
+            deletion_window_in_days=DELETION_WINDOW_DAYS, policy=policy, opts=stateful(self._args.protect, self))
         aws.kms.Alias(f"{z}-{purpose}-alias", name=f"alias/{z}-{purpose}",
                       target_key_id=key.key_id, opts=child(self))
         return key

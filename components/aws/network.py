@@ -33,7 +33,7 @@ from llmops_landing_zone.components.aws.base import (
     statement,
 )
 from llmops_landing_zone.components.aws.names import OPENSEARCH_VPC_ENDPOINT
-from llmops_landing_zone.components.common import child, protected, tagged
+from llmops_landing_zone.components.common import child, stateful, tagged
 from llmops_landing_zone.components.network_plan import plan_subnets
 
 TYPE = "llmops:aws:Network"
@@ -50,7 +50,7 @@ def encrypted_log_group(logical: str, name: str, *, prefix: str, ctx: AwsContext
     arn = ctx.arn("logs", f"log-group:{name}")
     assert any(fnmatch.fnmatchcase(arn, p) for p in log_group_patterns(ctx, prefix)), name
     return aws.cloudwatch.LogGroup(logical, name=name, retention_in_days=retention_days(retention),
-                                   kms_key_id=key_arn, opts=protected(parent, protect, **opts))
+                                   kms_key_id=key_arn, opts=stateful(protect, parent, **opts))
 
 
 def service_prefix(ctx: AwsContext) -> str:

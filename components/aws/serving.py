@@ -39,7 +39,6 @@ from llmops_landing_zone.components.aws.base import (
 )
 from llmops_landing_zone.components.aws.gpu_pool import GpuPool
 from llmops_landing_zone.components.common import child
-from llmops_landing_zone.components.config.models import ZoneConfig
 from llmops_landing_zone.components.k8s import VllmEndpoint, VllmEndpointArgs, images, service_account_name
 from llmops_landing_zone.components.resolve import EndpointSpec
 
@@ -111,23 +110,24 @@ def model_read_statements(ctx: AwsContext, bucket_arn: str, key_arn: str,
 
 @dataclass
 class ModelBucketArgs:
-    cfg: ZoneConfig
+    prefix: str  # the zone's name: the bucket is <prefix>-models-<account>-<region>
     ctx: AwsContext
-    key_arn: pulumi.Input[str]
+    key_arn: pulumi.Input[str]  # the CMK encrypting the checkpoints
+    protect: bool = False  # protect + retainOnDelete (prod): checkpoints are user data
 
 
 class ModelBucket(pulumi.ComponentResource):
     def __init__(self, name: str, args: ModelBucketArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("llmops:aws:ModelBucket", name, None, opts)
-        cfg, ctx = args.cfg, args.ctx
+        z, ctx = args.prefix, args.ctx
         # Bucket names are global: account and region make the deterministic name unique.
-        store = private_bucket(f"{cfg.name}-models", f"{cfg.name}-models-{ctx.account_id}-{ctx.region}",
-                               cfg, ctx, args.key_arn, self)
+        store = private_bucket(f"{z}-models", f"{z}-models-{ctx.account_id}-{ctx.region}", args.protect, ctx,
+                               args.key_arn, self)
         self.bucket, self.name, self.arn = store.bucket, store.name, store.arn
         # Versioning keeps every overwritten or deleted checkpoint: expire those after NONCURRENT_DAYS (as the
         # GCS bucket does) and drop uploads that never completed, so storage does not grow without bound.
         aws.s3.BucketLifecycleConfiguration(
-            f"{cfg.name}-models-lifecycle", bucket=self.bucket.id,
+            f"{z}-models-lifecycle", bucket=self.bucket.id,
             rules=[{"id": "expire-old-versions", "status": "Enabled", "filter": {"prefix": ""},
                     "noncurrent_version_expiration": {"noncurrent_days": NONCURRENT_DAYS},
                     "abort_incomplete_multipart_upload": {"days_after_initiation": ABORT_UPLOADS_DAYS}}],

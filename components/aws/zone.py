@@ -85,11 +85,11 @@ def build(zone: pulumi.ComponentResource, cfg: ZoneConfig) -> dict[str, Any]:
             authorized_networks=cfg.cluster.authorized_networks, system_node_count=cfg.cluster.system_nodes.count,
             system_node_max_count=cfg.cluster.system_nodes.max_count,
             deletion_protection=bool(cfg.deletion_protection), protect=bool(cfg.protect_stateful),
-            log_retention_days=cfg.audit.retention_days, node_tags=launch_template_tags(zone_tags(cfg))),
+            log_retention_days=cfg.audit.retention_days, node_tags=launch_template_tags(zone_tags(z, cfg.environment, cfg.tags))),
             child(zone))
     cluster_arn = ctx.arn("eks", f"cluster/{cluster.name}")
 
-    node_tags = launch_template_tags(zone_tags(cfg))
+    node_tags = launch_template_tags(zone_tags(z, cfg.environment, cfg.tags))
     pools = {
         key: GpuPool(f"{z}-pool-{key}", GpuPoolArgs(
             spec, name=NODE_GROUP.render(z, key), cluster_name=cluster.name, node_role_arn=cluster.node_role.arn,
@@ -115,7 +115,7 @@ def build(zone: pulumi.ComponentResource, cfg: ZoneConfig) -> dict[str, Any]:
         depends_on=[r for p in pools.values() for r in (p.node_group, *p.asg_tags)]), child(zone)) \
         if isinstance(cluster, Cluster) else None
 
-    bucket = ModelBucket(f"{z}-model-bucket", ModelBucketArgs(cfg, ctx, keys.data.arn), child(zone))
+    bucket = ModelBucket(f"{z}-model-bucket", ModelBucketArgs(z, ctx, keys.data.arn, protect=protect), child(zone))
 
     teams = {
         key: TeamAccess(f"{z}-team-{key}", TeamAccessArgs(

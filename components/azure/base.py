@@ -16,7 +16,6 @@ import pulumi
 import pulumi_azure_native as azure
 
 from llmops_landing_zone.components.azure.names import subscription_suffix
-from llmops_landing_zone.components.common import _legacy
 
 # Built-in role definition ids: the same GUID in every tenant.
 # https://learn.microsoft.com/azure/role-based-access-control/built-in-roles
@@ -138,8 +137,6 @@ def diagnostics(logical: str, zone: str, *, resource_id: pulumi.Input[str], sink
     ``retentionPolicy``: Azure retired it on diagnostic settings; retention lives on the destinations
     (https://learn.microsoft.com/azure/azure-monitor/essentials/migrate-to-azure-storage-lifecycle-policy).
     ``zone``: the zone's name, which names the setting."""
-    if not isinstance(zone, str):  # TRANSITIONAL: a caller still passing the loaded config
-        zone = _legacy(zone).name
     return azure.monitor.DiagnosticSetting(
         logical, name=f"{zone}-audit", resource_uri=resource_id, workspace_id=sink.workspace_id,
         storage_account_id=sink.storage_account_id, log_analytics_destination_type="Dedicated",
@@ -152,8 +149,6 @@ def delete_lock(logical: str, zone: str, *, scope: pulumi.Input[str], parent: pu
     """A CanNotDelete lock on a stateful resource with ``deletion_protection`` (the zone's; prod by default):
     the cloud-side guard that complements Pulumi's ``protect``. It also covers child and extension resources
     (https://learn.microsoft.com/azure/azure-resource-manager/management/lock-resources)."""
-    if not isinstance(zone, str):  # TRANSITIONAL: a caller still passing the loaded config
-        deletion_protection, zone = bool(_legacy(zone).deletion_protection), _legacy(zone).name
     if not deletion_protection:
         return None
     return azure.authorization.ManagementLockByScope(

@@ -22,9 +22,8 @@ import pulumi_kubernetes as k8s
 
 from llmops_landing_zone.components import catalog
 from llmops_landing_zone.components.azure import names
-from llmops_landing_zone.components.azure.base import ALL_METRICS, AzureContext, LogSink, grant
-from llmops_landing_zone.components.azure.hooks import diagnostic_setting
-from llmops_landing_zone.components.common import child, protected, tagged
+from llmops_landing_zone.components.azure.base import ALL_METRICS, AzureContext, LogSink, diagnostics, grant
+from llmops_landing_zone.components.common import child, stateful, tagged
 from llmops_landing_zone.components.naming import name
 
 TYPE = "llmops:azure:Cluster"
@@ -188,7 +187,7 @@ class Cluster(pulumi.ComponentResource):
             # Protected and retained in prod: a replacement would recreate the cluster and every workload on it.
             # No CanNotDelete lock: it would also cover the cluster's agent pools and the role assignments scoped
             # to it, so removing a GPU pool or a team member would fail.
-            opts=protected(self, args.protect, depends_on=self.grants))
+            opts=stateful(args.protect, self, depends_on=self.grants))
 
         # The identity running `pulumi up` needs Kubernetes rights to create the in-cluster objects: local
         # accounts are off, so it is an Azure RBAC role on the cluster (its type, user or CI principal, varies).
@@ -197,7 +196,7 @@ class Cluster(pulumi.ComponentResource):
             role="Azure Kubernetes Service RBAC Cluster Admin", principal_id=ctx.deployer_object_id, parent=self,
             principal_type=None)
         if args.sink is not None:
-            diagnostic_setting(name(z, "aks-diag"), z, resource_id=self.cluster.id, sink=args.sink, parent=self,
+            diagnostics(name(z, "aks-diag"), z, resource_id=self.cluster.id, sink=args.sink, parent=self,
                                logs=[{"category": c, "enabled": True} for c in AKS_LOG_CATEGORIES],
                                metrics=ALL_METRICS)
 

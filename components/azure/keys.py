@@ -15,14 +15,11 @@ import pulumi
 import pulumi_azure_native as azure
 
 from llmops_landing_zone.components.azure import names
-from llmops_landing_zone.components.azure.base import ALL_METRICS, AzureContext, LogSink, grant
-from llmops_landing_zone.components.azure.hooks import deletion_lock, diagnostic_setting
+from llmops_landing_zone.components.azure.base import ALL_METRICS, AzureContext, LogSink, delete_lock, diagnostics, grant
 from llmops_landing_zone.components.azure.network import Network
-from llmops_landing_zone.components.common import child, protected, tagged
+from llmops_landing_zone.components.common import child, stateful, tagged
 from llmops_landing_zone.components.naming import name
 
-if TYPE_CHECKING:
-    from llmops_landing_zone.components.config.models import ZoneConfig
 
 TYPE = "llmops:azure:Keys"
 SOFT_DELETE_DAYS = 90  # the maximum; purge protection keeps deleted keys recoverable that long
@@ -52,15 +49,6 @@ ROTATION_POLICY = {
 }
 
 
-def private_vault(logical: str, vault_name: str, cfg: ZoneConfig, ctx: AzureContext, *, network: Network,
-                  parent: pulumi.Resource, premium: bool = False
-                  ) -> tuple[azure.keyvault.Vault, azure.network.PrivateEndpoint]:
-    """``vault_with_endpoint`` with the zone's protection settings (for the components that take the config)."""
-    return vault_with_endpoint(logical, vault_name, ctx, network=network, parent=parent, premium=premium,
-                               prefix=cfg.name, protect=bool(cfg.protect_stateful),
-                               deletion_protection=bool(cfg.deletion_protection))
-
-
 def vault_with_endpoint(logical: str, vault_name: str, ctx: AzureContext, *, network: Network,
                         parent: pulumi.Resource, prefix: str, premium: bool = False, protect: bool = False,
                         deletion_protection: bool = False
@@ -80,9 +68,9 @@ def vault_with_endpoint(logical: str, vault_name: str, ctx: AzureContext, *, net
             "public_network_access": "Disabled",
             "network_acls": {"default_action": "Deny", "bypass": "AzureServices"},
         },
-        opts=protected(parent, protect))
+        opts=stateful(protect, parent))
     if deletion_protection:
-        deletion_lock(f"{logical}-lock", prefix, scope=vault.id, parent=parent, what=f"key vault {vault_name}")
+        delete_lock(f"{logical}-lock", prefix, scope=vault.id, parent=parent, what=f"key vault {vault_name}")
     endpoint = network.private_endpoint(f"{logical}-pe", target_id=vault.id, group_id="vault", parent=parent)
     return vault, endpoint
 
@@ -127,7 +115,7 @@ class Keys(pulumi.ComponentResource):
                     "rotation_policy": ROTATION_POLICY,
                 },
                 tags={"purpose": spec.purpose},
-                opts=protected(self, args.protect))
+                opts=stateful(args.protect, self))
 
         # The identity storage accounts, Cosmos DB, Azure ML and the disk encryption set use for their keys: a
         # user-assigned identity exists before those resources, so CMK can be set when they are created.
@@ -157,5 +145,5 @@ class Keys(pulumi.ComponentResource):
         return self.keys[key].key_uri
 
     def enable_diagnostics(self, sink: LogSink) -> None:
-        diagnostic_setting(name(self.prefix, "kv-diag"), self.prefix, resource_id=self.vault.id, sink=sink,
+        diagnostics(name(self.prefix, "kv-diag"), self.prefix, resource_id=self.vault.id, sink=sink,
                            parent=self, metrics=ALL_METRICS)

@@ -21,9 +21,8 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_azure_native as azure
 
-from llmops_landing_zone.components.azure.base import ALL_LOGS, ALL_METRICS, AzureContext, LogSink
-from llmops_landing_zone.components.azure.hooks import diagnostic_setting
-from llmops_landing_zone.components.common import child, protected, tagged
+from llmops_landing_zone.components.azure.base import ALL_LOGS, ALL_METRICS, AzureContext, LogSink, diagnostics
+from llmops_landing_zone.components.common import child, stateful, tagged
 from llmops_landing_zone.components.naming import name
 from llmops_landing_zone.components.network_plan import plan_subnets
 
@@ -93,7 +92,7 @@ class Network(pulumi.ComponentResource):
         # (a removed GPU pool, a replaced role assignment), so the locks sit on the stateful resources instead.
         self.resource_group = azure.resources.ResourceGroup(
             name(z, "rg"), resource_group_name=self.resource_group_name, location=ctx.location,
-            opts=protected(self, args.protect))
+            opts=stateful(args.protect, self))
         rg = self.resource_group.name
         self.resource_group_id = ctx.resource_group_id(self.resource_group_name)
         self._dns_zones: dict[str, azure.privatedns.PrivateZone] = {}
@@ -228,11 +227,11 @@ class Network(pulumi.ComponentResource):
         if self.existing is not None:
             return
         z = self.prefix
-        diagnostic_setting(name(z, "vnet-diag"), z, resource_id=self.vnet.id, sink=sink, parent=self,
+        diagnostics(name(z, "vnet-diag"), z, resource_id=self.vnet.id, sink=sink, parent=self,
                            metrics=ALL_METRICS)
-        diagnostic_setting(name(z, "nat-ip-diag"), z, resource_id=self.egress_ip.id, sink=sink, parent=self,
+        diagnostics(name(z, "nat-ip-diag"), z, resource_id=self.egress_ip.id, sink=sink, parent=self,
                            metrics=ALL_METRICS)
         for key, nsg in (("nodes", self.nodes_nsg), ("endpoints", self.endpoints_nsg)):
             # NSGs have logs (rule events and counters) but no metrics.
-            diagnostic_setting(name(z, key, "nsg-diag"), z, resource_id=nsg.id, sink=sink, parent=self,
+            diagnostics(name(z, key, "nsg-diag"), z, resource_id=nsg.id, sink=sink, parent=self,
                                logs=ALL_LOGS)

@@ -25,12 +25,11 @@ from llmops_landing_zone.components.azure.base import (
     diagnostics,
     grant,
 )
-from llmops_landing_zone.components.azure.keys import Keys, private_vault
+from llmops_landing_zone.components.azure.keys import Keys, vault_with_endpoint
 from llmops_landing_zone.components.azure.network import Network
 from llmops_landing_zone.components.azure.registry import registry_model
 from llmops_landing_zone.components.azure.storage import PrivateStorage, private_storage, storage_diagnostics
 from llmops_landing_zone.components.common import child, stateful
-from llmops_landing_zone.components.config.models import ZoneConfig
 from llmops_landing_zone.components.k8s import VllmEndpoint, VllmEndpointArgs, images, service_account_name
 from llmops_landing_zone.components.k8s.scheduling import PoolScheduling
 from llmops_landing_zone.components.naming import name
@@ -57,11 +56,14 @@ SCALE_OUT_ABOVE, SCALE_IN_BELOW = 70, 25
 
 @dataclass
 class ModelStoreArgs:
-    cfg: ZoneConfig
+    prefix: str  # the zone's name
     ctx: AzureContext
     network: Network
     keys: Keys
     sink: LogSink
+    protect: bool = False  # protect + retainOnDelete (prod): checkpoints are user data
+    deletion_protection: bool = False  # the CanNotDelete lock
+    zone_redundant: bool = False  # ZRS (prod) rather than LRS, and 30 rather than 7 days of soft delete
 
 
 class ModelStore(pulumi.ComponentResource):
@@ -69,20 +71,21 @@ class ModelStore(pulumi.ComponentResource):
 
     def __init__(self, name_: str, args: ModelStoreArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__(MODEL_STORE_TYPE, name_, None, opts)
-        cfg, ctx = args.cfg, args.ctx
-        self.account_name = names.MODEL_STORAGE.render(cfg.name, suffix=ctx.suffix)
+        z, ctx = args.prefix, args.ctx
+        self.account_name = names.MODEL_STORAGE.render(z, suffix=ctx.suffix)
         self.store: PrivateStorage = private_storage(
-            name(cfg.name, "model-store"), self.account_name, cfg, ctx, keys=args.keys, network=args.network,
-            parent=self, sku="Standard_ZRS" if cfg.is_prod else "Standard_LRS",
-            soft_delete_days=30 if cfg.is_prod else 7)
+            name(z, "model-store"), self.account_name, z, ctx, keys=args.keys, network=args.network,
+            parent=self, sku="Standard_ZRS" if args.zone_redundant else "Standard_LRS",
+            soft_delete_days=30 if args.zone_redundant else 7, protect=args.protect,
+            deletion_protection=args.deletion_protection)
         self.container = azure.storage.BlobContainer(
-            name(cfg.name, "models"), container_name=MODEL_CONTAINER, account_name=self.store.account.name,
+            name(z, "models"), container_name=MODEL_CONTAINER, account_name=self.store.account.name,
             resource_group_name=args.network.resource_group.name, public_access="None",
-            opts=stateful(cfg, self, depends_on=[self.store.blob_service]))
+            opts=stateful(args.protect, self, depends_on=[self.store.blob_service]))
         # The scope readers get: this container only, not the account.
         self.container_scope = pulumi.Output.concat(self.store.account.id, "/blobServices/default/containers/",
                                                     MODEL_CONTAINER)
-        storage_diagnostics(name(cfg.name, "model-store"), cfg, self.store, args.sink, self)
+        storage_diagnostics(name(z, "model-store"), z, self.store, args.sink, self)
         self.register_outputs({"account": self.account_name, "container": MODEL_CONTAINER})
 
 
@@ -150,11 +153,14 @@ class VllmService(pulumi.ComponentResource):
 
 @dataclass
 class MlWorkspaceArgs:
-    cfg: ZoneConfig
+    prefix: str  # the zone's name
     ctx: AzureContext
     network: Network
     keys: Keys
     sink: LogSink
+    protect: bool = False
+    deletion_protection: bool = False
+    prod: bool = False  # zone-redundant storage, 30 days of soft delete, a high-business-impact workspace
 
 
 class MlWorkspace(pulumi.ComponentResource):
@@ -165,19 +171,20 @@ class MlWorkspace(pulumi.ComponentResource):
 
     def __init__(self, name_: str, args: MlWorkspaceArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__(WORKSPACE_TYPE, name_, None, opts)
-        cfg, ctx, network, keys = args.cfg, args.ctx, args.network, args.keys
-        z, rg = cfg.name, network.resource_group.name
+        ctx, network, keys = args.ctx, args.network, args.keys
+        z, rg, prod, protect = args.prefix, network.resource_group.name, args.prod, args.protect
         self.storage = private_storage(
-            name(z, "ml-store"), names.ML_STORAGE.render(z, suffix=ctx.suffix), cfg, ctx, keys=keys,
-            network=network, parent=self, sku="Standard_ZRS" if cfg.is_prod else "Standard_LRS",
-            soft_delete_days=30 if cfg.is_prod else 7)
-        self.vault, _ = private_vault(name(z, "ml-kv"), names.ML_KEY_VAULT.render(z, suffix=ctx.suffix), cfg, ctx,
-                                     network=network, parent=self)
+            name(z, "ml-store"), names.ML_STORAGE.render(z, suffix=ctx.suffix), z, ctx, keys=keys,
+            network=network, parent=self, sku="Standard_ZRS" if prod else "Standard_LRS",
+            soft_delete_days=30 if prod else 7, protect=protect, deletion_protection=args.deletion_protection)
+        self.vault, _ = vault_with_endpoint(
+            name(z, "ml-kv"), names.ML_KEY_VAULT.render(z, suffix=ctx.suffix), ctx, network=network, parent=self,
+            prefix=z, protect=protect, deletion_protection=args.deletion_protection)
         self.insights = azure.applicationinsights.Component(
             name(z, "ml-insights"), resource_name_=name(z, "ml-insights"), resource_group_name=rg,
             location=ctx.location, kind="web", application_type="web", ingestion_mode="LogAnalytics",
             workspace_resource_id=args.sink.workspace_id, disable_local_auth=True,
-            opts=stateful(cfg, self))  # the workspace's telemetry resource: protected and retained in prod
+            opts=stateful(protect, self))  # the workspace's telemetry resource: protected and retained in prod
         self.workspace_name = names.ML_WORKSPACE.render(z)
         self.workspace = azure.machinelearningservices.Workspace(
             name(z, "mlw"), workspace_name=self.workspace_name, resource_group_name=rg, location=ctx.location,
@@ -194,17 +201,18 @@ class MlWorkspace(pulumi.ComponentResource):
                                                  "key_identifier": keys.keys["data"].key_uri_with_version},
                         "identity": {"user_assigned_identity": keys.cmk_identity.id}},
             system_datastores_auth_mode="Identity",  # the workspace storage allows no shared keys
-            hbi_workspace=cfg.is_prod,  # high business impact: less diagnostic data leaves the workspace
+            hbi_workspace=prod,  # high business impact: less diagnostic data leaves the workspace
             v1_legacy_mode=False,
-            opts=stateful(cfg, self, depends_on=keys.cmk_grants))
-        delete_lock(name(z, "mlw-lock"), cfg, scope=self.workspace.id, parent=self, what="the Azure ML workspace")
+            opts=stateful(protect, self, depends_on=keys.cmk_grants))
+        delete_lock(name(z, "mlw-lock"), z, scope=self.workspace.id, parent=self, what="the Azure ML workspace",
+                    deletion_protection=args.deletion_protection)
         self.endpoint = network.private_endpoint(name(z, "mlw-pe"), target_id=self.workspace.id,
                                                  group_id="amlworkspace", parent=self)
-        diagnostics(name(z, "mlw-diag"), cfg, resource_id=self.workspace.id, sink=args.sink, parent=self,
+        diagnostics(name(z, "mlw-diag"), z, resource_id=self.workspace.id, sink=args.sink, parent=self,
                     metrics=ALL_METRICS)
-        diagnostics(name(z, "ml-kv-diag"), cfg, resource_id=self.vault.id, sink=args.sink, parent=self,
+        diagnostics(name(z, "ml-kv-diag"), z, resource_id=self.vault.id, sink=args.sink, parent=self,
                     metrics=ALL_METRICS)
-        storage_diagnostics(name(z, "ml-store"), cfg, self.storage, args.sink, self)
+        storage_diagnostics(name(z, "ml-store"), z, self.storage, args.sink, self)
         self.register_outputs({"workspace": self.workspace_name})
 
 

@@ -18,7 +18,7 @@ import pulumi_azure_native as azure
 from llmops_landing_zone.components.azure.base import ALL_LOGS, AzureContext, LogSink, delete_lock, diagnostics
 from llmops_landing_zone.components.azure.keys import Keys
 from llmops_landing_zone.components.azure.network import Network
-from llmops_landing_zone.components.common import _legacy, child, stateful
+from llmops_landing_zone.components.common import child, stateful
 
 # Storage exports one metric category through diagnostic settings.
 # https://learn.microsoft.com/azure/storage/blobs/monitor-blob-storage-reference
@@ -50,9 +50,6 @@ def private_storage(logical: str, account_name: str, zone: str, ctx: AzureContex
     private endpoint); everything else still goes through the private endpoint. Otherwise public network
     access is disabled outright. ``immutability``: an account-level time-based retention policy (version-level
     WORM), which Azure only accepts when the account is created."""
-    if not isinstance(zone, str):  # TRANSITIONAL: a caller still passing the loaded config
-        cfg = _legacy(zone)
-        zone, protect, deletion_protection = cfg.name, bool(cfg.protect_stateful), bool(cfg.deletion_protection)
     rg = network.resource_group.name
     firewall = {"default_action": "Deny", "bypass": "AzureServices" if trusted_services_only else "None"}
     account = azure.storage.StorageAccount(

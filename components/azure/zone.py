@@ -88,13 +88,15 @@ def build(zone: pulumi.ComponentResource, cfg: ZoneConfig) -> dict[str, Any]:
         key: GpuPool(f"{z}-pool-{key}", GpuPoolArgs(
             spec, name=names.AGENT_POOL.render(z, key), cluster_name=cluster.cluster.name,
             resource_group_name=pool_rg, subnet_id=network.nodes_subnet_id,
-            kubernetes_version=cfg.cluster.kubernetes_version, tags=zone_tags(cfg)), child(zone))
+            kubernetes_version=cfg.cluster.kubernetes_version, tags=zone_tags(z, cfg.environment, cfg.tags)), child(zone))
         for key, spec in resolve.pools(cfg).items()
     }
     addons = ClusterAddons(f"{z}-addons", [p.scheduling for p in pools.values()],
                            pulumi.ResourceOptions(parent=cluster, provider=cluster.provider))
 
-    models = ModelStore(f"{z}-models", ModelStoreArgs(cfg, ctx, network, keys, sink), child(zone))
+    models = ModelStore(f"{z}-models", ModelStoreArgs(
+        z, ctx, network, keys, sink, protect=protect, deletion_protection=deletion_protection,
+        zone_redundant=cfg.is_prod), child(zone))
     specs = resolve.endpoints(cfg)
     serving = {
         key: VllmService(f"{z}-vllm-{key}", VllmServiceArgs(
@@ -106,7 +108,9 @@ def build(zone: pulumi.ComponentResource, cfg: ZoneConfig) -> dict[str, Any]:
             metrics_namespace="kube-system" if cfg.observability.enabled else None), child(zone))
         for key, spec in specs.items() if spec.pool is not None
     }
-    workspace = MlWorkspace(f"{z}-ml", MlWorkspaceArgs(cfg, ctx, network, keys, sink), child(zone)) \
+    workspace = MlWorkspace(f"{z}-ml", MlWorkspaceArgs(
+        z, ctx, network, keys, sink, protect=protect, deletion_protection=deletion_protection, prod=cfg.is_prod),
+        child(zone)) \
         if managed else None
     managed_endpoints = {
         key: ManagedEndpoint(f"{z}-managed-{key}", ManagedEndpointArgs(

@@ -32,19 +32,16 @@ Assumptions, stated because a finance partner will ask:
 - the load is steady: no peaks, no autoscaling lag; replicas above replicas.max are still counted (and
   warned about), since that is what the load needs.
 
-The maths (``per_token``) takes typed values only; ``endpoint_per_token`` is the thin adapter from a ZoneConfig.
+The maths (``per_token``) takes typed values only; ``components.resolve.endpoint_per_token`` is the adapter
+from a zone's config (the resolution step).
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
 from llmops_landing_zone.components import catalog, sizing, throughput
-
-if TYPE_CHECKING:  # the adapters hand the loaded config to sizing (the resolution step) and read endpoints
-    from llmops_landing_zone.components.config.models import ZoneConfig
 
 SECONDS_PER_HOUR = 3600
 TOKENS_PER_UNIT = 1_000_000
@@ -147,37 +144,3 @@ class EndpointPerToken:
                                                     "promptTokens": self.load.prompt_tokens,
                                                     "outputTokens": self.load.output_tokens},
                 **self.figures.to_json()}
-
-
-def endpoint_per_token(cfg: ZoneConfig, key: str) -> EndpointPerToken | None:
-    """The per-token cost of endpoint ``key`` of a validated config, or None when it declares no load.
-
-    vLLM: the pool's shape, TP and ``--max-num-seqs`` the zone deploys (components.sizing), Spot-discounted on
-    a Spot pool. Managed: the managed shape at its TP, with the batch vLLM would run there (the same rule; the
-    managed container's own scheduler limits are not modelled)."""
-    ep = cfg.endpoints[key]
-    if ep.load is None:
-        return None
-    load = Load(ep.load.requests_per_second, ep.load.prompt_tokens, ep.load.output_tokens)
-    w = sizing.Workload.of(ep)
-    factor, basis = 1.0, "on-demand"
-    if ep.runtime == "managed":
-        shape = sizing.managed_shape(cfg, key)
-        tp = sizing.managed_replica_gpus(cfg, key)
-        seqs = sizing.batch(w, shape.gpu_model, tp, ep.typical_tokens).max_num_seqs
-        basis = f"on-demand, {sizing.SERVICE_LABEL[shape.service]}"
-    else:
-        pool = sizing.endpoint_pool(cfg, key)
-        shape = sizing.pool_shape(cfg, pool)
-        tp = sizing.replica_gpus(cfg, key)
-        seqs = sizing.vllm_batch(cfg, key).max_num_seqs
-        if sizing.effective_pools(cfg)[pool].capacity == "spot":
-            discount = catalog.spot_discount(cfg.cloud)
-            factor, basis = 1.0 - discount, f"Spot at an assumed {discount:.0%} discount"
-    figures = per_token(w, shape, tp, seqs, load, ep.replicas.min, ep.replicas.max, factor, basis)
-    return EndpointPerToken(key, load, figures)
-
-
-def zone_per_token(cfg: ZoneConfig) -> list[EndpointPerToken]:
-    """Every endpoint of the zone that declares a load, in config order."""
-    return [e for key in cfg.endpoints if (e := endpoint_per_token(cfg, key)) is not None]

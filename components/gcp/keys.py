@@ -19,7 +19,7 @@ from typing import Protocol
 import pulumi
 import pulumi_gcp as gcp
 
-from llmops_landing_zone.components.common import child, protected, tagged
+from llmops_landing_zone.components.common import child, stateful, tagged
 from llmops_landing_zone.components.gcp.project import GcpContext
 from llmops_landing_zone.components.naming import name
 
@@ -69,14 +69,14 @@ class Keys(pulumi.ComponentResource):
         z = args.prefix
         self.ring = gcp.kms.KeyRing(f"{z}-keys", name=name(z, "keys"), project=ctx.project,
                                     location=ctx.region,
-                                    opts=protected(self, args.protect, depends_on=services.deps("cloudkms")))
+                                    opts=stateful(args.protect, self, depends_on=services.deps("cloudkms")))
         level = "HSM" if args.hsm else "SOFTWARE"
         self.keys = {
             purpose: gcp.kms.CryptoKey(
                 f"{z}-{purpose}", name=name(z, purpose), key_ring=self.ring.id, purpose="ENCRYPT_DECRYPT",
                 rotation_period=ROTATION, destroy_scheduled_duration=DESTROY_SCHEDULED,
                 version_template={"algorithm": "GOOGLE_SYMMETRIC_ENCRYPTION", "protection_level": level},
-                opts=protected(self, args.protect))
+                opts=stateful(args.protect, self))
             for purpose in PURPOSES
         }
         self.grants = {purpose: [] for purpose in PURPOSES}

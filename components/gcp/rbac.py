@@ -102,8 +102,6 @@ def k8s_subject(member: str) -> dict[str, str]:
 def gke_security_group(members: Iterable[str]) -> str | None:
     """The Google Groups for RBAC security group (one per cluster), when any of the teams' ``members`` is a
     group; config validation guarantees all groups share one domain."""
-    if hasattr(members, "teams"):  # TRANSITIONAL: a caller still passing the loaded config (common._legacy)
-        members = [m for t in members.teams.values() for m in t.members]
     domains = group_domains(members)
     return f"gke-security-groups@{domains[0]}" if domains else None
 

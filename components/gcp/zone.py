@@ -92,14 +92,14 @@ def build(zone: pulumi.ComponentResource, cfg: ZoneConfig) -> dict[str, Any]:
             system_node_count=cfg.cluster.system_nodes.count, system_node_max_count=cfg.cluster.system_nodes.max_count,
             zones=cfg.network.zones, hardened=cfg.is_prod, gpu_metrics=bool(pool_specs),
             security_group=gke_security_group([m for t in cfg.teams.values() for m in t.members]), deletion_protection=bool(cfg.deletion_protection),
-            labels=zone_labels(cfg)), under())
+            labels=zone_labels(z, cfg.environment, cfg.tags)), under())
     existing = cfg.cluster.existing
     cluster_location = (existing.location or ctx.region) if existing else ctx.region
     pools = {key: GpuPool(f"{z}-pool-{key}", GpuPoolArgs(
         spec, name=NODE_POOL.render(z, key), cluster_name=cluster.cluster_id, project=ctx.project,
         location=cluster_location, service_account_id=NODE_SERVICE_ACCOUNT.render(z, key),
         service_account_display_name=f"{z} GKE GPU pool {key}", disk_key=keys.key(BOOT_DISK),
-        labels=zone_labels(cfg), prefix=z, identity_depends_on=services.deps("iam"),
+        labels=zone_labels(z, cfg.environment, cfg.tags), prefix=z, identity_depends_on=services.deps("iam"),
         depends_on=keys.ready(BOOT_DISK)), under())
              for key, spec in pool_specs.items()}
     # GKE runs its own NVIDIA device plugin and (with the DCGM monitoring component) GPU metrics; the shared
@@ -188,6 +188,6 @@ def build(zone: pulumi.ComponentResource, cfg: ZoneConfig) -> dict[str, Any]:
             ctx.project, z, cluster_name=cluster.name, service_account_id=f"{z}-keda",
             rule_file=rule_file(z, cfg.endpoints, cfg.observability.enabled),
             endpoints=scaled_endpoints(cfg.endpoints, cfg.observability.enabled), k8s_provider=cluster.provider,
-            notification_channels=[c.id for c in budget.channels] if budget else [], labels=zone_labels(cfg),
+            notification_channels=[c.id for c in budget.channels] if budget else [], labels=zone_labels(z, cfg.environment, cfg.tags),
             api_depends_on=services.deps("monitoring", "iam"), depends_on=[addons]), under())
     return outputs
