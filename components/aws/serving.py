@@ -149,6 +149,7 @@ class ServingArgs:
     k8s_provider: pulumi.ProviderResource
     collections: list[str] = field(default_factory=list)  # OpenSearch collections the serving role may read
     depends_on: list[pulumi.Resource] = field(default_factory=list)  # in-cluster add-ons (namespaces)
+    vllm_image: images.Image | None = None  # the mirror's copy (components/<cloud>/mirror.py); None: upstream
 
 
 class Serving(pulumi.ComponentResource):
@@ -207,7 +208,7 @@ class Serving(pulumi.ComponentResource):
                     # Region for the S3 client of the model streamer (Pod Identity supplies the credentials).
                     env={"AWS_REGION": ctx.region, "AWS_DEFAULT_REGION": ctx.region},
                     pod_labels={"llmops.io/endpoint": key},
-                    image=images.vllm_image("aws")),
+                    image=args.vllm_image or images.vllm_image("aws")),
                 pulumi.ResourceOptions(parent=self, provider=args.k8s_provider,
                                        depends_on=[assoc, pool.node_group, *args.bucket.safeguards,
                                                    *args.depends_on]))

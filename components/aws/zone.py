@@ -18,6 +18,7 @@ from llmops_landing_zone.components.aws.budget import Budget, BudgetArgs
 from llmops_landing_zone.components.aws.cluster import Cluster, ClusterArgs, launch_template_tags
 from llmops_landing_zone.components.aws.gpu_pool import GpuPool, GpuPoolArgs
 from llmops_landing_zone.components.aws.keys import Keys, KeysArgs
+from llmops_landing_zone.components.aws.mirror import RegistryMirror, RegistryMirrorArgs, mirror_repository
 from llmops_landing_zone.components.aws.names import NODE_GROUP, SAGEMAKER_ENDPOINT
 from llmops_landing_zone.components.aws.network import Network, NetworkArgs
 from llmops_landing_zone.components.aws.rbac import TeamAccess, TeamAccessArgs, TeamPolicyInputs
@@ -32,7 +33,7 @@ from llmops_landing_zone.components.aws.serving import (
 from llmops_landing_zone.components.aws.vector_store import VectorStoreArgs, collection_names, vector_store
 from llmops_landing_zone.components.common import child
 from llmops_landing_zone.components.config.models import ZoneConfig
-from llmops_landing_zone.components.k8s import ClusterAddons
+from llmops_landing_zone.components.k8s import ClusterAddons, images
 
 
 def build(zone: pulumi.ComponentResource, cfg: ZoneConfig) -> dict[str, Any]:
@@ -76,6 +77,13 @@ def build(zone: pulumi.ComponentResource, cfg: ZoneConfig) -> dict[str, Any]:
         # the pools; the autoscaler re-discovers tagged node groups while it runs).
         depends_on=[r for p in pools.values() for r in (p.node_group, *p.asg_tags)]), child(zone))
 
+    # GPU nodes pull the vLLM image from ECR in the region (pull-through cache of Docker Hub), not through NAT.
+    mirror = RegistryMirror(f"{z}-registry-mirror", RegistryMirrorArgs(
+        z, ctx.account_id, ctx.region, ctx.partition, ctx.dns_suffix, key_arn=keys.data.arn,
+        node_role_name=cluster.node_role.name, tags=dict(cfg.tags)), child(zone))
+    vllm_image = images.vllm_image("aws")
+    vllm_image = images.mirrored(vllm_image, mirror_repository(mirror.host, vllm_image.repository))
+
     bucket = ModelBucket(f"{z}-model-bucket", ModelBucketArgs(cfg, ctx, keys.data.arn), child(zone))
 
     teams = {
@@ -98,7 +106,8 @@ def build(zone: pulumi.ComponentResource, cfg: ZoneConfig) -> dict[str, Any]:
         data_key_arn=keys.data.arn, pools=pools, serving_namespace=addons.serving_namespace,
         # Kept: the serving namespace and its default-deny policy exist before any vLLM pod, and GPU pods need
         # the device plugin (Serving also waits for each endpoint's node group and Pod Identity association).
-        k8s_provider=cluster.provider, collections=collections, depends_on=[addons]), child(zone))
+        k8s_provider=cluster.provider, collections=collections, depends_on=[addons, mirror.rule, mirror.node_policy],
+        vllm_image=vllm_image), child(zone))
     managed_endpoints = {
         key: ManagedEndpoint(f"{z}-managed-{key}", ManagedEndpointArgs(
             cfg, ctx, key, bucket=bucket, data_key_arn=keys.data.arn, log_key_arn=keys.audit.arn,
