@@ -154,10 +154,14 @@ def estimate(node: NodeSettings, serving: ServingSettings) -> Estimate:
     return Estimate(provision, image_seconds(node), weights_seconds(node, serving), engine_seconds(serving))
 
 
-def today(node: NodeSettings, serving: ServingSettings) -> tuple[NodeSettings, ServingSettings]:
-    """The settings issue 12 measured: Docker Hub through NAT, serial pull onto a gp3 root at 125 MB/s, every
+# Node disks before issue 12: gp3 at its baseline, 200 GB pd-balanced, a 200 GB Premium SSD (P15) OS disk.
+TODAY_DISK_MBPS = {"aws": EBS_GP3_DEFAULT_MBPS, "gcp": 140.0 + 0.28 * 200, "azure": 125.0}
+
+
+def today(cloud: str, node: NodeSettings, serving: ServingSettings) -> tuple[NodeSettings, ServingSettings]:
+    """The settings issue 12 measured: Docker Hub through NAT, serial pull onto the default node disk, every
     rank streaming the whole checkpoint at the streamer's default concurrency, compile caches in an emptyDir."""
-    return (NodeSettings(EBS_GP3_DEFAULT_MBPS, False, "serial", node.gpus_per_node),
+    return (NodeSettings(TODAY_DISK_MBPS[cloud], False, "serial", node.gpus_per_node),
             ServingSettings(serving.tensor_parallel, "runai_streamer", None, False, serving.weights_mb))
 
 

@@ -132,7 +132,6 @@ GCP_SERVICE_ACCOUNT_IAM_MEMBER = "gcp:serviceaccount/iAMMember:IAMMember"
 # Storage
 GCS_BUCKET = "gcp:storage/bucket:Bucket"
 GCP_ARTIFACT_REGISTRY_REPOSITORY = "gcp:artifactregistry/repository:Repository"
-GCP_ARTIFACT_REGISTRY_REPOSITORY_IAM_MEMBER = "gcp:artifactregistry/repositoryIamMember:RepositoryIamMember"
 GCP_BUCKET_IAM_MEMBER = "gcp:storage/bucketIAMMember:BucketIAMMember"
 
 # Vertex AI

@@ -31,7 +31,8 @@ from llmops_landing_zone.components.gcp.serving import (
     VllmServiceArgs,
 )
 from llmops_landing_zone.components.gcp.vector_store import AlloyDbVectorStore, VectorSearch, VectorStoreArgs
-from llmops_landing_zone.components.k8s import ClusterAddons
+from llmops_landing_zone.components.gcp.mirror import RegistryMirror, RegistryMirrorArgs, mirror_repository
+from llmops_landing_zone.components.k8s import ClusterAddons, images
 
 
 def build(zone: pulumi.ComponentResource, cfg: ZoneConfig) -> dict[str, Any]:
@@ -60,6 +61,12 @@ def build(zone: pulumi.ComponentResource, cfg: ZoneConfig) -> dict[str, Any]:
     serving_ns = addons.serving_namespace
 
     bucket = ModelBucket(f"{z}-models", cfg, ctx, keys, services, under())
+    # GPU nodes pull (and stream) the vLLM image from Artifact Registry in the region, not Docker Hub via NAT.
+    mirror = RegistryMirror(f"{z}-registry-mirror", RegistryMirrorArgs(
+        f"{z}-docker-hub", ctx.project, ctx.region, labels=zone_labels(cfg),
+        depends_on=services.deps("artifactregistry")), under())
+    vllm_image = images.vllm_image("gcp")
+    vllm_image = images.mirrored(vllm_image, mirror_repository(mirror.path, vllm_image.repository))
     serving: dict[str, pulumi.Output[str] | str] = {}
     managed: dict[str, pulumi.Output[str]] = {}
     for key, ep in cfg.endpoints.items():
@@ -67,7 +74,8 @@ def build(zone: pulumi.ComponentResource, cfg: ZoneConfig) -> dict[str, Any]:
             pool = pools[sizing.endpoint_pool(cfg, key)]
             service = VllmService(f"{z}-endpoint-{key}", VllmServiceArgs(
                 cfg, ctx, key, ep, pool.scheduling, bucket, cluster.cluster, serving_ns, cluster.provider,
-                depends_on=[pool.node_pool, addons.namespaces[serving_ns]]), under())
+                depends_on=[pool.node_pool, addons.namespaces[serving_ns], mirror.repository],
+                vllm_image=vllm_image), under())
             serving[key] = service.url
         else:
             vertex = VertexEndpoint(f"{z}-endpoint-{key}", VertexEndpointArgs(
