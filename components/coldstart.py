@@ -13,7 +13,7 @@ import math
 import re
 from dataclasses import dataclass
 
-from llmops_landing_zone.components import catalog
+from llmops_landing_zone.components import catalog, tokens
 from llmops_landing_zone.components.plan import Plan, PlannedResource
 
 # --- assumptions (each sourced; change them here, never in a caller) -----------------------------------------
@@ -166,7 +166,7 @@ def today(cloud: str, node: NodeSettings, serving: ServingSettings) -> tuple[Nod
 
 
 # --- reading the settings from a recorded plan ----------------------------------------------------------------
-DEPLOYMENT = "kubernetes:apps/v1:Deployment"
+DEPLOYMENT = tokens.K8S_DEPLOYMENT
 POOL_LABEL = "llmops.io/pool"
 BYTES_PER_PARAM = {"float32": 4, "float16": 2, "bfloat16": 2, "auto": 2}
 QUANTIZED_BYTES = {"fp8": 1, "bitsandbytes": 0.5}
@@ -199,19 +199,19 @@ def serving_settings(deployment: PlannedResource) -> ServingSettings:
 def _mirrored(plan: Plan, image: str) -> bool:
     host = image.split("/", 1)[0]
     if plan.cloud == "aws":
-        prefixes = [r.inputs["ecrRepositoryPrefix"] for r in plan.of_type("aws:ecr/pullThroughCacheRule:PullThroughCacheRule")]
+        prefixes = [r.inputs["ecrRepositoryPrefix"] for r in plan.of_type(tokens.AWS_ECR_PULL_THROUGH_CACHE_RULE)]
         return host.endswith(".amazonaws.com") and any(image.split("/")[1] == p for p in prefixes)
     if plan.cloud == "gcp":
         return host.endswith("-docker.pkg.dev") and any(
             r.inputs.get("mode") == "REMOTE_REPOSITORY" and image.split("/")[2] == r.inputs["repositoryId"]
-            for r in plan.of_type("gcp:artifactregistry/repository:Repository"))
-    targets = [r.inputs["targetRepository"] for r in plan.of_type("azure-native:containerregistry:CacheRule")]
+            for r in plan.of_type(tokens.GCP_ARTIFACT_REGISTRY_REPOSITORY))
+    targets = [r.inputs["targetRepository"] for r in plan.of_type(tokens.AZURE_ACR_CACHE_RULE)]
     return host.endswith(".azurecr.io") and image.split("/", 1)[1].split(":")[0].split("@")[0] in targets
 
 
 def _aws_node(plan: Plan, pool: str) -> tuple[float, str, str]:
-    group = next(r for r in plan.of_type("aws:eks/nodeGroup:NodeGroup") if r.inputs["labels"].get(POOL_LABEL) == pool)
-    lt = next(r for r in plan.of_type("aws:ec2/launchTemplate:LaunchTemplate")
+    group = next(r for r in plan.of_type(tokens.EKS_NODE_GROUP) if r.inputs["labels"].get(POOL_LABEL) == pool)
+    lt = next(r for r in plan.of_type(tokens.EC2_LAUNCH_TEMPLATE)
               if r.inputs["name"] == group.inputs["nodeGroupName"])
     ebs = lt.inputs["blockDeviceMappings"][0]["ebs"]
     user_data = base64.b64decode(lt.inputs.get("userData") or "").decode()
@@ -220,7 +220,7 @@ def _aws_node(plan: Plan, pool: str) -> tuple[float, str, str]:
 
 
 def _gcp_node(plan: Plan, pool: str) -> tuple[float, str, str]:
-    np = next(r for r in plan.of_type("gcp:container/nodePool:NodePool")
+    np = next(r for r in plan.of_type(tokens.GKE_NODE_POOL)
               if r.inputs["nodeConfig"].get("labels", {}).get(POOL_LABEL) == pool)
     nc = np.inputs["nodeConfig"]
     base, per_gb = GCP_DISK_MBPS[nc["diskType"]]
@@ -229,7 +229,7 @@ def _gcp_node(plan: Plan, pool: str) -> tuple[float, str, str]:
 
 
 def _azure_node(plan: Plan, pool: str) -> tuple[float, str, str]:
-    ap = next(r for r in plan.of_type("azure-native:containerservice:AgentPool")
+    ap = next(r for r in plan.of_type(tokens.AKS_AGENT_POOL)
               if r.inputs.get("nodeLabels", {}).get(POOL_LABEL) == pool)
     size = ap.inputs["osDiskSizeGB"]
     mbps = next(m for gb, m in AZURE_PREMIUM_MBPS if size <= gb) if ap.inputs.get("osDiskType") == "Managed" \

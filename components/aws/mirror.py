@@ -60,10 +60,14 @@ class RegistryMirror(pulumi.ComponentResource):
             credential_arn=self.credentials.arn, opts=child(self))
         repos = f"arn:{args.partition}:ecr:{args.region}:{args.account_id}:repository/{PREFIX}/*"
         self.node_policy = aws.iam.RolePolicy(
-            f"{name}-node-import", role=args.node_role_name,
-            policy=json.dumps({"Version": "2012-10-17", "Statement": [{
-                "Sid": "PullThroughCache", "Effect": "Allow",
-                "Action": ["ecr:BatchImportUpstreamImage", "ecr:CreateRepository"], "Resource": repos}]}),
+            f"{name}-node-import", name="pull-through-cache", role=args.node_role_name,
+            # Import takes no resource scope in the IAM reference parliament checks against; ECR only imports for
+            # repositories under a pull-through cache rule's prefix anyway. Creation is scoped to the prefix.
+            policy=json.dumps({"Version": "2012-10-17", "Statement": [
+                {"Sid": "CreateCachedRepositories", "Effect": "Allow", "Action": "ecr:CreateRepository",
+                 "Resource": repos},
+                {"Sid": "ImportUpstreamImages", "Effect": "Allow", "Action": "ecr:BatchImportUpstreamImage",
+                 "Resource": "*"}]}),
             opts=child(self))
         self.host = registry_host(args.account_id, args.region, args.dns_suffix)
         self.register_outputs({"registry": self.host, "prefix": PREFIX})
