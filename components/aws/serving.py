@@ -154,6 +154,7 @@ class ServingArgs:
     collections: list[str] = field(default_factory=list)  # OpenSearch collections the serving role may read
     # Before every endpoint's pods: the bucket's safeguards, the in-cluster add-ons (namespaces).
     depends_on: list[pulumi.Resource] = field(default_factory=list)
+    vllm_image: images.Image | None = None  # the mirror's copy (components/<cloud>/mirror.py); None: upstream
 
 
 class Serving(pulumi.ComponentResource):
@@ -204,7 +205,7 @@ class Serving(pulumi.ComponentResource):
                     # Region for the S3 client of the model streamer (Pod Identity supplies the credentials).
                     env={"AWS_REGION": ctx.region, "AWS_DEFAULT_REGION": ctx.region},
                     pod_labels={"llmops.io/endpoint": key},
-                    image=images.vllm_image("aws")),
+                    image=args.vllm_image or images.vllm_image("aws")),
                 pulumi.ResourceOptions(parent=self, provider=args.k8s_provider,
                                        depends_on=[assoc, pool.node_group, *args.depends_on]))
         self.register_outputs({"roleArn": self.role.arn,

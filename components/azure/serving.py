@@ -106,6 +106,7 @@ class VllmServiceArgs:
     namespace: str
     k8s_provider: pulumi.ProviderResource
     depends_on: list[pulumi.Resource] = field(default_factory=list)  # the agent pool and the serving namespace
+    vllm_image: images.Image | None = None  # the mirror's copy (components/<cloud>/mirror.py); None: upstream
 
 
 class VllmService(pulumi.ComponentResource):
@@ -135,7 +136,7 @@ class VllmService(pulumi.ComponentResource):
                 service_account_annotations={CLIENT_ID_ANNOTATION: self.identity.client_id},  # type: ignore[dict-item]
                 pod_labels={USE_LABEL: "true"},
                 env={"AZURE_STORAGE_ACCOUNT_NAME": args.model_store},
-                image=images.vllm_image("azure")),
+                image=args.vllm_image or images.vllm_image("azure")),
             opts=pulumi.ResourceOptions(parent=self, provider=args.k8s_provider,
                                         depends_on=[self.federation, self.reader, *args.depends_on]))
         self.register_outputs({"clientId": self.identity.client_id, "url": self.endpoint.url})

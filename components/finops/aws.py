@@ -157,6 +157,8 @@ def _aws_trail(r: PlannedResource, ctx: Ctx) -> Result:
 
 
 AWS_RULES: dict[str, Rule] = {
+    # Free rule; the cached images bill as ECR storage (~13 GB for the vLLM image), not counted here.
+    tokens.AWS_ECR_PULL_THROUGH_CACHE_RULE: no_charge("pull-through cache rules are free (cached images bill as ECR storage)"),
     tokens.EKS_CLUSTER: _aws_cluster,
     tokens.EKS_NODE_GROUP: _aws_node_group,
     tokens.AWS_NAT_GATEWAY: nat_gateway,

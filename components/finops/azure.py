@@ -135,6 +135,10 @@ def _az_app_insights(r: PlannedResource, ctx: Ctx) -> Result:
 
 
 AZURE_RULES: dict[str, Rule] = {
+    tokens.AZURE_CONTAINER_REGISTRY: lambda r, ctx: Price(
+        ctx.unit("registry-day:Premium") * 30, ctx.unit("registry-day:Premium") * 30,
+        f"ACR Premium {usd(ctx.unit('registry-day:Premium'))}/day x 30"),
+    tokens.AZURE_ACR_CACHE_RULE: no_charge("cache rules are included in the registry's tier"),
     tokens.AKS_CLUSTER: _az_cluster,
     tokens.AKS_AGENT_POOL: _az_agent_pool,
     tokens.AZURE_NAT_GATEWAY: nat_gateway,

@@ -150,6 +150,8 @@ def _gcp_forwarding_rule(r: PlannedResource, ctx: Ctx) -> Result:
 
 
 GCP_RULES: dict[str, Rule] = {
+    # Remote repositories bill storage of what they cache (~13 GB for the vLLM image), not counted here.
+    tokens.GCP_ARTIFACT_REGISTRY_REPOSITORY: no_charge("repository itself is free (cached images bill as storage)"),
     tokens.GKE_CLUSTER: _gcp_cluster,
     tokens.GKE_NODE_POOL: _gcp_node_pool,
     tokens.GCP_ROUTER_NAT: nat_gateway,

@@ -105,6 +105,7 @@ class VllmServiceArgs:
     namespace: str
     k8s_provider: pulumi.ProviderResource
     depends_on: list[pulumi.Resource] = field(default_factory=list)  # the node pool and the serving namespace
+    vllm_image: images.Image | None = None  # the mirror's copy (components/<cloud>/mirror.py); None: upstream
 
 
 class VllmService(pulumi.ComponentResource):
@@ -132,7 +133,7 @@ class VllmService(pulumi.ComponentResource):
                 spec=spec, scheduling=args.scheduling, namespace=args.namespace,
                 model_uri=f"gs://{args.model_store}/{spec.model_path}", service_account_name=ksa,
                 service_account_annotations={WI_ANNOTATION: service_account_email(args.project, sa_id)},
-                image=images.vllm_image("gcp")),
+                image=args.vllm_image or images.vllm_image("gcp")),
             opts=pulumi.ResourceOptions(parent=self, provider=args.k8s_provider,
                                         depends_on=[reader, workload_identity, *args.depends_on]))
         self.url = self.endpoint.url
