@@ -132,3 +132,30 @@ def test_vllm_deployment_cold_start_settings(plans, stack):
         assert "/vllm-compile-cache/v0.31.0/meta-llama/" in uri and uri.endswith(f"-tp{tp}/")
         assert {m["name"] for m in init["volumeMounts"]} <= {m["name"] for m in c["volumeMounts"]}
         assert env["VLLM_CACHE_ROOT"] == {e["name"]: e["value"] for e in init["env"]}["VLLM_CACHE_ROOT"]
+
+
+def test_vllm_args_derive_cold_start_settings_from_the_spec():
+    """Standalone VllmEndpointArgs: sharding, streamer concurrency and the compile-cache key come from the spec
+    (tensor-parallel size, the pool's GPU and GPUs per node); a Hugging Face repo id gets none of them."""
+    from llmops_landing_zone.components.k8s import vllm
+    from llmops_landing_zone.components.aws.gpu_pool import scheduling
+    from llmops_landing_zone.components.resolve import EndpointSpec, PoolSpec
+
+    pool = PoolSpec.of_shape("aws", "h100", "p5.48xlarge", 0, 1)
+    spec = EndpointSpec.vllm("big", "llama-3.1-70b", pool, max_context=32768, concurrency=32)
+    sched = scheduling(pool)
+    uri = f"s3://models/{spec.model_path}"
+    a = vllm.VllmEndpointArgs(spec, sched, "serving", model_uri=uri, quantization=vllm.FROM_CHECKPOINT)
+    assert spec.gpus > 1 and a.streamed and a.sharded
+    args = vllm.vllm_args(a)
+    assert args[0] == f"{uri}-sharded-tp{spec.gpus}/"
+    assert args[args.index("--load-format") + 1] == cs.SHARDED_FORMAT
+    assert vllm.compile_cache_uri(a) == (f"s3://models/vllm-compile-cache/{a.image.tag}/{spec.model_path}/"
+                                         f"{pool.gpu.lower()}-tp{spec.gpus}/")
+    assert cs.streamer_concurrency(pool.gpus_per_node, spec.gpus) < cs.DEFAULT_CONCURRENCY
+    # in-flight quantisation keeps the full load; a Hugging Face repo id is neither streamed nor sharded
+    fp8 = vllm.VllmEndpointArgs(EndpointSpec.vllm("big", "llama-3.1-70b", pool, precision="fp8"), sched, "serving",
+                                model_uri=uri)
+    assert fp8.streamed and not fp8.sharded and vllm.vllm_args(fp8)[0] == uri
+    hf = vllm.VllmEndpointArgs(spec, sched, "serving")
+    assert not hf.streamed and not hf.sharded and "--load-format" not in vllm.vllm_args(hf)

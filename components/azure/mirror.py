@@ -35,6 +35,19 @@ class RegistryMirrorArgs:
     tags: dict[str, str] = field(default_factory=dict)
 
 
+def kubelet_object_id(identity_profile: object) -> str:
+    """The kubelet identity's object id in an AKS ``identityProfile`` (a created cluster's output or an existing
+    cluster's lookup): typed output objects or plain dicts, with snake_case or camelCase keys."""
+    def field(o: object, *keys: str) -> object:
+        for k in keys:
+            v = getattr(o, k, None) if not isinstance(o, dict) else o.get(k)
+            if v is not None:
+                return v
+        return None
+    ident = field(identity_profile or {}, "kubeletidentity")
+    return str(field(ident, "object_id", "objectId") or "") if ident is not None else ""
+
+
 def target_repository(upstream: str) -> str:
     return upstream.removeprefix(f"{DOCKER_HUB}/")
 

@@ -34,7 +34,12 @@ from llmops_landing_zone.components.azure.serving import (
 from llmops_landing_zone.components.azure.vector_store import AiSearch, VectorStoreArgs, vector_store
 from llmops_landing_zone.components.common import child, zone_tags
 from llmops_landing_zone.components.config.models import ZoneConfig
-from llmops_landing_zone.components.azure.mirror import RegistryMirror, RegistryMirrorArgs, target_repository
+from llmops_landing_zone.components.azure.mirror import (
+    RegistryMirror,
+    RegistryMirrorArgs,
+    kubelet_object_id,
+    target_repository,
+)
 from llmops_landing_zone.components.k8s import ClusterAddons, images
 
 
@@ -93,8 +98,7 @@ def build(zone: pulumi.ComponentResource, cfg: ZoneConfig) -> dict[str, Any]:
 
     # GPU nodes pull the vLLM image from an ACR cache in the region (private endpoint), not Docker Hub via NAT.
     upstream = images.vllm_image("azure")
-    kubelet = cluster.cluster.identity_profile.apply(
-        lambda p: ((p or {}).get("kubeletidentity") or {}).get("object_id") or "")
+    kubelet = cluster.cluster.identity_profile.apply(kubelet_object_id)
     mirror = RegistryMirror(f"{z}-registry-mirror", RegistryMirrorArgs(
         names.CONTAINER_REGISTRY.render(z, suffix=ctx.suffix), rg, ctx, network, kubelet, [upstream.repository],
         tags=zone_tags(cfg)), child(zone)) if vllm else None
