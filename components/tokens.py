@@ -40,6 +40,9 @@ KMS_KEY = "aws:kms/key:Key"
 AWS_KMS_ALIAS = "aws:kms/alias:Alias"
 AWS_SECRET = "aws:secretsmanager/secret:Secret"
 
+# ECR (registry mirror)
+AWS_ECR_PULL_THROUGH_CACHE_RULE = "aws:ecr/pullThroughCacheRule:PullThroughCacheRule"
+
 # IAM
 IAM_POLICY = "aws:iam/policy:Policy"
 IAM_ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy"
@@ -144,6 +147,7 @@ GCP_WORKLOAD_IDENTITY_POOL_PROVIDER = "gcp:iam/workloadIdentityPoolProvider:Work
 
 # Storage
 GCS_BUCKET = "gcp:storage/bucket:Bucket"
+GCP_ARTIFACT_REGISTRY_REPOSITORY = "gcp:artifactregistry/repository:Repository"
 GCP_BUCKET_IAM_MEMBER = "gcp:storage/bucketIAMMember:BucketIAMMember"
 
 # Vertex AI
@@ -193,6 +197,8 @@ AZURE_ROUTE_TABLE = "azure-native:network:RouteTable"
 AZURE_ROUTE = "azure-native:network:Route"
 AZURE_NAT_GATEWAY = "azure-native:network:NatGateway"
 AZURE_PUBLIC_IP_ADDRESS = "azure-native:network:PublicIPAddress"
+AZURE_CONTAINER_REGISTRY = "azure-native:containerregistry:Registry"
+AZURE_ACR_CACHE_RULE = "azure-native:containerregistry:CacheRule"
 AZURE_PRIVATE_ENDPOINT = "azure-native:network:PrivateEndpoint"
 AZURE_PRIVATE_DNS_ZONE_GROUP = "azure-native:network:PrivateDnsZoneGroup"
 AZURE_NETWORK_PRIVATE_DNS_ZONE = "azure-native:network:PrivateDnsZone"

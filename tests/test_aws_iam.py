@@ -114,7 +114,7 @@ def test_no_document_allows_everything(documents: list) -> None:
 # Read-only actions with no resource-level permissions (Service Authorization Reference), which IAM only
 # accepts on ``Resource: *``: ECR login, EC2 and Auto Scaling describe calls, and the EC2 instance-type lookup
 # the Cluster Autoscaler makes.
-NO_RESOURCE_ACTIONS = ("ecr:GetAuthorizationToken", "ec2:GetInstanceTypesFromInstanceRequirements")
+NO_RESOURCE_ACTIONS = ("ecr:GetAuthorizationToken", "ecr:BatchImportUpstreamImage", "ec2:GetInstanceTypesFromInstanceRequirements")  # parliament: no resource type for BatchImportUpstreamImage
 NO_RESOURCE_PREFIXES = ("ec2:Describe", "autoscaling:Describe")
 
 

@@ -68,7 +68,7 @@ def test_agent_pool_takes_its_shape_and_bounds_from_the_spec(plan: dict) -> None
     assert p["agentPoolName"] == "a100" and p["mode"] == "User" and p["type"] == "VirtualMachineScaleSets"
     assert p["vmSize"] == "Standard_NC24ads_A100_v4" == SPEC.shape.name
     assert p["enableAutoScaling"] is True and (p["minCount"], p["maxCount"], p["count"]) == (0, 3, 0)
-    assert p["osDiskSizeGB"] == 200 and p["orchestratorVersion"] == "1.31"
+    assert p["osDiskSizeGB"] == 1024 and p["orchestratorVersion"] == "1.31"
     assert p["gpuProfile"] == {"driver": "Install"} and p["enableEncryptionAtHost"] is True
 
 

@@ -265,7 +265,7 @@ def test_every_private_endpoint_is_in_the_endpoint_subnet_with_its_dns_zones(pro
                for link in links)
     groups = {r.inputs["privateEndpointName"]: r for r in prod.of_type("azure-native:network:PrivateDnsZoneGroup")}
     endpoints = prod.of_type("azure-native:network:PrivateEndpoint")
-    assert len(endpoints) == 8
+    assert len(endpoints) == 9  # + the container registry (registry mirror)
     seen = set()
     for pe in endpoints:
         assert pe.inputs["subnet"]["id"].endswith("/subnets/private-endpoints")
@@ -274,7 +274,7 @@ def test_every_private_endpoint_is_in_the_endpoint_subnet_with_its_dns_zones(pro
         expected = {f"{arm_id('Microsoft.Network/privateDnsZones/')}{z}" for z in PRIVATE_DNS_ZONES[group_id]}
         configs = groups[pe.inputs["privateEndpointName"]].inputs["privateDnsZoneConfigs"]
         assert {c["privateDnsZoneId"] for c in configs} == expected
-    assert seen == {"vault", "blob", "searchService", "Sql", "amlworkspace"}
+    assert seen == {"vault", "blob", "searchService", "Sql", "amlworkspace", "registry"}
     assert set(zones) == {z for g in seen for z in PRIVATE_DNS_ZONES[g]}
 
 
@@ -504,7 +504,8 @@ def test_vllm_endpoints_use_a_federated_identity_that_only_reads_the_model_conta
         assert pod["metadata"]["labels"]["azure.workload.identity/use"] == "true"
         container_spec = pod["spec"]["containers"][0]
         model = container_spec["args"][0]
-        assert model == f"az://models/{catalog.model_architectures()[prod_cfg.endpoints[key].model].hf_name}"
+        assert model.removesuffix(f"-sharded-tp{sizing.replica_gpus(prod_cfg, key)}/") == \
+            f"az://models/{catalog.model_architectures()[prod_cfg.endpoints[key].model].hf_name}"
         env = {e["name"]: e["value"] for e in container_spec["env"]}
         assert env["AZURE_STORAGE_ACCOUNT_NAME"] == f"acmellmmodels{SUFFIX}"
     # no identity of the zone gets more than read on the model storage

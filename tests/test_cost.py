@@ -12,7 +12,8 @@ from typing import Any
 import pytest
 from rich.console import Console
 
-from llmops_landing_zone.components import catalog, finops, sizing
+from llmops_landing_zone.components.azure.gpu_pool import MIN_OS_DISK_GB as AZURE_MIN_OS_DISK_GB
+from llmops_landing_zone.components import coldstart, catalog, finops, sizing
 from llmops_landing_zone.components.plan import Plan, PlannedResource
 from llmops_landing_zone.llz import cost, offline
 
@@ -26,7 +27,8 @@ FREE_TYPES = ("aws:iam/", "kubernetes:", "aws:ec2/subnet:", "aws:ec2/route", "aw
               "aws:ebs/encryptionByDefault:", "aws:costexplorer/", "aws:ec2/vpcEndpoint:", "aws:vpc/securityGroup",
               "aws:codebuild/webhook:", "aws:codeconnections/", "aws:eks/accessPolicyAssociation:",
               # AMP settings, rules and alert routing: billed through the workspace's samples and queries
-              "aws:amp/workspaceConfiguration:", "aws:amp/ruleGroupNamespace:", "aws:amp/alertManagerDefinition:")
+              "aws:amp/workspaceConfiguration:", "aws:amp/ruleGroupNamespace:", "aws:amp/alertManagerDefinition:",
+              "aws:ecr/pullThroughCacheRule:")
 
 
 @pytest.fixture(scope="module")
@@ -84,7 +86,7 @@ def expected_aws(plan: Plan, stack: str) -> tuple[float, float, set[str]]:
             shape = sizing.pool_shape(cfg, key)
             low, high = pool_range(cfg, key)
             factor = 1 - spot if pool.capacity == "spot" else 1.0
-            assert gb == pool.disk_size_gb
+            assert gb == coldstart.node_disk_gb(pool.disk_size_gb, shape.gpu_memory_gib)  # issue 12: image + weights
         each = shape.usd_per_hour * factor * H + gb * disk
         add(r, low * each, high * each)
     nat_lo, nat_hi = usage("nat-gb-month")
@@ -126,6 +128,8 @@ def expected_aws(plan: Plan, stack: str) -> tuple[float, float, set[str]]:
         add(r, obj_lo * item("object-storage-gb-month"), obj_hi * item("object-storage-gb-month"))
     for r in plan.of_type("aws:kms/key:Key"):
         add(r, item("kms-key-month"), item("kms-key-month"))
+    for r in plan.of_type("aws:secretsmanager/secret:Secret"):
+        add(r, item("secret-month"), item("secret-month"))
     ev_lo, ev_hi = usage("trail-data-events-100k-month")
     for r in plan.of_type("aws:cloudtrail/trail:Trail"):
         add(r, ev_lo * item("cloudtrail-data-events-100k"), ev_hi * item("cloudtrail-data-events-100k"))
@@ -175,7 +179,8 @@ def expected_gcp(plan: Plan, stack: str) -> tuple[float, float, set[str]]:
             shape, disk = catalog.system_node("gcp"), r.inputs["nodeConfig"]["diskSizeGb"]
             low, high, factor = cfg.cluster.system_nodes.count, cfg.cluster.system_nodes.max_count, 1.0
         else:
-            pool, shape, disk = pools[key], sizing.pool_shape(cfg, key), pools[key].disk_size_gb
+            pool, shape = pools[key], sizing.pool_shape(cfg, key)
+            disk = coldstart.node_disk_gb(pool.disk_size_gb, shape.gpu_memory_gib)  # raised for cold start
             low, high = pool_range(cfg, key)
             factor = 1 - g["spot-discount"] if pool.capacity == "spot" else 1.0
         each = shape.usd_per_hour * factor * H + disk * g["disk-gb-month"]
@@ -256,7 +261,8 @@ def expected_azure(plan: Plan, stack: str) -> tuple[float, float, set[str]]:
         key = next(k for k in pools if r.name.endswith(f"-{k}"))
         pool, shape = pools[key], sizing.pool_shape(cfg, key)
         factor = 1 - a["spot-discount"] if pool.capacity == "spot" else 1.0
-        each = shape.usd_per_hour * factor * H + pool.disk_size_gb * disk
+        os_disk = max(AZURE_MIN_OS_DISK_GB, coldstart.node_disk_gb(pool.disk_size_gb, shape.gpu_memory_gib))
+        each = shape.usd_per_hour * factor * H + os_disk * disk
         low, high = pool_range(cfg, key)
         add(r, low * each, high * each)
     for r in plan.of_type("azure-native:machinelearningservices:OnlineDeployment"):
@@ -299,6 +305,8 @@ def expected_azure(plan: Plan, stack: str) -> tuple[float, float, set[str]]:
     s_lo, s_hi = usage("serving-metric-samples-10m")
     for r in plan.of_type("azure-native:monitor:AzureMonitorWorkspace"):  # managed Prometheus samples ingested
         add(r, s_lo * a["prometheus-samples-10m"], s_hi * a["prometheus-samples-10m"])
+    for r in plan.of_type("azure-native:containerregistry:Registry"):  # the registry mirror (Premium)
+        add(r, a["registry-day:Premium"] * 30, a["registry-day:Premium"] * 30)
     return lo, hi, priced
 
 
@@ -317,7 +325,8 @@ def test_prod_costs_more_at_every_scale_and_gpu_nodes_dominate(estimates: dict[s
     prod = estimates["aws-prod"]
     top = max(prod.items, key=lambda i: i.monthly_max_usd)
     assert top.type == "aws:eks/nodeGroup:NodeGroup" and top.name.endswith("h100-serving")
-    assert top.monthly_min_usd == pytest.approx(1 * (55.04 * H + 200 * item("disk-gb-month")), abs=0.01)
+    disk_gb = coldstart.node_disk_gb(200, 8 * 80)  # 8 x H100 80 GB: the node disk holds image + weights
+    assert top.monthly_min_usd == pytest.approx(1 * (55.04 * H + disk_gb * item("disk-gb-month")), abs=0.01)
     assert prod.monthly_min_usd > estimates["aws-dev"].monthly_max_usd
 
 

@@ -15,7 +15,8 @@ import pytest
 import yaml
 from rich.console import Console
 
-from llmops_landing_zone.components import catalog, finops
+from llmops_landing_zone.components.azure.gpu_pool import MIN_OS_DISK_GB as AZURE_MIN_OS_DISK_GB
+from llmops_landing_zone.components import coldstart, catalog, finops
 from llmops_landing_zone.components.config import ZoneConfig, parse_zone
 from llmops_landing_zone.components.plan import Plan, PlannedResource
 from llmops_landing_zone.llz import cost, offline
@@ -51,10 +52,15 @@ def pool_item(est: finops.CostEstimate, key: str) -> finops.CostItem:
     return found
 
 
-def node_month(cloud: str, instance: str, disk_gb: float, spot: bool = False) -> float:
+def node_month(cloud: str, instance: str, disk_gb: float, spot: bool = False, planned: bool = False) -> float:
     """One node for a month: instance hours (Spot-discounted) + its disk, from the catalog."""
     factor = 1 - catalog.spot_discount(cloud) if spot else 1.0
     hourly = catalog.shape_named(cloud, instance).usd_per_hour  # type: ignore[union-attr]
+    if planned:  # a pool the zone planned: its node disk is raised for cold start (issue 12)
+        shape = catalog.shape_named(cloud, instance)
+        disk_gb = coldstart.node_disk_gb(disk_gb, shape.gpu_memory_gib)  # type: ignore[union-attr]
+        if cloud == "azure":
+            disk_gb = max(AZURE_MIN_OS_DISK_GB, disk_gb)
     return hourly * factor * H + disk_gb * catalog.item(cloud, "disk-gb-month").usd
 
 
@@ -68,7 +74,7 @@ def test_min_replicas_set_the_minimum_of_a_pool_that_scales_to_zero(cloud: str) 
     assert shape is not None
     pool = cfg.gpu_pools["serving"]
     assert pool.min_nodes == 0
-    one_node = node_month(cloud, shape.name, pool.disk_size_gb)
+    one_node = node_month(cloud, shape.name, pool.disk_size_gb, planned=True)
     item = pool_item(est, "serving")
     assert item.monthly_min_usd == pytest.approx(1 * one_node, abs=0.01)  # ceil(1 replica x 1 GPU / gpus) = 1
     assert item.monthly_max_usd == pytest.approx(2 * one_node, abs=0.01)  # the autoscaler's bound
@@ -85,7 +91,7 @@ def test_replicas_pack_onto_multi_gpu_nodes() -> None:
     for replicas, nodes in ((3, 1), (4, 1), (5, 2)):
         cfg = issue_config("aws", replicas_min=replicas, budget=100000)
         est = finops.estimate(offline.plan_config(cfg))
-        one_node = node_month("aws", "g6e.12xlarge", cfg.gpu_pools["serving"].disk_size_gb)
+        one_node = node_month("aws", "g6e.12xlarge", cfg.gpu_pools["serving"].disk_size_gb, planned=True)
         item = pool_item(est, "serving")
         assert item.monthly_min_usd == pytest.approx(nodes * one_node, abs=0.01), replicas
         assert item.monthly_max_usd == pytest.approx(2 * one_node, abs=0.01)
@@ -97,7 +103,7 @@ def test_aws_dev_minimum_reflects_its_endpoint_replica() -> None:
     assert cfg.gpu_pools["l4-serving"].min_nodes == 0 and cfg.endpoints["chat"].replicas.min == 1
     est = finops.estimate(offline.plan("aws-dev"))
     item = pool_item(est, "l4-serving")
-    spot_node = node_month("aws", "g6.xlarge", cfg.gpu_pools["l4-serving"].disk_size_gb, spot=True)
+    spot_node = node_month("aws", "g6.xlarge", cfg.gpu_pools["l4-serving"].disk_size_gb, spot=True, planned=True)
     assert item.monthly_min_usd == pytest.approx(spot_node, abs=0.01)
     assert item.monthly_max_usd == pytest.approx(2 * spot_node, abs=0.01)
     assert item.basis.startswith("EKS nodes: min 1 node for 1 replica(s) of chat (pool minimum 0); 1-2 x g6.xlarge")

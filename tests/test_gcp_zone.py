@@ -122,7 +122,7 @@ def test_labels_on_every_labelable_gcp_resource(prod: Plan, prod_cfg: ZoneConfig
             assert labels.items() <= (r.inputs.get(field) or {}).items(), r.name
             labelled.add(r.type.rsplit(":", 1)[1])
     assert labelled == {"Cluster", "Instance", "Address", "ForwardingRule", "GlobalAddress", "CryptoKey",
-                        "NotificationChannel", "Topic", "Bucket", "AiIndex", "AiIndexEndpoint"}
+                        "NotificationChannel", "Topic", "Bucket", "AiIndex", "AiIndexEndpoint", "Repository"}
     for value in labels.values():  # GCP label rules
         assert re.fullmatch(r"[a-z0-9_-]{0,63}", value)
     # A notification channel's `labels` configure the channel: only the address may be there.
@@ -364,7 +364,8 @@ def test_vllm_streams_weights_from_the_bucket(prod: Plan, prod_cfg: ZoneConfig) 
         deploy = by_name(prod, "kubernetes:apps/v1:Deployment")[f"acme-llm-{key}-deploy"]
         args = deploy.inputs["spec"]["template"]["spec"]["containers"][0]["args"]
         hf = catalog.model_architectures()[prod_cfg.endpoints[key].model].hf_name
-        assert args[0] == f"gs://acme-llm-prod-acme-llm-models/{hf}"
+        sharded = f"-sharded-tp{sizing.replica_gpus(prod_cfg, key)}/"
+        assert args[0].removesuffix(sharded) == f"gs://acme-llm-prod-acme-llm-models/{hf}"
         assert args[args.index("--tensor-parallel-size") + 1] == str(sizing.replica_gpus(prod_cfg, key))
 
 

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 import yaml
-from llmops_landing_zone.components import catalog
+from llmops_landing_zone.components import catalog, coldstart
 from llmops_landing_zone.components.catalog import regions
 from llmops_landing_zone.components.config import ConfigError, parse_zone
 from llmops_landing_zone.components.finops import estimate, plan_cost_dict
@@ -177,7 +177,8 @@ def test_a_shape_without_a_sourced_regional_price_is_not_priced(monkeypatch: pyt
     est = estimate(_with_region(plan, "us-west-2"))
     (p5,) = [i for i in est.unpriced if "p5.48xlarge" in i.basis]
     assert "no sourced price in us-west-2" in p5.basis and "us-east-1 price is not used" in p5.basis
-    assert est.monthly_min_usd == pytest.approx(full - (55.04 * 730 + 200 * 0.08), abs=1)
+    disk_gb = coldstart.node_disk_gb(200, 8 * 80)  # the p5 node's disk, raised for cold start (image + weights)
+    assert est.monthly_min_usd == pytest.approx(full - (55.04 * 730 + disk_gb * 0.08), abs=1)
 
 
 def test_a_plan_in_a_region_without_the_shape_says_so_and_one_without_a_region_says_that() -> None:

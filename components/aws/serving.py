@@ -157,6 +157,7 @@ class ServingArgs:
     metrics_namespace: str | None = None
     # Before every endpoint's pods: the bucket's safeguards, the in-cluster add-ons (namespaces).
     depends_on: list[pulumi.Resource] = field(default_factory=list)
+    vllm_image: images.Image | None = None  # the mirror's copy (components/<cloud>/mirror.py); None: upstream
 
 
 class Serving(pulumi.ComponentResource):
@@ -207,7 +208,7 @@ class Serving(pulumi.ComponentResource):
                     # Region for the S3 client of the model streamer (Pod Identity supplies the credentials).
                     env={"AWS_REGION": ctx.region, "AWS_DEFAULT_REGION": ctx.region},
                     pod_labels={"llmops.io/endpoint": key},
-                    image=images.vllm_image("aws"),
+                    image=args.vllm_image or images.vllm_image("aws"),
                     hpa=args.metrics_namespace is None,
                     allow_from_namespaces=[args.metrics_namespace] if args.metrics_namespace else []),
                 pulumi.ResourceOptions(parent=self, provider=args.k8s_provider,

@@ -25,6 +25,7 @@ from llmops_landing_zone.components.aws.cluster import (
 )
 from llmops_landing_zone.components.aws.gpu_pool import GpuPool, GpuPoolArgs
 from llmops_landing_zone.components.aws.keys import Keys, KeysArgs
+from llmops_landing_zone.components.aws.mirror import RegistryMirror, RegistryMirrorArgs, mirror_repository
 from llmops_landing_zone.components.aws.monitoring import ServingMonitoring, ServingMonitoringArgs
 from llmops_landing_zone.components.aws.names import NODE_GROUP, SAGEMAKER_ENDPOINT
 from llmops_landing_zone.components.aws.network import ExistingNetwork, ExistingNetworkArgs, Network, NetworkArgs
@@ -42,7 +43,7 @@ from llmops_landing_zone.components.aws.vector_store import VectorStoreArgs, col
 from llmops_landing_zone.components.common import child, zone_tags
 from llmops_landing_zone.components.config.deploy import runner_enabled
 from llmops_landing_zone.components.config.models import ZoneConfig
-from llmops_landing_zone.components.k8s import ClusterAddons
+from llmops_landing_zone.components.k8s import ClusterAddons, images
 from llmops_landing_zone.components.k8s.prometheus_agent import NAMESPACE as METRICS_NAMESPACE
 from llmops_landing_zone.components.observability import rule_file
 from llmops_landing_zone.components.observability.scaling import scaled_endpoints
@@ -115,6 +116,13 @@ def build(zone: pulumi.ComponentResource, cfg: ZoneConfig) -> dict[str, Any]:
         depends_on=[r for p in pools.values() for r in (p.node_group, *p.asg_tags)]), child(zone)) \
         if isinstance(cluster, Cluster) else None
 
+    # GPU nodes pull the vLLM image from ECR in the region (pull-through cache of Docker Hub), not through NAT.
+    mirror = RegistryMirror(f"{z}-registry-mirror", RegistryMirrorArgs(
+        z, ctx.account_id, ctx.region, ctx.partition, ctx.dns_suffix, key_arn=keys.data.arn,
+        node_role_name=cluster.node_role.name, tags=dict(cfg.tags)), child(zone))
+    vllm_image = images.vllm_image("aws")
+    vllm_image = images.mirrored(vllm_image, mirror_repository(mirror.host, vllm_image.repository))
+
     bucket = ModelBucket(f"{z}-model-bucket", ModelBucketArgs(z, ctx, keys.data.arn, protect=protect), child(zone))
 
     teams = {
@@ -139,7 +147,8 @@ def build(zone: pulumi.ComponentResource, cfg: ZoneConfig) -> dict[str, Any]:
         data_key_arn=keys.data.arn, namespace=addons.serving_namespace,
         # Kept: the serving namespace and its default-deny policy exist before any vLLM pod, and GPU pods need
         # the device plugin (Serving also waits for each endpoint's node group and Pod Identity association).
-        k8s_provider=cluster.provider, collections=collections, depends_on=[*bucket.safeguards, addons],
+        k8s_provider=cluster.provider, collections=collections,
+        depends_on=[*bucket.safeguards, addons, mirror.rule, mirror.node_policy], vllm_image=vllm_image,
         metrics_namespace=METRICS_NAMESPACE if observed else None),
         child(zone))
     managed_endpoints = {

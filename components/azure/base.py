@@ -21,6 +21,7 @@ from llmops_landing_zone.components.azure.names import subscription_suffix
 # https://learn.microsoft.com/azure/role-based-access-control/built-in-roles
 ROLES: dict[str, str] = {
     "Reader": "acdd72a7-3385-48ef-bd42-f606fba81ae7",
+    "AcrPull": "7f951dda-4ed3-4680-a7ca-43fe172d538d",
     "Network Contributor": "4d97b98b-1d4f-4787-a291-c67834d212e7",
     "Key Vault Contributor": "f25e0fa2-a7c8-4377-a976-54943a77a395",
     "Key Vault Crypto User": "12338af0-0e69-4776-bea7-57ae8d297424",

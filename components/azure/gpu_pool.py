@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_azure_native as azure
 
+from llmops_landing_zone.components import coldstart
 from llmops_landing_zone.components.common import child
 from llmops_landing_zone.components.k8s.scheduling import PoolScheduling, Taint
 from llmops_landing_zone.components.resolve import PoolSpec
@@ -27,6 +28,9 @@ TYPE = "llmops:azure:GpuPool"
 # pods must tolerate it. https://learn.microsoft.com/azure/aks/spot-node-pool
 AKS_SPOT_TAINT = Taint("kubernetes.azure.com/scalesetpriority", "spot", "NoSchedule")
 MAX_SURGE = "1"  # one extra GPU node at a time during upgrades: surge capacity is the most expensive kind
+# Premium SSD OS disks get their throughput from their size tier (P30, 1 TiB: 200 MB/s; P40, 2 TiB: 250 MB/s;
+# learn.microsoft.com "Azure managed disk types"): GPU pools take at least a P30, where the image is unpacked.
+MIN_OS_DISK_GB = 1024
 
 
 def scheduling(spec: PoolSpec) -> PoolScheduling:
@@ -75,7 +79,8 @@ class GpuPool(pulumi.ComponentResource):
             mode="User", type="VirtualMachineScaleSets", vm_size=spec.shape.name,
             orchestrator_version=args.kubernetes_version,
             # Ubuntu: the node image with the broadest NVIDIA driver coverage across GPU series.
-            os_type="Linux", os_sku="Ubuntu", os_disk_type="Managed", os_disk_size_gb=spec.disk_size_gb,
+            os_type="Linux", os_sku="Ubuntu", os_disk_type="Managed",
+            os_disk_size_gb=max(MIN_OS_DISK_GB, coldstart.node_disk_gb(spec.disk_size_gb, spec.shape.gpu_memory_gib)),
             enable_auto_scaling=True, min_count=spec.min_nodes, max_count=spec.max_nodes, count=spec.min_nodes,
             node_taints=[self.scheduling.taint.azure], node_labels=self.scheduling.labels,
             gpu_profile={"driver": "Install"},

@@ -47,6 +47,8 @@ AUDIT_STORAGE = SuffixedNameRule("storage account", "{zone}audit", 24, alnum=Tru
 MODEL_STORAGE = SuffixedNameRule("storage account", "{zone}models", 24, alnum=True, min_len=3)
 ML_STORAGE = SuffixedNameRule("storage account", "{zone}mlws", 24, alnum=True, min_len=3)
 # AKS: Linux agent pool names are 1-12 lowercase letters and digits, starting with a letter.
+# Container registries: 5-50 letters and digits, globally unique.
+CONTAINER_REGISTRY = SuffixedNameRule("container registry", "{zone}acr", 50, alnum=True, min_len=5)
 AGENT_POOL = NameRule("AKS agent pool", "{key}", 12, over="gpuPools", alnum=True)
 SYSTEM_POOL = "system"  # the system agent pool; a GPU pool key may not render to it (checks.py)
 AKS_CLUSTER = NameRule("AKS cluster", "{zone}-aks", 63)

@@ -33,6 +33,7 @@ API_SERVER_PREFIX = 28  # minimum size of the API server subnet (AKS API Server 
 # https://learn.microsoft.com/azure/private-link/private-endpoint-dns
 PRIVATE_DNS_ZONES: dict[str, tuple[str, ...]] = {
     "vault": ("privatelink.vaultcore.azure.net",),
+    "registry": ("privatelink.azurecr.io",),
     "blob": ("privatelink.blob.core.windows.net",),
     "searchService": ("privatelink.search.windows.net",),
     "Sql": ("privatelink.documents.azure.com",),

@@ -112,6 +112,7 @@ class VllmServiceArgs:
     # replica count (no CPU HPA) and the collector may reach the pods. None: CPU HPA, no scraper admitted.
     metrics_namespace: str | None = None
     depends_on: list[pulumi.Resource] = field(default_factory=list)  # the agent pool and the serving namespace
+    vllm_image: images.Image | None = None  # the mirror's copy (components/<cloud>/mirror.py); None: upstream
 
 
 class VllmService(pulumi.ComponentResource):
@@ -141,7 +142,7 @@ class VllmService(pulumi.ComponentResource):
                 service_account_annotations={CLIENT_ID_ANNOTATION: self.identity.client_id},  # type: ignore[dict-item]
                 pod_labels={USE_LABEL: "true"},
                 env={"AZURE_STORAGE_ACCOUNT_NAME": args.model_store},
-                image=images.vllm_image("azure"),
+                image=args.vllm_image or images.vllm_image("azure"),
                 hpa=args.metrics_namespace is None,
                 allow_from_namespaces=[args.metrics_namespace] if args.metrics_namespace else []),
             opts=pulumi.ResourceOptions(parent=self, provider=args.k8s_provider,

@@ -35,7 +35,13 @@ from llmops_landing_zone.components.azure.serving import (
 from llmops_landing_zone.components.azure.vector_store import AiSearch, VectorStoreArgs, vector_store
 from llmops_landing_zone.components.common import child, zone_tags
 from llmops_landing_zone.components.config.models import ZoneConfig
-from llmops_landing_zone.components.k8s import ClusterAddons
+from llmops_landing_zone.components.azure.mirror import (
+    RegistryMirror,
+    RegistryMirrorArgs,
+    kubelet_object_id,
+    target_repository,
+)
+from llmops_landing_zone.components.k8s import ClusterAddons, images
 from llmops_landing_zone.components.observability import rule_file
 from llmops_landing_zone.components.observability.scaling import scaled_endpoints
 
@@ -94,6 +100,15 @@ def build(zone: pulumi.ComponentResource, cfg: ZoneConfig) -> dict[str, Any]:
     addons = ClusterAddons(f"{z}-addons", [p.scheduling for p in pools.values()],
                            pulumi.ResourceOptions(parent=cluster, provider=cluster.provider))
 
+    # GPU nodes pull the vLLM image from an ACR cache in the region (private endpoint), not Docker Hub via NAT.
+    upstream = images.vllm_image("azure")
+    kubelet = cluster.cluster.identity_profile.apply(kubelet_object_id)
+    mirror = RegistryMirror(f"{z}-registry-mirror", RegistryMirrorArgs(
+        names.CONTAINER_REGISTRY.render(z, suffix=ctx.suffix), rg, ctx, network, kubelet, [upstream.repository],
+        tags=zone_tags(z, cfg.environment, cfg.tags)), child(zone)) if vllm else None
+    vllm_image = images.mirrored(upstream, f"{mirror.host}/{target_repository(upstream.repository)}") \
+        if mirror else None
+
     models = ModelStore(f"{z}-models", ModelStoreArgs(
         z, ctx, network, keys, sink, protect=protect, deletion_protection=deletion_protection,
         zone_redundant=cfg.is_prod), child(zone))
@@ -103,7 +118,9 @@ def build(zone: pulumi.ComponentResource, cfg: ZoneConfig) -> dict[str, Any]:
             spec, pools[spec.pool.key].scheduling, prefix=z, ctx=ctx, resource_group=rg,
             oidc_issuer_url=cluster.oidc_issuer_url, model_store=models.account_name,
             model_store_id=models.container_scope, namespace=addons.serving_namespace,
-            k8s_provider=cluster.provider, depends_on=[addons, pools[spec.pool.key].agent_pool],
+            k8s_provider=cluster.provider, vllm_image=vllm_image,
+            depends_on=[addons, pools[spec.pool.key].agent_pool,
+                        *([*mirror.cache_rules, mirror.pull, mirror.endpoint] if mirror else [])],
             # ama-metrics (kube-system) scrapes the endpoint; KEDA scales it
             metrics_namespace="kube-system" if cfg.observability.enabled else None), child(zone))
         for key, spec in specs.items() if spec.pool is not None

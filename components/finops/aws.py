@@ -167,6 +167,8 @@ AWS_RULES: dict[str, Rule] = {
     tokens.AWS_AMP_WORKSPACE_CONFIGURATION: no_charge("workspace settings (retention priced with the workspace)"),
     tokens.AWS_AMP_ALERT_MANAGER_DEFINITION: no_charge("alert manager configuration; SNS deliveries as the budget's"),
     tokens.AWS_AMP_RULE_GROUP_NAMESPACE: no_charge("rules: their evaluation is billed as query samples processed, well under a dollar a month per endpoint, not counted"),
+    # Free rule; the cached images bill as ECR storage (~13 GB for the vLLM image), not counted here.
+    tokens.AWS_ECR_PULL_THROUGH_CACHE_RULE: no_charge("pull-through cache rules are free (cached images bill as ECR storage)"),
     tokens.EKS_CLUSTER: _aws_cluster,
     tokens.EKS_NODE_GROUP: _aws_node_group,
     tokens.AWS_NAT_GATEWAY: nat_gateway,

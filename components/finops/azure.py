@@ -144,6 +144,10 @@ AZURE_RULES: dict[str, Rule] = {
     tokens.AZURE_DATA_COLLECTION_RULE: no_charge("data collection rule (ingestion priced with the workspace)"),
     tokens.AZURE_DATA_COLLECTION_RULE_ASSOCIATION: no_charge("association of a rule or endpoint with the cluster"),
     tokens.AZURE_PROMETHEUS_RULE_GROUP: no_charge("rules: their evaluation is billed as query samples processed, well under a dollar a month per endpoint, not counted"),
+    tokens.AZURE_CONTAINER_REGISTRY: lambda r, ctx: Price(
+        ctx.unit("registry-day:Premium") * 30, ctx.unit("registry-day:Premium") * 30,
+        f"ACR Premium {usd(ctx.unit('registry-day:Premium'))}/day x 30"),
+    tokens.AZURE_ACR_CACHE_RULE: no_charge("cache rules are included in the registry's tier"),
     tokens.AKS_CLUSTER: _az_cluster,
     tokens.AKS_AGENT_POOL: _az_agent_pool,
     tokens.AZURE_NAT_GATEWAY: nat_gateway,

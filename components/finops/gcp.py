@@ -156,6 +156,8 @@ def _gcp_prometheus(r: PlannedResource, ctx: Ctx) -> Result:
 GCP_RULES: dict[str, Rule] = {
     tokens.K8S_GMP_POD_MONITORING: _gcp_prometheus,
     tokens.GCP_ALERT_POLICY: no_charge("rules: their evaluation is billed as query samples processed, well under a dollar a month per endpoint, not counted"),
+    # Remote repositories bill storage of what they cache (~13 GB for the vLLM image), not counted here.
+    tokens.GCP_ARTIFACT_REGISTRY_REPOSITORY: no_charge("repository itself is free (cached images bill as storage)"),
     tokens.GKE_CLUSTER: _gcp_cluster,
     tokens.GKE_NODE_POOL: _gcp_node_pool,
     tokens.GCP_ROUTER_NAT: nat_gateway,

@@ -108,6 +108,7 @@ class VllmServiceArgs:
     # replica count (no CPU HPA) and the collector may reach the pods. None: CPU HPA, no scraper admitted.
     metrics_namespace: str | None = None
     depends_on: list[pulumi.Resource] = field(default_factory=list)  # the node pool and the serving namespace
+    vllm_image: images.Image | None = None  # the mirror's copy (components/<cloud>/mirror.py); None: upstream
 
 
 class VllmService(pulumi.ComponentResource):
@@ -135,7 +136,7 @@ class VllmService(pulumi.ComponentResource):
                 spec=spec, scheduling=args.scheduling, namespace=args.namespace,
                 model_uri=f"gs://{args.model_store}/{spec.model_path}", service_account_name=ksa,
                 service_account_annotations={WI_ANNOTATION: service_account_email(args.project, sa_id)},
-                image=images.vllm_image("gcp"),
+                image=args.vllm_image or images.vllm_image("gcp"),
                 hpa=args.metrics_namespace is None,
                 allow_from_namespaces=[args.metrics_namespace] if args.metrics_namespace else []),
             opts=pulumi.ResourceOptions(parent=self, provider=args.k8s_provider,

@@ -20,6 +20,7 @@ from llmops_landing_zone.components.config.versions import gke_channel
 from llmops_landing_zone.components.gcp.cluster import Cluster, ClusterArgs, ExistingCluster, ExistingClusterArgs
 from llmops_landing_zone.components.gcp.gpu_pool import GpuPool, GpuPoolArgs
 from llmops_landing_zone.components.gcp.keys import BOOT_DISK, DATA, GKE_SECRETS, LOGS, Keys, KeysArgs
+from llmops_landing_zone.components.gcp.mirror import RegistryMirror, RegistryMirrorArgs, mirror_repository
 from llmops_landing_zone.components.gcp.monitoring import ServingMonitoring, ServingMonitoringArgs
 from llmops_landing_zone.components.gcp.names import ENDPOINT_SERVICE_ACCOUNT, NODE_POOL, NODE_SERVICE_ACCOUNT
 from llmops_landing_zone.components.gcp.network import ExistingNetwork, ExistingNetworkArgs, Network, NetworkArgs
@@ -36,7 +37,7 @@ from llmops_landing_zone.components.gcp.serving import (
     numeric_endpoint_id,
 )
 from llmops_landing_zone.components.gcp.vector_store import AlloyDbVectorStore, VectorSearch, VectorStoreArgs
-from llmops_landing_zone.components.k8s import ClusterAddons
+from llmops_landing_zone.components.k8s import ClusterAddons, images
 from llmops_landing_zone.components.observability import rule_file
 from llmops_landing_zone.components.observability.scaling import scaled_endpoints
 
@@ -112,6 +113,12 @@ def build(zone: pulumi.ComponentResource, cfg: ZoneConfig) -> dict[str, Any]:
     bucket = ModelBucket(f"{z}-models", ModelBucketArgs(
         bucket_name(ctx.project, z), ctx.project, location=ctx.region.upper(), encryption_key=keys.key(DATA),
         protect=bool(cfg.protect_stateful), depends_on=[*keys.ready(DATA), *services.deps("storage")]), under())
+    # GPU nodes pull (and stream) the vLLM image from Artifact Registry in the region, not Docker Hub via NAT.
+    mirror = RegistryMirror(f"{z}-registry-mirror", RegistryMirrorArgs(
+        f"{z}-docker-hub", ctx.project, ctx.region, labels=zone_labels(z, cfg.environment, cfg.tags),
+        depends_on=services.deps("artifactregistry")), under())
+    vllm_image = images.vllm_image("gcp")
+    vllm_image = images.mirrored(vllm_image, mirror_repository(mirror.path, vllm_image.repository))
     serving: dict[str, pulumi.Output[str] | str] = {}
     managed: dict[str, pulumi.Output[str]] = {}
     for key, spec in resolve.endpoints(cfg).items():
@@ -121,7 +128,8 @@ def build(zone: pulumi.ComponentResource, cfg: ZoneConfig) -> dict[str, Any]:
                 spec, pool.scheduling, prefix=z, project=ctx.project,
                 service_account_id=ENDPOINT_SERVICE_ACCOUNT.render(z, key), model_store=bucket.name,
                 model_store_id=bucket.bucket.name, cluster=cluster.cluster, namespace=serving_ns,
-                k8s_provider=cluster.provider, depends_on=[pool.node_pool, addons.namespaces[serving_ns]],
+                k8s_provider=cluster.provider, vllm_image=vllm_image,
+                depends_on=[pool.node_pool, addons.namespaces[serving_ns], mirror.repository],
                 # GMP's collectors (gmp-system) scrape the endpoint; KEDA scales it
                 metrics_namespace="gmp-system" if cfg.observability.enabled else None), under())
             serving[key] = service.url

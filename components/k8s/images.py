@@ -15,7 +15,7 @@ Autoscaler is the exception: its release line is supported as long as the Kubern
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
 # Refresh policy (days after the release): vLLM ships about monthly and its serving performance and model
@@ -118,6 +118,12 @@ GPU_DRIVERS = {
 def vllm_image(cloud: str) -> Image:
     """The vLLM build whose CUDA runs on the driver the cloud's GPU nodes carry."""
     return VLLM if GPU_DRIVERS[cloud].branch >= CUDA13_MIN_DRIVER else VLLM_CUDA12
+
+
+def mirrored(image: Image, repository: str) -> Image:
+    """The same image (tag and digest) pulled from a registry mirror's ``repository``: a pull-through cache
+    copies the manifest unchanged, so the digest pin still holds."""
+    return replace(image, repository=repository, source=f"{image.source}; pulled through {repository}")
 
 
 # Cluster Autoscaler: one release line per Kubernetes minor, and the line must match the control plane's

@@ -30,6 +30,7 @@ from pulumi_kubernetes.meta import v1 as metav1
 from pulumi_kubernetes.networking import v1 as net
 from pulumi_kubernetes.policy import v1 as policy
 
+from llmops_landing_zone.components import coldstart
 from llmops_landing_zone.components.k8s import images
 from llmops_landing_zone.components.k8s.meta import (
     INGRESS_NAMESPACE,
@@ -91,11 +92,26 @@ class VllmEndpointArgs:
     queue_metric: str = "vllm:num_requests_waiting"  # the name the cluster's metrics adapter serves it under
     hpa: bool = True  # False when another autoscaler owns the Deployment's scale (a KEDA ScaledObject)
     image: images.Image = images.VLLM  # clouds pass images.vllm_image(cloud): the build their driver runs
+    # Cold start (components/coldstart.py). Streamed models only: RUNAI_STREAMER_CONCURRENCY per rank (default:
+    # what fills the node's bandwidth to object storage), and whether a compile cache is restored first.
+    streamer_concurrency: int | None = None
+    compile_cache: bool = True
 
     @property
     def model(self) -> str:
-        """The first argument of ``vllm serve``."""
+        """The model vLLM serves: its store URI, else the Hugging Face repo id."""
         return self.model_uri or self.spec.model_path
+
+    @property
+    def streamed(self) -> bool:
+        return self.model.startswith(STREAMED_SCHEMES)
+
+    @property
+    def sharded(self) -> bool:
+        """Tensor-parallel ranks each stream only their shard (``runai_streamer_sharded``) of a checkpoint
+        re-saved per rank (see ``weights_uri``). Not with in-flight quantisation: the shards hold the weights as
+        the engine keeps them, and re-quantising them at load is not a path vLLM documents."""
+        return self.streamed and self.spec.gpus > 1 and self.quantization_method == FROM_CHECKPOINT
 
     @property
     def num_seqs(self) -> int:
@@ -212,9 +228,46 @@ def vllm_args(a: VllmEndpointArgs) -> list[str]:
     if s.kv_cache_dtype != "auto":
         out += ["--kv-cache-dtype", s.kv_cache_dtype]
     out += ["--gpu-memory-utilization", str(GPU_MEMORY_UTILIZATION)]
-    if a.model.startswith(STREAMED_SCHEMES):
-        out += ["--load-format", "runai_streamer"]
+    if a.streamed:
+        out[0] = weights_uri(a)
+        out += ["--load-format", coldstart.SHARDED_FORMAT if a.sharded else "runai_streamer"]
     return out
+
+
+SHARD_SUFFIX = "-sharded-tp{tp}"  # sibling prefix: never listed with the original checkpoint's safetensors
+COMPILE_CACHE_PREFIX = "vllm-compile-cache"
+
+
+def _split_uri(model: str) -> tuple[str, str, str]:
+    scheme, rest = model.split("://", 1)
+    bucket, _, path = rest.partition("/")
+    return scheme, bucket, path.strip("/")
+
+
+def weights_uri(a: VllmEndpointArgs) -> str:
+    """Where the replica reads its weights: the checkpoint, or for a sharded load its per-rank re-save written
+    once by vLLM's examples/offline_inference/save_sharded_state.py (``--tensor-parallel-size`` = the replica's
+    GPUs) to ``<checkpoint>-sharded-tp<N>/``."""
+    if not a.sharded:
+        return a.model
+    return a.model.rstrip("/") + SHARD_SUFFIX.format(tp=a.spec.gpus) + "/"
+
+
+def compile_cache_uri(a: VllmEndpointArgs) -> str:
+    """Where the compile cache of this vLLM version, checkpoint, GPU model and tensor-parallel size is kept:
+    ``<scheme>://<bucket>/vllm-compile-cache/<vLLM tag>/<checkpoint>/<GPU>-tp<N>/``. Each part of the key is in
+    the path, so a new vLLM image or model reads an empty prefix (and compiles) rather than a stale cache; vLLM
+    checks its own hash of the engine config on top."""
+    scheme, bucket, path = _split_uri(a.model)
+    return (f"{scheme}://{bucket}/{COMPILE_CACHE_PREFIX}/{a.image.tag}/{path}/"
+            f"{a.spec.pool.gpu.lower()}-tp{a.spec.gpus}/")
+
+
+# Restores a compile cache with the streamer the image already carries (runai_model_streamer.pull_files, the
+# function vLLM itself pulls object-store model files with); no cache yet is not an error: vLLM compiles.
+_RESTORE = ("import os, sys\nfrom runai_model_streamer import pull_files\ntry:\n"
+            "    pull_files(sys.argv[1], os.environ['VLLM_CACHE_ROOT'])\n"
+            "except Exception as e:\n    print('no compile cache restored:', e)\n")
 
 
 def startup_failure_threshold(gpus: int) -> int:
@@ -377,14 +430,30 @@ class VllmEndpoint(pulumi.ComponentResource):
             mounts.append(core.VolumeMountArgs(name="hf-token", mount_path="/var/run/secrets/huggingface",
                                                       read_only=True))
             env["HF_TOKEN_PATH"] = "/var/run/secrets/huggingface/token"
+        if a.streamed:
+            env["RUNAI_STREAMER_CONCURRENCY"] = str(
+                a.streamer_concurrency or coldstart.streamer_concurrency(s.pool.gpus_per_node, s.gpus))
         env.update(a.env)
+        env_args = [core.EnvVarArgs(name=k, value=v) for k, v in env.items()]
+        init = []
+        if a.streamed and a.compile_cache:
+            # torch.compile artifacts made once (README "Cold start") and kept next to the weights: a new node
+            # loads them instead of compiling. CUDA graphs are captured at every start either way.
+            init.append(core.ContainerArgs(
+                name="compile-cache", image=a.image.ref,
+                image_pull_policy="IfNotPresent" if a.image.digest else "Always",
+                command=["python3", "-c", _RESTORE], args=[compile_cache_uri(a)], env=env_args,
+                resources=core.ResourceRequirementsArgs(requests={"cpu": "1", "memory": "2Gi"},
+                                                        limits={"cpu": "1", "memory": "2Gi"}),
+                security_context=restricted_container_security(read_only_root=True),
+                volume_mounts=[m for m in mounts if m.name in ("model-cache", "tmp")]))
         container = core.ContainerArgs(
             name=APP, image=a.image.ref, image_pull_policy="IfNotPresent" if a.image.digest else "Always",
             # The image's own entrypoint; `python3 -m vllm.entrypoints.openai.api_server` is deprecated
             # (vllm-project/vllm #42077).
             command=["vllm", "serve"], args=vllm_args(a),
             ports=[core.ContainerPortArgs(name="http", container_port=PORT, protocol="TCP")],
-            env=[core.EnvVarArgs(name=k, value=v) for k, v in env.items()],
+            env=env_args,
             resources=resources,
             startup_probe=core.ProbeArgs(http_get=health, period_seconds=10, timeout_seconds=5,
                                                 failure_threshold=startup_failure_threshold(s.gpus)),
@@ -429,6 +498,7 @@ class VllmEndpoint(pulumi.ComponentResource):
                         label_selector=metav1.LabelSelectorArgs(match_labels=select))],
                     security_context=restricted_pod_security(),
                     termination_grace_period_seconds=120,  # in-flight generations finish after SIGTERM
+                    init_containers=init or None,
                     containers=[container],
                     volumes=volumes,
                 ),

@@ -29,6 +29,9 @@ def _by_module_type(table: dict[str, Any]) -> dict[str, Any]:
 # type token -> (ARM path below the resource group, or below {scope} for extension resources; name input)
 ARM: dict[str, tuple[str, str]] = _by_module_type({
     tokens.AZURE_RESOURCE_GROUP: ("", "resourceGroupName"),
+    tokens.AZURE_CONTAINER_REGISTRY: ("Microsoft.ContainerRegistry/registries/{registryName}", "registryName"),
+    tokens.AZURE_ACR_CACHE_RULE: (
+        "Microsoft.ContainerRegistry/registries/{registryName}/cacheRules/{cacheRuleName}", "cacheRuleName"),
     tokens.AZURE_VIRTUAL_NETWORK: (
         "Microsoft.Network/virtualNetworks/{virtualNetworkName}", "virtualNetworkName"),
     tokens.AZURE_SUBNET: (
