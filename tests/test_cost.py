@@ -141,6 +141,8 @@ def expected_aws(plan: Plan, stack: str) -> tuple[float, float, set[str]]:
         per = item("prometheus-samples-10m") + 1e7 * 2 / 1e9 * cfg.observability.retention_days / (H / 24) * item(
             "prometheus-storage-gb-month")
         add(r, s_lo * per, s_hi * per)
+    for r in plan.of_type("aws:cloudwatch/metricAlarm:MetricAlarm"):  # the managed endpoints' alarms
+        add(r, item("alarm-month"), item("alarm-month"))
     return lo, hi, priced
 
 

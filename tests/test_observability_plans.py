@@ -120,7 +120,9 @@ def test_gcp_alert_policies_notify_the_budget_channels(plans: dict[str, Plan]) -
     _, _, cfg = offline.load("gcp-prod")
     channels = plan.of_type(tokens.GCP_NOTIFICATION_CHANNEL)
     assert channels
-    policies = plan.of_type(tokens.GCP_ALERT_POLICY)
+    # the rule file's alerts (PromQL conditions); managed endpoints' policies: tests/test_managed_endpoint_alerts.py
+    policies = [p for p in plan.of_type(tokens.GCP_ALERT_POLICY)
+                if "conditionPrometheusQueryLanguage" in p.inputs["conditions"][0]]
     alerts = [r for g in rule_file(cfg.name, cfg.endpoints, cfg.observability.enabled)["groups"] for r in g["rules"] if "alert" in r]
     assert len(policies) == len(alerts)
     for p in policies:

@@ -26,6 +26,7 @@ from llmops_landing_zone.components.aws.cluster import (
 from llmops_landing_zone.components.aws.gpu_pool import GpuPool, GpuPoolArgs
 from llmops_landing_zone.components.aws.keys import Keys, KeysArgs
 from llmops_landing_zone.components.aws.mirror import RegistryMirror, RegistryMirrorArgs, mirror_repository
+from llmops_landing_zone.components.aws.endpoint_alerts import EndpointAlerts, EndpointAlertsArgs
 from llmops_landing_zone.components.aws.monitoring import ServingMonitoring, ServingMonitoringArgs
 from llmops_landing_zone.components.aws.names import NODE_GROUP, SAGEMAKER_ENDPOINT
 from llmops_landing_zone.components.aws.network import ExistingNetwork, ExistingNetworkArgs, Network, NetworkArgs
@@ -38,6 +39,7 @@ from llmops_landing_zone.components.aws.serving import (
     ModelBucketArgs,
     Serving,
     ServingArgs,
+    VARIANT,
 )
 from llmops_landing_zone.components.aws.vector_store import VectorStoreArgs, collection_names, vector_store
 from llmops_landing_zone.components.common import child, zone_tags
@@ -46,6 +48,7 @@ from llmops_landing_zone.components.config.models import ZoneConfig
 from llmops_landing_zone.components.k8s import ClusterAddons, images
 from llmops_landing_zone.components.k8s.prometheus_agent import NAMESPACE as METRICS_NAMESPACE
 from llmops_landing_zone.components.observability import rule_file
+from llmops_landing_zone.components.observability.managed import managed_alerts
 from llmops_landing_zone.components.observability.scaling import scaled_endpoints
 
 
@@ -178,7 +181,9 @@ def build(zone: pulumi.ComponentResource, cfg: ZoneConfig) -> dict[str, Any]:
     budget = Budget(f"{z}-budget", BudgetArgs(
         z, ctx, monthly_limit_usd=cfg.budget.monthly_limit_usd, thresholds_percent=list(cfg.budget.thresholds_percent),
         forecast_alerts=cfg.budget.forecast_alerts, emails=list(cfg.budget.notify.emails), protect=protect,
-        extra_publishers=("aps",) if observed else ()), child(zone)) if cfg.budget else None
+        # AMP's alert manager and the managed endpoints' CloudWatch alarms publish to the encrypted topic
+        extra_publishers=(("aps", "cloudwatch") if managed else ("aps",)) if observed else ()), child(zone)) \
+        if cfg.budget else None
     monitoring = ServingMonitoring(f"{z}-monitoring", ServingMonitoringArgs(
         ctx, z, cluster_name=cluster.cluster_name, cluster_arn=cluster_arn, key_arn=keys.data.arn,
         retention_days=cfg.observability.retention_days,
@@ -188,6 +193,11 @@ def build(zone: pulumi.ComponentResource, cfg: ZoneConfig) -> dict[str, Any]:
         kube_state_metrics=isinstance(cluster, Cluster),
         depends_on=[*([cluster.system_nodes] if isinstance(cluster, Cluster) else []), addons]), child(zone)) \
         if observed else None
+
+    for key, thresholds in managed_alerts({k: cfg.endpoints[k] for k in managed}, observed).items():
+        EndpointAlerts(f"{z}-alerts-{key}", EndpointAlertsArgs(
+            z, managed_endpoints[key].endpoint.name, VARIANT, thresholds,
+            topic_arn=budget.topic.arn if budget else None, tags=zone_tags(z, cfg.environment, cfg.tags)), child(zone))
 
     # The cluster pass of the deploy workflow runs here when the API server is private (components/deploy_path.py)
     runner = DeployRunner(f"{z}-deploy-runner", DeployRunnerArgs(

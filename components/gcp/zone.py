@@ -21,6 +21,7 @@ from llmops_landing_zone.components.gcp.cluster import Cluster, ClusterArgs, Exi
 from llmops_landing_zone.components.gcp.gpu_pool import GpuPool, GpuPoolArgs
 from llmops_landing_zone.components.gcp.keys import BOOT_DISK, DATA, GKE_SECRETS, LOGS, Keys, KeysArgs
 from llmops_landing_zone.components.gcp.mirror import RegistryMirror, RegistryMirrorArgs, mirror_repository
+from llmops_landing_zone.components.gcp.endpoint_alerts import EndpointAlerts, EndpointAlertsArgs
 from llmops_landing_zone.components.gcp.monitoring import ServingMonitoring, ServingMonitoringArgs
 from llmops_landing_zone.components.gcp.names import ENDPOINT_SERVICE_ACCOUNT, NODE_POOL, NODE_SERVICE_ACCOUNT
 from llmops_landing_zone.components.gcp.network import ExistingNetwork, ExistingNetworkArgs, Network, NetworkArgs
@@ -39,6 +40,7 @@ from llmops_landing_zone.components.gcp.serving import (
 from llmops_landing_zone.components.gcp.vector_store import AlloyDbVectorStore, VectorSearch, VectorStoreArgs
 from llmops_landing_zone.components.k8s import ClusterAddons, images
 from llmops_landing_zone.components.observability import rule_file
+from llmops_landing_zone.components.observability.managed import managed_alerts
 from llmops_landing_zone.components.observability.scaling import scaled_endpoints
 
 
@@ -198,4 +200,9 @@ def build(zone: pulumi.ComponentResource, cfg: ZoneConfig) -> dict[str, Any]:
             endpoints=scaled_endpoints(cfg.endpoints, cfg.observability.enabled), k8s_provider=cluster.provider,
             notification_channels=[c.id for c in budget.channels] if budget else [], labels=zone_labels(z, cfg.environment, cfg.tags),
             api_depends_on=services.deps("monitoring", "iam"), depends_on=[addons]), under())
+    for key, thresholds in managed_alerts(cfg.endpoints, cfg.observability.enabled).items():
+        EndpointAlerts(f"{z}-alerts-{key}", EndpointAlertsArgs(
+            ctx.project, z, managed[key], thresholds,
+            notification_channels=[c.id for c in budget.channels] if budget else [],
+            labels=zone_labels(z, cfg.environment, cfg.tags), depends_on=services.deps("monitoring")), under())
     return outputs
