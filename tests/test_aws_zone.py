@@ -853,11 +853,13 @@ def test_budget_topic_is_encrypted_and_only_budgets_may_publish(prod: Plan) -> N
     key = one(prod, "aws:kms/key:Key", "acme-llm-budget-alerts-key")
     assert topic["kmsMasterKeyId"].startswith(f"arn:aws:kms:{REGION}:{ACCOUNT_ID}:key/")
     key_stmts = statements(policy(key))
-    # aps: Amazon Managed Service for Prometheus sends the serving alerts to the same topic
-    assert key_stmts["AlertServicesUse"]["Principal"] == {"Service": ["budgets.amazonaws.com", "aps.amazonaws.com"]}
+    # aps: Amazon Managed Service for Prometheus sends the serving alerts to the same topic; cloudwatch: the
+    # managed endpoints' alarms
+    publishers = {"Service": ["budgets.amazonaws.com", "aps.amazonaws.com", "cloudwatch.amazonaws.com"]}
+    assert key_stmts["AlertServicesUse"]["Principal"] == publishers
     doc = statements(policy(one(prod, "aws:sns/topicPolicy:TopicPolicy", "acme-llm-budget-alerts")))
     allows = [s for s in doc.values() if s["Effect"] == "Allow"]
-    assert [s["Principal"] for s in allows] == [{"Service": ["budgets.amazonaws.com", "aps.amazonaws.com"]}]
+    assert [s["Principal"] for s in allows] == [publishers]
     assert allows[0]["Condition"] == {"StringEquals": {"aws:SourceAccount": ACCOUNT_ID}}
     assert allows[0]["Action"] == "SNS:Publish"
 

@@ -142,7 +142,8 @@ def expected_aws(plan: Plan, stack: str) -> tuple[float, float, set[str]]:
             "prometheus-storage-gb-month")
         add(r, s_lo * per, s_hi * per)
     for r in plan.of_type("aws:cloudwatch/metricAlarm:MetricAlarm"):  # the managed endpoints' alarms
-        add(r, item("alarm-month"), item("alarm-month"))
+        n = sum(1 for q in r.inputs.get("metricQueries") or [] if q.get("metric")) or 1  # billed per metric
+        add(r, n * item("alarm-month"), n * item("alarm-month"))
     return lo, hi, priced
 
 

@@ -146,6 +146,14 @@ def _aws_log_group(r: PlannedResource, ctx: Ctx) -> Result:
     return logs_price(ctx, num(r.inputs.get("retentionInDays")) or None, 0, "CloudWatch Logs")
 
 
+def _aws_alarm(r: PlannedResource, ctx: Ctx) -> Result:
+    """CloudWatch bills an alarm per metric it evaluates: a metric-math alarm costs one alarm per metric query
+    that reads a metric (the expression itself is free)."""
+    metrics = sum(1 for q in r.inputs.get("metricQueries") or [] if q.get("metric")) or 1
+    unit = ctx.unit("alarm-month")
+    return Price(unit * metrics, unit * metrics, f"CloudWatch alarm on {metrics} metric(s) x {usd(unit)}/month")
+
+
 def _aws_trail(r: PlannedResource, ctx: Ctx) -> Result:
     selectors = r.inputs.get("advancedEventSelectors") or []
     data = [s for s in selectors if any(f.get("field") == "eventCategory" and "Data" in (f.get("equals") or [])
@@ -184,7 +192,7 @@ AWS_RULES: dict[str, Rule] = {
     tokens.AWS_S3_BUCKET_V2: object_store("S3 Standard storage"),
     tokens.KMS_KEY: fixed("kms-key-month", "KMS customer managed key"),
     tokens.AWS_SECRET: fixed("secret-month", "Secrets Manager secret"),
-    tokens.AWS_METRIC_ALARM: fixed("alarm-month", "CloudWatch alarm"),
+    tokens.AWS_METRIC_ALARM: _aws_alarm,
     tokens.CLOUDTRAIL: _aws_trail,
     tokens.AWS_BUDGET: no_charge("AWS Budgets without actions"),
     tokens.AWS_CODEBUILD_PROJECT: lambda r, ctx: usage_priced(
