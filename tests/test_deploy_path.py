@@ -16,8 +16,8 @@ from typer.testing import CliRunner
 from llmops_landing_zone.components import tokens
 from llmops_landing_zone.components.azure import runner as azure_runner
 from llmops_landing_zone.components.azure.base import ROLES
-from llmops_landing_zone.components.k8s import images
 from llmops_landing_zone.components.deploy_path import KUBERNETES_PROVIDER, passes
+from llmops_landing_zone.components.k8s import images
 from llmops_landing_zone.components.plan import Plan, PlannedResource
 from llmops_landing_zone.llz import offline
 from llmops_landing_zone.llz.cli import app

@@ -20,14 +20,14 @@ _RG = rf"/subscriptions/{_GUID}/resourceGroups/[-\w._()]{{1,90}}"
 STATE_STORE = {"aws": (re.compile(r"^arn:aws[a-z-]*:s3:::[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$"),
                        "an S3 bucket ARN (arn:aws:s3:::<bucket>)"),
                "azure": (re.compile(rf"^{_RG}/providers/Microsoft\.Storage/storageAccounts/[a-z0-9]{{3,24}}$"),
-                         "a storage account resource id (/subscriptions/<id>/resourceGroups/<group>/providers/"
-                         "Microsoft.Storage/storageAccounts/<account>)")}
+                         ("a storage account resource id (/subscriptions/<id>/resourceGroups/<group>/providers/"
+                          "Microsoft.Storage/storageAccounts/<account>)"))}
 SECRETS_KEY = {"aws": (re.compile(r"^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key/[0-9a-f-]{36}$"),
                        "a KMS key ARN (arn:aws:kms:<region>:<account>:key/<id>)"),
                "azure": (re.compile(rf"^{_RG}/providers/Microsoft\.KeyVault/vaults/[a-zA-Z][a-zA-Z0-9-]{{2,23}}"
                                     r"/keys/[a-zA-Z0-9-]{1,127}$"),
-                         "a Key Vault key resource id (/subscriptions/<id>/resourceGroups/<group>/providers/"
-                         "Microsoft.KeyVault/vaults/<vault>/keys/<key>)")}
+                         ("a Key Vault key resource id (/subscriptions/<id>/resourceGroups/<group>/providers/"
+                          "Microsoft.KeyVault/vaults/<vault>/keys/<key>)"))}
 
 
 def private_api(cfg: ZoneConfig) -> bool:
