@@ -225,3 +225,18 @@ def test_bad_azure_deploy_config_names_the_key(tmp_path, deploy: dict, path: str
     out = runner.invoke(app, ["validate", str(f)])
     assert out.exit_code == 2, out.output
     assert f"llmops:zone.{path}" in out.output and message in out.output
+
+
+def test_an_azure_runner_in_an_existing_vnet_is_refused(tmp_path) -> None:
+    import yaml
+
+    doc = yaml.safe_load((offline.stacks_dir() / "Pulumi.azure-prod.yaml").read_text())
+    vnet = ("/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/net/providers/"
+            "Microsoft.Network/virtualNetworks/hub/subnets/")
+    doc["config"]["llmops:zone"]["network"]["existing"] = {
+        "nodesSubnetId": vnet + "nodes", "endpointsSubnetId": vnet + "pe", "apiServerSubnetId": vnet + "api"}
+    f = tmp_path / "Pulumi.azure-prod.yaml"
+    f.write_text(yaml.safe_dump(doc))
+    out = runner.invoke(app, ["validate", str(f)])
+    assert out.exit_code == 2, out.output
+    assert "llmops:zone.deploy.runner" in out.output and "its own subnet" in out.output
