@@ -187,6 +187,8 @@ AZURE_RESOURCE_GROUP = "azure-native:resources:ResourceGroup"
 # AKS
 AKS_CLUSTER = "azure-native:containerservice:ManagedCluster"
 AKS_AGENT_POOL = "azure-native:containerservice:AgentPool"
+AZURE_CONTAINER_APPS_ENVIRONMENT = "azure-native:app:ManagedEnvironment"
+AZURE_CONTAINER_APPS_JOB = "azure-native:app:Job"
 
 # Network and private DNS
 AZURE_VIRTUAL_NETWORK = "azure-native:network:VirtualNetwork"

@@ -221,12 +221,14 @@ def test_vnet_and_subnets_follow_the_shared_plan(prod: Plan, prod_cfg: ZoneConfi
     layout = subnet_layout(prod_cfg.network.cidr, prod_cfg.network.zones)
     subnets = {r.inputs["subnetName"]: r for r in prod.of_type("azure-native:network:Subnet")}
     assert {k: s.inputs["addressPrefix"] for k, s in subnets.items()} == {
-        "nodes": layout["nodes"], "private-endpoints": layout["endpoints"], "aks-apiserver": layout["apiserver"]}
+        "nodes": layout["nodes"], "private-endpoints": layout["endpoints"], "aks-apiserver": layout["apiserver"],
+        "deploy-runner": layout["runner"]}
     cidr = ipaddress.ip_network(prod_cfg.network.cidr)
     nets = [ipaddress.ip_network(p) for p in layout.values()]
     assert all(n.subnet_of(cidr) for n in nets)
     assert not any(a.overlaps(b) for i, a in enumerate(nets) for b in nets[i + 1:])
     assert ipaddress.ip_network(layout["apiserver"]).prefixlen == 28
+    assert ipaddress.ip_network(layout["runner"]).prefixlen == 27  # Container Apps workload profiles: /27 minimum
     for s in subnets.values():
         assert s.inputs["defaultOutboundAccess"] is False
     nodes, pes, api = subnets["nodes"], subnets["private-endpoints"], subnets["aks-apiserver"]
@@ -635,12 +637,18 @@ def test_team_roles_are_least_privilege_and_scoped(prod: Plan, prod_cfg: ZoneCon
         assert all("principalType" not in g.inputs for g in members)  # a user or a group: Azure resolves it
 
 
+BOOTSTRAP_RG_ID = f"/subscriptions/{AZURE_SUBSCRIPTION}/resourceGroups/acme-pulumi-bootstrap"
+
+
 def test_no_owner_or_contributor_and_nothing_at_subscription_scope(dev: Plan, prod: Plan) -> None:
     for plan in (dev, prod):
         for g in grants(plan):
             assert role_of(g) not in FORBIDDEN_ROLES, g.name
             assert role_of(g) in ROLES.values(), g.name
-            assert g.inputs["scope"].startswith(RG_ID + "/"), g.name
+            # the deploy runner's two grants on the bootstrap's state account and secrets key vault (deploy config)
+            assert g.inputs["scope"].startswith((RG_ID + "/", BOOTSTRAP_RG_ID + "/")), g.name
+            assert g.inputs["scope"].startswith(RG_ID + "/") or g.name in (
+                "acme-llm-deploy-runner-state", "acme-llm-deploy-runner-secrets-key"), g.name
             assert g.inputs["roleDefinitionId"].startswith(f"/subscriptions/{AZURE_SUBSCRIPTION}/providers/")
 
 
@@ -654,8 +662,9 @@ def test_team_rights_in_the_cluster_are_exactly_the_zone_kubernetes_roles(
     deployer = ROLES["Azure Kubernetes Service RBAC Cluster Admin"]
     for plan in (dev, prod):
         for g in grants(plan):
-            if role_of(g) in data_plane:
-                assert (role_of(g), g.inputs["principalId"]) == (deployer, DEPLOYER_OBJECT_ID), g.name
+            if role_of(g) in data_plane:  # the deployer, and the deploy runner that runs the cluster pass
+                assert role_of(g) == deployer, g.name
+                assert g.inputs["principalId"] == DEPLOYER_OBJECT_ID or g.name == "acme-llm-deploy-runner-cluster-admin"
     roles = {r.inputs["metadata"]["namespace"]: r.inputs["rules"]
              for r in prod.of_type("kubernetes:rbac.authorization.k8s.io/v1:Role")}
     bindings = {r.inputs["metadata"]["namespace"]: r.inputs

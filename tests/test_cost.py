@@ -310,6 +310,10 @@ def expected_azure(plan: Plan, stack: str) -> tuple[float, float, set[str]]:
         add(r, s_lo * a["prometheus-samples-10m"], s_hi * a["prometheus-samples-10m"])
     for r in plan.of_type("azure-native:containerregistry:Registry"):  # the registry mirror (Premium)
         add(r, a["registry-day:Premium"] * 30, a["registry-day:Premium"] * 30)
+    min_lo, min_hi = usage("deploy-build-minutes-month")
+    for r in plan.of_type("azure-native:app:Job"):  # the deploy runner: 2 vCPU + 4 GiB while a job runs
+        per_min = 60 * (2 * a["container-apps-vcpu-second"] + 4 * a["container-apps-gib-second"])
+        add(r, min_lo * per_min, min_hi * per_min)
     return lo, hi, priced
 
 

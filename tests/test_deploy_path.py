@@ -1,10 +1,12 @@
 """The deploy path from CI (components/deploy_path.py, components/aws/runner.py, `llz deploy-path`): each prod
 plan splits into a cloud pass a hosted runner can run and a cluster pass that runs where the API server is
-reachable; the AWS runner sits in the cluster's subnets with a way through the cluster security group; no prod
-plan opens the API server to the internet."""
+reachable; the AWS runner sits in the cluster's subnets with a way through the cluster security group, the Azure
+runner is an internal Container Apps job in the zone's VNet whose identity holds only the cluster pass's roles;
+no prod plan opens the API server to the internet."""
 
 from __future__ import annotations
 
+import ipaddress
 import json
 from functools import cache
 
@@ -12,12 +14,16 @@ import pytest
 from typer.testing import CliRunner
 
 from llmops_landing_zone.components import tokens
+from llmops_landing_zone.components.azure import runner as azure_runner
+from llmops_landing_zone.components.azure.base import ROLES
 from llmops_landing_zone.components.deploy_path import KUBERNETES_PROVIDER, passes
+from llmops_landing_zone.components.k8s import images
 from llmops_landing_zone.components.plan import Plan, PlannedResource
 from llmops_landing_zone.llz import offline
 from llmops_landing_zone.llz.cli import app
 
 PROD = ("aws-prod", "gcp-prod", "azure-prod")
+ROLE_NAMES = {guid: role for role, guid in ROLES.items()}
 runner = CliRunner()
 
 
@@ -133,3 +139,104 @@ def test_a_runner_on_gcp_is_refused(tmp_path) -> None:
     f.write_text(yaml.safe_dump(doc))
     out = runner.invoke(app, ["validate", str(f)])
     assert out.exit_code == 2 and "llmops:zone.deploy.runner" in out.output and "DNS endpoint" in out.output
+
+
+def test_the_azure_runner_is_an_internal_container_apps_job_in_the_zones_vnet() -> None:
+    p = plan("azure-prod")
+    vnet = one(p, tokens.AZURE_VIRTUAL_NETWORK)
+    subnet = one(p, tokens.AZURE_SUBNET, "runner")
+    assert subnet.inputs["virtualNetworkName"] == vnet.inputs["virtualNetworkName"]
+    assert subnet.inputs["delegations"] == [{"name": "container-apps", "serviceName": "Microsoft.App/environments"}]
+    assert ipaddress.ip_network(subnet.inputs["addressPrefix"]).prefixlen <= 27  # workload-profiles minimum
+    assert ipaddress.ip_network(subnet.inputs["addressPrefix"]).subnet_of(
+        ipaddress.ip_network(vnet.inputs["addressSpace"]["addressPrefixes"][0]))
+    others = [r.inputs["addressPrefix"] for r in p.resources if r.type == tokens.AZURE_SUBNET and r is not subnet]
+    assert not any(ipaddress.ip_network(o).overlaps(ipaddress.ip_network(subnet.inputs["addressPrefix"]))
+                   for o in others)
+    env = one(p, tokens.AZURE_CONTAINER_APPS_ENVIRONMENT)
+    assert env.inputs["vnetConfiguration"]["internal"] is True
+    assert env.inputs["vnetConfiguration"]["infrastructureSubnetId"].endswith(
+        f"/virtualNetworks/{vnet.inputs['virtualNetworkName']}/subnets/deploy-runner")
+    assert env.inputs["publicNetworkAccess"] == "Disabled"
+    job = one(p, tokens.AZURE_CONTAINER_APPS_JOB)
+    assert job.inputs["environmentId"].endswith("/managedEnvironments/" + env.inputs["environmentName"])
+    config = job.inputs["configuration"]
+    assert config["triggerType"] == "Event"
+    (rule,) = config["eventTriggerConfig"]["scale"]["rules"]
+    assert rule["type"] == "github-runner"
+    assert rule["metadata"]["owner"] == "acme" and rule["metadata"]["repos"] == "llm-platform"
+    assert rule["metadata"]["runnerScope"] == "repo"
+    assert rule["auth"] == [{"triggerParameter": "appKey", "secretRef": "github-app-key"}]
+    (secret,) = config["secrets"]
+    assert secret["keyVaultUrl"].endswith(".vault.azure.net/secrets/" + azure_runner.GITHUB_APP_SECRET)
+    (container,) = job.inputs["template"]["containers"]
+    assert container["image"] == images.DEPLOY_RUNNER.ref
+    env_vars = {e["name"]: e.get("value", e.get("secretRef")) for e in container["env"]}
+    assert env_vars["EPHEMERAL"] == "true" and env_vars["APP_PRIVATE_KEY"] == "github-app-key"
+    assert env_vars["LABELS"] == "self-hosted,acme-llm-deploy" == rule["metadata"]["labels"]
+
+
+def test_the_azure_runner_identity_has_only_the_cluster_pass_roles() -> None:
+    p = plan("azure-prod")
+    ident = one(p, tokens.AZURE_USER_ASSIGNED_IDENTITY, "deploy-runner-id")
+    mine = {(ROLE_NAMES[r.inputs["roleDefinitionId"].rsplit("/", 1)[-1]], r.inputs["scope"])
+            for r in p.resources if r.type == tokens.AZURE_ROLE_ASSIGNMENT and ident.urn in r.dependencies}
+    sub = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups"
+    assert mine == {
+        ("Azure Kubernetes Service RBAC Cluster Admin",
+         f"{sub}/acme-llm-rg/providers/Microsoft.ContainerService/managedClusters/acme-llm-aks"),
+        ("Storage Blob Data Contributor",
+         f"{sub}/acme-pulumi-bootstrap/providers/Microsoft.Storage/storageAccounts/acmepulumi12b937"),
+        ("Key Vault Crypto User", f"{sub}/acme-pulumi-bootstrap/providers/Microsoft.KeyVault/vaults/acme-pulumi-12b937"),
+    }
+    # the GitHub App key is read by a second identity the container cannot use, on that one secret only
+    job = one(p, tokens.AZURE_CONTAINER_APPS_JOB)
+    lifecycles = {s["identity"].rsplit("/", 1)[-1]: s["lifecycle"] for s in job.inputs["configuration"]["identitySettings"]}
+    assert lifecycles == {"acme-llm-deploy-runner": "Main", "acme-llm-deploy-secrets": "None"}
+    key_grant = one(p, tokens.AZURE_ROLE_ASSIGNMENT, "deploy-runner-github-app-key")
+    assert ROLE_NAMES[key_grant.inputs["roleDefinitionId"].rsplit("/", 1)[-1]] == "Key Vault Secrets User"
+    assert key_grant.inputs["scope"].endswith("/vaults/acme-llm-kv-12b937/secrets/" + azure_runner.GITHUB_APP_SECRET)
+
+
+def test_llz_deploy_path_gives_the_azure_runner_labels() -> None:
+    rep = json.loads(runner.invoke(app, ["deploy-path", "azure-prod", "--json"]).stdout)
+    assert rep["passes"][1]["labels"] == ["self-hosted", "acme-llm-deploy"]
+    assert rep["passes"][1]["cloudResources"] == {}
+
+
+AZURE_STORE = ("/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/b/providers/"
+               "Microsoft.Storage/storageAccounts/acmestate")
+
+
+@pytest.mark.parametrize(("deploy", "path", "message"), [
+    ({"repository": "acme/x", "stateStore": "arn:aws:s3:::acme-state"}, "deploy.stateStore",
+     "is not a storage account resource id"),
+    ({"repository": "acme/x", "stateStore": AZURE_STORE, "secretsKey": "https://v.vault.azure.net/keys/k"},
+     "deploy.secretsKey", "is not a Key Vault key resource id"),
+    ({"repository": "acme/x", "stateStore": AZURE_STORE}, "deploy.githubApp", "required with the Azure deploy runner"),
+])
+def test_bad_azure_deploy_config_names_the_key(tmp_path, deploy: dict, path: str, message: str) -> None:
+    import yaml
+
+    doc = yaml.safe_load((offline.stacks_dir() / "Pulumi.azure-prod.yaml").read_text())
+    doc["config"]["llmops:zone"]["deploy"] = deploy
+    f = tmp_path / "Pulumi.azure-prod.yaml"
+    f.write_text(yaml.safe_dump(doc))
+    out = runner.invoke(app, ["validate", str(f)])
+    assert out.exit_code == 2, out.output
+    assert f"llmops:zone.{path}" in out.output and message in out.output
+
+
+def test_an_azure_runner_in_an_existing_vnet_is_refused(tmp_path) -> None:
+    import yaml
+
+    doc = yaml.safe_load((offline.stacks_dir() / "Pulumi.azure-prod.yaml").read_text())
+    vnet = ("/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/net/providers/"
+            "Microsoft.Network/virtualNetworks/hub/subnets/")
+    doc["config"]["llmops:zone"]["network"]["existing"] = {
+        "nodesSubnetId": vnet + "nodes", "endpointsSubnetId": vnet + "pe", "apiServerSubnetId": vnet + "api"}
+    f = tmp_path / "Pulumi.azure-prod.yaml"
+    f.write_text(yaml.safe_dump(doc))
+    out = runner.invoke(app, ["validate", str(f)])
+    assert out.exit_code == 2, out.output
+    assert "llmops:zone.deploy.runner" in out.output and "its own subnet" in out.output

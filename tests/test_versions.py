@@ -119,10 +119,9 @@ def test_the_default_minor_is_in_standard_support_on_every_cloud_for_months(clou
 def test_reference_stacks_validate_without_warnings(name: str) -> None:
     _, _, cfg = offline.load(name)
     assert cfg.cluster.kubernetes_version == ClusterConfig().kubernetes_version
-    # Azure has no in-network deploy runner yet: its private clusters say so (README, Deploying from CI)
-    expected = ([f"llmops:zone.deploy: {m}" for _, m in deploy_warnings(cfg)] if cfg.cloud == "azure" else [])
-    assert len(expected) == (1 if cfg.cloud == "azure" else 0)
-    assert warnings(cfg, TODAY) == expected
+    # every private API server has its deploy runner (AWS and Azure): no deploy warning either
+    assert list(deploy_warnings(cfg)) == []
+    assert warnings(cfg, TODAY) == []
 
 
 # --- errors and warnings -----------------------------------------------------------------------------------

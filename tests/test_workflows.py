@@ -87,7 +87,10 @@ def test_prod_deploys_after_dev_and_staging_in_its_environment() -> None:
     stack = _load(ROOT / ".github" / "workflows" / "deploy-stack.yml")
     for job in stack["jobs"].values():  # each job in the stack's environment: prod's reviewers approve it
         assert job["environment"] == "${{ inputs.environment }}"
-    assert stack["jobs"]["cluster"]["runs-on"].startswith("codebuild-${{ needs.cloud.outputs.project")
+    runs_on = stack["jobs"]["cluster"]["runs-on"]  # the CodeBuild label on AWS, the self-hosted labels on Azure
+    assert "inputs.cloud == 'azure' && fromJSON(needs.cloud.outputs.labels" in runs_on
+    assert "format('codebuild-{0}-{1}-{2}', needs.cloud.outputs.project" in runs_on
+    assert "github.run_id, github.run_attempt)" in runs_on
     # the drift check: scheduled, refresh + expect-no-changes, and an issue when it fails
     assert deploy[True]["schedule"]  # YAML 1.1 reads the key `on` as True
     steps = [s for j in stack["jobs"].values() for s in j["steps"] if "pulumi/actions" in s.get("uses", "")]

@@ -63,9 +63,11 @@ COSMOS_ACCOUNT = SuffixedNameRule("Cosmos DB account", "{zone}-{key}", 44, over=
 ML_WORKSPACE = NameRule("Azure ML workspace", "{zone}-mlw", 33, min_len=3)
 ML_ENDPOINT = SuffixedNameRule("Azure ML online endpoint", "{zone}-{key}", 32, min_len=3)
 # Action group short names are at most 12 characters (what an SMS or email shows as the sender).
+DEPLOY_RUNNER_JOB = NameRule("Container Apps job", "{zone}-deploy", 32)  # also the runner's label
 ACTION_GROUP_SHORT = NameRule("action group short name", "{zone}", 12)
 
 NAME_RULES = [
     KEY_VAULT, ML_KEY_VAULT, AUDIT_STORAGE, MODEL_STORAGE, ML_STORAGE, AGENT_POOL, AKS_CLUSTER,
     AKS_NODE_RESOURCE_GROUP, SEARCH_SERVICE, COSMOS_ACCOUNT, ML_WORKSPACE, ACTION_GROUP_SHORT,
+    DEPLOY_RUNNER_JOB,
 ]

@@ -28,6 +28,10 @@ from llmops_landing_zone.components.network_plan import plan_subnets
 
 TYPE = "llmops:azure:Network"
 API_SERVER_PREFIX = 28  # minimum size of the API server subnet (AKS API Server VNet Integration docs)
+# The deploy runner's Container Apps environment: a workload-profiles environment needs a /27 or larger
+# infrastructure subnet of its own, delegated to Microsoft.App/environments
+# (learn.microsoft.com/azure/container-apps/custom-virtual-networks, "Subnet").
+RUNNER_PREFIX = 27
 
 # Private DNS zone of each private-link sub-resource (public Azure cloud).
 # https://learn.microsoft.com/azure/private-link/private-endpoint-dns
@@ -44,10 +48,13 @@ PRIVATE_ENDPOINT_PORTS = ["443", "10250-10256"]
 
 
 def subnet_layout(cidr: str, zones: int) -> dict[str, str]:
-    """The three subnets of the VNet, carved from the shared plan (see the module docstring)."""
+    """The subnets of the VNet, carved from the shared plan (see the module docstring): the deploy runner's
+    /27 is the second /27 of ``spare[1]``, after the /27 that holds the API server's /28. It is reserved in
+    every zone and created only with the runner (``runner_subnet``)."""
     plan = plan_subnets(cidr, zones)
     api = next(ipaddress.ip_network(plan.spare[1]).subnets(new_prefix=API_SERVER_PREFIX))
-    return {"nodes": plan.private[0], "endpoints": plan.spare[0], "apiserver": str(api)}
+    runner = list(ipaddress.ip_network(plan.spare[1]).subnets(new_prefix=RUNNER_PREFIX))[1]
+    return {"nodes": plan.private[0], "endpoints": plan.spare[0], "apiserver": str(api), "runner": str(runner)}
 
 
 def vnet_of(subnet_id: str) -> str:
@@ -76,6 +83,7 @@ class NetworkArgs:
     zones: int = 3
     protect: bool = False
     existing: ExistingVnet | None = None
+    runner_subnet: bool = False  # the deploy runner's Container Apps subnet (components/azure/runner.py)
     tags: dict[str, str] = field(default_factory=dict)
 
 
@@ -158,6 +166,20 @@ class Network(pulumi.ComponentResource):
             resource_group_name=rg, address_prefix=layout["apiserver"], default_outbound_access=False,
             delegations=[{"name": "aks-apiserver", "service_name": "Microsoft.ContainerService/managedClusters"}],
             opts=child(self, depends_on=[self.endpoints_subnet]))
+        # The deploy runner's Container Apps environment: its own subnet, delegated, egress through the NAT
+        # (GitHub, package registries, Azure APIs); NSG defaults (VNet in, Internet in denied) suffice.
+        self.runner_nsg: azure.network.NetworkSecurityGroup | None = None
+        self.runner_subnet: azure.network.Subnet | None = None
+        if args.runner_subnet:
+            self.runner_nsg = azure.network.NetworkSecurityGroup(
+                name(z, "runner-nsg"), network_security_group_name=name(z, "runner-nsg"),
+                resource_group_name=rg, location=ctx.location, opts=own)
+            self.runner_subnet = azure.network.Subnet(
+                name(z, "runner"), subnet_name="deploy-runner", virtual_network_name=self.vnet.name,
+                resource_group_name=rg, address_prefix=layout["runner"], default_outbound_access=False,
+                network_security_group={"id": self.runner_nsg.id}, nat_gateway={"id": self.nat.id},
+                delegations=[{"name": "container-apps", "service_name": "Microsoft.App/environments"}],
+                opts=child(self, depends_on=[self.api_subnet]))
 
         self.vnet_id: pulumi.Input[str] = self.vnet.id
         self.nodes_subnet_id: pulumi.Input[str] = self.nodes_subnet.id
@@ -232,7 +254,8 @@ class Network(pulumi.ComponentResource):
                            metrics=ALL_METRICS)
         diagnostics(name(z, "nat-ip-diag"), z, resource_id=self.egress_ip.id, sink=sink, parent=self,
                            metrics=ALL_METRICS)
-        for key, nsg in (("nodes", self.nodes_nsg), ("endpoints", self.endpoints_nsg)):
+        nsgs = [("nodes", self.nodes_nsg), ("endpoints", self.endpoints_nsg)]
+        for key, nsg in nsgs + ([("runner", self.runner_nsg)] if self.runner_nsg is not None else []):
             # NSGs have logs (rule events and counters) but no metrics.
             diagnostics(name(z, key, "nsg-diag"), z, resource_id=nsg.id, sink=sink, parent=self,
                                logs=ALL_LOGS)

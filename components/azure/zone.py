@@ -22,6 +22,7 @@ from llmops_landing_zone.components.azure.keys import Keys, KeysArgs
 from llmops_landing_zone.components.azure.monitoring import ServingMonitoring, ServingMonitoringArgs
 from llmops_landing_zone.components.azure.network import ExistingVnet, Network, NetworkArgs
 from llmops_landing_zone.components.azure.rbac import TeamAccess, TeamAccessArgs
+from llmops_landing_zone.components.azure.runner import DeployRunner, DeployRunnerArgs
 from llmops_landing_zone.components.azure.serving import (
     ManagedEndpoint,
     ManagedEndpointArgs,
@@ -34,6 +35,7 @@ from llmops_landing_zone.components.azure.serving import (
 )
 from llmops_landing_zone.components.azure.vector_store import AiSearch, VectorStoreArgs, vector_store
 from llmops_landing_zone.components.common import child, zone_tags
+from llmops_landing_zone.components.config.deploy import runner_enabled
 from llmops_landing_zone.components.config.models import ZoneConfig
 from llmops_landing_zone.components.azure.mirror import (
     RegistryMirror,
@@ -56,6 +58,7 @@ def build(zone: pulumi.ComponentResource, cfg: ZoneConfig) -> dict[str, Any]:
     byo = cfg.network.existing
     network = Network(f"{z}-network", NetworkArgs(
         z, ctx, cidr=cfg.network.cidr, zones=cfg.network.zones, protect=bool(cfg.protect_stateful),
+        runner_subnet=runner_enabled(cfg),
         existing=ExistingVnet(byo.nodes_subnet_id or "", byo.endpoints_subnet_id or "", byo.api_server_subnet_id)
         if byo else None), child(zone))
     rg = network.resource_group.name
@@ -160,6 +163,17 @@ def build(zone: pulumi.ComponentResource, cfg: ZoneConfig) -> dict[str, Any]:
         action_group_id=budget.action_group.id if budget else None, tags=zone_tags(z, cfg.environment, cfg.tags),
         protect=protect, depends_on=[addons]), child(zone)) if cfg.observability.enabled else None
 
+    # The cluster pass of the deploy workflow runs here when the API server is private (components/deploy_path.py)
+    app = cfg.deploy.github_app
+    runner = DeployRunner(f"{z}-deploy-runner", DeployRunnerArgs(
+        name=names.DEPLOY_RUNNER_JOB.render(z), repository=cfg.deploy.repository or "", ctx=ctx, resource_group=rg,
+        subnet_id=network.runner_subnet.id, cluster_id=cluster.cluster.id, vault_id=keys.vault.id,
+        vault_uri=keys.vault.properties.vault_uri, github_app_id=app.app_id if app else 0,
+        github_installation_id=app.installation_id if app else 0, state_store=cfg.deploy.state_store or "",
+        secrets_key=cfg.deploy.secrets_key or "", sink=sink, tags=zone_tags(z, cfg.environment, cfg.tags),
+        depends_on=[cluster.cluster] if isinstance(cluster, Cluster) else []), child(zone)) \
+        if runner_enabled(cfg) and network.runner_subnet is not None else None
+
     outputs: dict[str, Any] = {
         "subscriptionId": ctx.subscription_id,
         "region": ctx.location,
@@ -186,6 +200,9 @@ def build(zone: pulumi.ComponentResource, cfg: ZoneConfig) -> dict[str, Any]:
         outputs["mlWorkspace"] = workspace.workspace_name
     if monitoring is not None:
         outputs["prometheusWorkspaceId"] = monitoring.workspace.id
+    if runner is not None:
+        outputs["deployRunner"] = {"job": runner.job.name, "runsOn": runner.runs_on,
+                                   "identityClientId": runner.identity.client_id}
     if budget is not None:
         outputs["budgetName"] = budget.budget.name
         outputs["budgetActionGroupId"] = budget.action_group.id

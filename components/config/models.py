@@ -334,6 +334,15 @@ class PolicySettings(Model):
     baseline: str | None = Field(None, description="baseline file (relative to stacks/) of accepted violations")
 
 
+class GitHubAppConfig(Model):
+    """The GitHub App the Azure deploy runner registers with; its private key is the zone Key Vault's secret
+    ``deploy-runner-github-app-key`` (README, Deploying from CI)."""
+
+    app_id: StrictInt = Field(..., ge=1, description="the GitHub App's id (its settings page, 'App ID')")
+    installation_id: StrictInt = Field(..., ge=1, description="the app's installation id on the repository's "
+                                       "owner (the installation's settings URL ends with it)")
+
+
 class DeployConfig(Model):
     """How CI deploys a zone whose API server is private (components/deploy_path.py; README "Deploying from CI")."""
 
@@ -342,12 +351,16 @@ class DeployConfig(Model):
         description="GitHub owner/repo whose deploy workflow runs this stack; the deploy runner serves its jobs")
     runner: StrictBool | None = Field(
         None, description="a GitHub Actions runner inside the zone's network for the cluster pass (default: on "
-                          "when the API server is private and repository is set; AWS)")
+                          "when the API server is private and repository is set; AWS and Azure)")
     state_store: str | None = Field(
-        None, description="the Pulumi state backend's bucket ARN (bootstrap output): the runner reads and writes "
-                          "the stack's state there")
+        None, description="the Pulumi state backend (bootstrap output): the runner reads and writes the stack's "
+                          "state there. AWS: the bucket ARN; Azure: the storage account's resource id")
     secrets_key: str | None = Field(
-        None, description="the KMS key ARN of the stack's secrets provider (bootstrap output)")
+        None, description="the stack's secrets provider key (bootstrap output). AWS: the KMS key ARN; Azure: the "
+                          "Key Vault key's resource id")
+    github_app: GitHubAppConfig | None = Field(
+        None, description="Azure: the GitHub App the runner registers with (AWS uses a CodeConnections "
+                          "connection instead)")
 
 
 class ObservabilityConfig(Model):

@@ -138,7 +138,22 @@ def _az_app_insights(r: PlannedResource, ctx: Ctx) -> Result:
 def _az_prometheus(r: PlannedResource, ctx: Ctx) -> Result:
     return prometheus_price(ctx, "Azure Monitor workspace: managed Prometheus samples (18 months kept, included)")
 
+def _az_runner_job(r: PlannedResource, ctx: Ctx) -> Result:
+    """A Container Apps job on the consumption profile bills its executions' vCPU- and GiB-seconds: the deploy
+    runner's minutes a month (the same usage row as the AWS runner's build minutes) x its container's size."""
+    res = (r.inputs.get("template") or {}).get("containers", [{}])[0].get("resources") or {}
+    cpu, gib = float(res.get("cpu", 0.5)), float(str(res.get("memory", "1Gi")).removesuffix("Gi"))
+    per_minute = 60 * (cpu * ctx.unit("container-apps-vcpu-second") + gib * ctx.unit("container-apps-gib-second"))
+    u = ctx.usage("deploy-build-minutes-month")
+    return Price(u.min * per_minute, u.max * per_minute,
+                 f"deploy runner: {u.min:g}-{u.max:g} {u.unit} (usage assumption) x {cpu:g} vCPU + {gib:g} GiB "
+                 f"= {usd(per_minute)}/min")
+
+
 AZURE_RULES: dict[str, Rule] = {
+    tokens.AZURE_CONTAINER_APPS_JOB: _az_runner_job,
+    tokens.AZURE_CONTAINER_APPS_ENVIRONMENT: no_charge(
+        "a workload-profiles environment with only the consumption profile has no environment fee"),
     tokens.AZURE_MONITOR_WORKSPACE: _az_prometheus,
     tokens.AZURE_DATA_COLLECTION_ENDPOINT: no_charge("data collection endpoint (ingestion priced with the workspace)"),
     tokens.AZURE_DATA_COLLECTION_RULE: no_charge("data collection rule (ingestion priced with the workspace)"),

@@ -88,6 +88,17 @@ VLLM_CUDA12 = Image(
     source="vLLM release images (-cu129 variant), pinned in several public manifests",
     released=date(2026, 10, 5), refresh_days=VLLM_REFRESH_DAYS,
 )
+# The zone's Azure deploy runner (components/azure/runner.py): myoung34/docker-github-actions-runner, an
+# Ubuntu 24.04 image of GitHub's actions/runner 2.337.0 whose entrypoint registers with a GitHub App's
+# credentials (APP_ID, APP_PRIVATE_KEY) and, with EPHEMERAL, takes one job and exits. The tag was seen pinned in
+# public Dockerfiles on 2026-12-02; its own release date was not re-read, so the refresh clock runs from then.
+# Tag only: no two independent sources for its digest.
+DEPLOY_RUNNER = Image(
+    "docker.io/myoung34/github-runner", "2.337.0-ubuntu-noble",
+    source="github.com/myoung34/docker-github-actions-runner (tag 2.337.0-ubuntu-noble, pinned in public "
+           "Dockerfiles as of 2026-12-02)",
+    released=date(2026, 12, 2), refresh_days=90,  # GitHub refuses runners more than ~30 days behind a release
+)
 CUDA13_MIN_DRIVER = 580  # NVIDIA CUDA 13.0 release notes: driver >= 580 on Linux
 
 

@@ -60,6 +60,8 @@ ARM: dict[str, tuple[str, str]] = _by_module_type({
         ("Microsoft.ManagedIdentity/userAssignedIdentities/{resourceName}/federatedIdentityCredentials/"
          "{federatedIdentityCredentialResourceName}"), "federatedIdentityCredentialResourceName"),
     tokens.AKS_CLUSTER: ("Microsoft.ContainerService/managedClusters/{resourceName}", "resourceName"),
+    tokens.AZURE_CONTAINER_APPS_ENVIRONMENT: ("Microsoft.App/managedEnvironments/{environmentName}", "environmentName"),
+    tokens.AZURE_CONTAINER_APPS_JOB: ("Microsoft.App/jobs/{jobName}", "jobName"),
     tokens.AKS_AGENT_POOL: (
         "Microsoft.ContainerService/managedClusters/{resourceName}/agentPools/{agentPoolName}", "agentPoolName"),
     tokens.STORAGE_ACCOUNT: ("Microsoft.Storage/storageAccounts/{accountName}", "accountName"),
