@@ -39,6 +39,7 @@ from llmops_landing_zone.policies.rules import (  # noqa: F401 - importing a rul
     kubernetes,
     logging,
     network,
+    observability,
     stateful,
     tagging,
 )

@@ -27,6 +27,7 @@ MUTATIONS: list[dict[str, Any]] = json.loads((FIXTURES / "insecure-plan-mutation
 FROM_CONFIG = {
     ("aws-eks-private-endpoint", "insecure-eks"),  # cluster.publicEndpoint open to 0.0.0.0/0
     ("budget-for-gpu-capacity", ""),  # GPU pool and a SageMaker GPU endpoint, no budget
+    ("serving-alerts-routed", "insecure-serving-rules"),  # no budget: the serving alerts have nowhere to go
     ("dev-gpu-scale-to-zero", "insecure-l4-serving"),  # minNodes: 1 in dev
 }
 

@@ -12,6 +12,7 @@ import pytest
 from pulumi_policy.proxy import UNKNOWN_STRING_VALUE
 
 from llmops_landing_zone.policies import registry
+from llmops_landing_zone.components import tokens as ct
 from llmops_landing_zone.policies import tokens as t
 from llmops_landing_zone.policies.testing import Res, crossguard_stack, offline_findings, stack_of
 
@@ -220,6 +221,24 @@ CASES: list[StackCase] = [
                   "a100": {"enabled": True, "threshold": 100, "thresholdType": "Actual"}}})],
               [edit("budget", "notifications.a50.enabled", False), edit("budget", "notifications.a50.threshold", 100)],
               [("budget", "notifications.a50.threshold")], id="azure"),
+    StackCase("serving-slo-alerts",
+              [Res(t.K8S_WORKLOADS[0], "chat", deployment(SERVING_LABELS)),
+               Res(ct.AWS_AMP_RULE_GROUP_NAMESPACE, "rules", {"data": 'groups: [{rules: [{record: x, expr: "sum(vllm:'
+                   'num_requests_waiting{pod=~"chat-[a-z0-9]+-[a-z0-9]+"})"}]}]'})],
+              [remove("rules"), edit("rules", "data", "groups: []")], [("rules", "data")], id="aws"),
+    StackCase("serving-alerts-routed",
+              [Res(ct.AWS_AMP_RULE_GROUP_NAMESPACE, "rules", {"data": "groups: []"}),
+               Res(ct.AWS_AMP_ALERT_MANAGER_DEFINITION, "alerts",
+                   {"definition": "alertmanager_config: {receivers: [{name: r, sns_configs: [{topic_arn: t}]}]}"})],
+              [remove("alerts"), edit("alerts", "definition", "alertmanager_config: {}")],
+              [("alerts", "definition")], id="aws"),
+    StackCase("serving-alerts-routed",
+              [Res(ct.GCP_ALERT_POLICY, "policy", {"displayName": "ttft", "notificationChannels": ["c1"]})],
+              [edit("policy", "notificationChannels", [])], [("policy", "notificationChannels")], id="gcp"),
+    StackCase("serving-alerts-routed",
+              [Res(ct.AZURE_PROMETHEUS_RULE_GROUP, "group", {"rules": [
+                  {"alert": "VllmTtftSlo", "actions": [{"actionGroupId": "ag"}]}]})],
+              [edit("group", "rules", [{"alert": "VllmTtftSlo", "actions": []}])], [("group", "rules")], id="azure"),
 ]
 
 
