@@ -26,9 +26,8 @@ import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 
 from llmops_landing_zone.components import catalog
-from llmops_landing_zone.components.aws.base import AwsContext, service_trust
+from llmops_landing_zone.components.aws.base import AwsContext, LogRetention, log_group, service_trust
 from llmops_landing_zone.components.aws.names import EKS_CLUSTER
-from llmops_landing_zone.components.aws.network import encrypted_log_group
 from llmops_landing_zone.components.common import ENV_TAG, MANAGED_BY_TAG, ZONE_TAG, child, tagged
 
 TYPE = "llmops:aws:Cluster"
@@ -157,9 +156,8 @@ class Cluster(pulumi.ComponentResource):
 
         self.node_role, node_policies = node_role(self, z, ctx)
 
-        logs = encrypted_log_group(f"{z}-eks", f"/aws/eks/{self.name}/cluster", prefix=z, ctx=ctx,
-                                   key_arn=args.log_key_arn, retention=args.log_retention_days,
-                                   protect=args.protect, parent=self)
+        logs = log_group(f"{z}-eks", f"/aws/eks/{self.name}/cluster",
+                         LogRetention(z, args.log_retention_days, args.protect), ctx, args.log_key_arn, self)
         public = args.public_endpoint
         vpc_config: dict[str, Any] = {"subnet_ids": args.subnet_ids, "endpoint_private_access": True,
                                       "endpoint_public_access": public}

@@ -23,7 +23,7 @@ import pulumi_aws as aws
 import yaml
 
 from llmops_landing_zone.components.aws.base import AwsContext, document, service_trust, statement
-from llmops_landing_zone.components.common import child
+from llmops_landing_zone.components.common import child, stateful
 from llmops_landing_zone.components.k8s import keda
 from llmops_landing_zone.components.k8s import prometheus_agent as agent
 from llmops_landing_zone.components.k8s.addons import DCGM_EXPORTER
@@ -83,7 +83,7 @@ class ServingMonitoring(pulumi.ComponentResource):
         a, ctx, z = args, args.ctx, args.prefix
         self.workspace = aws.amp.Workspace(
             f"{z}-prometheus", alias=f"{z}-serving", kms_key_arn=a.key_arn, tags=a.tags,
-            opts=pulumi.ResourceOptions(parent=self, protect=a.protect, retain_on_delete=a.protect))
+            opts=stateful(a.protect, self))
         aws.amp.WorkspaceConfiguration(f"{z}-prometheus", workspace_id=self.workspace.id,
                                        retention_period_in_days=a.retention_days, opts=child(self))
         self.rules = aws.amp.RuleGroupNamespace(

@@ -15,7 +15,6 @@ VPC endpoint of private collections and its security group.
 
 from __future__ import annotations
 
-import fnmatch
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -26,31 +25,20 @@ import pulumi_aws as aws
 
 from llmops_landing_zone.components.aws.base import (
     AwsContext,
+    LogRetention,
     document,
-    log_group_patterns,
-    retention_days,
+    log_group,
     service_trust,
     statement,
 )
 from llmops_landing_zone.components.aws.names import OPENSEARCH_VPC_ENDPOINT
-from llmops_landing_zone.components.common import child, stateful, tagged
+from llmops_landing_zone.components.common import child, tagged
 from llmops_landing_zone.components.network_plan import plan_subnets
 
 TYPE = "llmops:aws:Network"
 # Interface endpoints every zone needs: image pulls (ECR API + Docker registry), Pod Identity / IRSA
 # credentials (STS) and log shipping (CloudWatch Logs).
 BASE_INTERFACE_ENDPOINTS = ("ecr.api", "ecr.dkr", "sts", "logs")
-
-
-def encrypted_log_group(logical: str, name: str, *, prefix: str, ctx: AwsContext, key_arn: pulumi.Input[str],
-                        retention: int, protect: bool, parent: pulumi.Resource,
-                        **opts: object) -> aws.cloudwatch.LogGroup:
-    """A log group of the zone (``prefix``) encrypted with ``key_arn`` and kept ``retention`` days (rounded up to
-    an allowed value). Its name must match the audit key's log-group patterns, or CloudWatch could not use it."""
-    arn = ctx.arn("logs", f"log-group:{name}")
-    assert any(fnmatch.fnmatchcase(arn, p) for p in log_group_patterns(ctx, prefix)), name
-    return aws.cloudwatch.LogGroup(logical, name=name, retention_in_days=retention_days(retention),
-                                   kms_key_id=key_arn, opts=stateful(protect, parent, **opts))
 
 
 def service_prefix(ctx: AwsContext) -> str:
@@ -193,8 +181,8 @@ class Network(pulumi.ComponentResource):
     def _flow_logs(self, args: NetworkArgs) -> None:
         ctx, z = args.ctx, args.prefix
         group_name = f"/aws/vpc/{z}-flow-logs"
-        group = encrypted_log_group(f"{z}-flow-logs", group_name, prefix=z, ctx=ctx, key_arn=args.flow_log_key_arn,
-                                    retention=args.log_retention_days, protect=args.protect, parent=self)
+        group = log_group(f"{z}-flow-logs", group_name, LogRetention(z, args.log_retention_days, args.protect), ctx,
+                          args.flow_log_key_arn, self)
         group_arn = ctx.arn("logs", f"log-group:{group_name}")
         # Confused-deputy guard documented for flow logs
         # (docs.aws.amazon.com/vpc/latest/userguide/flow-logs-iam-role.html).

@@ -19,7 +19,15 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_aws as aws
 
-from llmops_landing_zone.components.aws.base import AwsContext, Statement, document, document_of, statement
+from llmops_landing_zone.components.aws.base import (
+    AwsContext,
+    LogRetention,
+    Statement,
+    document,
+    document_of,
+    log_group,
+    statement,
+)
 
 # CodeBuild's curated Amazon Linux 2023 image (Python 3.11, Docker, AWS CLI); AWS patches it in place, so the
 # tag is a line, not a release (docs.aws.amazon.com/codebuild/latest/userguide/ec2-compute-images.html).
@@ -42,6 +50,7 @@ def runs_on(project: str) -> str:
 @dataclass
 class DeployRunnerArgs:
     name: str  # the CodeBuild project's name (and logical-name prefix)
+    prefix: str  # the zone's name: the log group must match the audit key's log group patterns
     repository: str  # GitHub owner/repo whose workflow jobs the runner takes
     ctx: AwsContext  # account, region, partition (no config)
     vpc_id: pulumi.Input[str]
@@ -110,10 +119,9 @@ class DeployRunner(pulumi.ComponentResource):
             referenced_security_group_id=self.security_group.id, ip_protocol="tcp", from_port=443, to_port=443,
             description=f"{project}: the deploy runner reaches the private API server", opts=own)
         log_group_arn = ctx.arn("logs", f"log-group:{args.log_group_name}")
-        self.log_group = aws.cloudwatch.LogGroup(
-            f"{name}-logs", name=args.log_group_name, retention_in_days=args.log_retention_days,
-            kms_key_id=args.encryption_key_arn, tags=args.tags,
-            opts=pulumi.ResourceOptions(parent=self, protect=args.protect, retain_on_delete=args.protect))
+        self.log_group = log_group(f"{name}-logs", args.log_group_name,
+                                   LogRetention(args.prefix, args.log_retention_days, args.protect), ctx,
+                                   args.encryption_key_arn, self)
         self.role = aws.iam.Role(
             f"{name}-role", name=f"{project}-runner", tags=args.tags,
             assume_role_policy=document(statement(

@@ -17,7 +17,6 @@ incomplete multipart uploads are aborted after 7.
 
 from __future__ import annotations
 
-import fnmatch
 import hashlib
 import json
 from dataclasses import dataclass, field
@@ -29,11 +28,11 @@ import pulumi_aws as aws
 from llmops_landing_zone.components import catalog
 from llmops_landing_zone.components.aws.base import (
     AwsContext,
+    LogRetention,
     Statement,
     document_of,
-    log_group_patterns,
+    log_group,
     private_bucket,
-    retention_days,
     service_trust,
     statement,
 )
@@ -267,11 +266,8 @@ class ManagedEndpoint(pulumi.ComponentResource):
         env = container_environment(spec)
         group_name = f"/aws/sagemaker/Endpoints/{endpoint_name}"
         group_arn = ctx.arn("logs", f"log-group:{group_name}")
-        # The audit key admits CloudWatch Logs only for the zone's log group patterns (base.log_group).
-        assert any(fnmatch.fnmatchcase(group_arn, p) for p in log_group_patterns(ctx, z)), group_name
-        logs = aws.cloudwatch.LogGroup(
-            f"{z}-{key}-endpoint", name=group_name, retention_in_days=retention_days(args.log_retention_days),
-            kms_key_id=args.log_key_arn, opts=child(self, protect=args.protect, retain_on_delete=args.protect))
+        logs = log_group(f"{z}-{key}-endpoint", group_name, LogRetention(z, args.log_retention_days, args.protect),
+                         ctx, args.log_key_arn, self)
 
         role_name = f"{z}-{key}-sagemaker"
         # Confused-deputy guard: SageMaker may assume the role only on behalf of this account's SageMaker

@@ -201,7 +201,7 @@ def build(zone: pulumi.ComponentResource, cfg: ZoneConfig) -> dict[str, Any]:
 
     # The cluster pass of the deploy workflow runs here when the API server is private (components/deploy_path.py)
     runner = DeployRunner(f"{z}-deploy-runner", DeployRunnerArgs(
-        name=f"{z}-deploy", repository=cfg.deploy.repository or "", ctx=ctx, vpc_id=network.vpc_id,
+        name=f"{z}-deploy", prefix=z, repository=cfg.deploy.repository or "", ctx=ctx, vpc_id=network.vpc_id,
         subnet_ids=subnets, cluster_name=cluster.cluster_name,
         cluster_security_group_id=cluster.node_security_group_id, encryption_key_arn=keys.audit.arn,
         log_group_name=f"/aws/codebuild/{z}-deploy", log_retention_days=retention_days(cfg.audit.retention_days),

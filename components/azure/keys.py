@@ -9,7 +9,6 @@ managed disks, Cosmos DB, Azure ML) come in as trusted services. Each key has a 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
 import pulumi
 import pulumi_azure_native as azure

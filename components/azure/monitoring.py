@@ -26,7 +26,7 @@ import pulumi_azure_native as azure
 from pulumi_kubernetes.apiextensions import CustomResource
 
 from llmops_landing_zone.components.azure.base import AzureContext, grant
-from llmops_landing_zone.components.common import child
+from llmops_landing_zone.components.common import child, stateful
 from llmops_landing_zone.components.k8s import keda
 from llmops_landing_zone.components.k8s.addons import DCGM_EXPORTER
 from llmops_landing_zone.components.k8s.meta import GPU_NAMESPACE, labels, metadata
@@ -89,7 +89,7 @@ class ServingMonitoring(pulumi.ComponentResource):
         self.workspace = azure.monitor.AzureMonitorWorkspace(
             name(z, "prometheus"), azure_monitor_workspace_name=name(z, "prometheus"),
             public_network_access="Enabled", **where,
-            opts=pulumi.ResourceOptions(parent=self, protect=a.protect, retain_on_delete=a.protect))
+            opts=stateful(a.protect, self))
         dce = azure.monitor.DataCollectionEndpoint(
             name(z, "prometheus-dce"), data_collection_endpoint_name=name(z, "prometheus"), kind="Linux",
             network_acls={"public_network_access": "Enabled"}, **where, opts=child(self))

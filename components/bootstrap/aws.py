@@ -31,13 +31,13 @@ from llmops_landing_zone.components.aws.base import (
     statement,
 )
 from llmops_landing_zone.components.aws.keys import DELETION_WINDOW_DAYS, USE_ACTIONS, admin_statement
+from llmops_landing_zone.components.common import stateful
 from llmops_landing_zone.components.bootstrap.common import (
     GITHUB_ISSUER,
     GITHUB_ISSUER_HOST,
     BootstrapOutputs,
     data,
     environment_subject,
-    kept,
     pull_request_subject,
 )
 from llmops_landing_zone.components.bootstrap.config import BootstrapConfig
@@ -132,12 +132,12 @@ class StateBackend(pulumi.ComponentResource):
                 statement("UseThroughS3", USE_ACTIONS, "*", principal={"AWS": ctx.root},
                           condition={"StringEquals": {"kms:ViaService": ctx.via("s3"),
                                                       "kms:CallerAccount": ctx.account_id}})),
-            opts=kept(self, args.protect))
+            opts=stateful(args.protect, self))
         aws.kms.Alias(f"{name}-key-alias", name=n["state_alias"], target_key_id=self.key.key_id,
                       opts=pulumi.ResourceOptions(parent=self))
         self.bucket_name = n["bucket"]
         self.bucket_arn = f"arn:{ctx.partition}:s3:::{self.bucket_name}"
-        self.bucket = aws.s3.Bucket(name, bucket=self.bucket_name, opts=kept(self, args.protect))
+        self.bucket = aws.s3.Bucket(name, bucket=self.bucket_name, opts=stateful(args.protect, self))
         own = pulumi.ResourceOptions(parent=self)
         guards = [
             aws.s3.BucketPublicAccessBlock(f"{name}-public-access", bucket=self.bucket.id, block_public_acls=True,
@@ -188,7 +188,7 @@ class SecretsKey(pulumi.ComponentResource):
                 statement("UseByAccountPrincipals", ["kms:Encrypt", "kms:Decrypt", "kms:DescribeKey"], "*",
                           principal={"AWS": ctx.root},
                           condition={"StringEquals": {"kms:CallerAccount": ctx.account_id}})),
-            opts=kept(self, args.protect))
+            opts=stateful(args.protect, self))
         aws.kms.Alias(f"{name}-alias", name=self.alias_name, target_key_id=self.key.key_id,
                       opts=pulumi.ResourceOptions(parent=self))
         self.provider_url = f"awskms://{self.alias_name}?region={ctx.region}"

@@ -22,12 +22,12 @@ import pulumi
 import pulumi_azure_native as azure
 from llmops_landing_zone.components.azure.base import ROLES, AzureContext, assignment_name
 from llmops_landing_zone.components.azure.names import subscription_suffix
+from llmops_landing_zone.components.common import stateful
 from llmops_landing_zone.components.bootstrap.common import (
     GITHUB_ISSUER,
     BootstrapOutputs,
     data,
     environment_subject,
-    kept,
 )
 from llmops_landing_zone.components.bootstrap.config import BootstrapConfig
 
@@ -83,7 +83,7 @@ class StateBackend(pulumi.ComponentResource):
             allow_cross_tenant_replication=False,
             encryption={"key_source": "Microsoft.Storage", "require_infrastructure_encryption": True,
                         "services": {"blob": {"enabled": True, "key_type": "Account"}}},
-            opts=kept(self, args.protect))
+            opts=stateful(args.protect, self))
         own = pulumi.ResourceOptions(parent=self)
         self.blob_service = azure.storage.BlobServiceProperties(
             f"{name}-blob", account_name=self.account.name, resource_group_name=args.resource_group,
@@ -93,7 +93,7 @@ class StateBackend(pulumi.ComponentResource):
         self.container = azure.storage.BlobContainer(
             f"{name}-container", container_name=CONTAINER, account_name=self.account.name,
             resource_group_name=args.resource_group, public_access="None",
-            opts=kept(self, args.protect, depends_on=[self.blob_service]))
+            opts=stateful(args.protect, self, depends_on=[self.blob_service]))
         self.register_outputs({"account": self.account_name})
 
 
@@ -122,11 +122,11 @@ class SecretsKey(pulumi.ComponentResource):
                 "tenant_id": ctx.tenant_id, "sku": {"family": "A", "name": "standard"},
                 "enable_rbac_authorization": True, "enable_soft_delete": True,
                 "soft_delete_retention_in_days": VAULT_SOFT_DELETE_DAYS, "enable_purge_protection": True},
-            opts=kept(self, args.protect))
+            opts=stateful(args.protect, self))
         self.key = azure.keyvault.Key(
             name, key_name="pulumi-secrets", vault_name=self.vault.name, resource_group_name=args.resource_group,
             properties={"kty": "RSA", "key_size": 3072, "key_ops": ["encrypt", "decrypt", "wrapKey", "unwrapKey"]},
-            opts=kept(self, args.protect))
+            opts=stateful(args.protect, self))
         self.provider_url = self.key.key_uri_with_version.apply(
             lambda uri: "azurekeyvault://" + uri.removeprefix("https://"))
         self.register_outputs({"secretsProvider": self.provider_url})

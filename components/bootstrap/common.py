@@ -36,12 +36,6 @@ def data(name: str) -> Any:
     return json.loads((DATA / name).read_text())
 
 
-def kept(parent: pulumi.Resource, protect: bool, **kwargs: Any) -> pulumi.ResourceOptions:
-    """Options for the state store and the keys: losing them loses every stack's state or its secrets, so they
-    are protected and retained on delete (``protect: false`` only for a throw-away trial)."""
-    return pulumi.ResourceOptions(parent=parent, protect=protect, retain_on_delete=protect, **kwargs)
-
-
 @dataclass
 class BootstrapOutputs:
     """The stack outputs, the same names on every cloud: how to log in to the state backend, the

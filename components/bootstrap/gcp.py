@@ -17,7 +17,8 @@ from dataclasses import dataclass
 
 import pulumi
 import pulumi_gcp as gcp
-from llmops_landing_zone.components.bootstrap.common import GITHUB_ISSUER, BootstrapOutputs, data, kept
+from llmops_landing_zone.components.common import stateful
+from llmops_landing_zone.components.bootstrap.common import GITHUB_ISSUER, BootstrapOutputs, data
 from llmops_landing_zone.components.bootstrap.config import BootstrapConfig
 from llmops_landing_zone.components.gcp.keys import DESTROY_SCHEDULED, ENCRYPTER_DECRYPTER, ROTATION
 
@@ -65,7 +66,7 @@ class StateBackend(pulumi.ComponentResource):
     def __init__(self, name: str, args: StateBackendArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__(STATE_TYPE, name, None, opts)
         self.ring = gcp.kms.KeyRing(f"{name}-ring", name=f"pulumi-{args.prefix}", project=args.project,
-                                    location=args.region, opts=kept(self, args.protect))
+                                    location=args.region, opts=stateful(args.protect, self))
         self.key = _key(f"{name}-key", "state", self.ring, self, args.protect)
         # The Cloud Storage service agent encrypts objects with the key; reading it also creates the agent.
         agent = gcp.storage.get_project_service_account_output(project=args.project)
@@ -78,14 +79,14 @@ class StateBackend(pulumi.ComponentResource):
             versioning={"enabled": True}, encryption={"default_kms_key_name": self.key.id},
             lifecycle_rules=[{"action": {"type": "Delete"},
                               "condition": {"days_since_noncurrent_time": NONCURRENT_DAYS, "with_state": "ARCHIVED"}}],
-            opts=kept(self, args.protect, depends_on=[grant]))
+            opts=stateful(args.protect, self, depends_on=[grant]))
         self.register_outputs({"bucket": self.bucket_name})
 
 
 def _key(logical: str, purpose: str, ring: gcp.kms.KeyRing, parent: pulumi.Resource, protect: bool) -> gcp.kms.CryptoKey:
     return gcp.kms.CryptoKey(logical, name=purpose, key_ring=ring.id, purpose="ENCRYPT_DECRYPT",
                              rotation_period=ROTATION, destroy_scheduled_duration=DESTROY_SCHEDULED,
-                             opts=kept(parent, protect))
+                             opts=stateful(protect, parent))
 
 
 @dataclass

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_gcp as gcp
 
-from llmops_landing_zone.components.common import child
+from llmops_landing_zone.components.common import child, stateful
 from llmops_landing_zone.components.k8s import VllmEndpoint, VllmEndpointArgs, images, service_account_name
 from llmops_landing_zone.components.k8s.scheduling import PoolScheduling
 from llmops_landing_zone.components.resolve import EndpointSpec
@@ -88,7 +88,7 @@ class ModelBucket(pulumi.ComponentResource):
             force_destroy=False,
             # Old checkpoint versions are kept 30 days after being replaced, then deleted.
             lifecycle_rules=[{"action": {"type": "Delete"}, "condition": {"days_since_noncurrent_time": 30}}],
-            opts=child(self, protect=args.protect, retain_on_delete=args.protect, depends_on=args.depends_on))
+            opts=stateful(args.protect, self, depends_on=args.depends_on))
         self.register_outputs({"name": self.name, "url": f"gs://{self.name}"})
 
 
