@@ -21,6 +21,7 @@ from rich.console import Console
 from rich.table import Table
 
 from llmops_landing_zone.components.catalog import kubernetes as k8s
+from llmops_landing_zone.components.config.deploy import runner_enabled
 from llmops_landing_zone.components.k8s import images
 from llmops_landing_zone.llz.console import console as make_console
 
@@ -35,6 +36,9 @@ NODE_AGENTS = {"aws": (images.DEVICE_PLUGIN, images.DCGM_EXPORTER),
 # Installed by the zone when observability is on (components/<cloud>/monitoring.py).
 OBSERVABILITY_CHARTS = (images.KEDA_CHART,)
 OBSERVABILITY_IMAGES = {"aws": (images.PROMETHEUS,), "gcp": (), "azure": ()}  # AWS: the remote-writing agent
+# The deploy runner's own pins where the zone builds the runner image's environment (components/azure/runner.py
+# and the workflow's kubelogin step); AWS runs CodeBuild's managed image, which AWS patches in place.
+DEPLOY_RUNNER_IMAGES = {"aws": (), "gcp": (), "azure": (images.DEPLOY_RUNNER, images.KUBELOGIN)}
 PROVIDER_SDKS = {"aws": ("pulumi-aws",), "gcp": ("pulumi-gcp",), "azure": ("pulumi-azure-native",)}
 COMMON_SDKS = ("pulumi", "pulumi-kubernetes", "pulumi-policy")
 
@@ -42,7 +46,7 @@ COMMON_SDKS = ("pulumi", "pulumi-kubernetes", "pulumi-policy")
 @dataclass
 class Pin:
     cloud: str
-    kind: str  # kubernetes | image | chart | driver | sdk
+    kind: str  # kubernetes | image | chart | runner | driver | sdk
     name: str
     version: str
     stacks: list[str] = field(default_factory=list)
@@ -147,6 +151,12 @@ def collect(configs: dict[str, ZoneConfig], on: date) -> list[Pin]:
             pins += [chart_pin(cloud, c, observed, on) for c in OBSERVABILITY_CHARTS]
             pins += [image_pin(cloud, i, i.repository.rsplit("/", 1)[-1], observed, on)
                      for i in OBSERVABILITY_IMAGES[cloud]]
+        deploying = sorted(s for s, c in stacks.items() if runner_enabled(c))
+        if deploying:
+            for i in DEPLOY_RUNNER_IMAGES[cloud]:  # not in the cluster: kind "runner", not "image"
+                pin = image_pin(cloud, i, i.repository.rsplit("/", 1)[-1], deploying, on)
+                pin.kind = "runner"
+                pins.append(pin)
         drv = images.GPU_DRIVERS[cloud]
         pins.append(Pin(cloud, "driver", "NVIDIA driver", f"R{drv.branch}", names, note=drv.where,
                         source=drv.source))

@@ -110,3 +110,12 @@ def test_the_deploy_matrix_lists_every_stack_by_environment() -> None:
     bad = subprocess.run([sys.executable, str(ROOT / ".github" / "scripts" / "deploy_matrix.py")],
                          env={**os.environ, "ONLY": "nope"}, capture_output=True, text=True, check=False)
     assert bad.returncode != 0 and "no stack named 'nope'" in bad.stderr
+
+
+def test_the_kubelogin_the_workflow_installs_is_the_pinned_one() -> None:
+    """The Azure cluster pass installs kubelogin; its version is the one `llz versions` ages (images.KUBELOGIN)."""
+    from llmops_landing_zone.components.k8s import images
+
+    steps = [s for j in _load(ROOT / ".github" / "workflows" / "deploy-stack.yml")["jobs"].values()
+             for s in j["steps"] if "kubelogin" in s.get("name", "")]
+    assert [s["env"]["VERSION"] for s in steps] == [images.KUBELOGIN.tag]

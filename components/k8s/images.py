@@ -99,6 +99,13 @@ DEPLOY_RUNNER = Image(
            "Dockerfiles as of 2026-12-02)",
     released=date(2026, 12, 2), refresh_days=90,  # GitHub refuses runners more than ~30 days behind a release
 )
+# kubelogin, the AKS kubeconfig's exec plugin, which the Azure cluster pass installs on the runner
+# (.github/workflows/deploy-stack.yml installs this version; tests/test_workflows.py holds them equal). A release
+# binary, not an image: Azure/kubelogin v0.2.19, tagged 2026-06-23.
+KUBELOGIN = Image(
+    "github.com/Azure/kubelogin", "v0.2.19", source="Azure/kubelogin tag v0.2.19 (2026-06-23)",
+    released=date(2026, 6, 23), refresh_days=365,
+)
 CUDA13_MIN_DRIVER = 580  # NVIDIA CUDA 13.0 release notes: driver >= 580 on Linux
 
 
