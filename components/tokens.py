@@ -311,3 +311,9 @@ AZURE_DATA_COLLECTION_ENDPOINT = "azure-native:monitor:DataCollectionEndpoint"
 AZURE_DATA_COLLECTION_RULE = "azure-native:monitor:DataCollectionRule"
 AZURE_DATA_COLLECTION_RULE_ASSOCIATION = "azure-native:monitor:DataCollectionRuleAssociation"
 AZURE_PROMETHEUS_RULE_GROUP = "azure-native:alertsmanagement:PrometheusRuleGroup"
+# Azure ML managed endpoint alerts (components/azure/endpoint_alerts.py)
+AZURE_METRIC_ALERT = "azure-native:monitor:MetricAlert"
+AZURE_SCHEDULED_QUERY_RULE = "azure-native:monitor:ScheduledQueryRule"
+# Azure Monitor Private Link Scope: private ingestion and queries (components/azure/monitoring.py)
+AZURE_MONITOR_PRIVATE_LINK_SCOPE = "azure-native:monitor:PrivateLinkScope"
+AZURE_MONITOR_PRIVATE_LINK_SCOPED_RESOURCE = "azure-native:monitor:PrivateLinkScopedResource"

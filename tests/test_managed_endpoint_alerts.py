@@ -6,6 +6,8 @@ from __future__ import annotations
 import pytest
 
 from llmops_landing_zone.components import sizing, tokens
+from llmops_landing_zone.components.azure.endpoint_alerts import metric_window
+from llmops_landing_zone.components.finops import estimate
 from llmops_landing_zone.components.observability.managed import BURN_RATE, OUTPUT_TOKENS, ManagedAlerts, managed_alerts
 from llmops_landing_zone.components.observability.slo import SloTargets, targets
 from llmops_landing_zone.components.plan import Plan
@@ -84,3 +86,69 @@ def test_vertex_alert_policies_to_the_budget_channels() -> None:
                 'endpoint_id = "')[1]
         for name in (f"acme-llm-{key}-latency", f"acme-llm-{key}-errors"):
             assert len(policies[name]["notificationChannels"]) == len(channels)
+
+
+
+def test_azure_ml_alerts_to_the_budget_action_group() -> None:
+    plan = offline.plan("azure-prod")
+    expected = _managed("azure-prod")
+    assert expected, "azure-prod has a managed endpoint"
+    (group,) = plan.of_type(tokens.AZURE_ACTION_GROUP)  # the budget's
+    (workspace,) = plan.of_type(tokens.LOG_ANALYTICS_WORKSPACE)  # the audit sink: the traffic log lands there
+    endpoints = {r.name: r for r in plan.of_type(tokens.ML_ONLINE_ENDPOINT)}
+    metric = {r.name: r for r in plan.of_type(tokens.AZURE_METRIC_ALERT)}
+    logs = {r.name: r for r in plan.of_type(tokens.AZURE_SCHEDULED_QUERY_RULE)}
+    assert len(metric) == len(logs) == len(expected)
+    group_id = f"/actionGroups/{group.inputs['actionGroupName']}"
+    for key, t in expected.items():
+        endpoint = endpoints[f"acme-llm-{key}-online"]
+        endpoint_name = endpoint.inputs["endpointName"]
+        latency = metric[f"acme-llm-{key}-latency"]
+        (crit,) = latency.inputs["criteria"]["allOf"]
+        assert latency.inputs["criteria"]["odataType"] == "Microsoft.Azure.Monitor.SingleResourceMultipleMetricCriteria"
+        assert (crit["metricNamespace"], crit["metricName"], crit["timeAggregation"], crit["operator"]) == (
+            "Microsoft.MachineLearningServices/workspaces/onlineEndpoints", "RequestLatency_P95", "Average",
+            "GreaterThan")
+        assert crit["threshold"] == pytest.approx(t.latency_p95_seconds * 1000)  # milliseconds
+        assert crit["dimensions"] == [{"name": "deployment", "operator": "Include", "values": ["primary"]}]
+        (scope,) = latency.inputs["scopes"]
+        assert scope.endswith(f"/onlineEndpoints/{endpoint_name}") and endpoint.urn in latency.dependencies
+        # Metric alert windows are a fixed set: 15 minutes is the smallest that covers the 10-minute "for"
+        assert (latency.inputs["windowSize"], latency.inputs["evaluationFrequency"]) == ("PT15M", "PT5M")
+        (action,) = latency.inputs["actions"]
+        assert action["actionGroupId"].endswith(group_id) and group.urn in latency.dependencies
+
+        errors = logs[f"acme-llm-{key}-errors"]
+        assert errors.inputs["kind"] == "LogAlert"
+        (scope,) = errors.inputs["scopes"]
+        assert scope.endswith(f"/workspaces/{workspace.inputs['workspaceName']}")
+        assert workspace.urn in errors.dependencies
+        (cond,) = errors.inputs["criteria"]["allOf"]
+        assert cond["query"].startswith("AmlOnlineEndpointTrafficLog\n")
+        assert f'EndpointName == "{endpoint_name}"' in cond["query"]
+        assert "toint(ResponseCode) >= 500" in cond["query"] and "toint(ModelStatusCode) >= 500" in cond["query"]
+        assert (cond["metricMeasureColumn"], cond["operator"]) == ("ratio", "GreaterThan")
+        assert cond["threshold"] == pytest.approx(t.error_ratio)
+        # 5-minute windows, all three of the 15 minutes failing (the "for 15m" of the other clouds)
+        assert (errors.inputs["windowSize"], errors.inputs["evaluationFrequency"]) == ("PT5M", "PT5M")
+        assert cond["failingPeriods"] == {"numberOfEvaluationPeriods": 3, "minFailingPeriodsToAlert": 3}
+        (ag,) = errors.inputs["actions"]["actionGroups"]
+        assert ag.endswith(group_id)
+
+
+def test_azure_alerts_priced_per_time_series() -> None:
+    items = {i.urn.rsplit("::", 1)[-1]: i for i in estimate(offline.plan("azure-prod")).items}
+    for key in _managed("azure-prod"):
+        assert items[f"acme-llm-{key}-latency"].monthly_min_usd == pytest.approx(0.10)
+        assert items[f"acme-llm-{key}-errors"].monthly_min_usd == pytest.approx(1.50)
+
+
+def test_metric_alert_window_covers_the_for_duration() -> None:
+    assert [metric_window(w) for w in ("1m", "5m", "10m", "15m", "45m", "2h")] == [
+        "PT1M", "PT5M", "PT15M", "PT15M", "PT1H", "PT6H"]
+
+
+def test_no_managed_endpoint_no_azure_alerts() -> None:
+    assert not _managed("azure-dev")
+    plan = offline.plan("azure-dev")
+    assert not plan.of_type(tokens.AZURE_METRIC_ALERT) and not plan.of_type(tokens.AZURE_SCHEDULED_QUERY_RULE)

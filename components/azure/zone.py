@@ -17,6 +17,7 @@ from llmops_landing_zone.components.azure.audit import Audit, AuditArgs
 from llmops_landing_zone.components.azure.base import AzureContext
 from llmops_landing_zone.components.azure.budget import Budget, BudgetArgs
 from llmops_landing_zone.components.azure.cluster import Cluster, ClusterArgs, ExistingCluster, ExistingClusterArgs
+from llmops_landing_zone.components.azure.endpoint_alerts import EndpointAlerts, EndpointAlertsArgs
 from llmops_landing_zone.components.azure.gpu_pool import GpuPool, GpuPoolArgs
 from llmops_landing_zone.components.azure.keys import Keys, KeysArgs
 from llmops_landing_zone.components.azure.monitoring import ServingMonitoring, ServingMonitoringArgs
@@ -24,6 +25,7 @@ from llmops_landing_zone.components.azure.network import ExistingVnet, Network, 
 from llmops_landing_zone.components.azure.rbac import TeamAccess, TeamAccessArgs
 from llmops_landing_zone.components.azure.runner import DeployRunner, DeployRunnerArgs
 from llmops_landing_zone.components.azure.serving import (
+    DEPLOYMENT_NAME,
     ManagedEndpoint,
     ManagedEndpointArgs,
     MlWorkspace,
@@ -45,6 +47,7 @@ from llmops_landing_zone.components.azure.mirror import (
 )
 from llmops_landing_zone.components.k8s import ClusterAddons, images
 from llmops_landing_zone.components.observability import rule_file
+from llmops_landing_zone.components.observability.managed import managed_alerts
 from llmops_landing_zone.components.observability.scaling import scaled_endpoints
 
 
@@ -162,6 +165,14 @@ def build(zone: pulumi.ComponentResource, cfg: ZoneConfig) -> dict[str, Any]:
         endpoints=scaled_endpoints(cfg.endpoints, cfg.observability.enabled), k8s_provider=cluster.provider,
         action_group_id=budget.action_group.id if budget else None, tags=zone_tags(z, cfg.environment, cfg.tags),
         protect=protect, depends_on=[addons]), child(zone)) if cfg.observability.enabled else None
+
+    for key, thresholds in managed_alerts({k: cfg.endpoints[k] for k in managed_endpoints},
+                                          cfg.observability.enabled).items():
+        EndpointAlerts(f"{z}-alerts-{key}", EndpointAlertsArgs(
+            z, ctx.location, rg, managed_endpoints[key].endpoint_name, managed_endpoints[key].endpoint.id,
+            workspace_id=sink.workspace_id, thresholds=thresholds, deployments=[DEPLOYMENT_NAME],
+            action_group_id=budget.action_group.id if budget else None,
+            tags=zone_tags(z, cfg.environment, cfg.tags)), child(zone))
 
     # The cluster pass of the deploy workflow runs here when the API server is private (components/deploy_path.py)
     app = cfg.deploy.github_app

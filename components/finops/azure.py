@@ -135,6 +135,33 @@ def _az_app_insights(r: PlannedResource, ctx: Ctx) -> Result:
     return logs_price(ctx, num(r.inputs.get("retentionInDays")) or 90, 90, "Application Insights (classic)")
 
 
+def _series(criteria: Any) -> int:
+    """Time series an alert rule monitors: one per included dimension value of each condition (at least one)."""
+    total = 0
+    for c in (criteria or {}).get("allOf") or []:
+        values = [len(d.get("values") or []) for d in c.get("dimensions") or [] if d.get("operator") == "Include"]
+        n = 1
+        for v in values:
+            n *= max(v, 1)
+        total += n
+    return max(total, 1)
+
+
+def _az_metric_alert(r: PlannedResource, ctx: Ctx) -> Result:
+    n, unit = _series(r.inputs.get("criteria")), ctx.unit("metric-alert-series-month")
+    return Price(n * unit, n * unit, f"metric alert: {n} time series x {usd(unit)}/month")
+
+
+def _az_log_alert(r: PlannedResource, ctx: Ctx) -> Result:
+    every = str(r.inputs.get("evaluationFrequency") or "")
+    try:
+        unit = ctx.unit(f"log-alert-series-month:{every}")
+    except LookupError:
+        return Unpriced(f"log search alert evaluated every {every or '?'}: no price in the catalog")
+    n = _series(r.inputs.get("criteria"))
+    return Price(n * unit, n * unit, f"log search alert every {every}: {n} time series x {usd(unit)}/month")
+
+
 def _az_prometheus(r: PlannedResource, ctx: Ctx) -> Result:
     return prometheus_price(ctx, "Azure Monitor workspace: managed Prometheus samples (18 months kept, included)")
 
@@ -158,6 +185,8 @@ AZURE_RULES: dict[str, Rule] = {
     tokens.AZURE_DATA_COLLECTION_ENDPOINT: no_charge("data collection endpoint (ingestion priced with the workspace)"),
     tokens.AZURE_DATA_COLLECTION_RULE: no_charge("data collection rule (ingestion priced with the workspace)"),
     tokens.AZURE_DATA_COLLECTION_RULE_ASSOCIATION: no_charge("association of a rule or endpoint with the cluster"),
+    tokens.AZURE_METRIC_ALERT: _az_metric_alert,
+    tokens.AZURE_SCHEDULED_QUERY_RULE: _az_log_alert,
     tokens.AZURE_PROMETHEUS_RULE_GROUP: no_charge("rules: their evaluation is billed as query samples processed, well under a dollar a month per endpoint, not counted"),
     tokens.AZURE_CONTAINER_REGISTRY: lambda r, ctx: Price(
         ctx.unit("registry-day:Premium") * 30, ctx.unit("registry-day:Premium") * 30,

@@ -20,6 +20,9 @@ VLLM_NAME = ("app.kubernetes.io/name", "vllm")  # the label the Kubernetes layer
 RULE_FIELDS = {t.AWS_AMP_RULE_GROUP_NAMESPACE: "data", t.K8S_GMP_CLUSTER_RULES: "spec",
                t.GCP_ALERT_POLICY: "conditions", t.AZURE_PROMETHEUS_RULE_GROUP: "rules"}
 RULE_TYPES = tuple(RULE_FIELDS)
+# Azure ML managed endpoints' alerts (components/azure/endpoint_alerts.py) and where each lists its action groups
+AZURE_ALERT_ACTIONS = {t.AZURE_METRIC_ALERT: "actions", t.AZURE_SCHEDULED_QUERY_RULE: "actions.actionGroups"}
+ROUTED_TYPES = (*RULE_TYPES, *AZURE_ALERT_ACTIONS)
 
 
 def vllm_endpoints(stack: Stack) -> dict[str, str]:
@@ -73,12 +76,18 @@ def _routes(stack: Stack) -> Iterator[tuple[str, str]]:
             if isinstance(rule, dict) and rule.get("alert") and not listed(rule.get("actions")):
                 yield f"Prometheus rule group {group.name}: alert {rule['alert']} has no action group", group.urn
                 break
+    for type_, path in AZURE_ALERT_ACTIONS.items():
+        for alert in stack.of_type(type_):
+            actions = get(alert.props, path)
+            if not is_unknown(actions) and not listed(actions):
+                yield f"alert rule {get(alert.props, 'ruleName') or alert.name} has no action group", alert.urn
 
 
 @stack_rule(
-    name="serving-alerts-routed", scope="multi-cloud", types=RULE_TYPES, severity="high",
+    name="serving-alerts-routed", scope="multi-cloud", types=ROUTED_TYPES, severity="high",
     description="Serving alerts reach someone: AMP's alert manager sends to an SNS topic, every Cloud Monitoring "
-                "alert policy has a notification channel, every Azure Prometheus alert has an action group.",
+                "alert policy has a notification channel, every Azure Prometheus alert and Azure ML endpoint alert "
+                "has an action group.",
     remediation="Configure budget.notify (the zone routes serving alerts to the budget's topic, channels or "
                 "action group), or attach your own receiver.",
     config_path="budget.notify")
