@@ -21,7 +21,7 @@ from llmops_landing_zone.components.azure.base import FORBIDDEN_ROLES, ROLES
 from llmops_landing_zone.components.azure.budget import MAX_NOTIFICATIONS, budget_start, notification_plan
 from llmops_landing_zone.components.azure.cluster import AKS_LOG_CATEGORIES, cluster_cidrs
 from llmops_landing_zone.components.azure.gpu_pool import AKS_SPOT_TAINT, scheduling
-from llmops_landing_zone.components.azure.network import PRIVATE_DNS_ZONES, subnet_layout
+from llmops_landing_zone.components.azure.network import PRIVATE_DNS_ZONES, private_dns_zones, subnet_layout
 from llmops_landing_zone.components.azure.registry import registry_model
 from llmops_landing_zone.components.common import zone_tags
 from llmops_landing_zone.components.config.models import ZoneConfig
@@ -267,17 +267,18 @@ def test_every_private_endpoint_is_in_the_endpoint_subnet_with_its_dns_zones(pro
                for link in links)
     groups = {r.inputs["privateEndpointName"]: r for r in prod.of_type("azure-native:network:PrivateDnsZoneGroup")}
     endpoints = prod.of_type("azure-native:network:PrivateEndpoint")
-    assert len(endpoints) == 9  # + the container registry (registry mirror)
+    assert len(endpoints) == 11  # + the container registry (registry mirror), Azure Monitor (AMPLS, workspace)
     seen = set()
     for pe in endpoints:
         assert pe.inputs["subnet"]["id"].endswith("/subnets/private-endpoints")
         group_id = pe.inputs["privateLinkServiceConnections"][0]["groupIds"][0]
         seen.add(group_id)
-        expected = {f"{arm_id('Microsoft.Network/privateDnsZones/')}{z}" for z in PRIVATE_DNS_ZONES[group_id]}
+        expected = {f"{arm_id('Microsoft.Network/privateDnsZones/')}{z}" for z in private_dns_zones(group_id, "eastus")}
         configs = groups[pe.inputs["privateEndpointName"]].inputs["privateDnsZoneConfigs"]
         assert {c["privateDnsZoneId"] for c in configs} == expected
-    assert seen == {"vault", "blob", "searchService", "Sql", "amlworkspace", "registry"}
-    assert set(zones) == {z for g in seen for z in PRIVATE_DNS_ZONES[g]}
+    assert seen == {"vault", "blob", "searchService", "Sql", "amlworkspace", "registry", "azuremonitor",
+                    "prometheusMetrics"}
+    assert set(zones) == {z for g in seen for z in private_dns_zones(g, "eastus")}
 
 
 # --- keys ---------------------------------------------------------------------------------------------------

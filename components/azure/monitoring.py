@@ -12,8 +12,18 @@
 - Autoscaling: KEDA (components/k8s/keda.py) with Azure workload identity (a user-assigned identity federated
   with keda-operator, Monitoring Data Reader on this workspace) queries the workspace's query endpoint.
 
-Not private yet: the workspace and the endpoint keep public network access (ingestion and queries are still
-authenticated by Entra ID); private ingestion needs an Azure Monitor Private Link Scope and private endpoints.
+Private (with ``network``): ingestion and queries stay on the VNet.
+
+- Ingestion: an Azure Monitor Private Link Scope (AMPLS) holds the data collection endpoint and the audit Log
+  Analytics workspace; its private endpoint (``azuremonitor``) sits in the endpoints subnet with the five DNS
+  zones Azure Monitor needs (the blob zone is shared with the storage endpoints). Ingestion and query access
+  modes are ``PrivateOnly``: from the VNet, only resources in the scope are reachable. The endpoint refuses
+  public traffic (learn.microsoft.com/azure/azure-monitor/essentials/private-link-data-ingestion, "Private link
+  ingestion from a private AKS cluster").
+- Queries: the workspace has public network access disabled and its own private endpoint (``prometheusMetrics``,
+  zone ``privatelink.<region>.prometheus.monitor.azure.com``), so KEDA's query endpoint resolves to a VNet
+  address (learn.microsoft.com/azure/azure-monitor/essentials/azure-monitor-workspace-private-endpoint).
+  Prometheus rule groups are evaluated by Azure Monitor itself and are unaffected.
 """
 
 from __future__ import annotations
@@ -26,6 +36,7 @@ import pulumi_azure_native as azure
 from pulumi_kubernetes.apiextensions import CustomResource
 
 from llmops_landing_zone.components.azure.base import AzureContext, grant
+from llmops_landing_zone.components.azure.network import Network
 from llmops_landing_zone.components.common import child, stateful
 from llmops_landing_zone.components.k8s import keda
 from llmops_landing_zone.components.k8s.addons import DCGM_EXPORTER
@@ -74,6 +85,8 @@ class ServingMonitoringArgs:
     endpoints: list[ScaledEndpoint]
     k8s_provider: pulumi.ProviderResource
     action_group_id: pulumi.Input[str] | None = None  # the budget's action group
+    network: Network | None = None  # private ingestion and queries through its endpoints subnet (None: public)
+    log_workspace_id: pulumi.Input[str] | None = None  # the audit Log Analytics workspace, scoped with the DCE
     tags: dict[str, str] = field(default_factory=dict)
     protect: bool = False
     depends_on: list[pulumi.Resource] = field(default_factory=list)  # before in-cluster objects
@@ -86,13 +99,15 @@ class ServingMonitoring(pulumi.ComponentResource):
         super().__init__(TYPE, name_, None, opts)
         a, ctx, z = args, args.ctx, args.prefix
         where = {"resource_group_name": a.resource_group, "location": ctx.location, "tags": a.tags}
+        public = "Enabled" if a.network is None else "Disabled"
         self.workspace = azure.monitor.AzureMonitorWorkspace(
             name(z, "prometheus"), azure_monitor_workspace_name=name(z, "prometheus"),
-            public_network_access="Enabled", **where,
+            public_network_access=public, **where,
             opts=stateful(a.protect, self))
         dce = azure.monitor.DataCollectionEndpoint(
             name(z, "prometheus-dce"), data_collection_endpoint_name=name(z, "prometheus"), kind="Linux",
-            network_acls={"public_network_access": "Enabled"}, **where, opts=child(self))
+            network_acls={"public_network_access": public}, **where, opts=child(self))
+        private = self._private_link(a, dce) if a.network is not None else []
         dcr = azure.monitor.DataCollectionRule(
             name(z, "prometheus-dcr"), data_collection_rule_name=name(z, "prometheus"), kind="Linux",
             data_collection_endpoint_id=dce.id,
@@ -116,7 +131,7 @@ class ServingMonitoring(pulumi.ComponentResource):
             rules=[rule_args(r, a.action_group_id) for r in group["rules"]], **where, opts=child(self))
             for group in a.rule_file["groups"]]
 
-        k8s = pulumi.ResourceOptions(parent=self, provider=a.k8s_provider, depends_on=a.depends_on)
+        k8s = pulumi.ResourceOptions(parent=self, provider=a.k8s_provider, depends_on=[*a.depends_on, *private])
         namespaces = sorted({e.namespace for e in a.endpoints})
         for ns in namespaces:
             self._pod_monitor(f"{z}-vllm-{ns}", "vllm", ns, "http", False, k8s)
@@ -135,7 +150,7 @@ class ServingMonitoring(pulumi.ComponentResource):
         self.keda = keda.Keda(f"{z}-keda", keda.KedaArgs(values={"podIdentity": {"azureWorkload": {
             "enabled": True, "clientId": self.identity.client_id, "tenantId": ctx.tenant_id}}}),
             pulumi.ResourceOptions(parent=self, provider=a.k8s_provider,
-                                   depends_on=[federation, reader, *a.depends_on]))
+                                   depends_on=[federation, reader, *a.depends_on, *private]))
         auth = {ns: keda.trigger_authentication(f"{z}-keda-auth-{ns}", "azure-workload", ns, self,
                                                 a.k8s_provider, [self.keda.release], identity_id=self.identity.client_id)
                 for ns in namespaces}
@@ -148,6 +163,26 @@ class ServingMonitoring(pulumi.ComponentResource):
             for e in a.endpoints
         }
         self.register_outputs({"workspaceId": self.workspace.id, "queryEndpoint": server})
+
+    def _private_link(self, a: ServingMonitoringArgs, dce: azure.monitor.DataCollectionEndpoint
+                      ) -> list[pulumi.Resource]:
+        """The AMPLS (DCE and audit workspace in scope) and both private endpoints; returns the endpoints."""
+        assert a.network is not None
+        z, rg = a.prefix, a.resource_group
+        self.scope = azure.monitor.PrivateLinkScope(
+            name(z, "ampls"), scope_name=name(z, "ampls"), resource_group_name=rg, location="global",
+            access_mode_settings={"ingestion_access_mode": "PrivateOnly", "query_access_mode": "PrivateOnly"},
+            tags=a.tags, opts=child(self))
+        linked = {"prometheus-dce": dce.id, **({"logs": a.log_workspace_id} if a.log_workspace_id else {})}
+        scoped = [azure.monitor.PrivateLinkScopedResource(
+            name(z, "ampls", key), name=name(z, key), scope_name=self.scope.name, resource_group_name=rg,
+            linked_resource_id=resource_id, kind="Resource", opts=child(self))
+            for key, resource_id in linked.items()]
+        ingestion = a.network.private_endpoint(name(z, "ampls-pe"), target_id=self.scope.id,
+                                               group_id="azuremonitor", parent=self, depends_on=scoped)
+        query = a.network.private_endpoint(name(z, "prometheus-pe"), target_id=self.workspace.id,
+                                           group_id="prometheusMetrics", parent=self)
+        return [ingestion, query]
 
     def _pod_monitor(self, logical: str, app: str, namespace: str, port: str, honor_labels: bool,
                      opts: pulumi.ResourceOptions) -> CustomResource:

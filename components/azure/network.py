@@ -42,9 +42,22 @@ PRIVATE_DNS_ZONES: dict[str, tuple[str, ...]] = {
     "searchService": ("privatelink.search.windows.net",),
     "Sql": ("privatelink.documents.azure.com",),
     "amlworkspace": ("privatelink.api.azureml.ms", "privatelink.notebooks.azure.net"),
+    # An Azure Monitor Private Link Scope: its global and per-workspace endpoints, the agents' solution packs
+    # (blob). learn.microsoft.com/azure/azure-monitor/logs/private-link-configure, "Review your DNS settings".
+    "azuremonitor": ("privatelink.monitor.azure.com", "privatelink.oms.opinsights.azure.com",
+                     "privatelink.ods.opinsights.azure.com", "privatelink.agentsvc.azure-automation.net",
+                     "privatelink.blob.core.windows.net"),
+    # An Azure Monitor workspace's query endpoint, per region
+    # (learn.microsoft.com/azure/azure-monitor/essentials/azure-monitor-workspace-private-endpoint).
+    "prometheusMetrics": ("privatelink.{region}.prometheus.monitor.azure.com",),
 }
 # Ports clients use through private endpoints: HTTPS, plus Cosmos DB direct mode (10250-10256).
 PRIVATE_ENDPOINT_PORTS = ["443", "10250-10256"]
+
+
+def private_dns_zones(group_id: str, location: str) -> list[str]:
+    """The private DNS zones of a private-link sub-resource in ``location`` (some zones name the region)."""
+    return [z.format(region=location) for z in PRIVATE_DNS_ZONES[group_id]]
 
 
 def subnet_layout(cidr: str, zones: int) -> dict[str, str]:
@@ -225,7 +238,8 @@ class Network(pulumi.ComponentResource):
                          ) -> azure.network.PrivateEndpoint:
         """A private endpoint in the endpoints subnet for one sub-resource (``group_id``) of ``target_id``,
         registered in the matching private DNS zones so the service's public name resolves privately."""
-        zones = [self.dns_zone(z) for z in PRIVATE_DNS_ZONES[group_id]]
+        zone_names = private_dns_zones(group_id, self.ctx.location)
+        zones = [self.dns_zone(z) for z in zone_names]
         endpoint = azure.network.PrivateEndpoint(
             logical, private_endpoint_name=logical, resource_group_name=self.resource_group.name,
             location=self.ctx.location, subnet={"id": self.endpoints_subnet_id},
@@ -238,7 +252,7 @@ class Network(pulumi.ComponentResource):
             resource_group_name=self.resource_group.name,
             private_dns_zone_configs=[{"name": z.removeprefix("privatelink.").replace(".", "-"),
                                        "private_dns_zone_id": zone.id}
-                                      for z, zone in zip(PRIVATE_DNS_ZONES[group_id], zones, strict=True)],
+                                      for z, zone in zip(zone_names, zones, strict=True)],
             opts=pulumi.ResourceOptions(parent=parent))
         return endpoint
 

@@ -163,7 +163,8 @@ def build(zone: pulumi.ComponentResource, cfg: ZoneConfig) -> dict[str, Any]:
         ctx, z, resource_group=rg, cluster_id=cluster.cluster.id, cluster_name=cluster.cluster.name,
         oidc_issuer_url=cluster.oidc_issuer_url, rule_file=rule_file(z, cfg.endpoints, cfg.observability.enabled),
         endpoints=scaled_endpoints(cfg.endpoints, cfg.observability.enabled), k8s_provider=cluster.provider,
-        action_group_id=budget.action_group.id if budget else None, tags=zone_tags(z, cfg.environment, cfg.tags),
+        action_group_id=budget.action_group.id if budget else None, network=network,
+        log_workspace_id=audit.workspace.id, tags=zone_tags(z, cfg.environment, cfg.tags),
         protect=protect, depends_on=[addons]), child(zone)) if cfg.observability.enabled else None
 
     for key, thresholds in managed_alerts({k: cfg.endpoints[k] for k in managed_endpoints},

@@ -185,6 +185,9 @@ AZURE_RULES: dict[str, Rule] = {
     tokens.AZURE_DATA_COLLECTION_ENDPOINT: no_charge("data collection endpoint (ingestion priced with the workspace)"),
     tokens.AZURE_DATA_COLLECTION_RULE: no_charge("data collection rule (ingestion priced with the workspace)"),
     tokens.AZURE_DATA_COLLECTION_RULE_ASSOCIATION: no_charge("association of a rule or endpoint with the cluster"),
+    tokens.AZURE_MONITOR_PRIVATE_LINK_SCOPE: no_charge(
+        "Azure Monitor Private Link Scope: no charge of its own (its private endpoint is billed)"),
+    tokens.AZURE_MONITOR_PRIVATE_LINK_SCOPED_RESOURCE: no_charge("a resource's membership of the private link scope"),
     tokens.AZURE_METRIC_ALERT: _az_metric_alert,
     tokens.AZURE_SCHEDULED_QUERY_RULE: _az_log_alert,
     tokens.AZURE_PROMETHEUS_RULE_GROUP: no_charge("rules: their evaluation is billed as query samples processed, well under a dollar a month per endpoint, not counted"),

@@ -101,6 +101,11 @@ ARM: dict[str, tuple[str, str]] = _by_module_type({
         "Microsoft.Insights/dataCollectionRules/{dataCollectionRuleName}", "dataCollectionRuleName"),
     tokens.AZURE_PROMETHEUS_RULE_GROUP: (
         "Microsoft.AlertsManagement/prometheusRuleGroups/{ruleGroupName}", "ruleGroupName"),
+    tokens.AZURE_METRIC_ALERT: ("Microsoft.Insights/metricAlerts/{ruleName}", "ruleName"),
+    tokens.AZURE_SCHEDULED_QUERY_RULE: ("Microsoft.Insights/scheduledQueryRules/{ruleName}", "ruleName"),
+    tokens.AZURE_MONITOR_PRIVATE_LINK_SCOPE: ("Microsoft.Insights/privateLinkScopes/{scopeName}", "scopeName"),
+    tokens.AZURE_MONITOR_PRIVATE_LINK_SCOPED_RESOURCE: (
+        "Microsoft.Insights/privateLinkScopes/{scopeName}/scopedResources/{name}", "name"),
 })
 # Extension resources: their id hangs below another resource's id (or the subscription).
 EXTENSION: dict[str, tuple[str, str, str]] = _by_module_type({
