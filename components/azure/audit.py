@@ -80,9 +80,10 @@ class Audit(pulumi.ComponentResource):
             # Ingestion: nothing in the zone writes through the public ingestion endpoint. Resource logs arrive
             # through diagnostic settings, which Azure Monitor delivers over its own backbone whatever this
             # setting says, there is no agent (no Container Insights / AMA), and App Insights ingests through
-            # its own endpoint. Query stays enabled: without an Azure Monitor Private Link Scope there is no
-            # private query path, and "Disabled" would lock out every reader, the portal included; queries still
-            # need Entra ID (no local auth) and resource permissions.
+            # its own endpoint. Query stays enabled on purpose: the zone's Private Link Scope
+            # (components/azure/monitoring.py) gives the VNet a private query path, but "Disabled" would lock out
+            # readers outside it, the portal included; queries still need Entra ID (no local auth) and resource
+            # permissions.
             public_network_access_for_ingestion="Disabled",
             public_network_access_for_query="Enabled",
             opts=stateful(args.protect, self))
