@@ -420,6 +420,106 @@ def test_gcp_deployer_roles_are_the_data_file(gcp: Planned) -> None:
         assert secrets["cryptoKeyId"].endswith("/cryptoKeys/secrets")
 
 
+def _zone_plans(cloud: str) -> list[tuple[str, Any, dict[str, Any], list[PlannedResource]]]:
+    """Every valid stack of a cloud, reference stacks and test fixtures: (path, config, stack file, resources).
+    The fixtures that are invalid on purpose (hostile/, broken) raise ConfigError and are not plans."""
+    out = []
+    for path in sorted([*(ROOT / "stacks").glob("Pulumi.*.yaml"), *(ROOT / "tests" / "fixtures").rglob("Pulumi.*.yaml")]):
+        try:
+            _, _, cfg = offline.load(path)
+        except ConfigError:
+            continue
+        if cfg.cloud == cloud:
+            out.append((str(path.relative_to(ROOT)), cfg, read_stack_file(path), offline.plan(path).resources))
+    assert len(out) >= 3, out
+    return out
+
+
+def _granting(entries: list[dict]) -> dict:
+    return next(e for e in entries if e["role"] == "roles/resourcemanager.projectIamAdmin")
+
+
+def _admits(condition: str, role: str) -> bool:
+    """Evaluates the grant-limit CEL for a request that modifies one role's bindings (what an IAMMember sends):
+    true when some hasOnly() list names the role."""
+    lists = re.findall(r"api\.getAttribute\('iam\.googleapis\.com/modifiedGrantsByRole', \[\]\)\.hasOnly\(\[(.*?)\]\)",
+                       condition)
+    assert lists and condition.count("hasOnly(") == len(lists) == condition.count("||") + 1, condition
+    return any(role in re.findall(r"'([^']+)'", body) for body in lists)
+
+
+def test_gcp_deployer_grants_exactly_the_roles_every_gcp_zone_grants() -> None:
+    """Fails when a zone starts granting a project role the deployer's projectIamAdmin condition does not list,
+    or when the list names a role no zone grants."""
+    granted_anywhere: set[str] = set()
+    for path, cfg, stack_file, resources in _zone_plans("gcp"):
+        project = stack_file["gcp:project"]
+        condition = _granting(b_gcp.deployer_roles(project, "us-central1", cfg.name, [cfg.name]))["condition"]
+        roles = {r.inputs["role"] for r in resources
+                 if r.type in (tokens.GCP_PROJECT_IAM_MEMBER, "gcp:projects/iAMBinding:IAMBinding")}
+        assert roles, path
+        for role in sorted(roles):
+            assert _admits(condition, role), f"{path} grants {role}: add it to {b_gcp.ROLES_FILE} grants"
+        granted_anywhere |= {r.split("/roles/")[-1] if r.startswith("projects/") else r for r in roles}
+    entry = _granting(data(b_gcp.ROLES_FILE))
+    listed = {*entry["grants"], *(f"llmops_acme_llm_{key}" for key in entry["customRoles"])}
+    assert listed == granted_anywhere, "the condition lists roles no zone grants"
+
+
+def test_gcp_grant_condition_holds_the_documented_limits(gcp: Planned) -> None:
+    cond = gcp.one(tokens.GCP_PROJECT_IAM_MEMBER, "acme-ci-deploy-prod-resourcemanager.projectIamAdmin").inputs["condition"]
+    assert cond["title"] == "acme zone role grants"
+    expression = cond["expression"]
+    # at most 10 roles per hasOnly() list, at most 12 logical operators in an expression
+    for body in re.findall(r"hasOnly\(\[(.*?)\]\)", expression):
+        assert 1 <= len(re.findall(r"'[^']+'", body)) <= b_gcp.GRANTS_PER_LIST
+    assert expression.count("||") + expression.count("&&") <= 12
+    # the custom role of the zone named in bootstrap/Pulumi.gcp.yaml, and nothing that can grant roles itself
+    assert _admits(expression, "projects/my-llmops-project/roles/llmops_acme_llm_model_user")
+    for role in ("roles/owner", "roles/editor", "roles/resourcemanager.projectIamAdmin", "roles/iam.securityAdmin",
+                 "roles/iam.serviceAccountTokenCreator", "roles/storage.admin",
+                 "projects/my-llmops-project/roles/llmops_other_model_user"):
+        assert not _admits(expression, role), role
+    listed = re.findall(r"'(roles/[^']+)'", expression)
+    assert not [r for r in listed if r.lower().endswith("admin") or r in ("roles/owner", "roles/editor")]
+
+
+def test_bootstrap_zones_must_carry_the_name_prefix() -> None:
+    with pytest.raises(ConfigError) as err:
+        parse_bootstrap({"cloud": "gcp", "name": "acme", "repository": REPO, "environments": ["prod"],
+                         "zones": ["acme-llm", "other-llm"]}, {"gcp:region": "us-central1", "gcp:project": "my-proj"})
+    assert err.value.lines == ["llmops:bootstrap.zones.1: 'other-llm' does not begin with 'acme': the deploy "
+                               "identities reach only resources named acme*"]
+
+
+# The deployer role that creates each GCP resource type of a zone (a type or its module).
+GCP_ROLE_FOR = {
+    "gcp:alloydb": "roles/alloydb.admin", "gcp:artifactregistry": "roles/artifactregistry.admin",
+    "gcp:billing": "roles/billing.costsManager", "gcp:compute": "roles/compute.networkAdmin",
+    "gcp:compute/firewall:Firewall": "roles/compute.securityAdmin", "gcp:container": "roles/container.admin",
+    "gcp:kms": "roles/cloudkms.admin", "gcp:logging": "roles/logging.configWriter",
+    "gcp:monitoring/alertPolicy:AlertPolicy": "roles/monitoring.alertPolicyEditor",
+    "gcp:monitoring/notificationChannel:NotificationChannel": "roles/monitoring.notificationChannelEditor",
+    "gcp:projects/iAMMember:IAMMember": "roles/resourcemanager.projectIamAdmin",
+    "gcp:projects/iAMAuditConfig:IAMAuditConfig": "roles/resourcemanager.projectIamAdmin",
+    "gcp:projects/iAMCustomRole:IAMCustomRole": "roles/iam.roleAdmin",
+    "gcp:projects/service:Service": "roles/serviceusage.serviceUsageAdmin",
+    "gcp:projects/serviceIdentity:ServiceIdentity": "roles/serviceusage.serviceUsageAdmin",
+    "gcp:pubsub": "roles/pubsub.admin", "gcp:serviceaccount": "roles/iam.serviceAccountAdmin",
+    "gcp:servicenetworking": "roles/servicenetworking.networksAdmin", "gcp:storage": "roles/storage.admin",
+    "gcp:vertex": "roles/aiplatform.admin",
+}
+
+
+def test_gcp_deployer_roles_cover_every_resource_type_of_every_gcp_zone() -> None:
+    held = {e["role"] for e in data(b_gcp.ROLES_FILE)}
+    for path, _, _, resources in _zone_plans("gcp"):
+        for t in sorted({r.type for r in resources if r.custom and r.type.startswith("gcp:")}):
+            role = GCP_ROLE_FOR.get(t) or GCP_ROLE_FOR.get(t.split("/")[0])
+            assert role, f"{path}: {t} has no deployer role in GCP_ROLE_FOR"
+            assert role in held, f"{path}: {t} needs {role} in {b_gcp.ROLES_FILE}"
+
+
 # --- Azure ----------------------------------------------------------------------------------------------------
 
 def test_azure_state_storage(azure: Planned) -> None:

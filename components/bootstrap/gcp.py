@@ -21,6 +21,7 @@ from llmops_landing_zone.components.common import stateful
 from llmops_landing_zone.components.bootstrap.common import GITHUB_ISSUER, BootstrapOutputs, data
 from llmops_landing_zone.components.bootstrap.config import BootstrapConfig
 from llmops_landing_zone.components.gcp.keys import DESTROY_SCHEDULED, ENCRYPTER_DECRYPTER, ROTATION
+from llmops_landing_zone.components.gcp.names import CUSTOM_ROLE, underscored
 
 STATE_TYPE = "llmops:gcp:StateBackend"
 SECRETS_TYPE = "llmops:gcp:SecretsKey"
@@ -33,16 +34,44 @@ ATTRIBUTE_MAPPING = {"google.subject": "assertion.sub", "attribute.repository": 
                      "attribute.environment": "assertion.environment", "attribute.ref": "assertion.ref"}
 
 
+# Limits on role granting (https://cloud.google.com/iam/docs/setting-limits-on-granting-roles): a hasOnly() list
+# takes at most 10 role names. The page warns that `||` between hasOnly() lists refuses a request that changes
+# roles of two lists at once; the zone's grants are gcp.projects.IAMMember resources, each a read-modify-write of
+# one role's binding, so every request the deployer makes modifies one role and the lists act as their union.
+GRANTS_PER_LIST = 10
+GRANTED_ROLES = "iam.googleapis.com/modifiedGrantsByRole"
+
+
 def deployer_account_id(prefix: str, env: str) -> str:
     return f"{prefix}-deploy-{env}"
 
 
-def deployer_roles(project: str, region: str, prefix: str) -> list[dict]:
-    """data/gcp-deployer-roles.json with the project, region and zone name prefix filled into conditions."""
+def custom_role(project: str, zone: str, key: str) -> str:
+    """The full name of a zone's custom role, as components/gcp/rbac.py names it."""
+    return f"projects/{project}/roles/{underscored(CUSTOM_ROLE.render(zone, key))}"
+
+
+def grantable_roles(entry: dict, project: str, zones: list[str]) -> list[str]:
+    """The roles a ``"condition": "grants"`` entry may grant: its predefined roles and each zone's custom roles."""
+    return [*entry["grants"], *(custom_role(project, z, key) for z in zones for key in entry.get("customRoles", []))]
+
+
+def grants_condition(roles: list[str]) -> str:
+    """CEL: the request modifies bindings of these roles only (no other request has the attribute: [] passes)."""
+    chunks = [roles[i:i + GRANTS_PER_LIST] for i in range(0, len(roles), GRANTS_PER_LIST)]
+    return " || ".join(f"api.getAttribute('{GRANTED_ROLES}', []).hasOnly([{', '.join(repr(r) for r in c)}])"
+                       for c in chunks)
+
+
+def deployer_roles(project: str, region: str, prefix: str, zones: list[str] | None = None) -> list[dict]:
+    """data/gcp-deployer-roles.json with the project, region and zone name prefix filled into conditions; the
+    role-granting condition lists the roles the zones (default: one named ``prefix``) grant."""
     out = []
     for entry in data(ROLES_FILE):
         entry = {"scope": "project", **entry}
-        if "condition" in entry:
+        if entry.get("condition") == "grants":
+            entry["condition"] = grants_condition(grantable_roles(entry, project, zones or [prefix]))
+        elif "condition" in entry:
             cond = entry["condition"]
             for key, value in {"Project": project, "Region": region, "Prefix": prefix}.items():
                 cond = cond.replace("${" + key + "}", value)
@@ -111,6 +140,7 @@ class CiAccessArgs:
     project_number: pulumi.Input[str]
     region: str
     prefix: str
+    zones: list[str]
     repository: str
     environments: list[str]
     bucket: pulumi.Input[str]
@@ -136,7 +166,7 @@ class CiAccess(pulumi.ComponentResource):
         pool_path = pulumi.Output.concat("projects/", args.project_number, "/locations/global/workloadIdentityPools/",
                                          pool_id)
         self.provider_name = pulumi.Output.concat(pool_path, "/providers/github")
-        roles = deployer_roles(args.project, args.region, args.prefix)
+        roles = deployer_roles(args.project, args.region, args.prefix, args.zones)
         self.deployers: dict[str, gcp.serviceaccount.Account] = {}
         self.manual_grants: list[str] = []
         for env in args.environments:
@@ -156,9 +186,10 @@ class CiAccess(pulumi.ComponentResource):
                     self.manual_grants.append(f"{entry['scope']} {entry['role']} to {deployer_account_id(args.prefix, env)}")
                     continue
                 cond = entry.get("condition")
+                title = f"{args.prefix} zone role grants" if GRANTED_ROLES in (cond or "") else f"{args.prefix} zone resources"
                 gcp.projects.IAMMember(
                     f"{name}-deploy-{env}-{short}", project=args.project, role=entry["role"], member=member,
-                    condition={"title": f"{args.prefix} zone resources", "expression": cond} if cond else None,
+                    condition={"title": title, "expression": cond} if cond else None,
                     opts=own)
             gcp.storage.BucketIAMMember(f"{name}-deploy-{env}-state", bucket=args.bucket,
                                         role="roles/storage.objectAdmin", member=member, opts=own)
@@ -174,7 +205,7 @@ def build(cfg: BootstrapConfig, parent: pulumi.Resource) -> BootstrapOutputs:
     opts = pulumi.ResourceOptions(parent=parent)
     state = StateBackend(f"{cfg.name}-state", StateBackendArgs(project, region, cfg.name, cfg.protect), opts)
     secrets = SecretsKey(f"{cfg.name}-secrets", SecretsKeyArgs(state.ring, cfg.protect), opts)
-    ci = CiAccess(f"{cfg.name}-ci", CiAccessArgs(project, number, region, cfg.name, cfg.repository,
+    ci = CiAccess(f"{cfg.name}-ci", CiAccessArgs(project, number, region, cfg.name, cfg.zone_names, cfg.repository,
                                                  list(cfg.environments), state.bucket.name, secrets.key.id), opts)
     return BootstrapOutputs(
         backend_url=f"gs://{state.bucket_name}",
