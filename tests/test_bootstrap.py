@@ -544,7 +544,8 @@ def test_azure_key_vault(azure: Planned) -> None:
 
 def test_azure_federated_identities_and_roles(azure: Planned) -> None:
     creds = {r.name: r.inputs for r in azure.of(tokens.AZURE_FEDERATED_IDENTITY_CREDENTIAL)}
-    assert len(azure.of(tokens.AZURE_USER_ASSIGNED_IDENTITY)) == 2
+    assert {r.inputs["resourceName"] for r in azure.of(tokens.AZURE_USER_ASSIGNED_IDENTITY)} == {
+        "acme-deploy-dev", "acme-deploy-prod", "acme-preview"}
     for env in ("dev", "prod"):
         c = creds[f"acme-ci-deploy-{env}-github"]
         assert c["issuer"] == "https://token.actions.githubusercontent.com"
@@ -552,20 +553,104 @@ def test_azure_federated_identities_and_roles(azure: Planned) -> None:
         assert c["audiences"] == ["api://AzureADTokenExchange"]
     entries = data(b_azure.ROLES_FILE)
     assert all(e["reason"] and e["scope"] in ("subscription", "stateContainer", "secretsKey") for e in entries)
-    assignments = azure.of(tokens.AZURE_ROLE_ASSIGNMENT)
-    assert len(assignments) == 2 * len(entries)
-    assert all(a.inputs["principalType"] == "ServicePrincipal" for a in assignments)
-    by = {a.name: a.inputs for a in assignments}
+    deploy = [a for a in azure.of(tokens.AZURE_ROLE_ASSIGNMENT) if "-deploy-" in a.name]
+    assert len(deploy) == 2 * len(entries)
+    assert all(a.inputs["principalType"] == "ServicePrincipal" for a in azure.of(tokens.AZURE_ROLE_ASSIGNMENT))
+    by = {a.name: a.inputs for a in deploy}
     blob = by["acme-ci-deploy-prod-storage-blob-data-contributor"]
-    assert blob["scope"].endswith("/blobServices/default/containers/state")
+    assert blob["scope"].endswith("/blobServices/default/containers/state") and "condition" not in blob
     assert "/keys/pulumi-secrets" in by["acme-ci-deploy-prod-key-vault-crypto-user"]["scope"]
-    assert by["acme-ci-deploy-prod-contributor"]["scope"] == f"/subscriptions/{AZURE_SUBSCRIPTION}"
     rbac = by["acme-ci-deploy-prod-role-based-access-control-administrator"]
     assert rbac["conditionVersion"] == "2.0"
-    lock_role = azure.one(tokens.AZURE_ROLE_DEFINITION).inputs
-    assert lock_role["permissions"] == [{"actions": ["Microsoft.Authorization/locks/read",
-                                                     "Microsoft.Authorization/locks/write",
-                                                     "Microsoft.Authorization/locks/delete"]}]
+    definitions = {r.inputs["roleName"]: r for r in azure.of(tokens.AZURE_ROLE_DEFINITION)}
+    assert definitions["llmops lock operator (acme)"].inputs["permissions"] == [{
+        "actions": ["Microsoft.Authorization/locks/read", "Microsoft.Authorization/locks/write",
+                    "Microsoft.Authorization/locks/delete"], "notActions": []}]
+    # the deployer's own role replaces Contributor, assigned on the subscription
+    deployer = definitions["llmops zone deployer (acme)"]
+    assigned = by["acme-ci-deploy-prod-llmops-zone-deployer"]
+    assert assigned["scope"] == f"/subscriptions/{AZURE_SUBSCRIPTION}"
+    assert assigned["roleDefinitionId"].endswith("/" + deployer.inputs["roleDefinitionId"])
+    assert deployer.inputs["assignableScopes"] == [f"/subscriptions/{AZURE_SUBSCRIPTION}"]
+    from llmops_landing_zone.components.azure.base import FORBIDDEN_ROLES
+    assert not any(a.inputs["roleDefinitionId"].rsplit("/", 1)[-1] in FORBIDDEN_ROLES
+                   for a in azure.of(tokens.AZURE_ROLE_ASSIGNMENT))
+
+
+def _azure_allows(entries: list[dict], action: str) -> list[str]:
+    """The deployer roles whose actions (custom roles) or covered actions (built-in roles) admit ``action`` and
+    whose notActions do not remove it. Azure matches actions case-insensitively, ``*`` spanning segments."""
+    def match(patterns: list[str]) -> bool:
+        return any(fnmatch.fnmatchcase(action.lower(), p.lower()) for p in patterns)
+    return [e["role"] for e in entries if match(e.get("actions", []) + e.get("covers", []))
+            and not match(e.get("notActions", []))]
+
+
+# ARM types of the azure-native types the mock table (llz/mocks/azure.py) has no id template for.
+ARM_TYPE_OF = {"monitor:SubscriptionDiagnosticSetting": "Microsoft.Insights/diagnosticSettings"}
+
+
+def _arm_type(token: str) -> str:
+    from llmops_landing_zone.llz.mocks import azure as mock
+
+    key = token.removeprefix("azure-native:")
+    if key == "resources:ResourceGroup":
+        return "Microsoft.Resources/subscriptions/resourceGroups"
+    if key in ARM_TYPE_OF:
+        return ARM_TYPE_OF[key]
+    template = (mock.ARM.get(key) or mock.EXTENSION.get(key, (None, None, None))[-2:])[0]
+    assert template, f"{token}: no ARM id template in llz/mocks/azure.py; add its ARM type to ARM_TYPE_OF"
+    # Microsoft.Storage/storageAccounts/{accountName}/blobServices/default -> .../storageAccounts/blobServices
+    return "/".join(part for part in template.split("/") if not part.startswith("{") and part != "default")
+
+
+def test_azure_deployer_roles_cover_every_resource_type_of_every_azure_zone() -> None:
+    """Every azure-native type any Azure plan registers (reference stacks and test fixtures): its ARM write and
+    delete are allowed by the custom deployer role (or, for role assignments and locks, by the role meant for
+    them) and by nothing else."""
+    entries = data(b_azure.ROLES_FILE)
+    seen = set()
+    for path, _, _, resources in _zone_plans("azure"):
+        for t in sorted({r.type for r in resources if r.custom and r.type.startswith("azure-native:")}):
+            arm = _arm_type(t)
+            seen.add(arm)
+            for verb in ("write", "delete"):
+                allowed = _azure_allows(entries, f"{arm}/{verb}")
+                assert len(allowed) == 1, f"{path}: {t} ({arm}/{verb}) is allowed by {allowed or 'no deployer role'}"
+    assert {"Microsoft.Authorization/roleAssignments", "Microsoft.Authorization/locks",
+            "Microsoft.ContainerService/managedClusters"} <= seen
+    # the custom role stays narrower than Contributor: no VMs, no other providers, no authorization writes
+    for action in ("Microsoft.Compute/virtualMachines/write", "Microsoft.Sql/servers/write",
+                   "Microsoft.Authorization/roleDefinitions/write", "Microsoft.Authorization/policyAssignments/write",
+                   "Microsoft.Authorization/elevateAccess/Action", "Microsoft.Resources/deployments/write"):
+        assert _azure_allows(entries, action) == [], action
+    assert _azure_allows(entries, "Microsoft.Compute/diskEncryptionSets/read") == ["llmops zone deployer"]
+
+
+def test_azure_preview_identity(azure: Planned) -> None:
+    cred = azure.one(tokens.AZURE_FEDERATED_IDENTITY_CREDENTIAL, "acme-ci-preview-github").inputs
+    assert cred["subject"] == f"repo:{REPO}:pull_request" and cred["audiences"] == ["api://AzureADTokenExchange"]
+    assigned = {a.name.removeprefix("acme-ci-preview-"): a.inputs for a in azure.of(tokens.AZURE_ROLE_ASSIGNMENT)
+                if a.name.startswith("acme-ci-preview-")}
+    from llmops_landing_zone.components.azure.base import ROLES
+    role = {name: a["roleDefinitionId"].rsplit("/", 1)[-1] for name, a in assigned.items()}
+    assert role == {"reader": ROLES["Reader"], "storage-blob-data-reader": ROLES["Storage Blob Data Reader"],
+                    "storage-blob-data-contributor": ROLES["Storage Blob Data Contributor"],
+                    "key-vault-crypto-user": ROLES["Key Vault Crypto User"]}
+    assert assigned["reader"]["scope"] == f"/subscriptions/{AZURE_SUBSCRIPTION}"
+    for name in ("storage-blob-data-reader", "storage-blob-data-contributor"):
+        assert assigned[name]["scope"].endswith("/blobServices/default/containers/state")
+    assert "/keys/pulumi-secrets" in assigned["key-vault-crypto-user"]["scope"]
+    # blob writes only for the lock blobs: every write action is gated by the path condition
+    lock = assigned["storage-blob-data-contributor"]
+    assert lock["conditionVersion"] == "2.0"
+    for action in ("write", "add/action", "delete", "move/action", "read"):
+        assert f"!(ActionMatches{{'Microsoft.Storage/storageAccounts/blobServices/containers/blobs/{action}'}}" in lock["condition"]
+    assert lock["condition"].endswith(
+        "OR (@Resource[Microsoft.Storage/storageAccounts/blobServices/containers/blobs:path] StringStartsWith '.pulumi/locks/'))")
+    assert azure.outputs["previewSecrets"]["AZURE_CLIENT_ID"] not in {
+        s["AZURE_CLIENT_ID"] for s in azure.outputs["githubSecrets"].values()}
+    assert azure.outputs["previewSecrets"]["AZURE_TENANT_ID"] == AZURE_TENANT
 
 
 def test_azure_rbac_condition_admits_exactly_what_the_zone_assigns(azure: Planned) -> None:
