@@ -420,6 +420,31 @@ def test_gcp_deployer_roles_are_the_data_file(gcp: Planned) -> None:
         assert secrets["cryptoKeyId"].endswith("/cryptoKeys/secrets")
 
 
+def test_gcp_preview_identity(gcp: Planned) -> None:
+    pool = f"projects/{GCP_PROJECT_NUMBER}/locations/global/workloadIdentityPools/acme-github"
+    sa = gcp.one(tokens.GCP_SERVICE_ACCOUNT, "acme-ci-preview").inputs
+    assert sa["accountId"] == "acme-preview"
+    wif = gcp.one(tokens.GCP_SERVICE_ACCOUNT_IAM_MEMBER, "acme-ci-preview-wif").inputs
+    assert wif["role"] == "roles/iam.workloadIdentityUser"
+    # one subject (the repository's pull requests), never an environment's principal set
+    assert wif["member"] == f"principal://iam.googleapis.com/{pool}/subject/repo:{REPO}:pull_request"
+    project = [r.inputs for r in gcp.of(tokens.GCP_PROJECT_IAM_MEMBER) if r.name.startswith("acme-ci-preview-")]
+    assert [m["role"] for m in project] == ["roles/viewer"] and "condition" not in project[0]
+    bucket = {r.inputs["role"]: r.inputs for r in gcp.of(tokens.GCP_BUCKET_IAM_MEMBER)
+              if r.name.startswith("acme-ci-preview-")}
+    assert set(bucket) == {"roles/storage.objectViewer", "roles/storage.objectUser"}
+    assert all(b["bucket"] == "pulumi-state-acme-my-llmops-project" for b in bucket.values())
+    assert "condition" not in bucket["roles/storage.objectViewer"]
+    assert bucket["roles/storage.objectUser"]["condition"]["expression"] == (
+        'resource.name.startsWith("projects/_/buckets/pulumi-state-acme-my-llmops-project/objects/.pulumi/locks/")')
+    key = gcp.one(tokens.GCP_KMS_KEY_IAM_MEMBER, "acme-ci-preview-cloudkms.cryptoKeyDecrypter").inputs
+    assert key["role"] == "roles/cloudkms.cryptoKeyDecrypter" and key["cryptoKeyId"].endswith("/cryptoKeys/secrets")
+    member = f"serviceAccount:{gcp.outputs['previewSecrets']['GCP_SERVICE_ACCOUNT']}"
+    assert member.startswith("serviceAccount:acme-preview@")
+    assert {m["member"] for m in project} | {b["member"] for b in bucket.values()} | {key["member"]} == {member}
+    assert gcp.outputs["previewSecrets"]["GCP_WORKLOAD_IDENTITY_PROVIDER"] == f"{pool}/providers/github"
+
+
 def _zone_plans(cloud: str) -> list[tuple[str, Any, dict[str, Any], list[PlannedResource]]]:
     """Every valid stack of a cloud, reference stacks and test fixtures: (path, config, stack file, resources).
     The fixtures that are invalid on purpose (hostile/, broken) raise ConfigError and are not plans."""

@@ -18,7 +18,12 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_gcp as gcp
 from llmops_landing_zone.components.common import stateful
-from llmops_landing_zone.components.bootstrap.common import GITHUB_ISSUER, BootstrapOutputs, data
+from llmops_landing_zone.components.bootstrap.common import (
+    GITHUB_ISSUER,
+    BootstrapOutputs,
+    data,
+    pull_request_subject,
+)
 from llmops_landing_zone.components.bootstrap.config import BootstrapConfig
 from llmops_landing_zone.components.gcp.keys import DESTROY_SCHEDULED, ENCRYPTER_DECRYPTER, ROTATION
 from llmops_landing_zone.components.gcp.names import CUSTOM_ROLE, underscored
@@ -28,6 +33,9 @@ SECRETS_TYPE = "llmops:gcp:SecretsKey"
 CI_TYPE = "llmops:gcp:CiAccess"
 
 ROLES_FILE = "gcp-deployer-roles.json"
+PREVIEW_ROLES_FILE = "gcp-preview-roles.json"
+# Where Pulumi's DIY backend keeps the lock object of a stack while an operation (a preview too) runs.
+LOCKS_PREFIX = ".pulumi/locks/"
 NONCURRENT_DAYS = 90
 # GitHub token claims kept as attributes: the condition and the bindings read them.
 ATTRIBUTE_MAPPING = {"google.subject": "assertion.sub", "attribute.repository": "assertion.repository",
@@ -61,6 +69,12 @@ def grants_condition(roles: list[str]) -> str:
     chunks = [roles[i:i + GRANTS_PER_LIST] for i in range(0, len(roles), GRANTS_PER_LIST)]
     return " || ".join(f"api.getAttribute('{GRANTED_ROLES}', []).hasOnly([{', '.join(repr(r) for r in c)}])"
                        for c in chunks)
+
+
+def lock_objects_condition(bucket: str) -> str:
+    """IAM condition on a bucket binding: objects under ``LOCKS_PREFIX`` only (Cloud Storage object names in
+    conditions: https://cloud.google.com/storage/docs/access-control/iam#conditions)."""
+    return f'resource.name.startsWith("projects/_/buckets/{bucket}/objects/{LOCKS_PREFIX}")'
 
 
 def deployer_roles(project: str, region: str, prefix: str, zones: list[str] | None = None) -> list[dict]:
@@ -196,7 +210,38 @@ class CiAccess(pulumi.ComponentResource):
             gcp.kms.CryptoKeyIAMMember(f"{name}-deploy-{env}-secrets", crypto_key_id=args.secrets_key_id,
                                        role=ENCRYPTER_DECRYPTER, member=member, opts=own)
             self.deployers[env] = sa
-        self.register_outputs({"provider": self.provider_name})
+        self.preview = self._preview(name, args, pool_path)
+        self.register_outputs({"provider": self.provider_name, "preview": self.preview.email})
+
+    def _preview(self, name: str, args: CiAccessArgs, pool_path: pulumi.Output[str]) -> gcp.serviceaccount.Account:
+        """The pull requests' service account: only tokens whose subject is the repository's pull_request may
+        impersonate it, and it holds the read-only roles of data/gcp-preview-roles.json."""
+        own = pulumi.ResourceOptions(parent=self)
+        sa = gcp.serviceaccount.Account(
+            f"{name}-preview", account_id=f"{args.prefix}-preview", project=args.project,
+            display_name="pulumi preview from pull requests", description=args.repository, opts=own)
+        gcp.serviceaccount.IAMMember(
+            f"{name}-preview-wif", service_account_id=sa.name, role="roles/iam.workloadIdentityUser",
+            member=pulumi.Output.concat("principal://iam.googleapis.com/", pool_path, "/subject/",
+                                        pull_request_subject(args.repository)),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[self.provider]))
+        member = sa.email.apply(lambda e: f"serviceAccount:{e}")
+        for entry in data(PREVIEW_ROLES_FILE):
+            short = entry["role"].rsplit("/", 1)[-1]
+            logical = f"{name}-preview-{short}"
+            if entry["scope"] == "project":
+                gcp.projects.IAMMember(logical, project=args.project, role=entry["role"], member=member, opts=own)
+            elif entry["scope"] == "stateBucket":
+                condition = None
+                if entry.get("condition") == "lockObjects":
+                    condition = pulumi.Output.from_input(args.bucket).apply(
+                        lambda b: {"title": "pulumi lock objects", "expression": lock_objects_condition(b)})
+                gcp.storage.BucketIAMMember(logical, bucket=args.bucket, role=entry["role"], member=member,
+                                            condition=condition, opts=own)
+            else:
+                gcp.kms.CryptoKeyIAMMember(logical, crypto_key_id=args.secrets_key_id, role=entry["role"],
+                                           member=member, opts=own)
+        return sa
 
 
 def build(cfg: BootstrapConfig, parent: pulumi.Resource) -> BootstrapOutputs:
@@ -212,5 +257,6 @@ def build(cfg: BootstrapConfig, parent: pulumi.Resource) -> BootstrapOutputs:
         secrets_provider=secrets.provider_url,
         github_secrets={env: {"GCP_WORKLOAD_IDENTITY_PROVIDER": ci.provider_name, "GCP_SERVICE_ACCOUNT": sa.email}
                         for env, sa in ci.deployers.items()},
+        preview_secrets={"GCP_WORKLOAD_IDENTITY_PROVIDER": ci.provider_name, "GCP_SERVICE_ACCOUNT": ci.preview.email},
         extra={"manualGrants": ci.manual_grants} if ci.manual_grants else {},
     )
