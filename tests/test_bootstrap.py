@@ -172,6 +172,18 @@ def test_outputs(aws: Planned, gcp: Planned, azure: Planned) -> None:
     assert z["githubSecrets"]["dev"]["AZURE_CLIENT_ID"] != z["githubSecrets"]["prod"]["AZURE_CLIENT_ID"]
 
 
+def test_every_cloud_has_a_preview_identity_the_pr_review_workflow_reads(aws: Planned, gcp: Planned,
+                                                                        azure: Planned) -> None:
+    """previewSecrets: the same output on every cloud, each value a secret the PR workflow's real preview reads
+    (the AWS region comes from the stack's own region there)."""
+    workflow = (ROOT / ".github" / "workflows" / "pr-review.yml").read_text()
+    job = workflow[workflow.index("  real-preview:"):]
+    for planned in (aws, gcp, azure):
+        keys = set(planned.outputs["previewSecrets"]) - {"AWS_REGION"}
+        assert keys and all(f"secrets.{k} " in job or f"secrets.{k}}}" in job for k in keys), keys
+        assert set(planned.outputs["previewSecrets"]) <= set(next(iter(planned.outputs["githubSecrets"].values())))
+
+
 @pytest.mark.parametrize("cloud", ["aws", "gcp", "azure"])
 def test_stateful_resources_are_protected_and_the_switch_works(cloud: str, aws: Planned, gcp: Planned,
                                                              azure: Planned) -> None:
