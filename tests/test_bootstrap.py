@@ -525,8 +525,8 @@ def test_bootstrap_zones_must_carry_the_name_prefix() -> None:
     with pytest.raises(ConfigError) as err:
         parse_bootstrap({"cloud": "gcp", "name": "acme", "repository": REPO, "environments": ["prod"],
                          "zones": ["acme-llm", "other-llm"]}, {"gcp:region": "us-central1", "gcp:project": "my-proj"})
-    assert err.value.lines == ["llmops:bootstrap.zones.1: 'other-llm' does not begin with 'acme': the deploy "
-                               "identities reach only resources named acme*"]
+    assert err.value.lines == [("llmops:bootstrap.zones.1: 'other-llm' does not begin with 'acme': the deploy "
+                                "identities reach only resources named acme*")]
 
 
 # The deployer role that creates each GCP resource type of a zone (a type or its module).

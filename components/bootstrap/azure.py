@@ -25,6 +25,7 @@ from llmops_landing_zone.components.azure.names import subscription_suffix
 from llmops_landing_zone.components.common import stateful
 from llmops_landing_zone.components.bootstrap.common import (
     GITHUB_ISSUER,
+    LOCKS_PREFIX,
     BootstrapOutputs,
     data,
     environment_subject,
@@ -56,8 +57,6 @@ def zone_roles_condition() -> str:
 
 
 BLOB = "Microsoft.Storage/storageAccounts/blobServices/containers/blobs"
-# Where Pulumi's DIY backend keeps the lock object of a stack while an operation (a preview too) runs.
-LOCKS_PREFIX = ".pulumi/locks/"
 
 
 def lock_blobs_condition() -> str:

@@ -107,9 +107,9 @@ def parse_bootstrap(raw: Any, provider: Mapping[str, Any] | None = None, source:
     if not cfg.region:
         where = f"set {REGION_KEY[cfg.cloud]} or {key_path('region')}"
         issues.append((f"@{REGION_KEY[cfg.cloud]}", f"missing; the {cfg.cloud} bootstrap needs a region ({where})"))
-    issues += [(f"@{key_path(f'zones.{i}')}", f"'{zone}' does not begin with '{cfg.name}': the deploy identities "
-                f"reach only resources named {cfg.name}*") for i, zone in enumerate(cfg.zones or [])
-               if not zone.startswith(cfg.name)]
+    issues += [(f"@{key_path(f'zones.{i}')}", (f"'{zone}' does not begin with '{cfg.name}': the deploy identities "
+                                                f"reach only resources named {cfg.name}*"))
+               for i, zone in enumerate(cfg.zones or []) if not zone.startswith(cfg.name)]
     if cfg.cloud == "gcp":  # a service account id is 6-30 characters: <name>-deploy-<environment>
         too_long = "is longer than the 30 characters of a GCP service account id; shorten the environment or name"
         issues += [(f"@{key_path(f'environments.{i}')}", f"'{cfg.name}-deploy-{env}' {too_long}")

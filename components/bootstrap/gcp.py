@@ -20,6 +20,7 @@ import pulumi_gcp as gcp
 from llmops_landing_zone.components.common import stateful
 from llmops_landing_zone.components.bootstrap.common import (
     GITHUB_ISSUER,
+    LOCKS_PREFIX,
     BootstrapOutputs,
     data,
     pull_request_subject,
@@ -34,8 +35,6 @@ CI_TYPE = "llmops:gcp:CiAccess"
 
 ROLES_FILE = "gcp-deployer-roles.json"
 PREVIEW_ROLES_FILE = "gcp-preview-roles.json"
-# Where Pulumi's DIY backend keeps the lock object of a stack while an operation (a preview too) runs.
-LOCKS_PREFIX = ".pulumi/locks/"
 NONCURRENT_DAYS = 90
 # GitHub token claims kept as attributes: the condition and the bindings read them.
 ATTRIBUTE_MAPPING = {"google.subject": "assertion.sub", "attribute.repository": "assertion.repository",
