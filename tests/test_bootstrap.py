@@ -172,6 +172,18 @@ def test_outputs(aws: Planned, gcp: Planned, azure: Planned) -> None:
     assert z["githubSecrets"]["dev"]["AZURE_CLIENT_ID"] != z["githubSecrets"]["prod"]["AZURE_CLIENT_ID"]
 
 
+def test_every_cloud_has_a_preview_identity_the_pr_review_workflow_reads(aws: Planned, gcp: Planned,
+                                                                        azure: Planned) -> None:
+    """previewSecrets: the same output on every cloud, each value a secret the PR workflow's real preview reads
+    (the AWS region comes from the stack's own region there)."""
+    workflow = (ROOT / ".github" / "workflows" / "pr-review.yml").read_text()
+    job = workflow[workflow.index("  real-preview:"):]
+    for planned in (aws, gcp, azure):
+        keys = set(planned.outputs["previewSecrets"]) - {"AWS_REGION"}
+        assert keys and all(f"secrets.{k} " in job or f"secrets.{k}}}" in job for k in keys), keys
+        assert set(planned.outputs["previewSecrets"]) <= set(next(iter(planned.outputs["githubSecrets"].values())))
+
+
 @pytest.mark.parametrize("cloud", ["aws", "gcp", "azure"])
 def test_stateful_resources_are_protected_and_the_switch_works(cloud: str, aws: Planned, gcp: Planned,
                                                              azure: Planned) -> None:
@@ -420,6 +432,131 @@ def test_gcp_deployer_roles_are_the_data_file(gcp: Planned) -> None:
         assert secrets["cryptoKeyId"].endswith("/cryptoKeys/secrets")
 
 
+def test_gcp_preview_identity(gcp: Planned) -> None:
+    pool = f"projects/{GCP_PROJECT_NUMBER}/locations/global/workloadIdentityPools/acme-github"
+    sa = gcp.one(tokens.GCP_SERVICE_ACCOUNT, "acme-ci-preview").inputs
+    assert sa["accountId"] == "acme-preview"
+    wif = gcp.one(tokens.GCP_SERVICE_ACCOUNT_IAM_MEMBER, "acme-ci-preview-wif").inputs
+    assert wif["role"] == "roles/iam.workloadIdentityUser"
+    # one subject (the repository's pull requests), never an environment's principal set
+    assert wif["member"] == f"principal://iam.googleapis.com/{pool}/subject/repo:{REPO}:pull_request"
+    project = [r.inputs for r in gcp.of(tokens.GCP_PROJECT_IAM_MEMBER) if r.name.startswith("acme-ci-preview-")]
+    assert [m["role"] for m in project] == ["roles/viewer"] and "condition" not in project[0]
+    bucket = {r.inputs["role"]: r.inputs for r in gcp.of(tokens.GCP_BUCKET_IAM_MEMBER)
+              if r.name.startswith("acme-ci-preview-")}
+    assert set(bucket) == {"roles/storage.objectViewer", "roles/storage.objectUser"}
+    assert all(b["bucket"] == "pulumi-state-acme-my-llmops-project" for b in bucket.values())
+    assert "condition" not in bucket["roles/storage.objectViewer"]
+    assert bucket["roles/storage.objectUser"]["condition"]["expression"] == (
+        'resource.name.startsWith("projects/_/buckets/pulumi-state-acme-my-llmops-project/objects/.pulumi/locks/")')
+    key = gcp.one(tokens.GCP_KMS_KEY_IAM_MEMBER, "acme-ci-preview-cloudkms.cryptoKeyDecrypter").inputs
+    assert key["role"] == "roles/cloudkms.cryptoKeyDecrypter" and key["cryptoKeyId"].endswith("/cryptoKeys/secrets")
+    member = f"serviceAccount:{gcp.outputs['previewSecrets']['GCP_SERVICE_ACCOUNT']}"
+    assert member.startswith("serviceAccount:acme-preview@")
+    assert {m["member"] for m in project} | {b["member"] for b in bucket.values()} | {key["member"]} == {member}
+    assert gcp.outputs["previewSecrets"]["GCP_WORKLOAD_IDENTITY_PROVIDER"] == f"{pool}/providers/github"
+
+
+def _zone_plans(cloud: str) -> list[tuple[str, Any, dict[str, Any], list[PlannedResource]]]:
+    """Every valid stack of a cloud, reference stacks and test fixtures: (path, config, stack file, resources).
+    The fixtures that are invalid on purpose (hostile/, broken) raise ConfigError and are not plans."""
+    out = []
+    for path in sorted([*(ROOT / "stacks").glob("Pulumi.*.yaml"), *(ROOT / "tests" / "fixtures").rglob("Pulumi.*.yaml")]):
+        try:
+            _, _, cfg = offline.load(path)
+        except ConfigError:
+            continue
+        if cfg.cloud == cloud:
+            out.append((str(path.relative_to(ROOT)), cfg, read_stack_file(path), offline.plan(path).resources))
+    assert len(out) >= 3, out
+    return out
+
+
+def _granting(entries: list[dict]) -> dict:
+    return next(e for e in entries if e["role"] == "roles/resourcemanager.projectIamAdmin")
+
+
+def _admits(condition: str, role: str) -> bool:
+    """Evaluates the grant-limit CEL for a request that modifies one role's bindings (what an IAMMember sends):
+    true when some hasOnly() list names the role."""
+    lists = re.findall(r"api\.getAttribute\('iam\.googleapis\.com/modifiedGrantsByRole', \[\]\)\.hasOnly\(\[(.*?)\]\)",
+                       condition)
+    assert lists and condition.count("hasOnly(") == len(lists) == condition.count("||") + 1, condition
+    return any(role in re.findall(r"'([^']+)'", body) for body in lists)
+
+
+def test_gcp_deployer_grants_exactly_the_roles_every_gcp_zone_grants() -> None:
+    """Fails when a zone starts granting a project role the deployer's projectIamAdmin condition does not list,
+    or when the list names a role no zone grants."""
+    granted_anywhere: set[str] = set()
+    for path, cfg, stack_file, resources in _zone_plans("gcp"):
+        project = stack_file["gcp:project"]
+        condition = _granting(b_gcp.deployer_roles(project, "us-central1", cfg.name, [cfg.name]))["condition"]
+        roles = {r.inputs["role"] for r in resources
+                 if r.type in (tokens.GCP_PROJECT_IAM_MEMBER, "gcp:projects/iAMBinding:IAMBinding")}
+        assert roles, path
+        for role in sorted(roles):
+            assert _admits(condition, role), f"{path} grants {role}: add it to {b_gcp.ROLES_FILE} grants"
+        granted_anywhere |= {r.split("/roles/")[-1] if r.startswith("projects/") else r for r in roles}
+    entry = _granting(data(b_gcp.ROLES_FILE))
+    listed = {*entry["grants"], *(f"llmops_acme_llm_{key}" for key in entry["customRoles"])}
+    assert listed == granted_anywhere, "the condition lists roles no zone grants"
+
+
+def test_gcp_grant_condition_holds_the_documented_limits(gcp: Planned) -> None:
+    cond = gcp.one(tokens.GCP_PROJECT_IAM_MEMBER, "acme-ci-deploy-prod-resourcemanager.projectIamAdmin").inputs["condition"]
+    assert cond["title"] == "acme zone role grants"
+    expression = cond["expression"]
+    # at most 10 roles per hasOnly() list, at most 12 logical operators in an expression
+    for body in re.findall(r"hasOnly\(\[(.*?)\]\)", expression):
+        assert 1 <= len(re.findall(r"'[^']+'", body)) <= b_gcp.GRANTS_PER_LIST
+    assert expression.count("||") + expression.count("&&") <= 12
+    # the custom role of the zone named in bootstrap/Pulumi.gcp.yaml, and nothing that can grant roles itself
+    assert _admits(expression, "projects/my-llmops-project/roles/llmops_acme_llm_model_user")
+    for role in ("roles/owner", "roles/editor", "roles/resourcemanager.projectIamAdmin", "roles/iam.securityAdmin",
+                 "roles/iam.serviceAccountTokenCreator", "roles/storage.admin",
+                 "projects/my-llmops-project/roles/llmops_other_model_user"):
+        assert not _admits(expression, role), role
+    listed = re.findall(r"'(roles/[^']+)'", expression)
+    assert not [r for r in listed if r.lower().endswith("admin") or r in ("roles/owner", "roles/editor")]
+
+
+def test_bootstrap_zones_must_carry_the_name_prefix() -> None:
+    with pytest.raises(ConfigError) as err:
+        parse_bootstrap({"cloud": "gcp", "name": "acme", "repository": REPO, "environments": ["prod"],
+                         "zones": ["acme-llm", "other-llm"]}, {"gcp:region": "us-central1", "gcp:project": "my-proj"})
+    assert err.value.lines == [("llmops:bootstrap.zones.1: 'other-llm' does not begin with 'acme': the deploy "
+                                "identities reach only resources named acme*")]
+
+
+# The deployer role that creates each GCP resource type of a zone (a type or its module).
+GCP_ROLE_FOR = {
+    "gcp:alloydb": "roles/alloydb.admin", "gcp:artifactregistry": "roles/artifactregistry.admin",
+    "gcp:billing": "roles/billing.costsManager", "gcp:compute": "roles/compute.networkAdmin",
+    "gcp:compute/firewall:Firewall": "roles/compute.securityAdmin", "gcp:container": "roles/container.admin",
+    "gcp:kms": "roles/cloudkms.admin", "gcp:logging": "roles/logging.configWriter",
+    "gcp:monitoring/alertPolicy:AlertPolicy": "roles/monitoring.alertPolicyEditor",
+    "gcp:monitoring/notificationChannel:NotificationChannel": "roles/monitoring.notificationChannelEditor",
+    "gcp:projects/iAMMember:IAMMember": "roles/resourcemanager.projectIamAdmin",
+    "gcp:projects/iAMAuditConfig:IAMAuditConfig": "roles/resourcemanager.projectIamAdmin",
+    "gcp:projects/iAMCustomRole:IAMCustomRole": "roles/iam.roleAdmin",
+    "gcp:projects/service:Service": "roles/serviceusage.serviceUsageAdmin",
+    "gcp:projects/serviceIdentity:ServiceIdentity": "roles/serviceusage.serviceUsageAdmin",
+    "gcp:pubsub": "roles/pubsub.admin", "gcp:serviceaccount": "roles/iam.serviceAccountAdmin",
+    "gcp:servicenetworking": "roles/servicenetworking.networksAdmin", "gcp:storage": "roles/storage.admin",
+    "gcp:vertex": "roles/aiplatform.admin",
+}
+
+
+def test_gcp_deployer_roles_cover_every_resource_type_of_every_gcp_zone() -> None:
+    held = {e["role"] for e in data(b_gcp.ROLES_FILE)}
+    for path, _, _, resources in _zone_plans("gcp"):
+        for t in sorted({r.type for r in resources if r.custom and r.type.startswith("gcp:")}):
+            role = GCP_ROLE_FOR.get(t) or GCP_ROLE_FOR.get(t.split("/")[0])
+            assert role, f"{path}: {t} has no deployer role in GCP_ROLE_FOR"
+            assert role in held, f"{path}: {t} needs {role} in {b_gcp.ROLES_FILE}"
+
+
 # --- Azure ----------------------------------------------------------------------------------------------------
 
 def test_azure_state_storage(azure: Planned) -> None:
@@ -444,7 +581,8 @@ def test_azure_key_vault(azure: Planned) -> None:
 
 def test_azure_federated_identities_and_roles(azure: Planned) -> None:
     creds = {r.name: r.inputs for r in azure.of(tokens.AZURE_FEDERATED_IDENTITY_CREDENTIAL)}
-    assert len(azure.of(tokens.AZURE_USER_ASSIGNED_IDENTITY)) == 2
+    assert {r.inputs["resourceName"] for r in azure.of(tokens.AZURE_USER_ASSIGNED_IDENTITY)} == {
+        "acme-deploy-dev", "acme-deploy-prod", "acme-preview"}
     for env in ("dev", "prod"):
         c = creds[f"acme-ci-deploy-{env}-github"]
         assert c["issuer"] == "https://token.actions.githubusercontent.com"
@@ -452,20 +590,104 @@ def test_azure_federated_identities_and_roles(azure: Planned) -> None:
         assert c["audiences"] == ["api://AzureADTokenExchange"]
     entries = data(b_azure.ROLES_FILE)
     assert all(e["reason"] and e["scope"] in ("subscription", "stateContainer", "secretsKey") for e in entries)
-    assignments = azure.of(tokens.AZURE_ROLE_ASSIGNMENT)
-    assert len(assignments) == 2 * len(entries)
-    assert all(a.inputs["principalType"] == "ServicePrincipal" for a in assignments)
-    by = {a.name: a.inputs for a in assignments}
+    deploy = [a for a in azure.of(tokens.AZURE_ROLE_ASSIGNMENT) if "-deploy-" in a.name]
+    assert len(deploy) == 2 * len(entries)
+    assert all(a.inputs["principalType"] == "ServicePrincipal" for a in azure.of(tokens.AZURE_ROLE_ASSIGNMENT))
+    by = {a.name: a.inputs for a in deploy}
     blob = by["acme-ci-deploy-prod-storage-blob-data-contributor"]
-    assert blob["scope"].endswith("/blobServices/default/containers/state")
+    assert blob["scope"].endswith("/blobServices/default/containers/state") and "condition" not in blob
     assert "/keys/pulumi-secrets" in by["acme-ci-deploy-prod-key-vault-crypto-user"]["scope"]
-    assert by["acme-ci-deploy-prod-contributor"]["scope"] == f"/subscriptions/{AZURE_SUBSCRIPTION}"
     rbac = by["acme-ci-deploy-prod-role-based-access-control-administrator"]
     assert rbac["conditionVersion"] == "2.0"
-    lock_role = azure.one(tokens.AZURE_ROLE_DEFINITION).inputs
-    assert lock_role["permissions"] == [{"actions": ["Microsoft.Authorization/locks/read",
-                                                     "Microsoft.Authorization/locks/write",
-                                                     "Microsoft.Authorization/locks/delete"]}]
+    definitions = {r.inputs["roleName"]: r for r in azure.of(tokens.AZURE_ROLE_DEFINITION)}
+    assert definitions["llmops lock operator (acme)"].inputs["permissions"] == [{
+        "actions": ["Microsoft.Authorization/locks/read", "Microsoft.Authorization/locks/write",
+                    "Microsoft.Authorization/locks/delete"], "notActions": []}]
+    # the deployer's own role replaces Contributor, assigned on the subscription
+    deployer = definitions["llmops zone deployer (acme)"]
+    assigned = by["acme-ci-deploy-prod-llmops-zone-deployer"]
+    assert assigned["scope"] == f"/subscriptions/{AZURE_SUBSCRIPTION}"
+    assert assigned["roleDefinitionId"].endswith("/" + deployer.inputs["roleDefinitionId"])
+    assert deployer.inputs["assignableScopes"] == [f"/subscriptions/{AZURE_SUBSCRIPTION}"]
+    from llmops_landing_zone.components.azure.base import FORBIDDEN_ROLES
+    assert not any(a.inputs["roleDefinitionId"].rsplit("/", 1)[-1] in FORBIDDEN_ROLES
+                   for a in azure.of(tokens.AZURE_ROLE_ASSIGNMENT))
+
+
+def _azure_allows(entries: list[dict], action: str) -> list[str]:
+    """The deployer roles whose actions (custom roles) or covered actions (built-in roles) admit ``action`` and
+    whose notActions do not remove it. Azure matches actions case-insensitively, ``*`` spanning segments."""
+    def match(patterns: list[str]) -> bool:
+        return any(fnmatch.fnmatchcase(action.lower(), p.lower()) for p in patterns)
+    return [e["role"] for e in entries if match(e.get("actions", []) + e.get("covers", []))
+            and not match(e.get("notActions", []))]
+
+
+# ARM types of the azure-native types the mock table (llz/mocks/azure.py) has no id template for.
+ARM_TYPE_OF = {"monitor:SubscriptionDiagnosticSetting": "Microsoft.Insights/diagnosticSettings"}
+
+
+def _arm_type(token: str) -> str:
+    from llmops_landing_zone.llz.mocks import azure as mock
+
+    key = token.removeprefix("azure-native:")
+    if key == "resources:ResourceGroup":
+        return "Microsoft.Resources/subscriptions/resourceGroups"
+    if key in ARM_TYPE_OF:
+        return ARM_TYPE_OF[key]
+    template = (mock.ARM.get(key) or mock.EXTENSION.get(key, (None, None, None))[-2:])[0]
+    assert template, f"{token}: no ARM id template in llz/mocks/azure.py; add its ARM type to ARM_TYPE_OF"
+    # Microsoft.Storage/storageAccounts/{accountName}/blobServices/default -> .../storageAccounts/blobServices
+    return "/".join(part for part in template.split("/") if not part.startswith("{") and part != "default")
+
+
+def test_azure_deployer_roles_cover_every_resource_type_of_every_azure_zone() -> None:
+    """Every azure-native type any Azure plan registers (reference stacks and test fixtures): its ARM write and
+    delete are allowed by the custom deployer role (or, for role assignments and locks, by the role meant for
+    them) and by nothing else."""
+    entries = data(b_azure.ROLES_FILE)
+    seen = set()
+    for path, _, _, resources in _zone_plans("azure"):
+        for t in sorted({r.type for r in resources if r.custom and r.type.startswith("azure-native:")}):
+            arm = _arm_type(t)
+            seen.add(arm)
+            for verb in ("write", "delete"):
+                allowed = _azure_allows(entries, f"{arm}/{verb}")
+                assert len(allowed) == 1, f"{path}: {t} ({arm}/{verb}) is allowed by {allowed or 'no deployer role'}"
+    assert {"Microsoft.Authorization/roleAssignments", "Microsoft.Authorization/locks",
+            "Microsoft.ContainerService/managedClusters"} <= seen
+    # the custom role stays narrower than Contributor: no VMs, no other providers, no authorization writes
+    for action in ("Microsoft.Compute/virtualMachines/write", "Microsoft.Sql/servers/write",
+                   "Microsoft.Authorization/roleDefinitions/write", "Microsoft.Authorization/policyAssignments/write",
+                   "Microsoft.Authorization/elevateAccess/Action", "Microsoft.Resources/deployments/write"):
+        assert _azure_allows(entries, action) == [], action
+    assert _azure_allows(entries, "Microsoft.Compute/diskEncryptionSets/read") == ["llmops zone deployer"]
+
+
+def test_azure_preview_identity(azure: Planned) -> None:
+    cred = azure.one(tokens.AZURE_FEDERATED_IDENTITY_CREDENTIAL, "acme-ci-preview-github").inputs
+    assert cred["subject"] == f"repo:{REPO}:pull_request" and cred["audiences"] == ["api://AzureADTokenExchange"]
+    assigned = {a.name.removeprefix("acme-ci-preview-"): a.inputs for a in azure.of(tokens.AZURE_ROLE_ASSIGNMENT)
+                if a.name.startswith("acme-ci-preview-")}
+    from llmops_landing_zone.components.azure.base import ROLES
+    role = {name: a["roleDefinitionId"].rsplit("/", 1)[-1] for name, a in assigned.items()}
+    assert role == {"reader": ROLES["Reader"], "storage-blob-data-reader": ROLES["Storage Blob Data Reader"],
+                    "storage-blob-data-contributor": ROLES["Storage Blob Data Contributor"],
+                    "key-vault-crypto-user": ROLES["Key Vault Crypto User"]}
+    assert assigned["reader"]["scope"] == f"/subscriptions/{AZURE_SUBSCRIPTION}"
+    for name in ("storage-blob-data-reader", "storage-blob-data-contributor"):
+        assert assigned[name]["scope"].endswith("/blobServices/default/containers/state")
+    assert "/keys/pulumi-secrets" in assigned["key-vault-crypto-user"]["scope"]
+    # blob writes only for the lock blobs: every write action is gated by the path condition
+    lock = assigned["storage-blob-data-contributor"]
+    assert lock["conditionVersion"] == "2.0"
+    for action in ("write", "add/action", "delete", "move/action", "read"):
+        assert f"!(ActionMatches{{'Microsoft.Storage/storageAccounts/blobServices/containers/blobs/{action}'}}" in lock["condition"]
+    assert lock["condition"].endswith(
+        "OR (@Resource[Microsoft.Storage/storageAccounts/blobServices/containers/blobs:path] StringStartsWith '.pulumi/locks/'))")
+    assert azure.outputs["previewSecrets"]["AZURE_CLIENT_ID"] not in {
+        s["AZURE_CLIENT_ID"] for s in azure.outputs["githubSecrets"].values()}
+    assert azure.outputs["previewSecrets"]["AZURE_TENANT_ID"] == AZURE_TENANT
 
 
 def test_azure_rbac_condition_admits_exactly_what_the_zone_assigns(azure: Planned) -> None:

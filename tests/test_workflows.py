@@ -119,3 +119,26 @@ def test_the_kubelogin_the_workflow_installs_is_the_pinned_one() -> None:
     steps = [s for j in _load(ROOT / ".github" / "workflows" / "deploy-stack.yml")["jobs"].values()
              for s in j["steps"] if "kubelogin" in s.get("name", "")]
     assert [s["env"]["VERSION"] for s in steps] == [images.KUBELOGIN.tag]
+
+
+def test_the_real_preview_signs_in_as_the_preview_identities() -> None:
+    """The PR job runs in no GitHub environment, so its OIDC token's subject is repo:<owner/repo>:pull_request: the
+    one subject the bootstrap's preview identities trust (never the deploy identities, which trust environments)."""
+    from llmops_landing_zone.components.bootstrap import azure as b_azure
+
+    job = _load(ROOT / ".github" / "workflows" / "pr-review.yml")["jobs"]["real-preview"]
+    assert "environment" not in job
+    assert job["permissions"] == {"contents": "read", "id-token": "write"}
+    text = yaml.safe_dump(job)
+    assert set(re.findall(r"secrets\.(\w+)", text)) == {
+        "PULUMI_ACCESS_TOKEN", "PULUMI_CONFIG_PASSPHRASE", "PULUMI_BACKEND_URL", "AWS_ROLE_ARN",
+        "GCP_WORKLOAD_IDENTITY_PROVIDER", "GCP_SERVICE_ACCOUNT", "AZURE_CLIENT_ID", "AZURE_TENANT_ID",
+        "AZURE_SUBSCRIPTION_ID"}
+    steps = {s.get("name"): s for s in job["steps"]}
+    assert steps["AWS credentials"]["with"]["aws-region"] == "${{ matrix.region }}"
+    azure = steps["Azure credentials"]
+    # the token's audience is the one the identity's federated credential accepts; the state backend reads the file
+    assert f"audience={b_azure.AUDIENCE}" in azure["run"]
+    assert 'AZURE_FEDERATED_TOKEN_FILE=$token_file' in azure["run"]
+    # secrets reach the script through env, never interpolated into it
+    assert "${{" not in azure["run"]

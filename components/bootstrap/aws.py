@@ -35,6 +35,7 @@ from llmops_landing_zone.components.common import stateful
 from llmops_landing_zone.components.bootstrap.common import (
     GITHUB_ISSUER,
     GITHUB_ISSUER_HOST,
+    LOCKS_PREFIX,
     BootstrapOutputs,
     data,
     environment_subject,
@@ -100,7 +101,7 @@ def github_trust(provider_arn: str, subject: str) -> str:
 def state_access(bucket_arn: str, state_key_arn: str, secrets_key_arn: str, *, write: bool) -> str:
     """Object access to the state bucket and use of the two keys: full for a deploy role; for preview, reads plus
     the lock objects a preview writes and removes."""
-    objects = f"{bucket_arn}/*" if write else f"{bucket_arn}/.pulumi/locks/*"
+    objects = f"{bucket_arn}/*" if write else f"{bucket_arn}/{LOCKS_PREFIX}*"
     return document(
         statement("ListState", ["s3:ListBucket", "s3:GetBucketLocation"], bucket_arn),
         statement("ReadState", "s3:GetObject", f"{bucket_arn}/*"),

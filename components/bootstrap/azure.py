@@ -25,9 +25,11 @@ from llmops_landing_zone.components.azure.names import subscription_suffix
 from llmops_landing_zone.components.common import stateful
 from llmops_landing_zone.components.bootstrap.common import (
     GITHUB_ISSUER,
+    LOCKS_PREFIX,
     BootstrapOutputs,
     data,
     environment_subject,
+    pull_request_subject,
 )
 from llmops_landing_zone.components.bootstrap.config import BootstrapConfig
 
@@ -36,6 +38,7 @@ SECRETS_TYPE = "llmops:azure:SecretsKey"
 CI_TYPE = "llmops:azure:CiAccess"
 
 ROLES_FILE = "azure-deployer-roles.json"
+PREVIEW_ROLES_FILE = "azure-preview-roles.json"
 AUDIENCE = "api://AzureADTokenExchange"  # what azure/login requests for GitHub's token
 CONTAINER = "state"
 SOFT_DELETE_DAYS = 30  # blobs and containers: a deleted checkpoint is recoverable this long
@@ -51,6 +54,23 @@ def zone_roles_condition() -> str:
             f"(@Request[Microsoft.Authorization/roleAssignments:RoleDefinitionId] ForAnyOfAnyValues:GuidEquals {{{ids}}}))"
             " AND ((!(ActionMatches{'Microsoft.Authorization/roleAssignments/delete'})) OR "
             f"(@Resource[Microsoft.Authorization/roleAssignments:RoleDefinitionId] ForAnyOfAnyValues:GuidEquals {{{ids}}}))")
+
+
+BLOB = "Microsoft.Storage/storageAccounts/blobServices/containers/blobs"
+
+
+def lock_blobs_condition() -> str:
+    """ABAC condition for the preview identity's Storage Blob Data Contributor: every blob data action it holds
+    except listing applies only to blobs under ``LOCKS_PREFIX``, so a preview can take and release its lock and
+    never write a checkpoint (https://learn.microsoft.com/azure/storage/blobs/storage-auth-abac-examples)."""
+    reads = f"!(ActionMatches{{'{BLOB}/read'}} AND NOT SubOperationMatches{{'Blob.List'}})"
+    writes = [f"!(ActionMatches{{'{BLOB}/{action}'}})" for action in ("write", "add/action", "delete", "move/action")]
+    gated = " AND ".join([reads, *writes])
+    return f"(({gated}) OR (@Resource[{BLOB}:path] StringStartsWith '{LOCKS_PREFIX}'))"
+
+
+# The role-assignment conditions the data files name.
+CONDITIONS = {"zoneRoles": lambda: zone_roles_condition(), "lockBlobs": lock_blobs_condition}
 
 
 def names(prefix: str, subscription_id: str) -> dict[str, str]:
@@ -144,53 +164,68 @@ class CiAccessArgs:
 
 
 class CiAccess(pulumi.ComponentResource):
-    """Per GitHub environment: a user-assigned identity, its federated credential for exactly that
-    environment's jobs, and the role assignments of data/azure-deployer-roles.json."""
+    """The custom roles of data/azure-deployer-roles.json; per GitHub environment a user-assigned identity, its
+    federated credential for exactly that environment's jobs and the deployer role assignments; and the preview
+    identity for pull requests with the read-only assignments of data/azure-preview-roles.json."""
 
     def __init__(self, name: str, args: CiAccessArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__(CI_TYPE, name, None, opts)
         ctx = args.ctx
         own = pulumi.ResourceOptions(parent=self)
+        self._args = args
         entries = data(ROLES_FILE)
-        role_ids: dict[str, str] = {}
+        self.role_ids: dict[str, str] = {**ROLES}
         for entry in entries:
-            slug = "-".join(entry["role"].lower().split())
             if "actions" in entry:  # a custom role, defined here once for every environment
                 guid = str(uuid.uuid5(_CUSTOM_ROLE_NAMESPACE, f"{ctx.subscription_id}/{args.prefix}/{entry['role']}"))
                 azure.authorization.RoleDefinition(
-                    f"{name}-{slug}", role_definition_id=guid,
+                    f"{name}-{_slug(entry['role'])}", role_definition_id=guid,
                     role_name=f"{entry['role']} ({args.prefix})", description=entry["reason"],
                     scope=ctx.subscription_scope, assignable_scopes=[ctx.subscription_scope],
-                    permissions=[{"actions": entry["actions"]}], opts=own)
-                entry = {**entry, "roleDefinitionId": guid}
-            role_ids[entry["role"]] = entry["roleDefinitionId"]
-        scopes = {"subscription": ctx.subscription_scope, "stateContainer": args.container_id,
-                  "secretsKey": args.secrets_key_id}
+                    permissions=[{"actions": entry["actions"], "not_actions": entry.get("notActions", [])}], opts=own)
+                self.role_ids[entry["role"]] = guid
+            elif "roleDefinitionId" in entry:
+                self.role_ids[entry["role"]] = entry["roleDefinitionId"]
         self.identities: dict[str, azure.managedidentity.UserAssignedIdentity] = {}
         for env in args.environments:
-            identity = azure.managedidentity.UserAssignedIdentity(
-                f"{name}-deploy-{env}", resource_name_=f"{args.prefix}-deploy-{env}",
-                resource_group_name=args.resource_group, location=ctx.location, opts=own)
-            azure.managedidentity.FederatedIdentityCredential(
-                f"{name}-deploy-{env}-github", federated_identity_credential_resource_name="github",
-                resource_name_=identity.name, resource_group_name=args.resource_group, issuer=GITHUB_ISSUER,
-                subject=environment_subject(args.repository, env), audiences=[AUDIENCE], opts=own)
-            for entry in entries:
-                slug = "-".join(entry["role"].lower().split())
-                conditional = entry.get("condition") == "zoneRoles"
-                azure.authorization.RoleAssignment(
-                    f"{name}-deploy-{env}-{slug}",
-                    role_assignment_name=assignment_name(ctx, "bootstrap", args.prefix, env, entry["role"]),
-                    scope=scopes[entry["scope"]],
-                    role_definition_id=f"{ctx.subscription_scope}/providers/Microsoft.Authorization/roleDefinitions/"
-                                       f"{role_ids[entry['role']]}",
-                    principal_id=identity.principal_id, principal_type="ServicePrincipal",
-                    condition=zone_roles_condition() if conditional else None,
-                    condition_version="2.0" if conditional else None,
-                    description=f"{args.prefix} deploy ({env}): {entry['reason']}"[:1024],
-                    opts=pulumi.ResourceOptions(parent=self, delete_before_replace=True))
-            self.identities[env] = identity
-        self.register_outputs({e: i.client_id for e, i in self.identities.items()})
+            self.identities[env] = self._identity(f"{name}-deploy-{env}", f"{args.prefix}-deploy-{env}",
+                                                  environment_subject(args.repository, env), entries, env)
+        self.preview = self._identity(f"{name}-preview", f"{args.prefix}-preview",
+                                      pull_request_subject(args.repository), data(PREVIEW_ROLES_FILE), "preview")
+        self.register_outputs({**{e: i.client_id for e, i in self.identities.items()},
+                               "preview": self.preview.client_id})
+
+    def _identity(self, logical: str, resource_name: str, subject: str, entries: list[dict],
+                  key: str) -> azure.managedidentity.UserAssignedIdentity:
+        """A user-assigned identity that GitHub tokens with exactly ``subject`` sign in as, and its roles."""
+        args, ctx = self._args, self._args.ctx
+        own = pulumi.ResourceOptions(parent=self)
+        identity = azure.managedidentity.UserAssignedIdentity(
+            logical, resource_name_=resource_name, resource_group_name=args.resource_group, location=ctx.location,
+            opts=own)
+        azure.managedidentity.FederatedIdentityCredential(
+            f"{logical}-github", federated_identity_credential_resource_name="github",
+            resource_name_=identity.name, resource_group_name=args.resource_group, issuer=GITHUB_ISSUER,
+            subject=subject, audiences=[AUDIENCE], opts=own)
+        scopes = {"subscription": ctx.subscription_scope, "stateContainer": args.container_id,
+                  "secretsKey": args.secrets_key_id}
+        for entry in entries:
+            condition = CONDITIONS[entry["condition"]]() if "condition" in entry else None
+            azure.authorization.RoleAssignment(
+                f"{logical}-{_slug(entry['role'])}",
+                role_assignment_name=assignment_name(ctx, "bootstrap", args.prefix, key, entry["role"]),
+                scope=scopes[entry["scope"]],
+                role_definition_id=f"{ctx.subscription_scope}/providers/Microsoft.Authorization/roleDefinitions/"
+                                   f"{self.role_ids[entry['role']]}",
+                principal_id=identity.principal_id, principal_type="ServicePrincipal",
+                condition=condition, condition_version="2.0" if condition else None,
+                description=f"{resource_name}: {entry['reason']}"[:1024],
+                opts=pulumi.ResourceOptions(parent=self, delete_before_replace=True))
+        return identity
+
+
+def _slug(role: str) -> str:
+    return "-".join(role.lower().split())
 
 
 def build(cfg: BootstrapConfig, parent: pulumi.Resource) -> BootstrapOutputs:
@@ -210,4 +245,6 @@ def build(cfg: BootstrapConfig, parent: pulumi.Resource) -> BootstrapOutputs:
         github_secrets={env: {"AZURE_CLIENT_ID": identity.client_id, "AZURE_TENANT_ID": ctx.tenant_id,
                               "AZURE_SUBSCRIPTION_ID": ctx.subscription_id}
                         for env, identity in ci.identities.items()},
+        preview_secrets={"AZURE_CLIENT_ID": ci.preview.client_id, "AZURE_TENANT_ID": ctx.tenant_id,
+                         "AZURE_SUBSCRIPTION_ID": ctx.subscription_id},
     )

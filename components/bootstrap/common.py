@@ -17,6 +17,9 @@ DATA = Path(__file__).resolve().parent / "data"
 # (https://docs.github.com/en/actions/security-for-github-actions/security-hardening-your-deployments/about-security-hardening-with-openid-connect).
 GITHUB_ISSUER = "https://token.actions.githubusercontent.com"
 GITHUB_ISSUER_HOST = "token.actions.githubusercontent.com"
+# Where Pulumi's DIY backends keep the lock object of a stack while an operation (a preview too) runs: the only
+# objects a preview identity writes.
+LOCKS_PREFIX = ".pulumi/locks/"
 
 
 def environment_subject(repository: str, environment: str) -> str:

@@ -31,6 +31,7 @@ REGION_KEY = {"aws": "aws:region", "gcp": "gcp:region", "azure": "azure-native:l
 # GitHub: owner (user or organisation, at most 39 characters) / repository name (letters, digits, '.', '_', '-').
 REPOSITORY_PATTERN = r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,37}[A-Za-z0-9])?/[A-Za-z0-9._-]{1,100}$"
 Environment = Annotated[str, Field(pattern=KEY_PATTERN)]
+ZoneName = Annotated[str, Field(pattern=ZONE_NAME_PATTERN)]
 
 
 class BootstrapConfig(BaseModel):
@@ -45,6 +46,9 @@ class BootstrapConfig(BaseModel):
     environments: list[Environment] = Field(min_length=1, max_length=10, description=(
         "GitHub environments allowed to deploy; each gets its own deploy identity"))
     protect: StrictBool = Field(True, description="protect + retainOnDelete on the state store and the keys")
+    zones: list[ZoneName] | None = Field(None, min_length=1, max_length=10, description=(
+        "the zones (llmops:zone.name) deployed into this account, each beginning with name; GCP: the deployer may "
+        "grant exactly their custom roles. Default: [name]"))
 
     @field_validator("environments")
     @classmethod
@@ -52,6 +56,10 @@ class BootstrapConfig(BaseModel):
         if dups := sorted({e for e in value if value.count(e) > 1}):
             raise ValueError(f"lists {', '.join(dups)} more than once")
         return value
+
+    @property
+    def zone_names(self) -> list[str]:
+        return list(self.zones or [self.name])
 
     @property
     def owner(self) -> str:
@@ -99,6 +107,9 @@ def parse_bootstrap(raw: Any, provider: Mapping[str, Any] | None = None, source:
     if not cfg.region:
         where = f"set {REGION_KEY[cfg.cloud]} or {key_path('region')}"
         issues.append((f"@{REGION_KEY[cfg.cloud]}", f"missing; the {cfg.cloud} bootstrap needs a region ({where})"))
+    issues += [(f"@{key_path(f'zones.{i}')}", (f"'{zone}' does not begin with '{cfg.name}': the deploy identities "
+                                                f"reach only resources named {cfg.name}*"))
+               for i, zone in enumerate(cfg.zones or []) if not zone.startswith(cfg.name)]
     if cfg.cloud == "gcp":  # a service account id is 6-30 characters: <name>-deploy-<environment>
         too_long = "is longer than the 30 characters of a GCP service account id; shorten the environment or name"
         issues += [(f"@{key_path(f'environments.{i}')}", f"'{cfg.name}-deploy-{env}' {too_long}")

@@ -18,31 +18,73 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_gcp as gcp
 from llmops_landing_zone.components.common import stateful
-from llmops_landing_zone.components.bootstrap.common import GITHUB_ISSUER, BootstrapOutputs, data
+from llmops_landing_zone.components.bootstrap.common import (
+    GITHUB_ISSUER,
+    LOCKS_PREFIX,
+    BootstrapOutputs,
+    data,
+    pull_request_subject,
+)
 from llmops_landing_zone.components.bootstrap.config import BootstrapConfig
 from llmops_landing_zone.components.gcp.keys import DESTROY_SCHEDULED, ENCRYPTER_DECRYPTER, ROTATION
+from llmops_landing_zone.components.gcp.names import CUSTOM_ROLE, underscored
 
 STATE_TYPE = "llmops:gcp:StateBackend"
 SECRETS_TYPE = "llmops:gcp:SecretsKey"
 CI_TYPE = "llmops:gcp:CiAccess"
 
 ROLES_FILE = "gcp-deployer-roles.json"
+PREVIEW_ROLES_FILE = "gcp-preview-roles.json"
 NONCURRENT_DAYS = 90
 # GitHub token claims kept as attributes: the condition and the bindings read them.
 ATTRIBUTE_MAPPING = {"google.subject": "assertion.sub", "attribute.repository": "assertion.repository",
                      "attribute.environment": "assertion.environment", "attribute.ref": "assertion.ref"}
 
 
+# Limits on role granting (https://cloud.google.com/iam/docs/setting-limits-on-granting-roles): a hasOnly() list
+# takes at most 10 role names. The page warns that `||` between hasOnly() lists refuses a request that changes
+# roles of two lists at once; the zone's grants are gcp.projects.IAMMember resources, each a read-modify-write of
+# one role's binding, so every request the deployer makes modifies one role and the lists act as their union.
+GRANTS_PER_LIST = 10
+GRANTED_ROLES = "iam.googleapis.com/modifiedGrantsByRole"
+
+
 def deployer_account_id(prefix: str, env: str) -> str:
     return f"{prefix}-deploy-{env}"
 
 
-def deployer_roles(project: str, region: str, prefix: str) -> list[dict]:
-    """data/gcp-deployer-roles.json with the project, region and zone name prefix filled into conditions."""
+def custom_role(project: str, zone: str, key: str) -> str:
+    """The full name of a zone's custom role, as components/gcp/rbac.py names it."""
+    return f"projects/{project}/roles/{underscored(CUSTOM_ROLE.render(zone, key))}"
+
+
+def grantable_roles(entry: dict, project: str, zones: list[str]) -> list[str]:
+    """The roles a ``"condition": "grants"`` entry may grant: its predefined roles and each zone's custom roles."""
+    return [*entry["grants"], *(custom_role(project, z, key) for z in zones for key in entry.get("customRoles", []))]
+
+
+def grants_condition(roles: list[str]) -> str:
+    """CEL: the request modifies bindings of these roles only (no other request has the attribute: [] passes)."""
+    chunks = [roles[i:i + GRANTS_PER_LIST] for i in range(0, len(roles), GRANTS_PER_LIST)]
+    return " || ".join(f"api.getAttribute('{GRANTED_ROLES}', []).hasOnly([{', '.join(repr(r) for r in c)}])"
+                       for c in chunks)
+
+
+def lock_objects_condition(bucket: str) -> str:
+    """IAM condition on a bucket binding: objects under ``LOCKS_PREFIX`` only (Cloud Storage object names in
+    conditions: https://cloud.google.com/storage/docs/access-control/iam#conditions)."""
+    return f'resource.name.startsWith("projects/_/buckets/{bucket}/objects/{LOCKS_PREFIX}")'
+
+
+def deployer_roles(project: str, region: str, prefix: str, zones: list[str] | None = None) -> list[dict]:
+    """data/gcp-deployer-roles.json with the project, region and zone name prefix filled into conditions; the
+    role-granting condition lists the roles the zones (default: one named ``prefix``) grant."""
     out = []
     for entry in data(ROLES_FILE):
         entry = {"scope": "project", **entry}
-        if "condition" in entry:
+        if entry.get("condition") == "grants":
+            entry["condition"] = grants_condition(grantable_roles(entry, project, zones or [prefix]))
+        elif "condition" in entry:
             cond = entry["condition"]
             for key, value in {"Project": project, "Region": region, "Prefix": prefix}.items():
                 cond = cond.replace("${" + key + "}", value)
@@ -111,6 +153,7 @@ class CiAccessArgs:
     project_number: pulumi.Input[str]
     region: str
     prefix: str
+    zones: list[str]
     repository: str
     environments: list[str]
     bucket: pulumi.Input[str]
@@ -136,7 +179,7 @@ class CiAccess(pulumi.ComponentResource):
         pool_path = pulumi.Output.concat("projects/", args.project_number, "/locations/global/workloadIdentityPools/",
                                          pool_id)
         self.provider_name = pulumi.Output.concat(pool_path, "/providers/github")
-        roles = deployer_roles(args.project, args.region, args.prefix)
+        roles = deployer_roles(args.project, args.region, args.prefix, args.zones)
         self.deployers: dict[str, gcp.serviceaccount.Account] = {}
         self.manual_grants: list[str] = []
         for env in args.environments:
@@ -156,16 +199,48 @@ class CiAccess(pulumi.ComponentResource):
                     self.manual_grants.append(f"{entry['scope']} {entry['role']} to {deployer_account_id(args.prefix, env)}")
                     continue
                 cond = entry.get("condition")
+                title = f"{args.prefix} zone role grants" if GRANTED_ROLES in (cond or "") else f"{args.prefix} zone resources"
                 gcp.projects.IAMMember(
                     f"{name}-deploy-{env}-{short}", project=args.project, role=entry["role"], member=member,
-                    condition={"title": f"{args.prefix} zone resources", "expression": cond} if cond else None,
+                    condition={"title": title, "expression": cond} if cond else None,
                     opts=own)
             gcp.storage.BucketIAMMember(f"{name}-deploy-{env}-state", bucket=args.bucket,
                                         role="roles/storage.objectAdmin", member=member, opts=own)
             gcp.kms.CryptoKeyIAMMember(f"{name}-deploy-{env}-secrets", crypto_key_id=args.secrets_key_id,
                                        role=ENCRYPTER_DECRYPTER, member=member, opts=own)
             self.deployers[env] = sa
-        self.register_outputs({"provider": self.provider_name})
+        self.preview = self._preview(name, args, pool_path)
+        self.register_outputs({"provider": self.provider_name, "preview": self.preview.email})
+
+    def _preview(self, name: str, args: CiAccessArgs, pool_path: pulumi.Output[str]) -> gcp.serviceaccount.Account:
+        """The pull requests' service account: only tokens whose subject is the repository's pull_request may
+        impersonate it, and it holds the read-only roles of data/gcp-preview-roles.json."""
+        own = pulumi.ResourceOptions(parent=self)
+        sa = gcp.serviceaccount.Account(
+            f"{name}-preview", account_id=f"{args.prefix}-preview", project=args.project,
+            display_name="pulumi preview from pull requests", description=args.repository, opts=own)
+        gcp.serviceaccount.IAMMember(
+            f"{name}-preview-wif", service_account_id=sa.name, role="roles/iam.workloadIdentityUser",
+            member=pulumi.Output.concat("principal://iam.googleapis.com/", pool_path, "/subject/",
+                                        pull_request_subject(args.repository)),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[self.provider]))
+        member = sa.email.apply(lambda e: f"serviceAccount:{e}")
+        for entry in data(PREVIEW_ROLES_FILE):
+            short = entry["role"].rsplit("/", 1)[-1]
+            logical = f"{name}-preview-{short}"
+            if entry["scope"] == "project":
+                gcp.projects.IAMMember(logical, project=args.project, role=entry["role"], member=member, opts=own)
+            elif entry["scope"] == "stateBucket":
+                condition = None
+                if entry.get("condition") == "lockObjects":
+                    condition = pulumi.Output.from_input(args.bucket).apply(
+                        lambda b: {"title": "pulumi lock objects", "expression": lock_objects_condition(b)})
+                gcp.storage.BucketIAMMember(logical, bucket=args.bucket, role=entry["role"], member=member,
+                                            condition=condition, opts=own)
+            else:
+                gcp.kms.CryptoKeyIAMMember(logical, crypto_key_id=args.secrets_key_id, role=entry["role"],
+                                           member=member, opts=own)
+        return sa
 
 
 def build(cfg: BootstrapConfig, parent: pulumi.Resource) -> BootstrapOutputs:
@@ -174,12 +249,13 @@ def build(cfg: BootstrapConfig, parent: pulumi.Resource) -> BootstrapOutputs:
     opts = pulumi.ResourceOptions(parent=parent)
     state = StateBackend(f"{cfg.name}-state", StateBackendArgs(project, region, cfg.name, cfg.protect), opts)
     secrets = SecretsKey(f"{cfg.name}-secrets", SecretsKeyArgs(state.ring, cfg.protect), opts)
-    ci = CiAccess(f"{cfg.name}-ci", CiAccessArgs(project, number, region, cfg.name, cfg.repository,
+    ci = CiAccess(f"{cfg.name}-ci", CiAccessArgs(project, number, region, cfg.name, cfg.zone_names, cfg.repository,
                                                  list(cfg.environments), state.bucket.name, secrets.key.id), opts)
     return BootstrapOutputs(
         backend_url=f"gs://{state.bucket_name}",
         secrets_provider=secrets.provider_url,
         github_secrets={env: {"GCP_WORKLOAD_IDENTITY_PROVIDER": ci.provider_name, "GCP_SERVICE_ACCOUNT": sa.email}
                         for env, sa in ci.deployers.items()},
+        preview_secrets={"GCP_WORKLOAD_IDENTITY_PROVIDER": ci.provider_name, "GCP_SERVICE_ACCOUNT": ci.preview.email},
         extra={"manualGrants": ci.manual_grants} if ci.manual_grants else {},
     )
