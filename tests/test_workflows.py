@@ -124,8 +124,6 @@ def test_the_kubelogin_the_workflow_installs_is_the_pinned_one() -> None:
 def test_the_real_preview_signs_in_as_the_preview_identities() -> None:
     """The PR job runs in no GitHub environment, so its OIDC token's subject is repo:<owner/repo>:pull_request: the
     one subject the bootstrap's preview identities trust (never the deploy identities, which trust environments)."""
-    from llmops_landing_zone.components.bootstrap import azure as b_azure
-
     job = _load(ROOT / ".github" / "workflows" / "pr-review.yml")["jobs"]["real-preview"]
     assert "environment" not in job
     assert job["permissions"] == {"contents": "read", "id-token": "write"}
@@ -137,8 +135,26 @@ def test_the_real_preview_signs_in_as_the_preview_identities() -> None:
     steps = {s.get("name"): s for s in job["steps"]}
     assert steps["AWS credentials"]["with"]["aws-region"] == "${{ matrix.region }}"
     azure = steps["Azure credentials"]
-    # the token's audience is the one the identity's federated credential accepts; the state backend reads the file
-    assert f"audience={b_azure.AUDIENCE}" in azure["run"]
-    assert 'AZURE_FEDERATED_TOKEN_FILE=$token_file' in azure["run"]
+    assert azure["run"] == f"bash {AZURE_SIGN_IN}"
     # secrets reach the script through env, never interpolated into it
-    assert "${{" not in azure["run"]
+    assert set(azure["env"]) == {"CLIENT_ID", "TENANT_ID", "SUBSCRIPTION_ID"}
+
+
+AZURE_SIGN_IN = ".github/scripts/azure_oidc_env.sh"
+
+
+def test_azure_sign_in_serves_the_provider_and_the_state_backend() -> None:
+    """Both workflows sign in to Azure with one script: the provider through ARM_USE_OIDC, the azblob state backend
+    through a federated token file whose audience is the one the bootstrap's federated credentials accept."""
+    from llmops_landing_zone.components.bootstrap import azure as b_azure
+
+    script = (ROOT / AZURE_SIGN_IN).read_text()
+    assert f"audience={b_azure.AUDIENCE}" in script
+    for var in ("ARM_USE_OIDC=true", "ARM_CLIENT_ID=", "AZURE_CLIENT_ID=", "AZURE_TENANT_ID=",
+                "AZURE_FEDERATED_TOKEN_FILE=$token_file"):
+        assert var in script
+    assert "set -euo pipefail" in script
+    deploy = _load(ROOT / ".github" / "workflows" / "deploy-stack.yml")
+    steps = [s for job in deploy["jobs"].values() for s in job["steps"] if s.get("name") == "Azure credentials"]
+    assert steps and all(s["run"] == f"bash {AZURE_SIGN_IN}" for s in steps)
+    assert all(set(s["env"]) == {"CLIENT_ID", "TENANT_ID", "SUBSCRIPTION_ID"} for s in steps)
