@@ -254,6 +254,7 @@ AZURE_BUDGETS = (AZURE_CONSUMPTION_BUDGET, AZURE_COST_MANAGEMENT_BUDGET)
 
 # Invokes
 AZURE_GET_CLIENT_CONFIG = "azure-native:authorization:getClientConfig"
+AZURE_GET_CLIENT_TOKEN = "azure-native:authorization:getClientToken"
 AZURE_LIST_AKS_USER_CREDENTIALS = "azure-native:containerservice:listManagedClusterUserCredentials"
 # Lookups of a network or cluster the zone attaches to (network.existing, cluster.existing)
 AZURE_GET_VIRTUAL_NETWORK = "azure-native:network:getVirtualNetwork"
@@ -311,3 +312,12 @@ AZURE_DATA_COLLECTION_ENDPOINT = "azure-native:monitor:DataCollectionEndpoint"
 AZURE_DATA_COLLECTION_RULE = "azure-native:monitor:DataCollectionRule"
 AZURE_DATA_COLLECTION_RULE_ASSOCIATION = "azure-native:monitor:DataCollectionRuleAssociation"
 AZURE_PROMETHEUS_RULE_GROUP = "azure-native:alertsmanagement:PrometheusRuleGroup"
+
+# Serving dashboards (components/<cloud>/dashboards.py); the Grafana API objects of the pulumiverse-grafana provider
+AWS_GRAFANA_WORKSPACE = "aws:grafana/workspace:Workspace"
+AWS_GRAFANA_SERVICE_ACCOUNT = "aws:grafana/workspaceServiceAccount:WorkspaceServiceAccount"
+AWS_GRAFANA_SERVICE_ACCOUNT_TOKEN = "aws:grafana/workspaceServiceAccountToken:WorkspaceServiceAccountToken"
+AZURE_MANAGED_GRAFANA = "azure-native:dashboard:Grafana"
+GCP_MONITORING_DASHBOARD = "gcp:monitoring/dashboard:Dashboard"
+GRAFANA_DASHBOARD = "grafana:oss/dashboard:Dashboard"
+GRAFANA_DATA_SOURCE = "grafana:oss/dataSource:DataSource"

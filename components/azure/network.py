@@ -42,6 +42,7 @@ PRIVATE_DNS_ZONES: dict[str, tuple[str, ...]] = {
     "searchService": ("privatelink.search.windows.net",),
     "Sql": ("privatelink.documents.azure.com",),
     "amlworkspace": ("privatelink.api.azureml.ms", "privatelink.notebooks.azure.net"),
+    "grafana": ("privatelink.grafana.azure.com",),
 }
 # Ports clients use through private endpoints: HTTPS, plus Cosmos DB direct mode (10250-10256).
 PRIVATE_ENDPOINT_PORTS = ["443", "10250-10256"]

@@ -204,6 +204,12 @@ def pool_row(pool: str, endpoints: Sequence[DashboardEndpoint], scope: Scope = S
     ))
 
 
+def zone_dashboard(zone: str, specs: Mapping[str, EndpointSpec], cloud: str, region: str,
+                   slos: Mapping[str, SloTargets], scope: Scope = Scope()) -> DashboardModel:
+    """The dashboard of a zone's resolved endpoints, priced in its region (what each cloud's zone.py renders)."""
+    return dashboard(zone, dashboard_endpoints(specs, cloud, region, slos), scope)
+
+
 def dashboard(zone: str, endpoints: Sequence[DashboardEndpoint], scope: Scope = Scope()) -> DashboardModel:
     """The zone's serving dashboard: a row per vLLM endpoint, then a row per pool that runs one."""
     pools: dict[str, list[DashboardEndpoint]] = {}

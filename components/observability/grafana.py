@@ -2,13 +2,17 @@
 grafana-foundation-sdk (the Grafana Labs SDK generated from Grafana's own schemas, targeting Grafana 10.4: the
 schema Amazon Managed Grafana 10.4 and Azure Managed Grafana 11 both read; newer Grafana migrates it on load).
 
-The SDK is imported here only, so a zone without Grafana never loads it.
+The SDK is imported here only, so a zone without Grafana never loads it. ``grafana_objects`` creates the Grafana
+API side of a managed Grafana (provider, data source, dashboard) with the pulumiverse-grafana provider; the
+clouds' components/<cloud>/dashboards.py call it.
 """
 
 from __future__ import annotations
 
 import json
 from typing import Any
+
+import pulumi
 
 from llmops_landing_zone.components.observability.dashboards import DashboardModel, Panel
 
@@ -49,3 +53,21 @@ def grafana_json(model: DashboardModel, datasource_uid: str = DATASOURCE_UID) ->
 
 def grafana_dict(model: DashboardModel, datasource_uid: str = DATASOURCE_UID) -> dict[str, Any]:
     return json.loads(grafana_json(model, datasource_uid))
+
+
+def grafana_objects(parent: pulumi.Resource, z: str, url: pulumi.Input[str], auth: pulumi.Input[str],
+                    source: dict[str, object], dashboard_json: str, depends_on: list[pulumi.Resource] | None = None,
+                    ) -> tuple[pulumi.ProviderResource, pulumi.Resource, pulumi.Resource]:
+    """The Grafana API side, shared by AWS and Azure: a provider on the instance, the zone's Prometheus data
+    source (uid ``DATASOURCE_UID``, which every panel names) and the serving dashboard."""
+    import pulumiverse_grafana as grafana
+
+    provider = grafana.Provider(f"{z}-grafana", url=url, auth=pulumi.Output.secret(auth),
+                                opts=pulumi.ResourceOptions(parent=parent, depends_on=depends_on or []))
+    api = pulumi.ResourceOptions(parent=parent, provider=provider)
+    source_ = grafana.oss.DataSource(f"{z}-prometheus", name=f"{z} Prometheus", uid=DATASOURCE_UID,
+                                     is_default=True, opts=api, **source)  # type: ignore[arg-type]
+    dashboard = grafana.oss.Dashboard(f"{z}-serving", config_json=dashboard_json, overwrite=True,
+                                      message="llmops-landing-zone", opts=pulumi.ResourceOptions.merge(
+                                          api, pulumi.ResourceOptions(depends_on=[source_])))
+    return provider, source_, dashboard
