@@ -267,7 +267,7 @@ def test_every_private_endpoint_is_in_the_endpoint_subnet_with_its_dns_zones(pro
                for link in links)
     groups = {r.inputs["privateEndpointName"]: r for r in prod.of_type("azure-native:network:PrivateDnsZoneGroup")}
     endpoints = prod.of_type("azure-native:network:PrivateEndpoint")
-    assert len(endpoints) == 9  # + the container registry (registry mirror)
+    assert len(endpoints) == 10  # + the container registry (registry mirror), + the managed Grafana
     seen = set()
     for pe in endpoints:
         assert pe.inputs["subnet"]["id"].endswith("/subnets/private-endpoints")
@@ -276,7 +276,7 @@ def test_every_private_endpoint_is_in_the_endpoint_subnet_with_its_dns_zones(pro
         expected = {f"{arm_id('Microsoft.Network/privateDnsZones/')}{z}" for z in PRIVATE_DNS_ZONES[group_id]}
         configs = groups[pe.inputs["privateEndpointName"]].inputs["privateDnsZoneConfigs"]
         assert {c["privateDnsZoneId"] for c in configs} == expected
-    assert seen == {"vault", "blob", "searchService", "Sql", "amlworkspace", "registry"}
+    assert seen == {"vault", "blob", "searchService", "Sql", "amlworkspace", "registry", "grafana"}
     assert set(zones) == {z for g in seen for z in PRIVATE_DNS_ZONES[g]}
 
 

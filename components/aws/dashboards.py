@@ -63,7 +63,8 @@ class ServingDashboards(pulumi.ComponentResource):
         role = aws.iam.Role(
             f"{z}-grafana", name=f"{z}-grafana", description=f"{z}: Amazon Managed Grafana reads serving metrics",
             assume_role_policy=service_trust(ctx, "grafana", condition={
-                "StringEquals": {"aws:SourceAccount": ctx.account_id}}),
+                "StringEquals": {"aws:SourceAccount": ctx.account_id},
+                "ArnLike": {"aws:SourceArn": f"arn:{ctx.partition}:grafana:{ctx.region}:{ctx.account_id}:/workspaces/*"}}),
             tags=a.tags, opts=child(self))
         policy = aws.iam.RolePolicy(
             f"{z}-grafana", name="serving-metrics", role=role.id,
