@@ -25,6 +25,11 @@ from dataclasses import dataclass
 from llmops_landing_zone.components.plan import Plan, PlannedResource
 
 KUBERNETES_PROVIDER = "pulumi:providers:kubernetes"
+# Amazon/Azure Managed Grafana answer only inside the zone's network too (components/<cloud>/dashboards.py): their
+# API objects (data source, dashboard) go with the in-cluster layer, from the runner.
+GRAFANA_PROVIDER = "pulumi:providers:grafana"
+IN_NETWORK_PROVIDERS = (KUBERNETES_PROVIDER, GRAFANA_PROVIDER)
+IN_NETWORK_TYPES = ("kubernetes:", "grafana:")  # objects of an in-network API, not cloud resources
 
 
 def provider_urn(r: PlannedResource) -> str | None:
@@ -54,7 +59,7 @@ class Passes:
     def cloud_resources_in_cluster_pass(self, plan: Plan) -> list[PlannedResource]:
         """Cloud resources (not Kubernetes objects, providers or components) the cluster pass creates."""
         return [r for r in plan.resources if r.urn in self.in_cluster and r.custom and not r.is_provider
-                and not r.type.startswith("kubernetes:")]
+                and not r.type.startswith(IN_NETWORK_TYPES)]
 
     def cloud_pass_leaks(self, plan: Plan) -> list[tuple[str, str]]:
         """(resource, dependency) pairs where the cloud pass would need something only the cluster pass creates.
@@ -68,7 +73,7 @@ def passes(plan: Plan) -> Passes:
     for r in plan.resources:
         for d in depends_on(r):
             dependents[d].add(r.urn)
-    providers = tuple(sorted(r.urn for r in plan.resources if r.type == KUBERNETES_PROVIDER))
+    providers = tuple(sorted(r.urn for r in plan.resources if r.type in IN_NETWORK_PROVIDERS))
     layer, todo = set(providers), list(providers)
     while todo:
         for v in dependents.get(todo.pop(), ()):

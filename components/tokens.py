@@ -254,6 +254,7 @@ AZURE_BUDGETS = (AZURE_CONSUMPTION_BUDGET, AZURE_COST_MANAGEMENT_BUDGET)
 
 # Invokes
 AZURE_GET_CLIENT_CONFIG = "azure-native:authorization:getClientConfig"
+AZURE_GET_CLIENT_TOKEN = "azure-native:authorization:getClientToken"
 AZURE_LIST_AKS_USER_CREDENTIALS = "azure-native:containerservice:listManagedClusterUserCredentials"
 # Lookups of a network or cluster the zone attaches to (network.existing, cluster.existing)
 AZURE_GET_VIRTUAL_NETWORK = "azure-native:network:getVirtualNetwork"
@@ -317,3 +318,12 @@ AZURE_SCHEDULED_QUERY_RULE = "azure-native:monitor:ScheduledQueryRule"
 # Azure Monitor Private Link Scope: private ingestion and queries (components/azure/monitoring.py)
 AZURE_MONITOR_PRIVATE_LINK_SCOPE = "azure-native:monitor:PrivateLinkScope"
 AZURE_MONITOR_PRIVATE_LINK_SCOPED_RESOURCE = "azure-native:monitor:PrivateLinkScopedResource"
+
+# Serving dashboards (components/<cloud>/dashboards.py); the Grafana API objects of the pulumiverse-grafana provider
+AWS_GRAFANA_WORKSPACE = "aws:grafana/workspace:Workspace"
+AWS_GRAFANA_SERVICE_ACCOUNT = "aws:grafana/workspaceServiceAccount:WorkspaceServiceAccount"
+AWS_GRAFANA_SERVICE_ACCOUNT_TOKEN = "aws:grafana/workspaceServiceAccountToken:WorkspaceServiceAccountToken"
+AZURE_MANAGED_GRAFANA = "azure-native:dashboard:Grafana"
+GCP_MONITORING_DASHBOARD = "gcp:monitoring/dashboard:Dashboard"
+GRAFANA_DASHBOARD = "grafana:oss/dashboard:Dashboard"
+GRAFANA_DATA_SOURCE = "grafana:oss/dataSource:DataSource"

@@ -213,7 +213,8 @@ def test_vpc_endpoints_and_their_security_group(dev: Plan, prod: Plan) -> None:
 
     base_set = {"s3", "ecr.api", "ecr.dkr", "sts", "logs", "aps-workspaces"}  # aps: serving metrics (AMP)
     assert set(services(dev)) == base_set
-    assert set(services(prod)) == base_set | {"sagemaker.runtime"}  # prod has a managed endpoint
+    # prod has a managed endpoint, and a private Amazon Managed Grafana reached through its own endpoint
+    assert set(services(prod)) == base_set | {"sagemaker.runtime", "grafana-workspace"}
     prod_eps = services(prod)
     assert (
         prod_eps["s3"].inputs["vpcEndpointType"] == "Gateway"

@@ -267,7 +267,8 @@ def test_every_private_endpoint_is_in_the_endpoint_subnet_with_its_dns_zones(pro
                for link in links)
     groups = {r.inputs["privateEndpointName"]: r for r in prod.of_type("azure-native:network:PrivateDnsZoneGroup")}
     endpoints = prod.of_type("azure-native:network:PrivateEndpoint")
-    assert len(endpoints) == 11  # + the container registry (registry mirror), Azure Monitor (AMPLS, workspace)
+    assert len(endpoints) == 12  # + the container registry (registry mirror), Azure Monitor (AMPLS, workspace),
+    # the managed Grafana
     seen = set()
     for pe in endpoints:
         assert pe.inputs["subnet"]["id"].endswith("/subnets/private-endpoints")
@@ -277,7 +278,7 @@ def test_every_private_endpoint_is_in_the_endpoint_subnet_with_its_dns_zones(pro
         configs = groups[pe.inputs["privateEndpointName"]].inputs["privateDnsZoneConfigs"]
         assert {c["privateDnsZoneId"] for c in configs} == expected
     assert seen == {"vault", "blob", "searchService", "Sql", "amlworkspace", "registry", "azuremonitor",
-                    "prometheusMetrics"}
+                    "prometheusMetrics", "grafana"}
     assert set(zones) == {z for g in seen for z in private_dns_zones(g, "eastus")}
 
 

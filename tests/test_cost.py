@@ -28,7 +28,9 @@ FREE_TYPES = ("aws:iam/", "kubernetes:", "aws:ec2/subnet:", "aws:ec2/route", "aw
               "aws:codebuild/webhook:", "aws:codeconnections/", "aws:eks/accessPolicyAssociation:",
               # AMP settings, rules and alert routing: billed through the workspace's samples and queries
               "aws:amp/workspaceConfiguration:", "aws:amp/ruleGroupNamespace:", "aws:amp/alertManagerDefinition:",
-              "aws:ecr/pullThroughCacheRule:")
+              "aws:ecr/pullThroughCacheRule:",
+              # Grafana's deployer service account and token, and the objects written through its API
+              "aws:grafana/workspaceServiceAccount", "grafana:oss/")
 
 
 @pytest.fixture(scope="module")
@@ -141,6 +143,10 @@ def expected_aws(plan: Plan, stack: str) -> tuple[float, float, set[str]]:
         per = item("prometheus-samples-10m") + 1e7 * 2 / 1e9 * cfg.observability.retention_days / (H / 24) * item(
             "prometheus-storage-gb-month")
         add(r, s_lo * per, s_hi * per)
+    (ed_lo, ed_hi), (vw_lo, vw_hi) = usage("grafana-editors-month"), usage("grafana-viewers-month")
+    for r in plan.of_type("aws:grafana/workspace:Workspace"):  # active users a month, no instance fee
+        e, v = item("grafana-editor-user-month"), item("grafana-viewer-user-month")
+        add(r, ed_lo * e + vw_lo * v, ed_hi * e + vw_hi * v)
     for r in plan.of_type("aws:cloudwatch/metricAlarm:MetricAlarm"):  # the managed endpoints' alarms
         n = sum(1 for q in r.inputs.get("metricQueries") or [] if q.get("metric")) or 1  # billed per metric
         add(r, n * item("alarm-month"), n * item("alarm-month"))
@@ -308,6 +314,11 @@ def expected_azure(plan: Plan, stack: str) -> tuple[float, float, set[str]]:
     s_lo, s_hi = usage("serving-metric-samples-10m")
     for r in plan.of_type("azure-native:monitor:AzureMonitorWorkspace"):  # managed Prometheus samples ingested
         add(r, s_lo * a["prometheus-samples-10m"], s_hi * a["prometheus-samples-10m"])
+    (ed_lo, ed_hi), (vw_lo, vw_hi) = usage("grafana-editors-month"), usage("grafana-viewers-month")
+    for r in plan.of_type("azure-native:dashboard:Grafana"):  # Standard: an instance-hour + active users
+        base = a["grafana-standard-instance-hour"] * H
+        add(r, base + (ed_lo + vw_lo) * a["grafana-active-user-month"],
+            base + (ed_hi + vw_hi) * a["grafana-active-user-month"])
     for r in plan.of_type("azure-native:containerregistry:Registry"):  # the registry mirror (Premium)
         add(r, a["registry-day:Premium"] * 30, a["registry-day:Premium"] * 30)
     for r in plan.of_type("azure-native:monitor:MetricAlert"):  # Azure ML endpoint alerts: one series each here

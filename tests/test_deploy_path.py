@@ -16,7 +16,7 @@ from typer.testing import CliRunner
 from llmops_landing_zone.components import tokens
 from llmops_landing_zone.components.azure import runner as azure_runner
 from llmops_landing_zone.components.azure.base import ROLES
-from llmops_landing_zone.components.deploy_path import KUBERNETES_PROVIDER, passes
+from llmops_landing_zone.components.deploy_path import IN_NETWORK_PROVIDERS, passes
 from llmops_landing_zone.components.k8s import images
 from llmops_landing_zone.components.plan import Plan, PlannedResource
 from llmops_landing_zone.llz import offline
@@ -41,8 +41,9 @@ def one(p: Plan, type_: str, name_part: str = "") -> PlannedResource:
 def test_every_kubernetes_object_is_in_the_cluster_pass_and_the_cloud_pass_is_closed(stack: str) -> None:
     p = plan(stack)
     split = passes(p)
-    assert split.cluster_providers == tuple(r.urn for r in p.resources if r.type == KUBERNETES_PROVIDER)
-    assert {r.urn for r in p.resources if r.type.startswith("kubernetes:")} <= split.in_cluster
+    assert split.cluster_providers == tuple(sorted(r.urn for r in p.resources if r.type in IN_NETWORK_PROVIDERS))
+    # the private Grafana's API objects too: they are written from the runner, inside the network
+    assert {r.urn for r in p.resources if r.type.startswith(("kubernetes:", "grafana:"))} <= split.in_cluster
     assert split.cloud_pass_leaks(p) == []
     assert split.cloud | split.in_cluster == {r.urn for r in p.resources}
 
@@ -103,9 +104,12 @@ def test_llz_deploy_path_prints_the_two_passes() -> None:
     out = runner.invoke(app, ["deploy-path", "aws-prod", "--json"])
     assert out.exit_code == 0, out.output
     rep = json.loads(out.stdout)
-    provider = rep["kubernetesProviders"][0]
+    providers = rep["kubernetesProviders"]  # the Kubernetes provider, and the private Grafana's
+    assert sorted(u.rsplit("$", 1)[-1].split("::")[0] for u in providers) == ["pulumi:providers:grafana",
+                                                                               "pulumi:providers:kubernetes"]
     assert [p["name"] for p in rep["passes"]] == ["cloud", "cluster"]
-    assert rep["passes"][0]["command"] == f"pulumi up --stack aws-prod --exclude '{provider}' --exclude-dependents"
+    exclude = " ".join(f"--exclude '{u}'" for u in providers)
+    assert rep["passes"][0]["command"] == f"pulumi up --stack aws-prod {exclude} --exclude-dependents"
     assert rep["passes"][1]["runsOn"].startswith("codebuild-acme-llm-deploy-")
     urns = runner.invoke(app, ["deploy-path", "aws-prod", "--urns"])
     assert urns.stdout.split() == rep["kubernetesProviders"]
@@ -188,6 +192,8 @@ def test_the_azure_runner_identity_has_only_the_cluster_pass_roles() -> None:
         ("Storage Blob Data Contributor",
          f"{sub}/acme-pulumi-bootstrap/providers/Microsoft.Storage/storageAccounts/acmepulumi12b937"),
         ("Key Vault Crypto User", f"{sub}/acme-pulumi-bootstrap/providers/Microsoft.KeyVault/vaults/acme-pulumi-12b937"),
+        # writes the serving dashboard through the private Grafana's API
+        ("Grafana Admin", f"{sub}/acme-llm-rg/providers/Microsoft.Dashboard/grafana/acme-llm-grafana"),
     }
     # the GitHub App key is read by a second identity the container cannot use, on that one secret only
     job = one(p, tokens.AZURE_CONTAINER_APPS_JOB)

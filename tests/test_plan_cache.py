@@ -174,7 +174,7 @@ def test_an_unwritable_cache_never_fails_a_plan(runs: list[str], monkeypatch: py
 
 
 def test_concurrent_writers_and_readers_never_see_half_a_file(runs: list[str]) -> None:
-    plan = offline.plan("aws-prod")
+    plan = offline.plan("aws-dev")  # aws-prod holds secrets now (its Grafana API token)
     digest = "0" * 64
     seen: list[Plan | None] = []
     errors: list[BaseException] = []
@@ -197,7 +197,7 @@ def test_concurrent_writers_and_readers_never_see_half_a_file(runs: list[str]) -
               "sys.exit(bad)")
     source = cache.cache_dir() / "source-plan.json.in"
     source.write_text(plan.to_json())
-    # Plan.to_json masks secrets; aws-prod has none, so the JSON is the whole plan
+    # Plan.to_json masks secrets; aws-dev has none, so the JSON is the whole plan
     assert not any(r.secrets for r in plan.resources)
     procs = [subprocess.Popen([sys.executable, "-c", script, str(source), digest], cwd=ROOT) for _ in range(2)]
     for t in threads:

@@ -19,9 +19,9 @@ import pytest
 from llmops_landing_zone.components import tokens
 
 ROOT = Path(__file__).resolve().parent.parent
-TOKEN = re.compile(r"^(aws|gcp|azure-native|kubernetes):[\w/.-]+:\w+$")
+TOKEN = re.compile(r"^(aws|gcp|azure-native|kubernetes|grafana):[\w/.-]+:\w+$")
 PACKAGES = {"aws": "pulumi_aws", "gcp": "pulumi_gcp", "azure-native": "pulumi_azure_native",
-            "kubernetes": "pulumi_kubernetes"}
+            "kubernetes": "pulumi_kubernetes", "grafana": "pulumiverse_grafana"}
 
 # Tokens the price rules still recognise although the pinned SDKs have no class for them; they are priced or
 # matched, never created. Token -> the constant whose SDK class lists it as an alias (plans recorded before

@@ -50,3 +50,12 @@ def existing(cfg: ZoneConfig) -> Iterator[Issue]:
                                                         "list two or more")
     if cluster is not None and cluster.name is not None and not EKS_NAME.match(cluster.name):
         yield "cluster.existing.name", f"'{cluster.name}' is not an EKS cluster name"
+
+
+@register("aws")
+def grafana_network(cfg: ZoneConfig) -> Iterator[Issue]:
+    """Amazon Managed Grafana admits requests through the zone's grafana-workspace interface endpoint: in a VPC
+    the zone does not own, that endpoint (private DNS) is the network owner's to create."""
+    if cfg.observability.grafana and cfg.network.existing is not None:
+        yield "observability.grafana", ("needs a network the zone creates: on network.existing the grafana-workspace "
+                                        "VPC endpoint is the network owner's; set it to false")

@@ -27,6 +27,7 @@ from llmops_landing_zone.components.aws.gpu_pool import GpuPool, GpuPoolArgs
 from llmops_landing_zone.components.aws.keys import Keys, KeysArgs
 from llmops_landing_zone.components.aws.mirror import RegistryMirror, RegistryMirrorArgs, mirror_repository
 from llmops_landing_zone.components.aws.endpoint_alerts import EndpointAlerts, EndpointAlertsArgs
+from llmops_landing_zone.components.aws.dashboards import ServingDashboards, ServingDashboardsArgs
 from llmops_landing_zone.components.aws.monitoring import ServingMonitoring, ServingMonitoringArgs
 from llmops_landing_zone.components.aws.names import NODE_GROUP, SAGEMAKER_ENDPOINT
 from llmops_landing_zone.components.aws.network import ExistingNetwork, ExistingNetworkArgs, Network, NetworkArgs
@@ -48,7 +49,10 @@ from llmops_landing_zone.components.config.models import ZoneConfig
 from llmops_landing_zone.components.k8s import ClusterAddons, images
 from llmops_landing_zone.components.k8s.prometheus_agent import NAMESPACE as METRICS_NAMESPACE
 from llmops_landing_zone.components.observability import rule_file
+from llmops_landing_zone.components.observability.dashboards import zone_dashboard
+from llmops_landing_zone.components.observability.grafana import grafana_json
 from llmops_landing_zone.components.observability.managed import managed_alerts
+from llmops_landing_zone.components.observability.rules import slo_targets
 from llmops_landing_zone.components.observability.scaling import scaled_endpoints
 
 
@@ -60,6 +64,7 @@ def build(zone: pulumi.ComponentResource, cfg: ZoneConfig) -> dict[str, Any]:
     collections = collection_names(z, {k: s.engine for k, s in cfg.vector_stores.items()})
     protect = bool(cfg.protect_stateful)
     observed = cfg.observability.enabled
+    grafana = observed and bool(cfg.observability.grafana)
 
     keys = Keys(f"{z}-keys", KeysArgs(z, ctx, protect=bool(cfg.protect_stateful)), child(zone))
     byo = cfg.network.existing
@@ -74,7 +79,8 @@ def build(zone: pulumi.ComponentResource, cfg: ZoneConfig) -> dict[str, Any]:
             nat_per_zone=bool(cfg.network.nat_per_zone), log_retention_days=cfg.audit.retention_days,
             protect=bool(cfg.protect_stateful),
             # Private SageMaker invocations; the serving metrics' remote writes and queries.
-            extra_interface_endpoints=(["sagemaker.runtime"] if managed else []) + (["aps-workspaces"] if observed else []),
+            extra_interface_endpoints=(["sagemaker.runtime"] if managed else []) + (["aps-workspaces"] if observed else [])
+            + (["grafana-workspace"] if grafana else []),
             opensearch_endpoint=opensearch), child(zone))
     subnets = network.private_subnet_ids
     cluster: Cluster | ExistingCluster
@@ -194,6 +200,16 @@ def build(zone: pulumi.ComponentResource, cfg: ZoneConfig) -> dict[str, Any]:
         depends_on=[*([cluster.system_nodes] if isinstance(cluster, Cluster) else []), addons]), child(zone)) \
         if observed else None
 
+    # Private Amazon Managed Grafana with the serving dashboard (a zone-owned VPC only: config checks refuse
+    # grafana on network.existing, whose grafana-workspace endpoint would be the network owner's)
+    dashboards = ServingDashboards(f"{z}-dashboards", ServingDashboardsArgs(
+        ctx, z, vpc_id=network.vpc_id, vpc_cidr=network.cidr, subnet_ids=subnets,
+        grafana_endpoint_id=network.interface_endpoints["grafana-workspace"].id, key_arn=keys.data.arn,
+        prometheus_arn=monitoring.workspace.arn, prometheus_endpoint=monitoring.workspace.prometheus_endpoint,
+        dashboard_json=grafana_json(zone_dashboard(z, specs, "aws", ctx.region, slo_targets(cfg.endpoints))),
+        tags=zone_tags(z, cfg.environment, cfg.tags)), child(zone)) \
+        if grafana and monitoring is not None and isinstance(network, Network) else None
+
     for key, thresholds in managed_alerts({k: cfg.endpoints[k] for k in managed}, observed).items():
         EndpointAlerts(f"{z}-alerts-{key}", EndpointAlertsArgs(
             z, managed_endpoints[key].endpoint.name, VARIANT, thresholds,
@@ -236,6 +252,8 @@ def build(zone: pulumi.ComponentResource, cfg: ZoneConfig) -> dict[str, Any]:
                                    "githubConnectionArn": runner.connection.arn}
     if monitoring is not None:
         outputs["prometheusWorkspaceId"] = monitoring.workspace.id
+    if dashboards is not None:
+        outputs["grafanaUrl"] = dashboards.url
     if budget is not None:
         outputs["budgetName"] = budget.budget.name
         outputs["budgetAlertsTopicArn"] = budget.topic.arn

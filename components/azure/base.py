@@ -38,6 +38,7 @@ ROLES: dict[str, str] = {
     "Search Index Data Contributor": "8ebe5a00-799e-43f5-93ac-243d3dce84a7",
     "AzureML Data Scientist": "f6c7c914-8db3-469d-8ca1-694a8f32e121",
     "Monitoring Data Reader": "b0d8363b-8ddd-447d-831f-62ca05bff136",  # query an Azure Monitor workspace
+    "Grafana Admin": "22926164-76b3-42b3-bc55-97df8dab3e41",  # Azure Managed Grafana: admin of the instance
 }
 # Roles this package must never grant (least privilege; the policy pack checks the plan for them too).
 FORBIDDEN_ROLES = {

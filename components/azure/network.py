@@ -50,6 +50,7 @@ PRIVATE_DNS_ZONES: dict[str, tuple[str, ...]] = {
     # An Azure Monitor workspace's query endpoint, per region
     # (learn.microsoft.com/azure/azure-monitor/essentials/azure-monitor-workspace-private-endpoint).
     "prometheusMetrics": ("privatelink.{region}.prometheus.monitor.azure.com",),
+    "grafana": ("privatelink.grafana.azure.com",),
 }
 # Ports clients use through private endpoints: HTTPS, plus Cosmos DB direct mode (10250-10256).
 PRIVATE_ENDPOINT_PORTS = ["443", "10250-10256"]

@@ -20,6 +20,7 @@ from llmops_landing_zone.components.azure.cluster import Cluster, ClusterArgs, E
 from llmops_landing_zone.components.azure.endpoint_alerts import EndpointAlerts, EndpointAlertsArgs
 from llmops_landing_zone.components.azure.gpu_pool import GpuPool, GpuPoolArgs
 from llmops_landing_zone.components.azure.keys import Keys, KeysArgs
+from llmops_landing_zone.components.azure.dashboards import ServingDashboards, ServingDashboardsArgs
 from llmops_landing_zone.components.azure.monitoring import ServingMonitoring, ServingMonitoringArgs
 from llmops_landing_zone.components.azure.network import ExistingVnet, Network, NetworkArgs
 from llmops_landing_zone.components.azure.rbac import TeamAccess, TeamAccessArgs
@@ -48,6 +49,9 @@ from llmops_landing_zone.components.azure.mirror import (
 from llmops_landing_zone.components.k8s import ClusterAddons, images
 from llmops_landing_zone.components.observability import rule_file
 from llmops_landing_zone.components.observability.managed import managed_alerts
+from llmops_landing_zone.components.observability.dashboards import zone_dashboard
+from llmops_landing_zone.components.observability.grafana import grafana_json
+from llmops_landing_zone.components.observability.rules import slo_targets
 from llmops_landing_zone.components.observability.scaling import scaled_endpoints
 
 
@@ -186,6 +190,18 @@ def build(zone: pulumi.ComponentResource, cfg: ZoneConfig) -> dict[str, Any]:
         depends_on=[cluster.cluster] if isinstance(cluster, Cluster) else []), child(zone)) \
         if runner_enabled(cfg) and network.runner_subnet is not None else None
 
+    # Private Azure Managed Grafana with the serving dashboard; its Grafana API objects are written by whoever
+    # runs the program: the deployer, and the runner's identity in the cluster pass (Grafana Admin both)
+    admins: list[tuple[str, Any, str | None]] = [("deployer", ctx.deployer_object_id, None)]
+    if runner is not None:
+        admins.append(("runner", runner.identity.principal_id, "ServicePrincipal"))
+    dashboards = ServingDashboards(f"{z}-dashboards", ServingDashboardsArgs(
+        ctx, z, network, resource_group=rg, prometheus_id=monitoring.workspace.id,
+        prometheus_endpoint=monitoring.workspace.metrics.apply(lambda m: m.prometheus_query_endpoint),
+        dashboard_json=grafana_json(zone_dashboard(z, specs, "azure", ctx.location, slo_targets(cfg.endpoints))),
+        admins=admins, zone_redundant=cfg.is_prod, tags=zone_tags(z, cfg.environment, cfg.tags)), child(zone)) \
+        if monitoring is not None and cfg.observability.grafana else None
+
     outputs: dict[str, Any] = {
         "subscriptionId": ctx.subscription_id,
         "region": ctx.location,
@@ -208,6 +224,8 @@ def build(zone: pulumi.ComponentResource, cfg: ZoneConfig) -> dict[str, Any]:
         "logAnalyticsWorkspaceId": audit.workspace.id,
         "auditStore": audit.storage.name,
     }
+    if dashboards is not None:
+        outputs["grafanaUrl"] = dashboards.url
     if workspace is not None:
         outputs["mlWorkspace"] = workspace.workspace_name
     if monitoring is not None:

@@ -192,6 +192,18 @@ def _audit_and_budget(cfg: ZoneConfig) -> Iterator[Issue]:
         yield "budget.billingAccount", f"billingAccount applies to GCP only, not {cfg.cloud}"
 
 
+def _observability(cfg: ZoneConfig) -> Iterator[Issue]:
+    """Grafana shows the managed Prometheus: nothing to show without collection; GCP's dashboard is Cloud
+    Monitoring's (always there with observability), a Grafana there would be a second, unmanaged one."""
+    if not cfg.observability.grafana:
+        return
+    if cfg.cloud == "gcp":
+        yield "observability.grafana", ("GCP needs no Grafana: the serving dashboard is a Cloud Monitoring dashboard "
+                                        "whenever observability is enabled; remove the key")
+    elif not cfg.observability.enabled:
+        yield "observability.grafana", "needs observability.enabled: true (Grafana shows the collected metrics)"
+
+
 def _placement(cfg: ZoneConfig) -> Iterator[Issue]:
     if not cfg.region:
         yield f"@{REGION_KEY[cfg.cloud]}", f"the {cfg.cloud} region is required (set {REGION_KEY[cfg.cloud]})"
@@ -266,7 +278,8 @@ def _snake(camel: str) -> str:
 
 
 CHECKS: list[Check] = [
-    _placement, _region, _gpu_pools, _endpoints, _network, _vector_stores, _teams, _audit_and_budget, deploy_issues,
+    _placement, _region, _gpu_pools, _endpoints, _network, _vector_stores, _teams, _audit_and_budget, _observability,
+    deploy_issues,
 ]
 
 

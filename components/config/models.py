@@ -371,7 +371,12 @@ class ObservabilityConfig(Model):
                                 "scale vLLM endpoints with KEDA (false: no collection, CPU HPA)")
     retention_days: StrictInt = Field(
         30, ge=1, le=3650, description="days the serving metrics are kept (AMP; GMP and Azure Monitor keep theirs)")
-    grafana: StrictBool = Field(False, description="provision Grafana dashboards (not deployed yet)")
+    grafana: StrictBool | None = Field(
+        None, description="AWS and Azure: a private managed Grafana (Amazon Managed Grafana, Azure Managed Grafana) "
+                          "with cloud-identity sign-in, the managed Prometheus as its data source and the zone's "
+                          "serving dashboard. Default: on in staging and prod when observability is enabled. GCP "
+                          "needs none: its serving dashboard is a Cloud Monitoring dashboard whenever observability "
+                          "is enabled, so true is refused there")
 
 
 class ZoneConfig(Model):
@@ -408,6 +413,10 @@ class ZoneConfig(Model):
             self.protect_stateful = prod
         if self.deletion_protection is None:
             self.deletion_protection = prod
+        if self.observability.grafana is None:
+            self.observability.grafana = (self.observability.enabled and self.cloud != "gcp"
+                                          and self.environment in ("staging", "prod")
+                                          and not (self.cloud == "aws" and self.network.existing is not None))
         return self
 
     @property

@@ -170,8 +170,20 @@ def _aws_prometheus(r: PlannedResource, ctx: Ctx) -> Result:
     days = num(configs[0].inputs.get("retentionPeriodInDays")) if configs else 150.0  # AMP's default: 150 days
     return prometheus_price(ctx, "AMP serving metrics", days or 150.0)
 
+def _aws_grafana(r: PlannedResource, ctx: Ctx) -> Result:
+    """Amazon Managed Grafana bills active users a month: editors/admins and viewers (no instance fee)."""
+    ed, vw = ctx.usage("grafana-editors-month"), ctx.usage("grafana-viewers-month")
+    e, v = ctx.unit("grafana-editor-user-month"), ctx.unit("grafana-viewer-user-month")
+    return Price(ed.min * e + vw.min * v, ed.max * e + vw.max * v,
+                 f"Amazon Managed Grafana: {ed.min:g}-{ed.max:g} active editors x {usd(e)} + {vw.min:g}-{vw.max:g} "
+                 f"active viewers x {usd(v)} a month (usage assumptions)")
+
+
 AWS_RULES: dict[str, Rule] = {
     tokens.AWS_AMP_WORKSPACE: _aws_prometheus,
+    tokens.AWS_GRAFANA_WORKSPACE: _aws_grafana,
+    tokens.AWS_GRAFANA_SERVICE_ACCOUNT: no_charge("Grafana service accounts are not users"),
+    tokens.AWS_GRAFANA_SERVICE_ACCOUNT_TOKEN: no_charge("Grafana service account tokens have no charge"),
     tokens.AWS_AMP_WORKSPACE_CONFIGURATION: no_charge("workspace settings (retention priced with the workspace)"),
     tokens.AWS_AMP_ALERT_MANAGER_DEFINITION: no_charge("alert manager configuration; SNS deliveries as the budget's"),
     tokens.AWS_AMP_RULE_GROUP_NAMESPACE: no_charge("rules: their evaluation is billed as query samples processed, well under a dollar a month per endpoint, not counted"),
@@ -206,6 +218,7 @@ AWS_RULES: dict[str, Rule] = {
     tokens.AWS_FLOW_LOG: no_charge("flow log records are billed on the destination log group"),
 }
 AWS_FREE_PREFIXES = {
+    "grafana:oss/": "Grafana API object (billed with the workspace)",
     "aws:iam/": "IAM", "aws:ec2/vpc:": "VPC", "aws:ec2/subnet:": "subnet", "aws:ec2/routeTable": "route table",
     "aws:ec2/route:": "route", "aws:ec2/internetGateway:": "internet gateway", "aws:ec2/securityGroup": "security group",
     "aws:vpc/securityGroup": "security group rule", "aws:ec2/defaultSecurityGroup:": "default security group",

@@ -177,7 +177,21 @@ def _az_runner_job(r: PlannedResource, ctx: Ctx) -> Result:
                  f"= {usd(per_minute)}/min")
 
 
+def _az_grafana(r: PlannedResource, ctx: Ctx) -> Result:
+    """Azure Managed Grafana Standard: an instance-hour plus active users a month."""
+    users = ctx.usage("grafana-editors-month"), ctx.usage("grafana-viewers-month")
+    low, high = users[0].min + users[1].min, users[0].max + users[1].max
+    hour, user = ctx.unit("grafana-standard-instance-hour"), ctx.unit("grafana-active-user-month")
+    zr = get_path(r.inputs, "properties", "zoneRedundancy") == "Enabled"
+    return Price(ctx.hourly("grafana-standard-instance-hour") + low * user,
+                 ctx.hourly("grafana-standard-instance-hour") + high * user,
+                 f"Azure Managed Grafana Standard: {usd(hour)}/h x {HOURS_PER_MONTH} h + {low:g}-{high:g} active "
+                 f"users x {usd(user)} a month (usage assumptions)"
+                 + ("; zone redundancy's extra charge not counted" if zr else ""))
+
+
 AZURE_RULES: dict[str, Rule] = {
+    tokens.AZURE_MANAGED_GRAFANA: _az_grafana,
     tokens.AZURE_CONTAINER_APPS_JOB: _az_runner_job,
     tokens.AZURE_CONTAINER_APPS_ENVIRONMENT: no_charge(
         "a workload-profiles environment with only the consumption profile has no environment fee"),
@@ -225,6 +239,7 @@ AZURE_RULES: dict[str, Rule] = {
     tokens.AZURE_APP_INSIGHTS: _az_app_insights,
 }
 AZURE_FREE_PREFIXES = {
+    "grafana:oss/": "Grafana API object (billed with the instance)",
     "azure-native:resources:": "resource group", tokens.AZURE_VIRTUAL_NETWORK: "virtual network",
     tokens.AZURE_SUBNET: "subnet", tokens.AZURE_NETWORK_SECURITY_GROUP: "network security group",
     tokens.AZURE_SECURITY_RULE: "security rule", tokens.AZURE_ROUTE_TABLE: "route table",

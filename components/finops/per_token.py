@@ -42,6 +42,7 @@ import math
 from dataclasses import dataclass, field
 
 from llmops_landing_zone.components import catalog, sizing, throughput
+from llmops_landing_zone.components.catalog import regions
 
 SECONDS_PER_HOUR = 3600
 TOKENS_PER_UNIT = 1_000_000
@@ -144,3 +145,38 @@ class EndpointPerToken:
                                                     "promptTokens": self.load.prompt_tokens,
                                                     "outputTokens": self.load.output_tokens},
                 **self.figures.to_json()}
+
+
+# --- the live figure: what a running replica costs per hour (dashboards, components/observability/dashboards.py) --
+
+
+@dataclass(frozen=True)
+class ReplicaPrice:
+    """The hourly price of one running vLLM replica: its share (TP / GPUs of the node) of its node's price in the
+    zone's region and capacity type. The dashboards multiply it by the replicas kube-state-metrics reports."""
+
+    usd_per_replica_hour: float
+    usd_per_node_hour: float
+    basis: str  # where the price comes from, shown on the dashboard
+
+
+def replica_price(cloud: str, region: str, shape: catalog.GpuShape, tp: int, spot: bool) -> ReplicaPrice | str:
+    """The price of one replica of ``tp`` GPUs on ``shape`` in ``region``, or why there is none (a region the
+    catalog has no sourced price for: the reference region's is never borrowed, as in the monthly estimate).
+
+    Spot: the region's Spot price where the offers file has one, else the cloud's assumed discount."""
+    o = regions.offer(cloud, shape.name, region)
+    if o is None or o.usd_per_hour is None:
+        return f"{shape.name} has no sourced price in {region} in the catalog"
+    node, basis = o.usd_per_hour, f"{shape.name} on-demand in {region}"
+    if spot:
+        if o.spot_usd_per_hour is not None:
+            node, basis = o.spot_usd_per_hour, f"{shape.name} Spot in {region}"
+        else:
+            discount = catalog.spot_discount(cloud)
+            node, basis = node * (1 - discount), f"{shape.name} Spot in {region} at an assumed {discount:.0%} discount"
+    if o.approximate:
+        basis += " (derived price)"
+    share = tp / shape.gpus
+    return ReplicaPrice(round(node * share, 6), node, f"{basis}: ${node:.4f}/node-hour x {tp}/{shape.gpus} GPUs "
+                        f"per replica (catalog {o.as_of})")

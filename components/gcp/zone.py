@@ -22,6 +22,7 @@ from llmops_landing_zone.components.gcp.gpu_pool import GpuPool, GpuPoolArgs
 from llmops_landing_zone.components.gcp.keys import BOOT_DISK, DATA, GKE_SECRETS, LOGS, Keys, KeysArgs
 from llmops_landing_zone.components.gcp.mirror import RegistryMirror, RegistryMirrorArgs, mirror_repository
 from llmops_landing_zone.components.gcp.endpoint_alerts import EndpointAlerts, EndpointAlertsArgs
+from llmops_landing_zone.components.gcp.dashboards import ServingDashboards, ServingDashboardsArgs
 from llmops_landing_zone.components.gcp.monitoring import ServingMonitoring, ServingMonitoringArgs
 from llmops_landing_zone.components.gcp.names import ENDPOINT_SERVICE_ACCOUNT, NODE_POOL, NODE_SERVICE_ACCOUNT
 from llmops_landing_zone.components.gcp.network import ExistingNetwork, ExistingNetworkArgs, Network, NetworkArgs
@@ -40,7 +41,9 @@ from llmops_landing_zone.components.gcp.serving import (
 from llmops_landing_zone.components.gcp.vector_store import AlloyDbVectorStore, VectorSearch, VectorStoreArgs
 from llmops_landing_zone.components.k8s import ClusterAddons, images
 from llmops_landing_zone.components.observability import rule_file
+from llmops_landing_zone.components.observability.dashboards import Scope, cloud_monitoring_json, zone_dashboard
 from llmops_landing_zone.components.observability.managed import managed_alerts
+from llmops_landing_zone.components.observability.rules import slo_targets
 from llmops_landing_zone.components.observability.scaling import scaled_endpoints
 
 
@@ -200,6 +203,11 @@ def build(zone: pulumi.ComponentResource, cfg: ZoneConfig) -> dict[str, Any]:
             endpoints=scaled_endpoints(cfg.endpoints, cfg.observability.enabled), k8s_provider=cluster.provider,
             notification_channels=[c.id for c in budget.channels] if budget else [], labels=zone_labels(z, cfg.environment, cfg.tags),
             api_depends_on=services.deps("monitoring", "iam"), depends_on=[addons]), under())
+        # GMP answers for the whole project: every query names this cluster
+        model = zone_dashboard(z, resolve.endpoints(cfg), "gcp", ctx.region, slo_targets(cfg.endpoints),
+                               Scope(extra=f'cluster="{cluster.name}"'))
+        ServingDashboards(f"{z}-dashboards", ServingDashboardsArgs(
+            ctx.project, z, cloud_monitoring_json(model), api_depends_on=services.deps("monitoring")), under())
     for key, thresholds in managed_alerts(cfg.endpoints, cfg.observability.enabled).items():
         EndpointAlerts(f"{z}-alerts-{key}", EndpointAlertsArgs(
             ctx.project, z, managed[key], thresholds,

@@ -47,6 +47,8 @@ DCGM_GPU_UTIL = "DCGM_FI_DEV_GPU_UTIL"  # percent 0-100, sampled by the driver
 DCGM_GR_ENGINE_ACTIVE = "DCGM_FI_PROF_GR_ENGINE_ACTIVE"  # ratio 0-1 (profiling, DCP): the better "busy" signal
 DCGM_XID_ERRORS = "DCGM_FI_DEV_XID_ERRORS"  # value = the last XID error code seen; changes on a new error
 DCGM_FB_USED = "DCGM_FI_DEV_FB_USED"  # MiB
+DCGM_FB_FREE = "DCGM_FI_DEV_FB_FREE"  # MiB
+DCGM_SM_ACTIVE = "DCGM_FI_PROF_SM_ACTIVE"  # ratio 0-1 (DCP): share of cycles with a warp resident on an SM
 
 # Labels: ``hostname`` (lower case since 4.6.0; ``Hostname`` before), ``gpu``, ``UUID``, ``modelName``, and
 # with DCGM_EXPORTER_KUBERNETES=true (components/k8s/addons.py) ``namespace``, ``pod``, ``container`` of the pod

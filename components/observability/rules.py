@@ -219,6 +219,10 @@ def rule_file(zone: str, endpoints: Mapping[str, EndpointConfig], enabled: bool 
     model); none unless observability is ``enabled``."""
     if not enabled:
         return {"groups": []}
-    eps = [EndpointRules(key, targets(ep, sizing.architecture(ep.model).parameters))
-           for key, ep in endpoints.items() if ep.runtime == "vllm"]
-    return rule_groups(eps, zone)
+    return rule_groups([EndpointRules(key, slo) for key, slo in slo_targets(endpoints).items()], zone)
+
+
+def slo_targets(endpoints: Mapping[str, EndpointConfig]) -> dict[str, SloTargets]:
+    """The SLO targets of each vLLM endpoint (defaults from the catalog model)."""
+    return {key: targets(ep, sizing.architecture(ep.model).parameters)
+            for key, ep in endpoints.items() if ep.runtime == "vllm"}

@@ -213,6 +213,12 @@ OUTPUTS: dict[str, OutputFn] = {
     tokens.AWS_AMP_WORKSPACE: lambda ctx: {
         "id": f"ws-{_uuid(ctx)}", "arn": f"arn:aws:aps:{ctx.region}:{ACCOUNT_ID}:workspace/ws-{_uuid(ctx)}",
         "prometheusEndpoint": f"https://aps-workspaces.{ctx.region}.amazonaws.com/workspaces/ws-{_uuid(ctx)}/"},
+    tokens.AWS_GRAFANA_WORKSPACE: lambda ctx: {
+        "id": f"g-{ctx.digest(10)}", "arn": arn(ctx, f"/workspaces/g-{ctx.digest(10)}"),
+        "endpoint": f"g-{ctx.digest(10)}.grafana-workspace.{ctx.region}.amazonaws.com"},
+    tokens.AWS_GRAFANA_SERVICE_ACCOUNT: lambda ctx: {"id": ctx.digest(8), "serviceAccountId": ctx.digest(8)},
+    tokens.AWS_GRAFANA_SERVICE_ACCOUNT_TOKEN: lambda ctx: {
+        "id": ctx.digest(8), "serviceAccountTokenId": ctx.digest(8), "key": f"glsa_mock_{ctx.digest(16)}"},
     tokens.AWS_BUDGET: lambda ctx: {
         "id": f"{ACCOUNT_ID}:{ctx.inputs.get('name', ctx.name)}",
         "arn": f"arn:aws:budgets::{ACCOUNT_ID}:budget/{ctx.inputs.get('name', ctx.name)}"},

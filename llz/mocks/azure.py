@@ -106,6 +106,7 @@ ARM: dict[str, tuple[str, str]] = _by_module_type({
     tokens.AZURE_MONITOR_PRIVATE_LINK_SCOPE: ("Microsoft.Insights/privateLinkScopes/{scopeName}", "scopeName"),
     tokens.AZURE_MONITOR_PRIVATE_LINK_SCOPED_RESOURCE: (
         "Microsoft.Insights/privateLinkScopes/{scopeName}/scopedResources/{name}", "name"),
+    tokens.AZURE_MANAGED_GRAFANA: ("Microsoft.Dashboard/grafana/{workspaceName}", "workspaceName"),
 })
 # Extension resources: their id hangs below another resource's id (or the subscription).
 EXTENSION: dict[str, tuple[str, str, str]] = _by_module_type({
@@ -215,6 +216,13 @@ def _monitor_workspace(ctx: MockContext, rid: str) -> dict[str, Any]:
                         "internalId": _guid(f"{rid}/internal")}}
 
 
+def _grafana(ctx: MockContext, rid: str) -> dict[str, Any]:
+    props = dict(ctx.inputs.get("properties") or {})
+    props["endpoint"] = f"https://{ctx.inputs.get('workspaceName')}-{_guid(rid)[:8]}.{ctx.region[:3]}.grafana.azure.com"
+    return {"properties": props, "identity": {**(ctx.inputs.get("identity") or {}),
+                                              "principalId": _guid(f"{rid}/principal"), "tenantId": AZURE_TENANT}}
+
+
 def _cosmos(ctx: MockContext, rid: str) -> dict[str, Any]:
     return {"documentEndpoint": f"https://{ctx.inputs.get('accountName')}.documents.azure.com:443/"}
 
@@ -239,6 +247,7 @@ EXTRA: dict[str, Callable[[MockContext, str], dict[str, Any]]] = _by_module_type
     tokens.LOG_ANALYTICS_WORKSPACE: _workspace,
     tokens.COSMOS_ACCOUNT: _cosmos,
     tokens.AZURE_MONITOR_WORKSPACE: _monitor_workspace,
+    tokens.AZURE_MANAGED_GRAFANA: _grafana,
     tokens.ML_WORKSPACE: _ml_workspace,
     tokens.ML_ONLINE_ENDPOINT: _online_endpoint,
 })
@@ -279,6 +288,10 @@ users:
 def _client_config(args: dict[str, Any], region: str) -> dict[str, Any]:
     return {"clientId": DEPLOYER_CLIENT_ID, "objectId": DEPLOYER_OBJECT_ID, "subscriptionId": AZURE_SUBSCRIPTION,
             "tenantId": AZURE_TENANT}
+
+
+def _client_token(args: dict[str, Any], region: str) -> dict[str, Any]:
+    return {"token": f"mock-entra-token-for-{args.get('endpoint', 'arm')}"}
 
 
 def _user_credentials(args: dict[str, Any], region: str) -> dict[str, Any]:
@@ -325,5 +338,6 @@ CALLS: dict[str, CallFn] = {
     tokens.AZURE_GET_SUBNET: _get_subnet,
     tokens.AZURE_GET_MANAGED_CLUSTER: _get_managed_cluster,
     tokens.AZURE_GET_CLIENT_CONFIG: _client_config,
+    tokens.AZURE_GET_CLIENT_TOKEN: _client_token,
     tokens.AZURE_LIST_AKS_USER_CREDENTIALS: _user_credentials,
 }
