@@ -10,11 +10,7 @@ tolerations and node selector from. AKS installs the NVIDIA driver (``gpuProfile
 device plugin comes from the Kubernetes layer. Spot pools get Spot priority, Delete eviction and a max price of
 -1 (pay up to the on-demand price, never evicted for price). https://learn.microsoft.com/azure/aks/use-nvidia-gpu
 
-OS disk (``os_disk``): ephemeral where the node disk (``coldstart.node_disk_gb``) fits the VM's local cache or
-temp disk (``catalog.local_disk``): the image is unpacked on local SSD instead of a network disk, it costs
-nothing beyond the VM and nodes reimage faster. Otherwise a managed Premium SSD of at least a P30. containerd
-keeps its data on the OS disk (``kubeletDiskType`` OS): the temp disk is smaller than the cache disk on
-NC A100 v4 (64 vs 256 GiB), and the ephemeral OS disk is already local.
+OS disk: ``os_disk.os_disk`` (ephemeral where the node disk fits the VM's local storage, else a managed P30+).
 """
 
 from __future__ import annotations
@@ -24,7 +20,7 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_azure_native as azure
 
-from llmops_landing_zone.components import catalog, coldstart
+from llmops_landing_zone.components.azure.os_disk import OsDisk, os_disk
 from llmops_landing_zone.components.common import child
 from llmops_landing_zone.components.k8s.scheduling import PoolScheduling, Taint
 from llmops_landing_zone.components.resolve import PoolSpec
@@ -34,32 +30,6 @@ TYPE = "llmops:azure:GpuPool"
 # pods must tolerate it. https://learn.microsoft.com/azure/aks/spot-node-pool
 AKS_SPOT_TAINT = Taint("kubernetes.azure.com/scalesetpriority", "spot", "NoSchedule")
 MAX_SURGE = "1"  # one extra GPU node at a time during upgrades: surge capacity is the most expensive kind
-# Premium SSD OS disks get their throughput from their size tier (P30, 1 TiB: 200 MB/s; P40, 2 TiB: 250 MB/s;
-# learn.microsoft.com "Azure managed disk types"): GPU pools take at least a P30, where the image is unpacked.
-MIN_OS_DISK_GB = 1024
-
-
-@dataclass(frozen=True)
-class OsDisk:
-    type: str  # Ephemeral | Managed (AKS osDiskType; it cannot change after the pool is created)
-    size_gb: int
-    fallback: str = ""  # why a shape with local disks still gets a managed disk
-
-
-def os_disk(spec: PoolSpec) -> OsDisk:
-    """Ephemeral when the node disk fits the shape's local storage, else a managed Premium SSD (and why)."""
-    need = coldstart.node_disk_gb(spec.disk_size_gb, spec.shape.gpu_memory_gib)
-    local = catalog.local_disk("azure", spec.shape.name)
-    if local is not None and need <= local.ephemeral_os_gib:
-        return OsDisk("Ephemeral", need)
-    why = "" if local is None else (
-        f"gpuPools.{spec.key}.diskSizeGb: the node disk needs {need} GB (image, a checkpoint of the node's GPU "
-        f"memory, system; at least diskSizeGb), more than the {local.ephemeral_os_gib} GiB of local disk an "
-        f"ephemeral OS disk can use on {spec.shape.name}: a managed Premium SSD OS disk instead (slower image "
-        f"unpack, billed per node)")
-    return OsDisk("Managed", max(MIN_OS_DISK_GB, need), why)
-
-
 def scheduling(spec: PoolSpec) -> PoolScheduling:
     """The pool's taint, labels and tolerations; Spot pools also tolerate the taint AKS itself puts on them."""
     spot = (AKS_SPOT_TAINT,) if spec.spot else ()
@@ -92,9 +62,8 @@ class GpuPool(pulumi.ComponentResource):
         self.shape = spec.shape
         self.scheduling = scheduling(spec)
         self.agent_pool_name = args.name
-        self.os_disk = os_disk(spec)
-        if self.os_disk.fallback:
-            pulumi.log.warn(self.os_disk.fallback, self)
+        # A managed fallback says why in ``os_disk.fallback``; the zone's config validation warns with it.
+        self.os_disk: OsDisk = os_disk(spec.key, spec.shape, spec.disk_size_gb)
         capacity: dict = (
             {"scale_set_priority": "Spot", "scale_set_eviction_policy": "Delete", "spot_max_price": -1}
             if spec.spot else {"scale_set_priority": "Regular", "upgrade_settings": {"max_surge": MAX_SURGE}})
