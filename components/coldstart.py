@@ -61,6 +61,11 @@ GCP_DISK_MBPS = {"pd-balanced": (140.0, 0.28), "pd-ssd": (240.0, 0.48)}  # basel
 GCP_DISK_CAP_MBPS = 1_200.0
 # Azure Premium SSD v1 throughput per tier, by size (learn.microsoft.com, "Azure managed disk types").
 AZURE_PREMIUM_MBPS = ((128, 100.0), (256, 125.0), (512, 150.0), (1024, 200.0), (2048, 250.0), (4096, 250.0))
+# An ephemeral OS disk sits on the VM's cache or temp SSD, not bound by managed-disk tiers and "always capable of
+# saturating the VM level limits" (Cluster API Provider Azure docs, "Ephemeral OS"). Microsoft publishes no local
+# throughput for the GPU sizes: assumption, the VM's documented disk limit (catalog local-disks.csv ``disk_mbps``).
+# With whole-image pulls the unpack rate (SERIAL_UNPACK_MBPS) binds well below it. Premium SSD v2 and Ultra
+# disks cannot be OS disks, and AKS OS disks stop at P40 sizes, so 250 MB/s is the managed ceiling.
 EBS_GP3_DEFAULT_MBPS = 125.0  # gp3 baseline when the launch template sets no throughput
 
 
@@ -228,12 +233,22 @@ def _gcp_node(plan: Plan, pool: str) -> tuple[float, str, str]:
     return mbps, "streaming" if (nc.get("gcfsConfig") or {}).get("enabled") else "serial", nc["machineType"]
 
 
+def azure_os_disk_mbps(os_disk_type: str, size_gb: int, vm_size: str) -> float:
+    """Write throughput of an AKS node's OS disk, where containerd unpacks images (kubeletDiskType OS)."""
+    if os_disk_type == "Ephemeral":
+        local = catalog.local_disk("azure", vm_size)
+        if local is None:
+            raise LookupError(f"{vm_size}: no local-disks.csv row for an ephemeral OS disk")
+        return local.disk_mbps
+    return next((m for gb, m in AZURE_PREMIUM_MBPS if size_gb <= gb), AZURE_PREMIUM_MBPS[-1][1])
+
+
 def _azure_node(plan: Plan, pool: str) -> tuple[float, str, str]:
     ap = next(r for r in plan.of_type(tokens.AKS_AGENT_POOL)
               if r.inputs.get("nodeLabels", {}).get(POOL_LABEL) == pool)
-    size = ap.inputs["osDiskSizeGB"]
-    mbps = next(m for gb, m in AZURE_PREMIUM_MBPS if size <= gb) if ap.inputs.get("osDiskType") == "Managed" \
-        else AZURE_PREMIUM_MBPS[-1][1]
+    mbps = azure_os_disk_mbps(ap.inputs.get("osDiskType") or "Managed", ap.inputs["osDiskSizeGB"], ap.inputs["vmSize"])
+    # AKS pulls whole images: artifact streaming (artifactStreamingProfile) is a preview property that the
+    # installed pulumi-azure-native (AgentPool at API 2025-09-01) does not have.
     return mbps, "serial", ap.inputs["vmSize"]
 
 

@@ -7,7 +7,10 @@ import pulumi
 import pulumi_azure_native as azure
 import pytest
 
+from llmops_landing_zone.components import catalog, coldstart
 from llmops_landing_zone.components.azure.gpu_pool import AKS_SPOT_TAINT, MAX_SURGE, GpuPool, GpuPoolArgs, scheduling
+from llmops_landing_zone.components.azure.os_disk import MIN_OS_DISK_GB, OsDisk
+from llmops_landing_zone.components.azure.os_disk import os_disk as _os_disk
 from llmops_landing_zone.components.k8s.scheduling import GPU_LABEL, GPU_RESOURCE, POOL_LABEL, Taint
 from llmops_landing_zone.components.resolve import PoolSpec
 from llmops_landing_zone.llz import engine
@@ -68,7 +71,10 @@ def test_agent_pool_takes_its_shape_and_bounds_from_the_spec(plan: dict) -> None
     assert p["agentPoolName"] == "a100" and p["mode"] == "User" and p["type"] == "VirtualMachineScaleSets"
     assert p["vmSize"] == "Standard_NC24ads_A100_v4" == SPEC.shape.name
     assert p["enableAutoScaling"] is True and (p["minCount"], p["maxCount"], p["count"]) == (0, 3, 0)
-    assert p["osDiskSizeGB"] == 1024 and p["orchestratorVersion"] == "1.31"
+    assert p["orchestratorVersion"] == "1.31"
+    # the default diskSizeGb (200; image twice + an 80 GiB checkpoint + system need 158) fits the NC24ads A100 v4's
+    # 256 GiB cache disk
+    assert (p["osDiskType"], p["osDiskSizeGB"]) == ("Ephemeral", coldstart.node_disk_gb(200, 80)) == ("Ephemeral", 200)
     assert p["gpuProfile"] == {"driver": "Install"} and p["enableEncryptionAtHost"] is True
 
 
@@ -131,3 +137,45 @@ def _depends_on_program() -> None:
 def test_pool_spec_rejects_a_non_gpu_or_unknown_size() -> None:
     with pytest.raises(ValueError, match="not a azure GPU shape"):
         PoolSpec.of_shape("azure", "cpu", "Standard_D4ds_v5", 0, 1)
+
+
+def os_disk(spec: PoolSpec) -> OsDisk:
+    return _os_disk(spec.key, spec.shape, spec.disk_size_gb)
+
+
+def test_os_disk_is_ephemeral_only_where_the_node_disk_fits_local_storage() -> None:
+    # ND H100 v5: 8 x 80 GiB checkpoint + image + system (759 GB) fits the 1024 GiB temp disk
+    h100 = PoolSpec.of_shape("azure", "h100", "Standard_ND96isr_H100_v5", 0, 2)
+    assert os_disk(h100) == OsDisk("Ephemeral", coldstart.node_disk_gb(200, 8 * 80))
+    assert os_disk(h100).size_gb <= catalog.local_disk("azure", h100.shape.name).ephemeral_os_gib
+    # NC48ads A100 v4: 2 x 80 GiB needs 243 GB, more than its 128 GiB temp disk: a managed P30, and it says why
+    two = PoolSpec.of_shape("azure", "a100x2", "Standard_NC48ads_A100_v4", 0, 2)
+    disk = os_disk(two)
+    assert (disk.type, disk.size_gb) == ("Managed", MIN_OS_DISK_GB)
+    assert "pool 'a100x2' needs a 244 GB node disk" in disk.fallback and "128 GiB" in disk.fallback
+    # a configured diskSizeGb above the 256 GiB cache disk of NC24ads A100 v4 also falls back
+    big = PoolSpec.of_shape("azure", "a100", "Standard_NC24ads_A100_v4", 0, 2, disk_size_gb=300)
+    assert (os_disk(big).type, os_disk(big).size_gb) == ("Managed", MIN_OS_DISK_GB)
+    assert "needs a 300 GB node disk" in os_disk(big).fallback
+    # no sourced local-disk row (NCasT4_v3): managed, nothing to explain
+    t4 = PoolSpec.of_shape("azure", "t4", "Standard_NC4as_T4_v3", 0, 2)
+    assert catalog.local_disk("azure", t4.shape.name) is None
+    assert (os_disk(t4).type, os_disk(t4).fallback) == ("Managed", "")
+
+
+def test_a_pool_that_falls_back_registers_a_managed_os_disk() -> None:
+    spec = PoolSpec.of_shape("azure", "a100x2", "Standard_NC48ads_A100_v4", 0, 2)
+    p = _plan(spec)["azure-native:containerservice:AgentPool"].inputs
+    assert (p["osDiskType"], p["osDiskSizeGB"]) == ("Managed", MIN_OS_DISK_GB)
+
+
+def test_validation_warns_on_the_key_that_sizes_a_managed_fallback(tmp_path) -> None:
+    from llmops_landing_zone.components.config import warnings
+    from llmops_landing_zone.llz import offline
+
+    _, _, cfg = offline.load("azure-prod")
+    assert not [w for w in warnings(cfg) if "diskSizeGb" in w]  # both reference pools are ephemeral
+    pools = {**cfg.gpu_pools, "a100-serving": cfg.gpu_pools["a100-serving"].model_copy(update={"disk_size_gb": 300})}
+    found = [w for w in warnings(cfg.model_copy(update={"gpu_pools": pools})) if "diskSizeGb" in w]
+    assert len(found) == 1 and found[0].startswith("llmops:zone.gpuPools.a100-serving.diskSizeGb: ")
+    assert "needs a 300 GB node disk" in found[0] and "256 GiB" in found[0]

@@ -8,6 +8,7 @@ import base64
 
 import pytest
 
+from llmops_landing_zone.components import catalog
 from llmops_landing_zone.components import coldstart as cs
 from llmops_landing_zone.components import tokens
 from llmops_landing_zone.llz import offline
@@ -69,8 +70,27 @@ def test_azure_targets(plans):
     # streaming, which the installed SDK cannot configure: the gap is stated, not hidden.
     plan = plans["azure-prod"]
     assert cs.estimate(*cs.settings_from_plan(plan, "reasoning")).minutes <= 9
-    small = cs.estimate(*cs.settings_from_plan(plan, "chat"))
-    assert 4 < small.minutes < cs.estimate(*cs.today("azure", *cs.settings_from_plan(plan, "chat"))).minutes
+    node, serving = cs.settings_from_plan(plan, "chat")
+    small = cs.estimate(node, serving)
+    assert 4 < small.minutes < cs.estimate(*cs.today("azure", node, serving)).minutes
+    # the ephemeral OS disk takes the disk out of the image step: what remains is the whole-image pull itself
+    # (download from the mirror, then unpack at the serial rate), the floor without lazy or parallel pulls
+    assert node.pull_mode == "serial" and node.disk_mbps >= cs.SERIAL_UNPACK_MBPS
+    assert small.image_s == pytest.approx(cs.IMAGE_COMPRESSED_MB / cs.MIRROR_MBPS
+                                          + cs.IMAGE_UNPACKED_MB / cs.SERIAL_UNPACK_MBPS)
+    managed = cs.NodeSettings(cs.azure_os_disk_mbps("Managed", 1024, "Standard_NC24ads_A100_v4"), True, "serial", 1)
+    assert cs.estimate(managed, serving).total_s - small.total_s == pytest.approx(
+        cs.IMAGE_UNPACKED_MB / 200 - cs.IMAGE_UNPACKED_MB / 250)  # P30 (200 MB/s) before
+
+
+def test_azure_os_disk_throughput():
+    # managed Premium SSD: the tier of the size (P30 200, P40 250 MB/s); ephemeral: the VM's documented disk limit
+    assert cs.azure_os_disk_mbps("Managed", 1024, "Standard_NC24ads_A100_v4") == 200
+    assert cs.azure_os_disk_mbps("Managed", 2048, "Standard_NC24ads_A100_v4") == 250
+    assert cs.azure_os_disk_mbps("Ephemeral", 158, "Standard_NC24ads_A100_v4") == 1000
+    assert cs.azure_os_disk_mbps("Ephemeral", 759, "Standard_ND96isr_H100_v5") == 612
+    with pytest.raises(LookupError, match="Standard_NC4as_T4_v3"):
+        cs.azure_os_disk_mbps("Ephemeral", 100, "Standard_NC4as_T4_v3")
 
 
 def test_aws_mirror_and_disks(plans):
@@ -112,7 +132,13 @@ def test_azure_mirror_and_pools(plans):
     assert acr.inputs["sku"]["name"] == "Premium" and acr.inputs["publicNetworkAccess"] == "Disabled"
     assert _vllm(plan, "chat")["image"].startswith(f"{acr.inputs['registryName']}.azurecr.io/vllm/vllm-openai:")
     gpu = [r for r in plan.of_type(tokens.AKS_AGENT_POOL) if r.inputs.get("gpuProfile")]
-    assert gpu and all(r.inputs["osDiskSizeGB"] >= 1024 for r in gpu)
+    assert {r.inputs["vmSize"] for r in gpu} == {"Standard_NC24ads_A100_v4", "Standard_ND96isr_H100_v5"}
+    for r in gpu:  # both reference shapes hold image + checkpoint + system on their local disk
+        shape = catalog.shape_named("azure", r.inputs["vmSize"])
+        assert r.inputs["osDiskType"] == "Ephemeral"
+        assert r.inputs["osDiskSizeGB"] == cs.node_disk_gb(200, shape.gpu_memory_gib)
+        assert r.inputs["osDiskSizeGB"] <= catalog.local_disk("azure", shape.name).ephemeral_os_gib
+        assert r.inputs.get("kubeletDiskType", "OS") == "OS"  # containerd on the (local) OS disk
 
 
 @pytest.mark.parametrize("stack", STACKS)

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from rich.console import Console
 
-from llmops_landing_zone.components.azure.gpu_pool import MIN_OS_DISK_GB as AZURE_MIN_OS_DISK_GB
+from llmops_landing_zone.components.azure.os_disk import os_disk as azure_os_disk
 from llmops_landing_zone.components import coldstart, catalog, finops, sizing
 from llmops_landing_zone.components.plan import Plan, PlannedResource
 from llmops_landing_zone.llz import cost, offline
@@ -270,7 +270,8 @@ def expected_azure(plan: Plan, stack: str) -> tuple[float, float, set[str]]:
         key = next(k for k in pools if r.name.endswith(f"-{k}"))
         pool, shape = pools[key], sizing.pool_shape(cfg, key)
         factor = 1 - a["spot-discount"] if pool.capacity == "spot" else 1.0
-        os_disk = max(AZURE_MIN_OS_DISK_GB, coldstart.node_disk_gb(pool.disk_size_gb, shape.gpu_memory_gib))
+        disk_spec = azure_os_disk(key, shape, pool.disk_size_gb)
+        os_disk = 0 if disk_spec.type == "Ephemeral" else disk_spec.size_gb  # an ephemeral disk is in the VM price
         each = shape.usd_per_hour * factor * H + os_disk * disk
         low, high = pool_range(cfg, key)
         add(r, low * each, high * each)

@@ -15,7 +15,7 @@ import pytest
 import yaml
 from rich.console import Console
 
-from llmops_landing_zone.components.azure.gpu_pool import MIN_OS_DISK_GB as AZURE_MIN_OS_DISK_GB
+from llmops_landing_zone.components.azure.os_disk import os_disk as azure_os_disk
 from llmops_landing_zone.components import coldstart, catalog, finops
 from llmops_landing_zone.components.config import ZoneConfig, parse_zone
 from llmops_landing_zone.components.plan import Plan, PlannedResource
@@ -58,9 +58,11 @@ def node_month(cloud: str, instance: str, disk_gb: float, spot: bool = False, pl
     hourly = catalog.shape_named(cloud, instance).usd_per_hour  # type: ignore[union-attr]
     if planned:  # a pool the zone planned: its node disk is raised for cold start (issue 12)
         shape = catalog.shape_named(cloud, instance)
-        disk_gb = coldstart.node_disk_gb(disk_gb, shape.gpu_memory_gib)  # type: ignore[union-attr]
-        if cloud == "azure":
-            disk_gb = max(AZURE_MIN_OS_DISK_GB, disk_gb)
+        if cloud == "azure":  # an ephemeral OS disk is in the VM price; a managed one is billed
+            disk = azure_os_disk("pool", shape, int(disk_gb))  # type: ignore[arg-type]
+            disk_gb = 0 if disk.type == "Ephemeral" else disk.size_gb
+        else:
+            disk_gb = coldstart.node_disk_gb(disk_gb, shape.gpu_memory_gib)  # type: ignore[union-attr]
     return hourly * factor * H + disk_gb * catalog.item(cloud, "disk-gb-month").usd
 
 

@@ -103,3 +103,16 @@ def existing(cfg: ZoneConfig) -> Iterator[Issue]:
             yield "cluster.existing.name", f"'{cluster.name}' is not an AKS cluster name"
         if cluster.resource_group is not None and not RESOURCE_GROUP.match(cluster.resource_group):
             yield "cluster.existing.resourceGroup", f"'{cluster.resource_group}' is not a resource group name"
+
+
+@register("azure", stage="warn")
+def managed_node_disks(cfg: ZoneConfig) -> Iterator[Issue]:
+    """A GPU pool whose node disk does not fit its VM's local disk gets a managed OS disk instead of an ephemeral
+    one (``os_disk``): slower image unpack on every new node, and a disk billed per node. A warning: the stack
+    stays valid."""
+    from llmops_landing_zone.components import resolve
+    from llmops_landing_zone.components.azure.os_disk import os_disk
+
+    for key, spec in resolve.pools(cfg).items():
+        if (disk := os_disk(key, spec.shape, spec.disk_size_gb)).fallback:
+            yield f"gpuPools.{key}.diskSizeGb", disk.fallback

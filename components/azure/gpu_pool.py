@@ -9,6 +9,8 @@ come from the pool's ``PoolScheduling`` (``scheduling(spec)``), the same object 
 tolerations and node selector from. AKS installs the NVIDIA driver (``gpuProfile.driver: Install``); the
 device plugin comes from the Kubernetes layer. Spot pools get Spot priority, Delete eviction and a max price of
 -1 (pay up to the on-demand price, never evicted for price). https://learn.microsoft.com/azure/aks/use-nvidia-gpu
+
+OS disk: ``os_disk.os_disk`` (ephemeral where the node disk fits the VM's local storage, else a managed P30+).
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_azure_native as azure
 
-from llmops_landing_zone.components import coldstart
+from llmops_landing_zone.components.azure.os_disk import OsDisk, os_disk
 from llmops_landing_zone.components.common import child
 from llmops_landing_zone.components.k8s.scheduling import PoolScheduling, Taint
 from llmops_landing_zone.components.resolve import PoolSpec
@@ -28,11 +30,6 @@ TYPE = "llmops:azure:GpuPool"
 # pods must tolerate it. https://learn.microsoft.com/azure/aks/spot-node-pool
 AKS_SPOT_TAINT = Taint("kubernetes.azure.com/scalesetpriority", "spot", "NoSchedule")
 MAX_SURGE = "1"  # one extra GPU node at a time during upgrades: surge capacity is the most expensive kind
-# Premium SSD OS disks get their throughput from their size tier (P30, 1 TiB: 200 MB/s; P40, 2 TiB: 250 MB/s;
-# learn.microsoft.com "Azure managed disk types"): GPU pools take at least a P30, where the image is unpacked.
-MIN_OS_DISK_GB = 1024
-
-
 def scheduling(spec: PoolSpec) -> PoolScheduling:
     """The pool's taint, labels and tolerations; Spot pools also tolerate the taint AKS itself puts on them."""
     spot = (AKS_SPOT_TAINT,) if spec.spot else ()
@@ -65,6 +62,8 @@ class GpuPool(pulumi.ComponentResource):
         self.shape = spec.shape
         self.scheduling = scheduling(spec)
         self.agent_pool_name = args.name
+        # A managed fallback says why in ``os_disk.fallback``; the zone's config validation warns with it.
+        self.os_disk: OsDisk = os_disk(spec.key, spec.shape, spec.disk_size_gb)
         capacity: dict = (
             {"scale_set_priority": "Spot", "scale_set_eviction_policy": "Delete", "spot_max_price": -1}
             if spec.spot else {"scale_set_priority": "Regular", "upgrade_settings": {"max_surge": MAX_SURGE}})
@@ -79,16 +78,18 @@ class GpuPool(pulumi.ComponentResource):
             mode="User", type="VirtualMachineScaleSets", vm_size=spec.shape.name,
             orchestrator_version=args.kubernetes_version,
             # Ubuntu: the node image with the broadest NVIDIA driver coverage across GPU series.
-            os_type="Linux", os_sku="Ubuntu", os_disk_type="Managed",
-            os_disk_size_gb=max(MIN_OS_DISK_GB, coldstart.node_disk_gb(spec.disk_size_gb, spec.shape.gpu_memory_gib)),
+            os_type="Linux", os_sku="Ubuntu", os_disk_type=self.os_disk.type, os_disk_size_gb=self.os_disk.size_gb,
             enable_auto_scaling=True, min_count=spec.min_nodes, max_count=spec.max_nodes, count=spec.min_nodes,
             node_taints=[self.scheduling.taint.azure], node_labels=self.scheduling.labels,
             gpu_profile={"driver": "Install"},
-            # Host encryption covers temp disks and caches; the cluster's disk encryption set (CMK) covers the
-            # OS disk.
+            # Host encryption covers temp disks and caches; the cluster's disk encryption set (CMK) covers the OS
+            # disk, ephemeral too (a rotated key reaches ephemeral nodes when they are recreated: node image
+            # upgrade or scale to 0; learn.microsoft.com "Bring your own keys (BYOK) with Azure managed disks in
+            # AKS", Limitations).
             enable_encryption_at_host=True,
             vnet_subnet_id=args.subnet_id,
             **capacity, **extra,
             # The cluster autoscaler owns the node count after creation.
             opts=child(self, ignore_changes=["count"], depends_on=list(args.depends_on) or None))
-        self.register_outputs({"agentPool": self.agent_pool_name, "vmSize": spec.shape.name})
+        self.register_outputs({"agentPool": self.agent_pool_name, "vmSize": spec.shape.name,
+                               "osDiskType": self.os_disk.type})

@@ -14,6 +14,8 @@ sizing and cost all read them from here.
   region offers which shape at what price (``catalog.regions``), newest file per cloud wins.
 - ``system-nodes.csv``: the non-GPU node shape of each cloud's system pool (one row per cloud).
 - ``usage-assumptions.csv``: usage volumes (log GB, stored GB...) for usage-billed resources, stated as such.
+- ``local-disks.csv``: the VM-local disks of GPU shapes (cache and temp disk sizes, the disk throughput figure),
+  where an ephemeral OS disk can live (``catalog.local_disk``); a shape without a row gets a managed disk.
 """
 
 from __future__ import annotations
@@ -162,7 +164,8 @@ def shape_file(cloud: str, data_dir: Path = DATA_DIR) -> Path:
 
 def clear_caches() -> None:
     """Forget loaded files (after ``llz prices refresh`` wrote a newer one)."""
-    for fn in (gpu_models, shapes, services, system_nodes, items, usage_assumptions, model_architectures):
+    for fn in (gpu_models, shapes, services, system_nodes, items, usage_assumptions, model_architectures,
+               local_disks):
         fn.cache_clear()
     for clear in CACHE_CLEARERS:
         clear()
@@ -290,3 +293,42 @@ def system_shape(cloud: str, name: str) -> NodeShape | None:
     """The system node shape of a cloud if it is called ``name`` (the cost estimate looks shapes up by name)."""
     shape = system_nodes().get(cloud)
     return shape if shape is not None and shape.name == name else None
+
+
+# Largest ephemeral OS disk Azure places on a VM's local storage ("Max size of Ephemeral OS disk can be 2 TiB":
+# learn.microsoft.com, "Frequently asked questions about Ephemeral OS disks").
+EPHEMERAL_OS_MAX_GIB = 2048
+
+
+@dataclass(frozen=True)
+class LocalDisk:
+    """A GPU shape's VM-local storage: the cache disk and the temp (resource) disk an ephemeral OS disk can be
+    placed on, and the figure the cold-start model takes for its throughput (the VM's documented disk limit)."""
+
+    cloud: str
+    name: str
+    cache_gib: int  # 0: none, or its size was not found (then it is not counted)
+    temp_gib: int
+    disk_mbps: float
+    as_of: str
+    source: str
+
+    @property
+    def ephemeral_os_gib(self) -> int:
+        """Largest ephemeral OS disk: AKS places it on the cache disk, else on the temp disk (whichever fits;
+        learn.microsoft.com "Storage options for applications in AKS", Ephemeral OS disk)."""
+        return min(EPHEMERAL_OS_MAX_GIB, max(self.cache_gib, self.temp_gib))
+
+
+@cache
+def local_disks() -> dict[tuple[str, str], LocalDisk]:
+    return {
+        (r["cloud"], r["name"]): LocalDisk(r["cloud"], r["name"], int(r["cache_gib"]), int(r["temp_gib"]),
+                                           float(r["disk_mbps"]), r["as_of"], r["source"])
+        for r in _rows(DATA_DIR / "local-disks.csv")
+    }
+
+
+def local_disk(cloud: str, name: str) -> LocalDisk | None:
+    """The local disks of a shape, None where the catalog has no sourced row."""
+    return local_disks().get((cloud, name))
