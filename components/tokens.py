@@ -324,6 +324,8 @@ AWS_GRAFANA_WORKSPACE = "aws:grafana/workspace:Workspace"
 AWS_GRAFANA_SERVICE_ACCOUNT = "aws:grafana/workspaceServiceAccount:WorkspaceServiceAccount"
 AWS_GRAFANA_SERVICE_ACCOUNT_TOKEN = "aws:grafana/workspaceServiceAccountToken:WorkspaceServiceAccountToken"
 AZURE_MANAGED_GRAFANA = "azure-native:dashboard:Grafana"
+# Azure Managed Grafana's own private endpoint to the Azure Monitor workspace (it queries from Azure's network)
+AZURE_GRAFANA_MANAGED_PRIVATE_ENDPOINT = "azure-native:dashboard:ManagedPrivateEndpoint"
 GCP_MONITORING_DASHBOARD = "gcp:monitoring/dashboard:Dashboard"
 GRAFANA_DASHBOARD = "grafana:oss/dashboard:Dashboard"
 GRAFANA_DATA_SOURCE = "grafana:oss/dataSource:DataSource"

@@ -196,3 +196,22 @@ def test_cli_refuses_grafana_on_gcp_with_exit_2(tmp_path: Path) -> None:
     out = CliRunner().invoke(app, ["validate", str(f)])
     assert out.exit_code == 2, out.output
     assert "llmops:zone.observability.grafana" in out.output and "Traceback" not in out.output
+
+
+def test_azure_grafana_reaches_the_private_workspace_through_a_managed_private_endpoint(plans: dict[str, Plan]) -> None:
+    """The Azure Monitor workspace refuses public traffic; Grafana queries from Azure's network, so it needs its own
+    managed private endpoint to the workspace, and the dashboard objects wait for it."""
+    p = plans["azure-prod"]
+    workspace = _one(p, "azure-native:monitor:AzureMonitorWorkspace")
+    assert workspace.inputs["publicNetworkAccess"] == "Disabled"
+    link = _one(p, tokens.AZURE_GRAFANA_MANAGED_PRIVATE_ENDPOINT)
+    assert link.inputs["groupIds"] == ["prometheusMetrics"]
+    assert link.inputs["privateLinkResourceId"].endswith(
+        f"/Microsoft.Monitor/accounts/{workspace.inputs['azureMonitorWorkspaceName']}")
+    host = link.inputs["privateLinkServiceUrl"]
+    assert "://" not in host and "/" not in host and host.endswith(".prometheus.monitor.azure.com")
+    # the Grafana API objects go through a provider that waits for the link (and the reader grant)
+    provider = _one(p, "pulumi:providers:grafana")
+    assert link.urn in provider.dependencies
+    assert {r.provider.rsplit("::", 1)[0] for r in (_one(p, tokens.GRAFANA_DATA_SOURCE), _one(p, tokens.GRAFANA_DASHBOARD))
+            } == {provider.urn}

@@ -7,6 +7,10 @@ zone's serving dashboard (components/observability/dashboards.py) in it.
   ``privatelink.grafana.azure.com``.
 - Data: the instance's system-assigned identity has Monitoring Data Reader on the Azure Monitor workspace, and the
   workspace is integrated (``azureMonitorWorkspaceIntegrations``: Azure's own managed-Prometheus data source).
+  The workspace refuses public traffic (components/azure/monitoring.py), and Grafana queries from Azure's network,
+  not the zone's VNet, so the instance gets a managed private endpoint (``prometheusMetrics``) to the workspace.
+  Azure sends it to the workspace as a connection request that its owner approves once (no ARM resource approves
+  it; README "Dashboards"); until then the panels show no data.
 - The dashboard gets into Grafana over the Grafana HTTP API, authenticated with a Microsoft Entra token for the
   Azure Managed Grafana application (``get_client_token``: the identity running the program, which holds Grafana
   Admin on the instance): a ``pulumiverse_grafana`` provider, a Prometheus data source with the zone's fixed uid
@@ -54,6 +58,11 @@ class ServingDashboardsArgs:
     tags: dict[str, str] = field(default_factory=dict)
 
 
+def _host(url: str) -> str:
+    """The data source's host, as the managed private endpoint names it (no scheme, port or path)."""
+    return url.split("://", 1)[-1].split("/", 1)[0].split(":", 1)[0]
+
+
 class ServingDashboards(pulumi.ComponentResource):
     grafana: azure.dashboard.Grafana
 
@@ -76,6 +85,15 @@ class ServingDashboards(pulumi.ComponentResource):
                        parent=self)
         self.private_endpoint = a.network.private_endpoint(
             name(z, "grafana-pe"), target_id=self.grafana.id, group_id="grafana", parent=self)
+        # learn.microsoft.com/azure/managed-grafana/how-to-connect-to-data-source-privately
+        self.workspace_link = azure.dashboard.ManagedPrivateEndpoint(
+            name(z, "grafana-prometheus"), workspace_name=self.grafana.name, resource_group_name=a.resource_group,
+            managed_private_endpoint_name="prometheus", location=ctx.location,
+            private_link_resource_id=a.prometheus_id, private_link_resource_region=ctx.location,
+            group_ids=["prometheusMetrics"],
+            private_link_service_url=pulumi.Output.from_input(a.prometheus_endpoint).apply(_host),
+            request_message=f"Azure Managed Grafana of zone {z}: queries of the serving dashboards",
+            opts=child(self))
         admins = [grant(name(z, "grafana-admin", key), ctx, scope=self.grafana.id, role="Grafana Admin",
                         principal_id=principal, principal_type=kind, parent=self)
                   for key, principal, kind in a.admins]
@@ -87,5 +105,5 @@ class ServingDashboards(pulumi.ComponentResource):
                       {"httpMethod": "POST", "azureCredentials": {"authType": "msi"}})}
         self.provider, self.data_source, self.dashboard = grafana_objects(
             self, z, self.url, token.token, source, a.dashboard_json,
-            depends_on=[reader, self.private_endpoint, *admins])
+            depends_on=[reader, self.private_endpoint, self.workspace_link, *admins])
         self.register_outputs({"grafanaUrl": self.url, "grafanaId": self.grafana.id})

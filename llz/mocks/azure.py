@@ -107,6 +107,9 @@ ARM: dict[str, tuple[str, str]] = _by_module_type({
     tokens.AZURE_MONITOR_PRIVATE_LINK_SCOPED_RESOURCE: (
         "Microsoft.Insights/privateLinkScopes/{scopeName}/scopedResources/{name}", "name"),
     tokens.AZURE_MANAGED_GRAFANA: ("Microsoft.Dashboard/grafana/{workspaceName}", "workspaceName"),
+    tokens.AZURE_GRAFANA_MANAGED_PRIVATE_ENDPOINT: (
+        "Microsoft.Dashboard/grafana/{workspaceName}/managedPrivateEndpoints/{managedPrivateEndpointName}",
+        "managedPrivateEndpointName"),
 })
 # Extension resources: their id hangs below another resource's id (or the subscription).
 EXTENSION: dict[str, tuple[str, str, str]] = _by_module_type({
