@@ -213,5 +213,5 @@ def test_azure_grafana_reaches_the_private_workspace_through_a_managed_private_e
     # the Grafana API objects go through a provider that waits for the link (and the reader grant)
     provider = _one(p, "pulumi:providers:grafana")
     assert link.urn in provider.dependencies
-    assert {r.provider.rsplit("::", 1)[0] for r in (_one(p, tokens.GRAFANA_DATA_SOURCE), _one(p, tokens.GRAFANA_DASHBOARD))
+    assert {r.provider for r in (_one(p, tokens.GRAFANA_DATA_SOURCE), _one(p, tokens.GRAFANA_DASHBOARD))
             } == {provider.urn}
