@@ -343,6 +343,17 @@ class EndpointConfig(Model):
         return load
 
 
+def serving_workloads(endpoints: dict[str, EndpointConfig]) -> dict[str, EndpointConfig]:
+    """Every endpoint and, keyed ``<endpoint>-canary``, every canary as an endpoint of its own: what SLO rules
+    and autoscalers are written for."""
+    out = {}
+    for key, ep in endpoints.items():
+        out[key] = ep
+        if (canary := ep.canary_endpoint()) is not None:
+            out[canary_key(key)] = canary
+    return out
+
+
 class VectorStoreConfig(Model):
     engine: Literal[
         "opensearch-serverless", "aurora-pgvector", "vertex-vector-search", "alloydb", "ai-search", "cosmosdb"

@@ -43,7 +43,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from llmops_landing_zone.components import sizing
-from llmops_landing_zone.components.config.models import EndpointConfig
+from llmops_landing_zone.components.config.models import EndpointConfig, serving_workloads
 from llmops_landing_zone.components.k8s.meta import SERVING_NAMESPACE
 from llmops_landing_zone.components.observability import metrics as m
 from llmops_landing_zone.components.observability.slo import SloTargets, targets
@@ -220,5 +220,5 @@ def rule_file(zone: str, endpoints: Mapping[str, EndpointConfig], enabled: bool 
     if not enabled:
         return {"groups": []}
     eps = [EndpointRules(key, targets(ep, sizing.architecture(ep.model).parameters))
-           for key, ep in endpoints.items() if ep.runtime == "vllm"]
+           for key, ep in serving_workloads(dict(endpoints)).items() if ep.runtime == "vllm"]
     return rule_groups(eps, zone)
