@@ -32,6 +32,7 @@ BUCKET_TYPE = "llmops:gcp:ModelBucket"
 VLLM_TYPE = "llmops:gcp:VllmService"
 VERTEX_TYPE = "llmops:gcp:VertexEndpoint"
 WI_ANNOTATION = "iam.gke.io/gcp-service-account"
+CANARY_LABEL = "llmops-canary-model"  # the Vertex AI endpoint's label naming its canary's deployed model id
 
 # Model Garden publisher models per (catalog model, precision): the publisher's own checkpoints, deployed at
 # the precision they ship in. Source: Vertex AI docs, "Get batch predictions for self-deployed models",
@@ -231,7 +232,9 @@ class VertexEndpoint(pulumi.ComponentResource):
                 encryption_spec={"kms_key_name": args.encryption_key},
                 # With a canary, Pulumi owns the split between the two models the pipeline deploys under
                 # deployed_model_id(...): promotion and rollback are config changes, not pipeline runs.
-                **({"traffic_split": json.dumps(traffic_split(project, args.prefix, spec), sort_keys=True)}
+                **({"traffic_split": json.dumps(traffic_split(project, args.prefix, spec), sort_keys=True),
+                    # which of the two is the canary, for the guardrail canary-weight-capped
+                    "labels": {CANARY_LABEL: deployed_model_id(project, args.prefix, spec.canary.key)}}
                    if spec.canary else {}),
                 **({"private_service_connect_config": {
                     **psc, "psc_automation_configs": [{"project_id": project, "network": network}]}}
