@@ -9,12 +9,17 @@ a program that has its own cluster builds a ``PoolSpec`` (``PoolSpec.of_shape``)
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TypeAlias
 
 from llmops_landing_zone.components import catalog, sizing
 from llmops_landing_zone.components.finops import per_token as finops_per_token
-from llmops_landing_zone.components.config.models import ArchitectureConfig, ZoneConfig
+from llmops_landing_zone.components.config.models import (
+    MAX_CANARY_WEIGHT,
+    ArchitectureConfig,
+    ZoneConfig,
+    canary_key,
+)
 
 
 @dataclass(frozen=True)
@@ -117,11 +122,30 @@ class EndpointSpec:
     batch: sizing.Batch | None = None  # vllm: --max-num-seqs, --max-num-batched-tokens (sizing.vllm_batch)
     kv_cache_dtype: str = "auto"  # auto | fp8 (--kv-cache-dtype)
     shape: catalog.GpuShape | None = None  # managed: the SageMaker / Vertex AI / Azure ML shape
+    checkpoint: str | None = None  # the weights' path in the model store when not the model's repo id
+    canary: CanarySpec | None = None  # a second model released next to this one (with_canary)
 
     @property
     def model_path(self) -> str:
-        """The checkpoint's Hugging Face repo id: its Hub id, and its key prefix in a zone's model store."""
-        return self.architecture.hf_name
+        """The checkpoint's key prefix in a zone's model store: ``checkpoint``, else the Hugging Face repo id."""
+        return self.checkpoint or self.architecture.hf_name
+
+    def with_canary(self, model: Model, weight: int, mirror: bool = False, *, precision: str | None = None,
+                    replicas_min: int = 1, replicas_max: int = 1, checkpoint: str | None = None) -> EndpointSpec:
+        """This endpoint with a canary of ``model`` taking ``weight`` percent (1..50) of its requests (``mirror``:
+        a copy of them, answers dropped), sized on the same pool (vLLM) or managed shape as the endpoint."""
+        key = canary_key(self.key)
+        common = {"precision": precision or self.precision, "max_context": self.max_context,
+                  "concurrency": self.concurrency, "replicas_min": replicas_min, "replicas_max": replicas_max,
+                  "exposure": self.exposure}
+        if self.pool is not None:
+            typical = self.batch.typical_tokens if self.batch else sizing.DEFAULT_TYPICAL_TOKENS
+            spec = EndpointSpec.vllm(key, model, self.pool, typical_tokens=typical,
+                                     kv_cache_dtype=self.kv_cache_dtype, **common)
+        else:
+            assert self.shape is not None, "a managed EndpointSpec has its shape"
+            spec = EndpointSpec.managed(key, model, self.shape, **common)
+        return replace(self, canary=CanarySpec(replace(spec, checkpoint=checkpoint), weight, mirror))
 
     @property
     def gpu(self) -> catalog.GpuModel:
@@ -161,6 +185,42 @@ class EndpointSpec:
                    replicas_max, exposure, shape=shape)
 
 
+@dataclass(frozen=True)
+class CanarySpec:
+    """The canary of an endpoint, resolved: its own EndpointSpec (keyed ``<endpoint>-canary``, which names its
+    objects on every cloud) on the endpoint's pool or managed shape, and how traffic reaches it. What the gateway
+    needs: ``served_name`` (and the endpoint's, which the canary also answers to), ``weight``, ``mirror``."""
+
+    spec: EndpointSpec
+    weight: int  # percent of the endpoint's requests (mirror: percent copied), 1..50
+    mirror: bool = False  # shadow: the canary's answers are dropped
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.weight <= MAX_CANARY_WEIGHT:
+            raise ValueError(f"canary {self.spec.key!r}: weight {self.weight} is outside 1..{MAX_CANARY_WEIGHT}")
+
+    @property
+    def key(self) -> str:
+        return self.spec.key
+
+    @property
+    def served_name(self) -> str:
+        return self.spec.served_name
+
+    @property
+    def model_id(self) -> str:
+        return self.spec.model_id
+
+    @property
+    def stable_weight(self) -> int:
+        """The endpoint's own share of the answered requests: 100 - weight, or all of them when mirroring."""
+        return 100 if self.mirror else 100 - self.weight
+
+    @property
+    def mode(self) -> str:
+        return "mirror" if self.mirror else "weighted"
+
+
 def _model(model: Model) -> tuple[str, catalog.ModelArchitecture, bool, bool, str]:
     """model_id, architecture, from_catalog, catalog_checkpoint, served_name."""
     arch = sizing.architecture(model)
@@ -182,6 +242,10 @@ def endpoints(cfg: ZoneConfig) -> dict[str, EndpointSpec]:
                                          **common)
         else:
             out[key] = EndpointSpec.managed(key, ep.model, sizing.managed_shape(cfg, key), **common)
+        if ep.canary is not None and (canary := ep.canary_endpoint()) is not None:
+            out[key] = out[key].with_canary(
+                ep.canary.model, ep.canary.weight, ep.canary.mirror, precision=canary.precision,
+                replicas_min=canary.replicas.min, replicas_max=canary.replicas.max, checkpoint=ep.canary.checkpoint)
     return out
 
 

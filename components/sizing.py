@@ -286,9 +286,13 @@ def _auto_pool(cfg: ZoneConfig, ep: EndpointConfig) -> GpuPoolConfig | None:
         return None
     per_node = best.replicas_per_node
     low = 0 if cfg.environment == "dev" else ep.replicas.min
+    high = math.ceil(ep.replicas.max / per_node)
+    canary = ep.canary_endpoint()
+    if canary is not None and (tp := smallest_tp(Workload.of(canary), best.shape.gpu_model, best.shape.gpus)):
+        high += math.ceil(canary.replicas.max / (best.shape.gpus // tp))  # the canary's replicas, on nodes of their own
     return GpuPoolConfig(
         gpu=best.shape.gpu, gpus_per_node=best.shape.gpus, instance_type=best.shape.name, capacity="on-demand",
-        min_nodes=math.ceil(low / per_node), max_nodes=max(1, math.ceil(ep.replicas.max / per_node)),
+        min_nodes=math.ceil(low / per_node), max_nodes=max(1, high),
     )
 
 
@@ -361,6 +365,9 @@ def config_issues(cfg: ZoneConfig) -> list[Issue]:
     for key, ep in cfg.endpoints.items():
         issues.extend(_endpoint_issues(cfg, key, ep))
     if not issues:
+        for key in cfg.endpoints:
+            issues.extend(_canary_issues(cfg, key))
+    if not issues:
         issues.extend(_pool_capacity_issues(cfg))
     return issues
 
@@ -410,6 +417,46 @@ def _endpoint_issues(cfg: ZoneConfig, key: str, ep: EndpointConfig) -> Iterable[
         yield f"{path}.pool", msg
 
 
+def canary_tp(cfg: ZoneConfig, endpoint: str) -> int | None:
+    """GPUs one canary replica needs where the endpoint runs (its pool's node, or its managed shape), or None
+    when it does not fit there. The canary shares the endpoint's pool or shape: a release is compared on the
+    hardware it will be promoted to."""
+    ep = cfg.endpoints[endpoint]
+    canary = ep.canary_endpoint()
+    assert canary is not None, f"endpoint {endpoint!r} has no canary"
+    w = Workload.of(canary)
+    if ep.runtime == "managed":
+        shape = managed_shape(cfg, endpoint)
+        return smallest_tp(w, shape.gpu_model, shape.gpus)
+    pool = effective_pools(cfg)[endpoint_pool(cfg, endpoint)]
+    return smallest_tp(w, catalog.gpu_models()[pool.gpu], pool.gpus_per_node)
+
+
+def _canary_issues(cfg: ZoneConfig, key: str) -> Iterable[Issue]:
+    ep = cfg.endpoints[key]
+    canary = ep.canary_endpoint()
+    if canary is None:
+        return
+    path = f"endpoints.{key}.canary"
+    w = Workload.of(canary)
+    if canary.precision in IN_FLIGHT_REFUSED and ep.runtime == "vllm" and bf16_checkpoint(canary.model) \
+            and ep.canary is not None and ep.canary.checkpoint is None:
+        yield f"{path}.precision", f"{canary.precision} with {w.arch.id}: {IN_FLIGHT_REFUSED[canary.precision]}"
+        return
+    if canary_tp(cfg, key) is not None:
+        return
+    if ep.runtime == "managed":
+        shape = managed_shape(cfg, key)
+        where = f"the endpoint's {SERVICE_LABEL[shape.service]} shape {shape.name} ({shape.gpus} x {shape.gpu})"
+    else:
+        pool_key = endpoint_pool(cfg, key)
+        pool = effective_pools(cfg)[pool_key]
+        where = f"the endpoint's pool '{pool_key}' ({pool.gpus_per_node} x {pool.gpu})"
+    yield f"{path}.model", (f"the canary runs where the endpoint runs, on {where}, which cannot hold it: "
+                            f"{w.describe()}; choose a smaller model or precision, or a larger pool or instanceType "
+                            "for the endpoint")
+
+
 def _no_fit(cloud: str, service: str, w: Workload | None = None, region: str | None = None) -> str:
     label = SERVICE_LABEL[service]
     elsewhere = cheapest(w, cloud, service) if w is not None and region else None
@@ -454,6 +501,10 @@ def _pool_capacity_issues(cfg: ZoneConfig) -> Iterable[Issue]:
     for key, ep in cfg.endpoints.items():
         if ep.runtime == "vllm" and ep.pool is not None:
             demand.setdefault(ep.pool, []).append((key, replica_gpus(cfg, key), ep.replicas.max))
+            if (canary := ep.canary_endpoint()) is not None:  # the canary's replicas share the pool
+                tp = canary_tp(cfg, key)
+                assert tp is not None  # _canary_issues reported it
+                demand[ep.pool].append((f"{key}.canary", tp, canary.replicas.max))
     for pool_key, users in demand.items():
         pool = cfg.gpu_pools[pool_key]
         fix = f"raise gpuPools.{pool_key}.maxNodes or lower replicas.max"

@@ -40,6 +40,7 @@ from llmops_landing_zone.policies.rules import (  # noqa: F401 - importing a rul
     logging,
     network,
     observability,
+    releases,
     stateful,
     tagging,
 )

@@ -111,7 +111,7 @@ def test_max_nodes_changes_only_the_pool_bounds(baseline_cfg: ZoneConfig, baseli
     assert changed == ["acme-llm-l4-serving"]
     assert (
         variant.one("aws:eks/nodeGroup:NodeGroup", "acme-llm-l4-serving").inputs["scalingConfig"]["maxSize"]
-        == 12
+        == baseline_cfg.gpu_pools["l4-serving"].max_nodes + 4
     )
 
 

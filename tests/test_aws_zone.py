@@ -504,7 +504,8 @@ def test_vllm_endpoints_run_through_the_k8s_layer_with_a_pod_identity_role(
     prod: Plan, prod_cfg: ZoneConfig
 ) -> None:
     vllm = [k for k, e in prod_cfg.endpoints.items() if e.runtime == "vllm"]
-    assert {r.name for r in prod.of_type("llmops:k8s:VllmEndpoint")} == {f"acme-llm-{k}" for k in vllm}
+    canaries = [f"{k}-canary" for k in vllm if prod_cfg.endpoints[k].canary is not None]
+    assert {r.name for r in prod.of_type("llmops:k8s:VllmEndpoint")} == {f"acme-llm-{k}" for k in vllm + canaries}
     role = one(prod, "aws:iam/role:Role", "acme-llm-serving")
     trust = policy(role, "assumeRolePolicy")["Statement"][0]
     assert trust["Principal"] == {"Service": "pods.eks.amazonaws.com"}

@@ -533,7 +533,7 @@ def test_managed_endpoint_is_private_entra_only_and_sized_from_the_catalog(prod:
     online = prod.one("azure-native:machinelearningservices:OnlineEndpoint").inputs
     assert online["properties"]["authMode"] == "AADToken"
     assert online["properties"]["publicNetworkAccess"] == "Disabled"
-    dep = prod.one("azure-native:machinelearningservices:OnlineDeployment").inputs
+    dep = prod.one("azure-native:machinelearningservices:OnlineDeployment", "acme-llm-summarize-deployment").inputs
     props = dep["properties"]
     assert props["endpointComputeType"] == "Managed"
     assert props["instanceType"] == sizing.managed_shape(prod_cfg, "summarize").name

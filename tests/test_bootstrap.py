@@ -536,6 +536,7 @@ GCP_ROLE_FOR = {
     "gcp:compute/firewall:Firewall": "roles/compute.securityAdmin", "gcp:container": "roles/container.admin",
     "gcp:kms": "roles/cloudkms.admin", "gcp:logging": "roles/logging.configWriter",
     "gcp:monitoring/alertPolicy:AlertPolicy": "roles/monitoring.alertPolicyEditor",
+    "gcp:monitoring/dashboard:Dashboard": "roles/monitoring.dashboardEditor",
     "gcp:monitoring/notificationChannel:NotificationChannel": "roles/monitoring.notificationChannelEditor",
     "gcp:projects/iAMMember:IAMMember": "roles/resourcemanager.projectIamAdmin",
     "gcp:projects/iAMAuditConfig:IAMAuditConfig": "roles/resourcemanager.projectIamAdmin",

@@ -69,7 +69,7 @@ _DELETE = object()
 
 # (stack, mutation path, value, expected key path, fragment of the message)
 NEGATIVE = [
-    ("aws-prod", "gpuPools.l4-serving.minNodes", 9, "gpuPools.l4-serving.minNodes", "must not exceed maxNodes"),
+    ("aws-prod", "gpuPools.l4-serving.minNodes", 10, "gpuPools.l4-serving.minNodes", "must not exceed maxNodes"),
     ("aws-prod", "gpuPools.l4-serving.gpu", "TPU-v5", "gpuPools.l4-serving.gpu", "not offered on aws"),
     ("aws-prod", "gpuPools.l4-serving.gpusPerNode", 2, "gpuPools.l4-serving.gpusPerNode", "no aws shape"),
     ("aws-prod", "gpuPools.l4-serving.instanceType", "m5.large", "gpuPools.l4-serving.instanceType",

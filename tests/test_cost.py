@@ -56,8 +56,10 @@ def pool_range(cfg: Any, key: str) -> tuple[float, float]:
     """A GPU pool's node range: its minimum raised to the nodes the minimum replicas of the vLLM endpoints on it
     need (replicas x GPUs per replica / GPUs per node, rounded up), its maximum never below that minimum."""
     pool = sizing.effective_pools(cfg)[key]
-    gpus = sum(ep.replicas.min * sizing.replica_gpus(cfg, k) for k, ep in cfg.endpoints.items()
-               if ep.runtime == "vllm" and sizing.endpoint_pool(cfg, k) == key)
+    on_pool = [k for k, ep in cfg.endpoints.items() if ep.runtime == "vllm" and sizing.endpoint_pool(cfg, k) == key]
+    gpus = sum(cfg.endpoints[k].replicas.min * sizing.replica_gpus(cfg, k) for k in on_pool)
+    gpus += sum(c.replicas.min * (sizing.canary_tp(cfg, k) or 0)  # canaries run on their endpoint's pool
+                for k in on_pool if (c := cfg.endpoints[k].canary_endpoint()) is not None)
     low = max(pool.min_nodes, math.ceil(gpus / pool.gpus_per_node))
     return low, max(pool.max_nodes, low)
 
@@ -119,7 +121,10 @@ def expected_aws(plan: Plan, stack: str) -> tuple[float, float, set[str]]:
         key = r.name.removeprefix(f"{cfg.name}-")
         ep = cfg.endpoints[key]
         shape = sizing.managed_shape(cfg, key)
-        add(r, ep.replicas.min * shape.usd_per_hour * H, ep.replicas.max * shape.usd_per_hour * H)
+        low, high = ep.replicas.min, ep.replicas.max
+        if (canary := ep.canary_endpoint()) is not None:  # its variant runs on the endpoint's instance type
+            low, high = low + canary.replicas.min, high + canary.replicas.max
+        add(r, low * shape.usd_per_hour * H, high * shape.usd_per_hour * H)
     log_lo, log_hi = usage("log-gb-month")
     for r in plan.of_type("aws:cloudwatch/logGroup:LogGroup"):
         days = r.inputs["retentionInDays"]
@@ -276,8 +281,10 @@ def expected_azure(plan: Plan, stack: str) -> tuple[float, float, set[str]]:
         low, high = pool_range(cfg, key)
         add(r, low * each, high * each)
     for r in plan.of_type("azure-native:machinelearningservices:OnlineDeployment"):
-        key = next(k for k in cfg.endpoints if r.name == f"{cfg.name}-{k}-deployment")
+        key = next(k for k in cfg.endpoints if r.name in (f"{cfg.name}-{k}-deployment", f"{cfg.name}-{k}-canary-deployment"))
         shape, ep = sizing.managed_shape(cfg, key), cfg.endpoints[key]
+        if r.name.endswith("-canary-deployment"):  # the canary's deployment, on the endpoint's instance type
+            ep = ep.canary_endpoint()
         add(r, ep.replicas.min * shape.usd_per_hour * H, ep.replicas.max * shape.usd_per_hour * H)
     for r in plan.of_type("azure-native:search:Service"):
         c = r.inputs["replicaCount"] * r.inputs["partitionCount"] * a[f"ai-search-su-hour:{r.inputs['sku']['name']}"] * H
@@ -303,6 +310,7 @@ def expected_azure(plan: Plan, stack: str) -> tuple[float, float, set[str]]:
         add(r, base + nat_lo * a["nat-gateway-gb"], base + nat_hi * a["nat-gateway-gb"])
     for t, c in (("azure-native:network:PublicIPAddress", a["public-ip-hour"] * H),
                  ("azure-native:network:PrivateEndpoint", a["private-endpoint-hour"] * H),
+                 ("azure-native:dashboard:ManagedPrivateEndpoint", a["private-endpoint-hour"] * H),
                  ("azure-native:privatedns:PrivateZone", a["private-dns-zone-month"])):
         for r in plan.of_type(t):
             add(r, c, c)

@@ -41,6 +41,7 @@ def issue_config(cloud: str, replicas_min: int = 1, budget: float = 1000) -> Zon
     zone["gpuPools"] = {"serving": {"gpu": gpu, "gpusPerNode": gpus, "minNodes": 0, "maxNodes": 2,
                                     "capacity": "on-demand"}}
     chat = {**zone["endpoints"]["chat"], "pool": "serving", "replicas": {"min": replicas_min, "max": max(4, replicas_min)}}
+    chat.pop("canary", None)  # the scenario is one endpoint alone on its pool
     zone["endpoints"] = {"chat": chat}
     zone["vectorStores"] = {}
     zone["budget"]["monthlyLimitUsd"] = budget

@@ -89,7 +89,7 @@ def test_one_component_per_entity_under_the_zone(prod: Plan) -> None:
                          "llmops:gcp:VectorSearch": 1, "llmops:gcp:AlloyDbVectorStore": 1,
                          "llmops:gcp:TeamRoles": 1, "llmops:gcp:TeamAccess": 3,
                          "llmops:gcp:Audit": 1, "llmops:gcp:Budget": 1, "llmops:k8s:ClusterAddons": 1,
-                         "llmops:k8s:VllmEndpoint": 2, "llmops:k8s:TeamNamespace": 3}.items():
+                         "llmops:k8s:VllmEndpoint": 3, "llmops:k8s:TeamNamespace": 3}.items():  # chat's canary
         assert counts[component] == n, component
     assert counts[NODE_POOL] == 3  # system + l4-serving + h100-serving
     assert counts[ACCOUNT] == 6  # system nodes, two GPU pools, two vLLM endpoints, KEDA (observability)
@@ -350,10 +350,12 @@ def test_vllm_identity_reads_only_the_model_bucket(prod: Plan) -> None:
         assert grants == [{"bucket": "acme-llm-prod-acme-llm-models", "role": "roles/storage.objectViewer",
                            "member": member}]
         assert not [r for r in prod.of_type(PROJECT_IAM) if r.inputs["member"] == member]
-        (wi,) = [r.inputs for r in prod.of_type("gcp:serviceaccount/iAMMember:IAMMember")
-                 if r.inputs["serviceAccountId"].endswith(email)]
-        assert wi["role"] == "roles/iam.workloadIdentityUser"
-        assert wi["member"] == f"serviceAccount:acme-llm-prod.svc.id.goog[llm-serving/{key}]"
+        wis = [r.inputs for r in prod.of_type("gcp:serviceaccount/iAMMember:IAMMember")
+               if r.inputs["serviceAccountId"].endswith(email)]
+        assert {wi["role"] for wi in wis} == {"roles/iam.workloadIdentityUser"}
+        ksas = [key, f"{key}-canary"] if key == "chat" else [key]  # chat's canary runs as the same identity
+        assert sorted(wi["member"] for wi in wis) == sorted(
+            f"serviceAccount:acme-llm-prod.svc.id.goog[llm-serving/{k}]" for k in ksas)
         sa = by_name(prod, "kubernetes:core/v1:ServiceAccount")[f"acme-llm-{key}-sa"].inputs["metadata"]
         assert (sa["namespace"], sa["name"]) == ("llm-serving", key)
         assert sa["annotations"] == {"iam.gke.io/gcp-service-account": email}
@@ -639,6 +641,7 @@ def test_kubernetes_objects_validate_against_the_cluster_version(prod: Plan, dev
 def test_serving_pods_tolerate_the_taints_of_the_pools_they_select(prod: Plan) -> None:
     placement = assert_tolerations_match_taints(prod)  # pools read from the GKE node pools in the plan
     assert placement == {"Deployment.llm-serving.chat": ["l4-serving"],
+                         "Deployment.llm-serving.chat-canary": ["l4-serving"],  # the canary shares its pool
                          "Deployment.llm-serving.reasoning": ["h100-serving"]}
 
 

@@ -188,7 +188,7 @@ def test_gpu_pool_label_shows_instance_node_range_and_cost() -> None:
     ("aws-prod", "Cluster", "cluster", ["Kubernetes 1.35", "/mo"]),
     ("aws-prod", "GpuPool", "pool-h100-serving", ["p5.48xlarge", "1–2 nodes"]),
     ("aws-prod", "VllmEndpoint", "chat", ["llama-3.1-8b"]),
-    ("aws-prod", "EndpointScaler", "scaler-chat", ["2–8 replicas"]),  # KEDA scales it (observability on)
+    ("aws-prod", "EndpointScaler", "scaler-chat", ["2–7 replicas"]),  # KEDA scales it (observability on)
     ("aws-prod", "ManagedEndpoint", "managed-summarize", ["Mistral-7B", "ml.g6e.xlarge", "1–3 instances", "/mo"]),
     ("aws-prod", "AuroraVectorStore", "vector-catalog", ["aurora-postgresql"]),
     ("aws-prod", "OpenSearchVectorStore", "vector-docs", ["OpenSearch Serverless"]),

@@ -15,6 +15,7 @@ import promql_parser
 import pytest
 import yaml
 
+from llmops_landing_zone.components.config.models import serving_workloads
 from llmops_landing_zone.components import tokens
 from llmops_landing_zone.components.observability import metrics as m
 from llmops_landing_zone.components.observability import rule_file
@@ -36,7 +37,7 @@ def plans() -> dict[str, Plan]:
 
 def _vllm_endpoints(stack: str) -> list[str]:
     _, _, cfg = offline.load(stack)
-    return sorted(k for k, ep in cfg.endpoints.items() if ep.runtime == "vllm")
+    return sorted(k for k, ep in serving_workloads(cfg.endpoints).items() if ep.runtime == "vllm")  # canaries too
 
 
 def _one(plan: Plan, type_: str) -> PlannedResource:
@@ -57,7 +58,7 @@ def test_a_scaled_object_per_vllm_endpoint_and_no_cpu_hpa(stack: str, plans: dic
     _, _, cfg = offline.load(stack)
     for key, spec in scaled.items():
         assert spec["scaleTargetRef"] == {"apiVersion": "apps/v1", "kind": "Deployment", "name": key}
-        assert spec["minReplicaCount"] == cfg.endpoints[key].replicas.min
+        assert spec["minReplicaCount"] == serving_workloads(cfg.endpoints)[key].replicas.min
         triggers = {t["name"]: t for t in spec["triggers"]}
         assert m.VLLM_WAITING in triggers["waiting"]["metadata"]["query"]
         for t in triggers.values():

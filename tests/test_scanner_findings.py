@@ -178,6 +178,7 @@ def test_int4_and_int8_with_an_explicit_architecture_read_the_checkpoint() -> No
         arch = {"name": "acme/tiny-7b-awq", "layers": 32, "attentionHeads": 32, "kvHeads": 8, "headDim": 128,
                 "parameters": 7_000_000_000, "maxContext": 32768}
         zone["endpoints"]["chat"].update(model=arch, precision=precision)
+        zone["endpoints"]["chat"].pop("canary", None)  # it would inherit the precision for a catalog model
         cfg = parse_zone(copy.deepcopy(zone), provider)
         assert not sizing.bf16_checkpoint(cfg.endpoints["chat"].model)
         plan = offline.plan_config(cfg)

@@ -212,7 +212,9 @@ def test_endpoints_sharing_a_pool_must_fit_it_together() -> None:
     zone["endpoints"]["chat-b"] = {"model": "mistral-7b", "concurrency": 2, "pool": "l4-serving",
                                    "replicas": {"min": 1, "max": 2}}
     msg = issues(zone, provider)["gpuPools.l4-serving.maxNodes"]
-    assert "at most 8 GPUs" in msg and "ask for 10" in msg and "chat: 8 x 1 GPU(s)" in msg
+    # chat's 7 replicas, its canary's 1 and chat-b's 2 on 8 GPUs
+    assert "at most 8 GPUs" in msg and "ask for 10" in msg and "chat: 7 x 1 GPU(s)" in msg
+    assert "chat.canary: 1 x 1 GPU(s)" in msg
 
 
 def test_managed_instance_type_is_checked_against_the_catalog_and_the_model() -> None:

@@ -15,6 +15,7 @@ import promql_parser
 import pytest
 import yaml
 
+from llmops_landing_zone.components.config.models import serving_workloads
 from llmops_landing_zone.components.config import ConfigError, load_stack_file, parse_zone
 from llmops_landing_zone.components.config.models import EndpointConfig
 from llmops_landing_zone.components.k8s import images
@@ -185,7 +186,7 @@ def _run(cmd: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
 def test_reference_stack_rules_parse_and_pass_promtool_check(path: Path, promtool: str, tmp_path: Path) -> None:
     cfg = load_stack_file(path)
     doc = rule_file(cfg.name, cfg.endpoints, cfg.observability.enabled)
-    vllm = [k for k, ep in cfg.endpoints.items() if ep.runtime == "vllm"]
+    vllm = [k for k, ep in serving_workloads(cfg.endpoints).items() if ep.runtime == "vllm"]  # canaries too
     assert [g["name"] for g in doc["groups"]] == (
         [f"llz-{cfg.name}-{k}" for k in vllm] + [f"llz-{cfg.name}-gpu"] if vllm else [])
     for expr in _exprs(doc):

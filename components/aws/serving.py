@@ -38,7 +38,7 @@ from llmops_landing_zone.components.aws.base import (
 )
 from llmops_landing_zone.components.aws.gpu_pool import GpuPool
 from llmops_landing_zone.components.common import child
-from llmops_landing_zone.components.k8s import VllmEndpoint, VllmEndpointArgs, images, service_account_name
+from llmops_landing_zone.components.k8s import VllmEndpoint, VllmEndpointArgs, canary_args, images, service_account_name
 from llmops_landing_zone.components.resolve import EndpointSpec
 
 # Hugging Face TGI deep-learning container for SageMaker (LLM serving), pinned:
@@ -57,7 +57,8 @@ DLC_ACCOUNTS = {
     "il-central-1": "780543022126", "me-central-1": "914824155844", "me-south-1": "217643126080",
     "us-gov-east-1": "446045086412", "us-gov-west-1": "442386744353",
 }
-VARIANT = "AllTraffic"
+VARIANT = "AllTraffic"  # the endpoint's own variant (its name predates canaries: scaling targets name it)
+CANARY_VARIANT = "Canary"  # the canary's production variant, or its shadow variant with mirror
 # TGI's --dtype accepts float16 and bfloat16; fp8 is a load-time quantisation; a pre-quantised int8/int4
 # checkpoint (an explicit architecture) declares its method (AWQ, GPTQ...) in config.json, which TGI reads.
 TGI_PRECISION = {"bf16": {"DTYPE": "bfloat16"}, "fp16": {"DTYPE": "float16"}, "fp8": {"QUANTIZE": "fp8"},
@@ -93,13 +94,16 @@ def ml_instance_type(shape: catalog.GpuShape) -> str:
 
 
 def model_read_statements(ctx: AwsContext, bucket_arn: str, key_arn: str,
-                          prefix: str = "") -> list[Statement]:
-    """Read the model bucket (optionally one prefix) and decrypt its objects, through S3 only."""
+                          prefix: str = "", *more: str) -> list[Statement]:
+    """Read the model bucket (optionally one prefix, or several: a canary's weights too) and decrypt its
+    objects, through S3 only."""
+    prefixes = [prefix, *more] if prefix else []
     listing = statement("ListModels", "s3:ListBucket", bucket_arn,
-                        condition={"StringLike": {"s3:prefix": [f"{prefix}*"]}} if prefix else None)
+                        condition={"StringLike": {"s3:prefix": [f"{p}*" for p in prefixes]}} if prefix else None)
+    objects = [f"{bucket_arn}/{p}*" for p in prefixes] if prefix else f"{bucket_arn}/*"
     return [
         listing,
-        statement("ReadModels", "s3:GetObject", f"{bucket_arn}/{prefix}*"),
+        statement("ReadModels", "s3:GetObject", objects[0] if len(objects) == 1 else objects),
         statement("DecryptModels", "kms:Decrypt", key_arn,
                   condition={"StringEquals": {"kms:ViaService": ctx.via("s3")}}),
     ]
@@ -191,6 +195,7 @@ class Serving(pulumi.ComponentResource):
                                     policy=document_of(statements, args.data_key_arn), opts=child(self))
 
         self.endpoints = {}
+        self.canaries: dict[str, VllmEndpoint] = {}  # by the stable endpoint's key
         for key, spec in args.specs.items():
             assert spec.pool is not None, f"endpoint {key!r}: Serving runs vLLM endpoints (EndpointSpec.vllm)"
             pool = args.pools[spec.pool.key]
@@ -199,19 +204,31 @@ class Serving(pulumi.ComponentResource):
                 f"{z}-{key}", cluster_name=args.cluster_name, namespace=args.namespace,
                 service_account=sa,
                 role_arn=self.role.arn, opts=child(self, depends_on=[policy]))
+            vllm = VllmEndpointArgs(
+                spec=spec, scheduling=pool.scheduling, namespace=args.namespace,
+                model_uri=model_uri(args.model_store, spec.model_path), service_account_name=sa,
+                # Region for the S3 client of the model streamer (Pod Identity supplies the credentials).
+                env={"AWS_REGION": ctx.region, "AWS_DEFAULT_REGION": ctx.region},
+                pod_labels={"llmops.io/endpoint": key},
+                image=args.vllm_image or images.vllm_image("aws"),
+                hpa=args.metrics_namespace is None,
+                allow_from_namespaces=[args.metrics_namespace] if args.metrics_namespace else [])
             self.endpoints[key] = VllmEndpoint(
-                f"{z}-{key}",
-                VllmEndpointArgs(
-                    spec=spec, scheduling=pool.scheduling, namespace=args.namespace,
-                    model_uri=model_uri(args.model_store, spec.model_path), service_account_name=sa,
-                    # Region for the S3 client of the model streamer (Pod Identity supplies the credentials).
-                    env={"AWS_REGION": ctx.region, "AWS_DEFAULT_REGION": ctx.region},
-                    pod_labels={"llmops.io/endpoint": key},
-                    image=args.vllm_image or images.vllm_image("aws"),
-                    hpa=args.metrics_namespace is None,
-                    allow_from_namespaces=[args.metrics_namespace] if args.metrics_namespace else []),
+                f"{z}-{key}", vllm,
                 pulumi.ResourceOptions(parent=self, provider=args.k8s_provider,
                                        depends_on=[assoc, pool.node_group, *args.depends_on]))
+            if spec.canary is not None:
+                # The canary: its own ServiceAccount, associated with the same serving role, and its own
+                # Deployment, Service, scaler and PDB on the endpoint's pool (components.k8s.vllm.canary_args).
+                c = spec.canary
+                canary_assoc = aws.eks.PodIdentityAssociation(
+                    f"{z}-{c.key}", cluster_name=args.cluster_name, namespace=args.namespace,
+                    service_account=service_account_name(c.key), role_arn=self.role.arn,
+                    opts=child(self, depends_on=[policy]))
+                self.canaries[key] = VllmEndpoint(
+                    f"{z}-{c.key}", canary_args(vllm, c, model_uri(args.model_store, c.spec.model_path)),
+                    pulumi.ResourceOptions(parent=self, provider=args.k8s_provider,
+                                           depends_on=[canary_assoc, pool.node_group, *args.depends_on]))
         self.register_outputs({"roleArn": self.role.arn,
                                "endpoints": {k: e.url for k, e in self.endpoints.items()}})
 
@@ -259,7 +276,7 @@ class ManagedEndpoint(pulumi.ComponentResource):
                  opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("llmops:aws:ManagedEndpoint", name, None, opts)
         spec, ctx, z, endpoint_name = args.spec, args.ctx, args.prefix, args.name
-        key, hf, shape = spec.key, spec.model_path, spec.shape
+        key, hf, shape, canary = spec.key, spec.model_path, spec.shape, spec.canary
         assert shape is not None, "a managed EndpointSpec has its SageMaker shape"
         image, repository_arn = tgi_image(ctx)
         instance_type = ml_instance_type(shape)
@@ -281,7 +298,8 @@ class ManagedEndpoint(pulumi.ComponentResource):
 
         def statements(key_arn: str, vpc: str) -> list[Statement]:
             return [
-                *model_read_statements(ctx, args.model_store_id, key_arn, prefix=f"{hf}/"),
+                *model_read_statements(ctx, args.model_store_id, key_arn, f"{hf}/",
+                                       *([f"{canary.spec.model_path}/"] if canary else [])),
                 statement("EcrLogin", "ecr:GetAuthorizationToken", "*"),  # account-wide by design
                 statement("PullServingImage", ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer",
                                                "ecr:BatchCheckLayerAvailability"], repository_arn),
@@ -321,40 +339,75 @@ class ManagedEndpoint(pulumi.ComponentResource):
                                    "network": [args.vpc_cidr, len(args.subnet_ids)],
                                    "timeouts": [DOWNLOAD_TIMEOUT_S, STARTUP_TIMEOUT_S]}
         digest = hashlib.sha256(json.dumps(made_of, sort_keys=True).encode()).hexdigest()[:8]
-        model = aws.sagemaker.Model(
-            f"{z}-{key}", name=f"{endpoint_name}-{digest}", execution_role_arn=role.arn,
-            enable_network_isolation=True,
-            vpc_config={"subnets": args.subnet_ids, "security_group_ids": [sg.id]},
-            primary_container={
-                "image": image, "mode": "SingleModel", "environment": env,
-                "model_data_source": {"s3_data_sources": [{"s3_uri": model_uri(args.model_store, hf),
-                                                           "s3_data_type": "S3Prefix",
-                                                           "compression_type": "None"}]},
-            },
-            opts=child(self, depends_on=[role_policy, *args.depends_on]))
+        def sagemaker_model(logical: str, of: EndpointSpec, digest: str) -> aws.sagemaker.Model:
+            return aws.sagemaker.Model(
+                logical, name=f"{endpoint_name}-{digest}", execution_role_arn=role.arn,
+                enable_network_isolation=True,
+                vpc_config={"subnets": args.subnet_ids, "security_group_ids": [sg.id]},
+                primary_container={
+                    "image": image, "mode": "SingleModel", "environment": container_environment(of),
+                    "model_data_source": {"s3_data_sources": [{"s3_uri": model_uri(args.model_store, of.model_path),
+                                                               "s3_data_type": "S3Prefix",
+                                                               "compression_type": "None"}]},
+                },
+                opts=child(self, depends_on=[role_policy, *args.depends_on]))
+
+        def variant(name: str, model_name: pulumi.Output[str], count: int,
+                    weight: float | None = None) -> dict[str, Any]:
+            return {"variant_name": name, "model_name": model_name, "instance_type": instance_type,
+                    "initial_instance_count": count,
+                    **({"initial_variant_weight": weight} if weight is not None else {}),
+                    "model_data_download_timeout_in_seconds": DOWNLOAD_TIMEOUT_S,
+                    "container_startup_health_check_timeout_in_seconds": STARTUP_TIMEOUT_S}
+
+        model = sagemaker_model(f"{z}-{key}", spec, digest)
+        variants: dict[str, Any] = {"production_variants": [variant(VARIANT, model.name, spec.replicas_min)]}
+        config_digest = digest
+        self.canary_model = None
+        if canary is not None:
+            # The canary's own model (named by its own digest) on the endpoint's instance type. Weighted: two
+            # production variants whose weights are the percentages (SageMaker splits requests in proportion
+            # to the weights). Mirror: a shadow variant, which receives a copy of the sampled share of the
+            # requests while only the production variant answers; the share is the shadow weight over the
+            # production weight (docs.aws.amazon.com/sagemaker/latest/dg/model-shadow-deployment.html).
+            canary_made_of = {**made_of, "env": container_environment(canary.spec), "model": canary.spec.model_path,
+                              "initial": canary.spec.replicas_min}
+            canary_digest = hashlib.sha256(json.dumps(canary_made_of, sort_keys=True).encode()).hexdigest()[:8]
+            self.canary_model = sagemaker_model(f"{z}-{canary.key}", canary.spec, canary_digest)
+            second = variant(CANARY_VARIANT, self.canary_model.name, canary.spec.replicas_min,
+                             canary.weight / 100 if canary.mirror else float(canary.weight))
+            if canary.mirror:
+                variants = {"production_variants": [variant(VARIANT, model.name, spec.replicas_min, 1.0)],
+                            "shadow_production_variants": [second]}
+            else:
+                variants["production_variants"] = [
+                    variant(VARIANT, model.name, spec.replicas_min, float(canary.stable_weight)), second]
+            release = {"canary": canary_digest, "weight": canary.weight, "mirror": canary.mirror}
+            config_digest = hashlib.sha256(json.dumps([digest, release], sort_keys=True).encode()).hexdigest()[:8]
         config = aws.sagemaker.EndpointConfiguration(
-            f"{z}-{key}", name=f"{endpoint_name}-{digest}", kms_key_arn=args.data_key_arn,
-            production_variants=[{
-                "variant_name": VARIANT, "model_name": model.name, "instance_type": instance_type,
-                "initial_instance_count": spec.replicas_min,
-                "model_data_download_timeout_in_seconds": DOWNLOAD_TIMEOUT_S,
-                "container_startup_health_check_timeout_in_seconds": STARTUP_TIMEOUT_S,
-            }],
+            f"{z}-{key}", name=f"{endpoint_name}-{config_digest}", kms_key_arn=args.data_key_arn, **variants,
             opts=child(self))
         self.endpoint = aws.sagemaker.Endpoint(
             f"{z}-{key}", name=endpoint_name, endpoint_config_name=config.name,
             opts=child(self, depends_on=[logs]))
 
-        # Application Auto Scaling keeps replicas.min..max instances, tracking concurrent requests per
-        # instance (high-resolution metric, docs.aws.amazon.com/sagemaker/latest/dg/
+        # Application Auto Scaling keeps replicas.min..max instances of each variant, tracking concurrent
+        # requests per instance (high-resolution metric, docs.aws.amazon.com/sagemaker/latest/dg/
         # endpoint-auto-scaling-add-code-define.html).
+        self._scale(f"{z}-{key}", f"{endpoint_name}-concurrency", VARIANT, spec)
+        if canary is not None:
+            self._scale(f"{z}-{canary.key}", f"{endpoint_name}-canary", CANARY_VARIANT, canary.spec)
+        self.instance_type = instance_type
+        self.register_outputs({"endpointName": self.endpoint.name, "instanceType": instance_type})
+
+    def _scale(self, logical: str, policy_name: str, variant: str, spec: EndpointSpec) -> None:
         target = aws.appautoscaling.Target(
-            f"{z}-{key}", service_namespace="sagemaker",
+            logical, service_namespace="sagemaker",
             scalable_dimension="sagemaker:variant:DesiredInstanceCount",
-            resource_id=self.endpoint.name.apply(lambda n: f"endpoint/{n}/variant/{VARIANT}"),
+            resource_id=self.endpoint.name.apply(lambda n: f"endpoint/{n}/variant/{variant}"),
             min_capacity=spec.replicas_min, max_capacity=spec.replicas_max, opts=child(self))
         aws.appautoscaling.Policy(
-            f"{z}-{key}", name=f"{endpoint_name}-concurrency", policy_type="TargetTrackingScaling",
+            logical, name=policy_name, policy_type="TargetTrackingScaling",
             service_namespace=target.service_namespace, scalable_dimension=target.scalable_dimension,
             resource_id=target.resource_id,
             target_tracking_scaling_policy_configuration={
@@ -364,5 +417,3 @@ class ManagedEndpoint(pulumi.ComponentResource):
                 "scale_out_cooldown": 60, "scale_in_cooldown": 600,
             },
             opts=child(self))
-        self.instance_type = instance_type
-        self.register_outputs({"endpointName": self.endpoint.name, "instanceType": instance_type})

@@ -57,6 +57,15 @@ def services(cfg: ZoneConfig) -> Iterator[Issue]:
             yield f"endpoints.{key}.model", (
                 f"managed endpoints on Azure deploy an Azure ML model catalog entry; none for {model} at "
                 f"{ep.precision} (offered: {offered}); use runtime: vllm for other models")
+        c = ep.canary
+        if c is not None and model_registry.registry_model(c.model, c.precision or ep.precision) is None:
+            model = c.model if isinstance(c.model, str) else c.model.name
+            yield f"endpoints.{key}.canary.model", (
+                f"a managed canary on Azure deploys an Azure ML model catalog entry too; none for {model} at "
+                f"{c.precision or ep.precision}")
+        if c is not None and c.checkpoint is not None:
+            yield f"endpoints.{key}.canary.checkpoint", (
+                "Azure ML deployments load the registry model's own weights; a checkpoint applies to runtime: vllm")
     for key, store in cfg.vector_stores.items():
         if store.engine in VECTOR_ENGINES["azure"] and store.dimensions > limit:
             yield f"vectorStores.{key}.dimensions", (

@@ -30,7 +30,7 @@ from llmops_landing_zone.components.azure.network import Network
 from llmops_landing_zone.components.azure.registry import registry_model
 from llmops_landing_zone.components.azure.storage import PrivateStorage, private_storage, storage_diagnostics
 from llmops_landing_zone.components.common import child, stateful
-from llmops_landing_zone.components.k8s import VllmEndpoint, VllmEndpointArgs, images, service_account_name
+from llmops_landing_zone.components.k8s import VllmEndpoint, VllmEndpointArgs, canary_args, images, service_account_name
 from llmops_landing_zone.components.k8s.scheduling import PoolScheduling
 from llmops_landing_zone.components.naming import name
 from llmops_landing_zone.components.resolve import EndpointSpec
@@ -45,7 +45,8 @@ MODEL_CONTAINER = "models"
 TOKEN_AUDIENCE = "api://AzureADTokenExchange"
 CLIENT_ID_ANNOTATION = "azure.workload.identity/client-id"
 USE_LABEL = "azure.workload.identity/use"
-DEPLOYMENT_NAME = "primary"  # one deployment per managed endpoint; blue/green adds a second name later
+DEPLOYMENT_NAME = "primary"  # the endpoint's own deployment
+CANARY_DEPLOYMENT = "canary"  # its canary's (endpoints.<name>.canary), weighted or mirrored by the endpoint
 # Azure Monitor autoscale of a managed deployment on GPU utilisation (deployment metrics:
 # https://learn.microsoft.com/azure/azure-monitor/reference/supported-metrics/microsoft-machinelearningservices-workspaces-onlineendpoints-deployments-metrics)
 SCALE_METRIC = "GpuUtilizationPercentage"
@@ -134,19 +135,34 @@ class VllmService(pulumi.ComponentResource):
             audiences=[TOKEN_AUDIENCE], opts=child(self))
         self.reader = grant(name(z, key, "vllm-models"), ctx, scope=args.model_store_id,
                             role="Storage Blob Data Reader", principal_id=self.identity.principal_id, parent=self)
+        vllm = VllmEndpointArgs(
+            spec=spec, scheduling=args.scheduling, namespace=args.namespace,
+            model_uri=model_uri(spec.model_path), service_account_name=sa,
+            service_account_annotations={CLIENT_ID_ANNOTATION: self.identity.client_id},  # type: ignore[dict-item]
+            pod_labels={USE_LABEL: "true"},
+            env={"AZURE_STORAGE_ACCOUNT_NAME": args.model_store},
+            image=args.vllm_image or images.vllm_image("azure"),
+            hpa=args.metrics_namespace is None,
+            allow_from_namespaces=[args.metrics_namespace] if args.metrics_namespace else [])
         self.endpoint = VllmEndpoint(
-            name(z, key),
-            VllmEndpointArgs(
-                spec=spec, scheduling=args.scheduling, namespace=args.namespace,
-                model_uri=model_uri(spec.model_path), service_account_name=sa,
-                service_account_annotations={CLIENT_ID_ANNOTATION: self.identity.client_id},  # type: ignore[dict-item]
-                pod_labels={USE_LABEL: "true"},
-                env={"AZURE_STORAGE_ACCOUNT_NAME": args.model_store},
-                image=args.vllm_image or images.vllm_image("azure"),
-                hpa=args.metrics_namespace is None,
-                allow_from_namespaces=[args.metrics_namespace] if args.metrics_namespace else []),
+            name(z, key), vllm,
             opts=pulumi.ResourceOptions(parent=self, provider=args.k8s_provider,
                                         depends_on=[self.federation, self.reader, *args.depends_on]))
+        self.canary = None
+        if spec.canary is not None:
+            # The canary's own service account, federated with the endpoint's identity (same read access),
+            # and its own Deployment, Service, scaler and PDB on the endpoint's pool.
+            c = spec.canary
+            federation = azure.managedidentity.FederatedIdentityCredential(
+                name(z, c.key, "vllm-fic"), federated_identity_credential_resource_name=name(z, c.key),
+                resource_name_=self.identity.name, resource_group_name=args.resource_group,
+                issuer=args.oidc_issuer_url, subject=f"system:serviceaccount:{args.namespace}:"
+                                                     f"{service_account_name(c.key)}",
+                audiences=[TOKEN_AUDIENCE], opts=child(self))
+            self.canary = VllmEndpoint(
+                name(z, c.key), canary_args(vllm, c, model_uri(c.spec.model_path)),
+                opts=pulumi.ResourceOptions(parent=self, provider=args.k8s_provider,
+                                            depends_on=[federation, self.reader, *args.depends_on]))
         self.register_outputs({"clientId": self.identity.client_id, "url": self.endpoint.url})
 
 
@@ -241,29 +257,60 @@ class ManagedEndpoint(pulumi.ComponentResource):
     """A managed online endpoint (Entra ID tokens only, no public network access) with one deployment of the
     registry model on the catalog's Azure ML instance type, scaled by Azure Monitor between replicas.min and
     replicas.max. Callers name the deployment in the ``azureml-model-deployment`` header: endpoint traffic can
-    only name a deployment that already exists, which a single declarative pass cannot order."""
+    only name a deployment that already exists, which a single declarative pass cannot order. With a canary, a
+    second deployment (``canary``) and the endpoint's ``traffic`` (or ``mirror_traffic``) split between them."""
 
     def __init__(self, name_: str, args: ManagedEndpointArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__(MANAGED_TYPE, name_, None, opts)
         spec, ctx, z = args.spec, args.ctx, args.prefix
-        key = spec.key
+        key, canary = spec.key, spec.canary
         model = registry_model(spec.model_id, spec.precision) if spec.from_catalog else None
         assert model is not None, "config validation guarantees an Azure ML registry model"
         assert spec.shape is not None, "a managed EndpointSpec has its Azure ML shape"
         self.shape = spec.shape
         self.endpoint_name = args.name
+        self.canary_deployment = None
+        release: dict[str, dict[str, int]] = {}
+        after: list[pulumi.Resource] = []
+        if canary is not None:
+            # Endpoint traffic may only name deployments that exist: the canary deployment names the endpoint
+            # by its (known) name and the endpoint's traffic is updated after it is created. So a canary is
+            # added to an endpoint already deployed (README "Canary, A/B and shadow releases").
+            # traffic sums to 100; mirror_traffic copies a share (at most 50) to a deployment whose answers are
+            # dropped (learn.microsoft.com/azure/machine-learning/how-to-safely-rollout-online-endpoints).
+            self.canary_deployment, _ = self._deployment(args, canary.spec, CANARY_DEPLOYMENT, args.name)
+            after = [self.canary_deployment]
+            release = ({"traffic": {DEPLOYMENT_NAME: 100}, "mirror_traffic": {CANARY_DEPLOYMENT: canary.weight}}
+                       if canary.mirror else
+                       {"traffic": {DEPLOYMENT_NAME: canary.stable_weight, CANARY_DEPLOYMENT: canary.weight}})
         self.endpoint = azure.machinelearningservices.OnlineEndpoint(
             name(z, key, "online"), endpoint_name=self.endpoint_name, workspace_name=args.workspace_name,
             resource_group_name=args.resource_group, location=ctx.location, kind="Managed",
             identity={"type": "SystemAssigned"},
             # AADToken: callers present Entra ID tokens (AzureML Data Scientist can score); no keys to leak.
             properties={"auth_mode": "AADToken", "public_network_access": "Disabled",
-                        "description": f"{z} {key}: {model.name}"},
-            opts=child(self, depends_on=args.depends_on))
-        ml = azure.machinelearningservices
+                        "description": f"{z} {key}: {model.name}", **release},
+            opts=child(self, depends_on=[*args.depends_on, *after]))
+        self.deployment, self.autoscale = self._deployment(args, spec, DEPLOYMENT_NAME, self.endpoint.name)
+        # What base.diagnostics creates, named by the zone's prefix (it reads the zone config for it).
+        azure.monitor.DiagnosticSetting(
+            name(z, key, "online-diag"), name=f"{z}-audit", resource_uri=self.endpoint.id,
+            workspace_id=args.sink.workspace_id, storage_account_id=args.sink.storage_account_id,
+            log_analytics_destination_type="Dedicated", logs=ALL_LOGS, metrics=ALL_METRICS, opts=child(self))
+        self.register_outputs({"endpoint": self.endpoint_name, "deployment": DEPLOYMENT_NAME,
+                               "instanceType": self.shape.name})
+
+    def _deployment(self, args: ManagedEndpointArgs, spec: EndpointSpec, deployment_name: str,
+                    endpoint_name: pulumi.Input[str]) -> tuple[pulumi.CustomResource,
+                                                                 pulumi.CustomResource | None]:
+        """One deployment of a registry model on the endpoint's instance type (``spec``: the endpoint's or its
+        canary's), scaled by Azure Monitor between its replicas.min and .max; logical names by ``spec.key``."""
+        ml, ctx, z, key = azure.machinelearningservices, args.ctx, args.prefix, spec.key
+        model = registry_model(spec.model_id, spec.precision) if spec.from_catalog else None
+        assert model is not None, "config validation guarantees an Azure ML registry model"
         autoscaled = spec.replicas_max > spec.replicas_min
-        self.deployment = ml.OnlineDeployment(
-            name(z, key, "deployment"), deployment_name=DEPLOYMENT_NAME, endpoint_name=self.endpoint.name,
+        deployment = ml.OnlineDeployment(
+            name(z, key, "deployment"), deployment_name=deployment_name, endpoint_name=endpoint_name,
             workspace_name=args.workspace_name, resource_group_name=args.resource_group, location=ctx.location,
             kind="Managed", sku={"name": "Default", "capacity": spec.replicas_min},
             # Typed args: `properties` is a union (managed | Kubernetes), so plain dict keys would not be mapped.
@@ -286,27 +333,21 @@ class ManagedEndpoint(pulumi.ComponentResource):
             # With an autoscale the instance count is Azure Monitor's after creation, as node counts are the
             # cluster autoscaler's: `pulumi up` must not reset a scaled-out deployment to replicas.min.
             opts=child(self, ignore_changes=["sku.capacity"] if autoscaled else None))
-        self.autoscale = None
+        autoscale = None
         if autoscaled:
-            self.autoscale = azure.monitor.AutoscaleSetting(
+            autoscale = azure.monitor.AutoscaleSetting(
                 name(z, key, "autoscale"), autoscale_setting_name=name(z, key, "autoscale"),
                 resource_group_name=args.resource_group, location=ctx.location, enabled=True,
-                target_resource_uri=self.deployment.id,
+                target_resource_uri=deployment.id,
                 profiles=[{
                     "name": "replicas",
                     "capacity": {"minimum": str(spec.replicas_min), "maximum": str(spec.replicas_max),
                                  "default": str(spec.replicas_min)},
-                    "rules": [self._rule(self.deployment.id, "GreaterThan", SCALE_OUT_ABOVE, "Increase", "PT5M"),
-                              self._rule(self.deployment.id, "LessThan", SCALE_IN_BELOW, "Decrease", "PT15M")],
+                    "rules": [self._rule(deployment.id, "GreaterThan", SCALE_OUT_ABOVE, "Increase", "PT5M"),
+                              self._rule(deployment.id, "LessThan", SCALE_IN_BELOW, "Decrease", "PT15M")],
                 }],
                 opts=child(self))
-        # What base.diagnostics creates, named by the zone's prefix (it reads the zone config for it).
-        azure.monitor.DiagnosticSetting(
-            name(z, key, "online-diag"), name=f"{z}-audit", resource_uri=self.endpoint.id,
-            workspace_id=args.sink.workspace_id, storage_account_id=args.sink.storage_account_id,
-            log_analytics_destination_type="Dedicated", logs=ALL_LOGS, metrics=ALL_METRICS, opts=child(self))
-        self.register_outputs({"endpoint": self.endpoint_name, "deployment": DEPLOYMENT_NAME,
-                               "instanceType": self.shape.name})
+        return deployment, autoscale
 
     @staticmethod
     def _rule(deployment_id: pulumi.Output[str], operator: str, threshold: int, direction: str,

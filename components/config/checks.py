@@ -17,7 +17,7 @@ from llmops_landing_zone.components import catalog
 from llmops_landing_zone.components.catalog import kubernetes as k8s_calendar
 from llmops_landing_zone.components.catalog import regions
 from llmops_landing_zone.components.config.deploy import deploy_issues
-from llmops_landing_zone.components.config.models import ZoneConfig
+from llmops_landing_zone.components.config.models import ZoneConfig, canary_key
 from llmops_landing_zone.components.config.registry import Check, Issue, registered
 from llmops_landing_zone.components.config.versions import version_issues
 from llmops_landing_zone.components.naming import NameRule
@@ -94,6 +94,42 @@ def _endpoints(cfg: ZoneConfig) -> Iterator[Issue]:
             if ep.pool is not None and ep.pool not in cfg.gpu_pools:
                 known = ", ".join(sorted(cfg.gpu_pools)) or "none defined"
                 yield f"{path}.pool", f"pool '{ep.pool}' is not defined under gpuPools (defined: {known})"
+
+
+def _canaries(cfg: ZoneConfig) -> Iterator[Issue]:
+    """A canary names a model that exists and holds the endpoint's context, differs from what the endpoint
+    serves, and leaves its objects' name (<key>-canary) free. Whether it fits is sizing's fit check; what a
+    cloud cannot do (mirror on Vertex AI) is that cloud's check."""
+    models = catalog.model_architectures()
+    for key, ep in cfg.endpoints.items():
+        c, path = ep.canary, f"endpoints.{key}.canary"
+        if c is None:
+            continue
+        if canary_key(key) in cfg.endpoints:
+            yield path, (f"the canary's objects are named '{canary_key(key)}', which is also an endpoint's key; "
+                         "rename that endpoint")
+        if isinstance(c.model, str):
+            arch = models.get(c.model)
+            if arch is None:
+                yield (f"{path}.model", (f"unknown model '{c.model}'; use a catalog id ({', '.join(sorted(models))}) "
+                       "or an explicit architecture"))
+                continue
+            context = arch.max_context
+        else:
+            context = c.model.max_context
+        if ep.max_context > context:
+            yield f"{path}.model", (f"the canary serves the endpoint's maxContext ({ep.max_context}), which exceeds "
+                                    f"its model's maximum of {context}")
+        same_model = (c.model == ep.model and c.checkpoint is None
+                      and (c.precision or ep.precision) == ep.precision)
+        if same_model:
+            yield f"{path}.model", ("the canary serves the same model, weights and precision as the endpoint; give "
+                                    "it another model, a checkpoint or a precision")
+        if c.replicas is not None:
+            if c.replicas.min > c.replicas.max:
+                yield f"{path}.replicas.min", f"min ({c.replicas.min}) must not exceed max ({c.replicas.max})"
+            if ep.runtime == "managed" and c.replicas.min < 1:
+                yield f"{path}.replicas.min", "a managed canary cannot scale to zero; use at least 1"
 
 
 # Prod API server allow-lists: no single network wider than a /8, and no set of networks that together admit
@@ -278,8 +314,8 @@ def _snake(camel: str) -> str:
 
 
 CHECKS: list[Check] = [
-    _placement, _region, _gpu_pools, _endpoints, _network, _vector_stores, _teams, _audit_and_budget, _observability,
-    deploy_issues,
+    _placement, _region, _gpu_pools, _endpoints, _canaries, _network, _vector_stores, _teams, _audit_and_budget,
+    _observability, deploy_issues,
 ]
 
 

@@ -243,6 +243,45 @@ class SloConfig(Model):
                     "minutes; default: concurrency")
 
 
+CANARY_SUFFIX = "-canary"  # a canary's objects are named <endpoint key>-canary (its own selectors and URNs)
+MAX_CANARY_WEIGHT = 50  # a canary never takes the majority: past half, promote it (README "Canary releases")
+
+
+def canary_key(endpoint: str) -> str:
+    """The name of an endpoint's canary objects (Deployment, Service, variant, deployment), the same on every
+    cloud."""
+    return f"{endpoint}{CANARY_SUFFIX}"
+
+
+class CanaryConfig(Model):
+    """A second model released next to the endpoint's: it takes ``weight`` percent of the requests (A/B,
+    canary), or with ``mirror`` receives a copy of that share whose answers are dropped (shadow). Promotion is
+    a config change: its model becomes the endpoint's model and this block goes away."""
+
+    model: str | ArchitectureConfig = Field(description="catalog id, or an explicit architecture (as the endpoint's)")
+    checkpoint: Annotated[str, AfterValidator(_model_name)] | None = Field(
+        None, pattern=r"^[A-Za-z0-9._/-]{1,256}$",
+        description="path of the weights in the zone's model store (default: the model's Hugging Face repo id), "
+                    "e.g. a fine-tune staged under fine-tunes/chat-v2")
+    weight: StrictInt = Field(
+        10, description="percent of the endpoint's requests the canary takes (mirror: percent copied to it), 1..50",
+        json_schema_extra={"minimum": 1, "maximum": MAX_CANARY_WEIGHT})
+    mirror: StrictBool = Field(
+        False, description="shadow: copy weight percent of the requests to the canary and drop its answers "
+                           "(not on Vertex AI managed endpoints)")
+    precision: Precision | None = Field(None, description="default: the endpoint's precision")
+    replicas: ReplicasConfig | None = Field(
+        None, description="default: min 1, max the endpoint's replicas.max x weight% (at least 1)")
+
+    @field_validator("weight")
+    @classmethod
+    def _weight(cls, weight: int) -> int:
+        if not 1 <= weight <= MAX_CANARY_WEIGHT:
+            raise ValueError(f"{weight} is outside 1..{MAX_CANARY_WEIGHT}: a canary takes at most half of the "
+                             "traffic; to give it all, promote it (its model becomes the endpoint's model)")
+        return weight
+
+
 class EndpointConfig(Model):
     model: str | ArchitectureConfig
     precision: Precision = "bf16"
@@ -269,6 +308,22 @@ class EndpointConfig(Model):
     slo: SloConfig | None = Field(
         None, description="vLLM only: serving SLO targets for the endpoint's alert rules (components/observability); "
                           "every field has a default derived from the model")
+    canary: CanaryConfig | None = Field(
+        None, description="a second model released next to this one (canary, A/B or shadow); on vLLM its own "
+                          "Deployment and Service on the endpoint's pool, on managed runtimes a second variant, "
+                          "deployed model or deployment on the endpoint")
+
+    def canary_endpoint(self) -> EndpointConfig | None:
+        """The canary as an endpoint of its own (its model, precision and replicas; everything else the
+        endpoint's), for sizing, SLO rules and autoscaling; None without a canary."""
+        c = self.canary
+        if c is None:
+            return None
+        high = c.replicas.max if c.replicas else max(1, -(-self.replicas.max * c.weight // 100))
+        low = c.replicas.min if c.replicas else min(1, high)
+        return self.model_copy(update={
+            "model": c.model, "precision": c.precision or self.precision, "canary": None, "load": None,
+            "replicas": ReplicasConfig(min=low, max=high)})
 
     @field_validator("slo")
     @classmethod
@@ -286,6 +341,17 @@ class EndpointConfig(Model):
             raise ValueError(f"promptTokens + outputTokens ({load.prompt_tokens} + {load.output_tokens} = "
                              f"{load.prompt_tokens + load.output_tokens}) must not exceed maxContext ({context})")
         return load
+
+
+def serving_workloads(endpoints: dict[str, EndpointConfig]) -> dict[str, EndpointConfig]:
+    """Every endpoint and, keyed ``<endpoint>-canary``, every canary as an endpoint of its own: what SLO rules
+    and autoscalers are written for."""
+    out = {}
+    for key, ep in endpoints.items():
+        out[key] = ep
+        if (canary := ep.canary_endpoint()) is not None:
+            out[canary_key(key)] = canary
+    return out
 
 
 class VectorStoreConfig(Model):

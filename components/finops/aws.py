@@ -116,7 +116,10 @@ def _aws_sagemaker_endpoint(r: PlannedResource, ctx: Ctx) -> Result:
     low = high = 0.0
     parts = []
     approximate = False
-    for v in configs[0].inputs.get("productionVariants") or []:
+    # A canary is a second production variant or a shadow variant: each runs (and is billed for) its instances.
+    variants = [*(configs[0].inputs.get("productionVariants") or []),
+                *(configs[0].inputs.get("shadowProductionVariants") or [])]
+    for v in variants:
         instance = v.get("instanceType")
         if v.get("serverlessConfig") or not instance:
             return Unpriced("serverless SageMaker variants (no GPU) are not priced")

@@ -216,6 +216,12 @@ AZURE_RULES: dict[str, Rule] = {
     tokens.AZURE_PRIVATE_ENDPOINT: lambda r, ctx: Price(
         ctx.hourly("private-endpoint-hour"), ctx.hourly("private-endpoint-hour"),
         f"private endpoint {usd(ctx.unit('private-endpoint-hour'))}/h x {HOURS_PER_MONTH} h (data not estimated)"),
+    # A managed private endpoint is a private endpoint in Grafana's managed network, billed as Private Link (assumed
+    # at the same hourly rate; the Azure Managed Grafana pricing page lists no separate charge).
+    tokens.AZURE_GRAFANA_MANAGED_PRIVATE_ENDPOINT: lambda r, ctx: Price(
+        ctx.hourly("private-endpoint-hour"), ctx.hourly("private-endpoint-hour"),
+        f"Grafana managed private endpoint, assumed at the private endpoint rate "
+        f"{usd(ctx.unit('private-endpoint-hour'))}/h x {HOURS_PER_MONTH} h"),
     tokens.AZURE_NETWORK_PRIVATE_DNS_ZONE: fixed("private-dns-zone-month", "private DNS zone"),
     tokens.AZURE_PRIVATE_ZONE: fixed("private-dns-zone-month", "private DNS zone"),
     tokens.ML_ONLINE_DEPLOYMENT: _az_online_deployment,

@@ -113,3 +113,26 @@ def unpriceable_endpoints(cfg: ZoneConfig) -> Iterator[Issue]:
                 "pipeline deploys the model, so the cost estimate cannot price it (guardrail "
                 "cost-estimate-complete); budget for it by hand: machine $/h (llz size --cloud gcp) x replicas x "
                 "730 h on top of budget.monthlyLimitUsd"))
+
+
+@register("gcp")
+def canaries(cfg: ZoneConfig) -> Iterator[Issue]:
+    """Vertex AI splits an endpoint's traffic between deployed models but cannot mirror it, and a Model Garden
+    deployment owns its endpoint with one model: a managed canary needs an endpoint the ML pipeline deploys to."""
+    from llmops_landing_zone.components.gcp.serving import MODEL_GARDEN
+
+    for key, ep in cfg.endpoints.items():
+        c, path = ep.canary, f"endpoints.{key}.canary"
+        if c is None or ep.runtime != "managed":
+            continue
+        if c.mirror:
+            yield f"{path}.mirror", ("Vertex AI endpoints split traffic between deployed models but have no "
+                                     "mirroring (shadow) mode; use mirror: false for a weighted canary, or run the "
+                                     "endpoint on vllm, whose gateway mirrors")
+        if isinstance(ep.model, str) and (ep.model, ep.precision) in MODEL_GARDEN:
+            yield path, (f"{ep.model} ({ep.precision}) is a Model Garden deployment, which creates its own endpoint "
+                         "with one deployed model, so no traffic split can be declared on it; run the endpoint on "
+                         "vllm for a canary")
+        if c.checkpoint is not None:
+            yield f"{path}.checkpoint", ("the ML pipeline deploys the models of a Vertex AI endpoint; a checkpoint "
+                                         "applies to runtime: vllm")

@@ -17,13 +17,14 @@ ML pipeline deploys with the Vertex SDK (``Endpoint.deploy``).
 from __future__ import annotations
 
 import hashlib
+import json
 from dataclasses import dataclass, field
 
 import pulumi
 import pulumi_gcp as gcp
 
 from llmops_landing_zone.components.common import child, stateful
-from llmops_landing_zone.components.k8s import VllmEndpoint, VllmEndpointArgs, images, service_account_name
+from llmops_landing_zone.components.k8s import VllmEndpoint, VllmEndpointArgs, canary_args, images, service_account_name
 from llmops_landing_zone.components.k8s.scheduling import PoolScheduling
 from llmops_landing_zone.components.resolve import EndpointSpec
 
@@ -31,6 +32,7 @@ BUCKET_TYPE = "llmops:gcp:ModelBucket"
 VLLM_TYPE = "llmops:gcp:VllmService"
 VERTEX_TYPE = "llmops:gcp:VertexEndpoint"
 WI_ANNOTATION = "iam.gke.io/gcp-service-account"
+CANARY_LABEL = "llmops-canary-model"  # the Vertex AI endpoint's label naming its canary's deployed model id
 
 # Model Garden publisher models per (catalog model, precision): the publisher's own checkpoints, deployed at
 # the precision they ship in. Source: Vertex AI docs, "Get batch predictions for self-deployed models",
@@ -46,6 +48,20 @@ MODEL_GARDEN = {
 def garden_model(spec: EndpointSpec) -> str | None:
     """The Model Garden publisher model of a catalog model at its precision, or None (deployed by the pipeline)."""
     return MODEL_GARDEN.get((spec.model_id, spec.precision)) if spec.from_catalog else None
+
+
+def deployed_model_id(project: str, zone: str, key: str) -> str:
+    """The id the ML pipeline deploys an endpoint's model (or canary, key ``<endpoint>-canary``) under
+    (``DeployedModel.id``: at most 10 digits): a stable digest, so the endpoint's traffic split can name it."""
+    return numeric_endpoint_id(project, zone, f"deployed/{key}")
+
+
+def traffic_split(project: str, zone: str, spec: EndpointSpec) -> dict[str, int]:
+    """Percent of the endpoint's requests per deployed model id: the endpoint's and its canary's (Vertex AI
+    splits traffic between deployed models and has no mirror; config validation refuses it)."""
+    assert spec.canary is not None and not spec.canary.mirror, "a weighted canary"
+    return {deployed_model_id(project, zone, spec.key): spec.canary.stable_weight,
+            deployed_model_id(project, zone, spec.canary.key): spec.canary.weight}
 
 
 def bucket_name(project: str, zone: str) -> str:
@@ -130,17 +146,32 @@ class VllmService(pulumi.ComponentResource):
             role="roles/iam.workloadIdentityUser",
             member=f"serviceAccount:{args.project}.svc.id.goog[{args.namespace}/{ksa}]",
             opts=child(self, depends_on=[args.cluster]))
+        vllm = VllmEndpointArgs(
+            spec=spec, scheduling=args.scheduling, namespace=args.namespace,
+            model_uri=f"gs://{args.model_store}/{spec.model_path}", service_account_name=ksa,
+            service_account_annotations={WI_ANNOTATION: service_account_email(args.project, sa_id)},
+            image=args.vllm_image or images.vllm_image("gcp"),
+            hpa=args.metrics_namespace is None,
+            allow_from_namespaces=[args.metrics_namespace] if args.metrics_namespace else [])
         self.endpoint = VllmEndpoint(
-            f"{args.prefix}-{spec.key}",
-            VllmEndpointArgs(
-                spec=spec, scheduling=args.scheduling, namespace=args.namespace,
-                model_uri=f"gs://{args.model_store}/{spec.model_path}", service_account_name=ksa,
-                service_account_annotations={WI_ANNOTATION: service_account_email(args.project, sa_id)},
-                image=args.vllm_image or images.vllm_image("gcp"),
-                hpa=args.metrics_namespace is None,
-                allow_from_namespaces=[args.metrics_namespace] if args.metrics_namespace else []),
+            f"{args.prefix}-{spec.key}", vllm,
             opts=pulumi.ResourceOptions(parent=self, provider=args.k8s_provider,
                                         depends_on=[reader, workload_identity, *args.depends_on]))
+        self.canary = None
+        if spec.canary is not None:
+            # The canary's own Kubernetes ServiceAccount acts as the endpoint's Google service account (it
+            # reads the same bucket), with its own Deployment, Service, scaler and PDB on the endpoint's pool.
+            c = spec.canary
+            canary_ksa = service_account_name(c.key)
+            canary_wi = gcp.serviceaccount.IAMMember(
+                f"{sa_id}-wi-canary", service_account_id=self.service_account.name,
+                role="roles/iam.workloadIdentityUser",
+                member=f"serviceAccount:{args.project}.svc.id.goog[{args.namespace}/{canary_ksa}]",
+                opts=child(self, depends_on=[args.cluster]))
+            self.canary = VllmEndpoint(
+                f"{args.prefix}-{c.key}", canary_args(vllm, c, f"gs://{args.model_store}/{c.spec.model_path}"),
+                opts=pulumi.ResourceOptions(parent=self, provider=args.k8s_provider,
+                                            depends_on=[reader, canary_wi, *args.depends_on]))
         self.url = self.endpoint.url
         self.register_outputs({"serviceAccount": self.service_account.email, "url": self.url})
 
@@ -199,6 +230,12 @@ class VertexEndpoint(pulumi.ComponentResource):
                 description=f"{args.prefix} managed endpoint {spec.key}; models are deployed by the ML pipeline",
                 project=project, location=args.location, region=args.location,
                 encryption_spec={"kms_key_name": args.encryption_key},
+                # With a canary, Pulumi owns the split between the two models the pipeline deploys under
+                # deployed_model_id(...): promotion and rollback are config changes, not pipeline runs.
+                **({"traffic_split": json.dumps(traffic_split(project, args.prefix, spec), sort_keys=True),
+                    # which of the two is the canary, for the guardrail canary-weight-capped
+                    "labels": {CANARY_LABEL: deployed_model_id(project, args.prefix, spec.canary.key)}}
+                   if spec.canary else {}),
                 **({"private_service_connect_config": {
                     **psc, "psc_automation_configs": [{"project_id": project, "network": network}]}}
                    if private else {"dedicated_endpoint_enabled": True}),

@@ -21,6 +21,8 @@ _EXPORTS = {
     "TeamNamespace": "llmops_landing_zone.components.k8s.team",
     "TeamNamespaceArgs": "llmops_landing_zone.components.k8s.team",
     "service_account_name": "llmops_landing_zone.components.k8s.vllm",
+    "canary_args": "llmops_landing_zone.components.k8s.vllm",
+    "canary_service_name": "llmops_landing_zone.components.k8s.vllm",
     "GPU_NAMESPACE": "llmops_landing_zone.components.k8s.meta",
     "SERVING_NAMESPACE": "llmops_landing_zone.components.k8s.meta",
     "INGRESS_NAMESPACE": "llmops_landing_zone.components.k8s.meta",
@@ -28,14 +30,21 @@ _EXPORTS = {
 
 __all__ = [
     "GPU_NAMESPACE", "INGRESS_NAMESPACE", "SERVING_NAMESPACE", "ClusterAddons", "EndpointSpec", "TeamNamespace",
-    "TeamNamespaceArgs", "VllmEndpoint", "VllmEndpointArgs", "service_account_name",
+    "TeamNamespaceArgs", "VllmEndpoint", "VllmEndpointArgs", "canary_args", "canary_service_name",
+    "service_account_name",
 ]
 
 if TYPE_CHECKING:
     from llmops_landing_zone.components.k8s.addons import ClusterAddons
     from llmops_landing_zone.components.k8s.meta import GPU_NAMESPACE, INGRESS_NAMESPACE, SERVING_NAMESPACE
     from llmops_landing_zone.components.k8s.team import TeamNamespace, TeamNamespaceArgs
-    from llmops_landing_zone.components.k8s.vllm import VllmEndpoint, VllmEndpointArgs, service_account_name
+    from llmops_landing_zone.components.k8s.vllm import (
+        VllmEndpoint,
+        VllmEndpointArgs,
+        canary_args,
+        canary_service_name,
+        service_account_name,
+    )
     from llmops_landing_zone.components.resolve import EndpointSpec
 
 

@@ -20,7 +20,7 @@ capacity at a typical request size), so a replica batches as many typical reques
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import pulumi
 from pulumi_kubernetes.apps import v1 as apps
@@ -44,7 +44,8 @@ from llmops_landing_zone.components.k8s.meta import (
     toleration_args,
 )
 from llmops_landing_zone.components.k8s.scheduling import GPU_RESOURCE, PoolScheduling
-from llmops_landing_zone.components.resolve import EndpointSpec
+from llmops_landing_zone.components.config.models import MAX_CANARY_WEIGHT, canary_key
+from llmops_landing_zone.components.resolve import CanarySpec, EndpointSpec
 
 TYPE = "llmops:k8s:VllmEndpoint"
 APP = "vllm"
@@ -69,6 +70,36 @@ FROM_CHECKPOINT = "checkpoint"
 # bitsandbytes 8-bit) need a pre-quantised checkpoint.
 IN_FLIGHT = {"fp8": "fp8", "int4": "bitsandbytes"}
 KV_CACHE_DTYPES = ("auto", "fp8")  # --kv-cache-dtype values the zone uses (components.sizing.KV_CACHE_DTYPES)
+
+
+# A canary's Deployment and Service say what they are, for the gateway's routes and the guardrail releases
+# (policies/rules/releases.py): the endpoint they belong to, the share of its requests and the mode.
+CANARY_OF = "llmops.io/canary-of"
+CANARY_WEIGHT = "llmops.io/canary-weight"
+CANARY_MODE = "llmops.io/canary-mode"  # weighted | mirror
+TRACK_LABEL = "llmops.io/track"  # stable | canary on the pods: dashboards compare the two
+
+
+def canary_service_name(endpoint: str) -> str:
+    """The Service of an endpoint's canary (``<endpoint>-canary`` in the serving namespace): the gateway's
+    weighted or mirrored backend next to the endpoint's own Service (named ``endpoint``)."""
+    return canary_key(endpoint)
+
+
+@dataclass(frozen=True)
+class Release:
+    """What makes a VllmEndpoint the canary of ``endpoint``: it also answers to the endpoint's served name, so a
+    request routed (or mirrored) to it by the gateway is accepted unchanged."""
+
+    endpoint: str  # the stable endpoint's key
+    served_name: str  # the stable endpoint's served name
+    weight: int
+    mirror: bool
+
+    @property
+    def annotations(self) -> dict[str, str]:
+        return {CANARY_OF: self.endpoint, CANARY_WEIGHT: str(self.weight),
+                CANARY_MODE: "mirror" if self.mirror else "weighted"}
 
 
 @dataclass
@@ -96,6 +127,7 @@ class VllmEndpointArgs:
     # what fills the node's bandwidth to object storage), and whether a compile cache is restored first.
     streamer_concurrency: int | None = None
     compile_cache: bool = True
+    release: Release | None = None  # set on a canary's args (canary_args)
 
     @property
     def model(self) -> str:
@@ -176,6 +208,8 @@ class VllmEndpointArgs:
             out.append(f"kv_cache_dtype fp8 needs a GPU with FP8; {pool.gpu} (pool {pool.key!r}) has none")
         if self.queue_target is not None and self.queue_target < 1:
             out.append("queue_target must be at least 1 waiting request per replica")
+        if self.release is not None and not 1 <= self.release.weight <= MAX_CANARY_WEIGHT:
+            out.append(f"canary weight {self.release.weight} is outside 1..{MAX_CANARY_WEIGHT}")
         out += [f"env name {k!r} is not a valid variable name" for k in self.env if not _ENV_NAME.match(k)]
         if s.precision == "int8" and self.quantization is None and s.catalog_checkpoint:
             out.append(f"int8 with {s.model_path!r}: a catalog model's checkpoint is bf16 and vLLM has no in-flight "
@@ -186,6 +220,18 @@ class VllmEndpointArgs:
             out.append(f"bitsandbytes cannot load {self.model!r}: its loader does not stream from object "
                        "storage; use a Hugging Face repo id, fp8, or a 4-bit pre-quantised checkpoint")
         return out
+
+
+def canary_args(stable: VllmEndpointArgs, canary: CanarySpec, model_uri: str | None = None,
+                **changes: object) -> VllmEndpointArgs:
+    """The args of an endpoint's canary: the stable endpoint's (namespace, image, env, scaling choice) with the
+    canary's spec, weights (``model_uri``: its store URI), ServiceAccount (``<endpoint>-canary``, which the
+    cloud binds to the same identity) and release; ``changes`` override further fields."""
+    return replace(stable, spec=canary.spec, model_uri=model_uri,
+                   service_account_name=service_account_name(canary.key),
+                   pod_labels={**stable.pod_labels, TRACK_LABEL: "canary"},
+                   release=Release(stable.spec.key, stable.spec.served_name, canary.weight, canary.mirror),
+                   **changes)  # type: ignore[arg-type]
 
 
 def service_account_name(endpoint: str) -> str:
@@ -219,7 +265,9 @@ def vllm_args(a: VllmEndpointArgs) -> list[str]:
     """Arguments of ``vllm serve`` (the model first). V1-engine defaults are kept: prefix caching and chunked
     prefill are on, request logging is off (docs.vllm.ai, engine arguments)."""
     s = a.spec
-    out = [a.model, "--served-model-name", s.served_name, "--port", str(PORT),
+    # A canary answers to the endpoint's name first (what clients sent, echoed in responses) and its own.
+    names = [a.release.served_name, s.served_name] if a.release else [s.served_name]
+    out = [a.model, "--served-model-name", *dict.fromkeys(names), "--port", str(PORT),
            "--tensor-parallel-size", str(s.gpus), "--max-model-len", str(s.max_context),
            "--max-num-seqs", str(a.num_seqs)]
     if a.max_num_batched_tokens is not None:
@@ -299,14 +347,16 @@ class VllmEndpoint(pulumi.ComponentResource):
 
         # Pulumi does not pass a component's depends_on to its children; the pods are what must wait (e.g. for
         # an EKS Pod Identity association, which only reaches pods created after it exists), so pass it on.
+        release = a.release.annotations if a.release else {}
         self.deployment = apps.Deployment(
-            f"{name}-deploy", metadata=metadata(obj, lbls, ns, annotations=self._await_annotations(a)),
+            f"{name}-deploy",
+            metadata=metadata(obj, lbls, ns, annotations={**self._await_annotations(a), **release}),
             spec=self._deployment_spec(a, lbls, select),
             opts=pulumi.ResourceOptions(parent=self, depends_on=opts.depends_on if opts else None))
 
         self.service = core.Service(
             f"{name}-svc",
-            metadata=metadata(obj, lbls, ns, annotations=SKIP_AWAIT),
+            metadata=metadata(obj, lbls, ns, annotations={**SKIP_AWAIT, **release}),
             spec=core.ServiceSpecArgs(
                 type="ClusterIP", selector=select,
                 ports=[core.ServicePortArgs(name="http", port=PORT, target_port="http", protocol="TCP",

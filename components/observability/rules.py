@@ -43,7 +43,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from llmops_landing_zone.components import sizing
-from llmops_landing_zone.components.config.models import EndpointConfig
+from llmops_landing_zone.components.config.models import EndpointConfig, serving_workloads
 from llmops_landing_zone.components.k8s.meta import SERVING_NAMESPACE
 from llmops_landing_zone.components.observability import metrics as m
 from llmops_landing_zone.components.observability.slo import SloTargets, targets
@@ -219,7 +219,9 @@ def rule_file(zone: str, endpoints: Mapping[str, EndpointConfig], enabled: bool 
     model); none unless observability is ``enabled``."""
     if not enabled:
         return {"groups": []}
-    return rule_groups([EndpointRules(key, slo) for key, slo in slo_targets(endpoints).items()], zone)
+    # every serving workload: the endpoints and their canaries (each its own Deployment and model_name)
+    workloads = serving_workloads(dict(endpoints))
+    return rule_groups([EndpointRules(key, slo) for key, slo in slo_targets(workloads).items()], zone)
 
 
 def slo_targets(endpoints: Mapping[str, EndpointConfig]) -> dict[str, SloTargets]:

@@ -25,7 +25,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from llmops_landing_zone.components import sizing
-from llmops_landing_zone.components.config.models import EndpointConfig
+from llmops_landing_zone.components.config.models import EndpointConfig, serving_workloads
 from llmops_landing_zone.components.k8s.meta import SERVING_NAMESPACE
 from llmops_landing_zone.components.observability import metrics as m
 from llmops_landing_zone.components.observability.rules import Labels, pod_selector
@@ -66,7 +66,7 @@ def scaled_endpoints(endpoints: Mapping[str, EndpointConfig], enabled: bool = Tr
     if not enabled:
         return []
     out = []
-    for key, ep in endpoints.items():
+    for key, ep in serving_workloads(dict(endpoints)).items():  # canaries scale on their own signals
         if ep.runtime != "vllm":
             continue
         slo = targets(ep, sizing.architecture(ep.model).parameters)
