@@ -14,6 +14,7 @@ from typing import TypeAlias
 
 from llmops_landing_zone.components import catalog, sizing
 from llmops_landing_zone.components.finops import per_token as finops_per_token
+from llmops_landing_zone.components.k8s import gateway_routes
 from llmops_landing_zone.components.config.models import ArchitectureConfig, ZoneConfig
 
 
@@ -219,3 +220,21 @@ def endpoint_per_token(cfg: ZoneConfig, key: str) -> finops_per_token.EndpointPe
 def zone_per_token(cfg: ZoneConfig) -> list[finops_per_token.EndpointPerToken]:
     """Every endpoint of the zone that declares a load, in config order."""
     return [e for key in cfg.endpoints if (e := endpoint_per_token(cfg, key)) is not None]
+
+
+def gateway_backends(key: str, port: int) -> list[tuple[str, int, int]]:
+    """The weighted backends (Service, port, weight) of an endpoint at the AI gateway: its own Service. A canary
+    adds its Service here with its weight (and the stable one keeps the rest); a mirror goes to ``gateway``."""
+    return [(key, port, 100)]
+
+
+def gateway(cfg: ZoneConfig, namespace: str, port: int) -> tuple[list[gateway_routes.ModelRoute],
+                                                                   list[gateway_routes.Limit]]:
+    """The AI gateway's routes (one per vLLM endpoint, with the teams allowed it) and the teams' limits."""
+    specs = {k: s for k, s in endpoints(cfg).items() if s.runtime == "vllm"}
+    allowed = {team: list(specs) if t.models is None else list(t.models) for team, t in cfg.teams.items()}
+    routes = [gateway_routes.endpoint_route(
+        key, spec.served_name, gateway_backends(key, port), namespace,
+        teams=[team for team, models in allowed.items() if key in models]) for key, spec in specs.items()]
+    served = {k: s.served_name for k, s in specs.items()}
+    return routes, gateway_routes.team_limits({k: t.limits for k, t in cfg.teams.items()}, served)

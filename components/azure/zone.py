@@ -17,6 +17,7 @@ from llmops_landing_zone.components.azure.audit import Audit, AuditArgs
 from llmops_landing_zone.components.azure.base import AzureContext
 from llmops_landing_zone.components.azure.budget import Budget, BudgetArgs
 from llmops_landing_zone.components.azure.cluster import Cluster, ClusterArgs, ExistingCluster, ExistingClusterArgs
+from llmops_landing_zone.components.azure.gateway_keys import GatewayKeys, GatewayKeysArgs
 from llmops_landing_zone.components.azure.gpu_pool import GpuPool, GpuPoolArgs
 from llmops_landing_zone.components.azure.keys import Keys, KeysArgs
 from llmops_landing_zone.components.azure.monitoring import ServingMonitoring, ServingMonitoringArgs
@@ -44,6 +45,9 @@ from llmops_landing_zone.components.azure.mirror import (
     target_repository,
 )
 from llmops_landing_zone.components.k8s import ClusterAddons, images
+from llmops_landing_zone.components.k8s.gateway import AiGateway, AiGatewayArgs, load_balancer_annotations
+from llmops_landing_zone.components.k8s.meta import SERVING_NAMESPACE
+from llmops_landing_zone.components.k8s.vllm import PORT as VLLM_PORT
 from llmops_landing_zone.components.observability import rule_file
 from llmops_landing_zone.components.observability.scaling import scaled_endpoints
 
@@ -128,6 +132,19 @@ def build(zone: pulumi.ComponentResource, cfg: ZoneConfig) -> dict[str, Any]:
             metrics_namespace="kube-system" if cfg.observability.enabled else None), child(zone))
         for key, spec in specs.items() if spec.pool is not None
     }
+    # The AI gateway in front of the vLLM endpoints: one key per team in the zone's Key Vault, limits per team.
+    gateway = None
+    if cfg.gateway.enabled:
+        routes, limits = resolve.gateway(cfg, SERVING_NAMESPACE, VLLM_PORT)
+        gateway_keys = GatewayKeys(f"{z}-gateway-keys", GatewayKeysArgs(
+            rg, keys.vault.name, sorted(cfg.teams), tags=zone_tags(z, cfg.environment, cfg.tags)), child(zone)) \
+            if cfg.gateway.authentication == "api-key" else None
+        gateway = AiGateway(f"{z}-gateway", AiGatewayArgs(
+            routes, dict(gateway_keys.keys) if gateway_keys else {}, limits,
+            authenticate=gateway_keys is not None,
+            service_annotations=load_balancer_annotations("azure", cfg.gateway.exposure),
+            tls_secret=cfg.gateway.tls.certificate_secret if cfg.gateway.tls else None, depends_on=[addons]),
+            pulumi.ResourceOptions(parent=zone, provider=cluster.provider))
     workspace = MlWorkspace(f"{z}-ml", MlWorkspaceArgs(
         z, ctx, network, keys, sink, protect=protect, deletion_protection=deletion_protection, prod=cfg.is_prod),
         child(zone)) \
@@ -196,6 +213,8 @@ def build(zone: pulumi.ComponentResource, cfg: ZoneConfig) -> dict[str, Any]:
         "logAnalyticsWorkspaceId": audit.workspace.id,
         "auditStore": audit.storage.name,
     }
+    if gateway is not None:
+        outputs["gatewayUrl"] = gateway.url
     if workspace is not None:
         outputs["mlWorkspace"] = workspace.workspace_name
     if monitoring is not None:

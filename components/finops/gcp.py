@@ -175,6 +175,8 @@ GCP_RULES: dict[str, Rule] = {
     tokens.GCS_BUCKET: object_store("Cloud Storage Standard"),
     tokens.GCP_FORWARDING_RULE: _gcp_forwarding_rule,
     tokens.GCP_BUDGET: no_charge("Cloud Billing budgets"),
+    tokens.GCP_SECRET: no_charge("Secret Manager bills its active versions"),
+    tokens.GCP_SECRET_VERSION: fixed("secret-version-month", "Secret Manager active secret version"),
     tokens.GCP_PUBSUB_TOPIC: no_charge("Pub/Sub within the 10 GiB monthly free tier"),
     tokens.GCP_LOG_SINK: no_charge("a sink bills on its destination"),
 }

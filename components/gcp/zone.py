@@ -18,6 +18,7 @@ from llmops_landing_zone.components.gcp.audit import Audit, AuditArgs
 from llmops_landing_zone.components.gcp.budget import Budget, BudgetArgs
 from llmops_landing_zone.components.config.versions import gke_channel
 from llmops_landing_zone.components.gcp.cluster import Cluster, ClusterArgs, ExistingCluster, ExistingClusterArgs
+from llmops_landing_zone.components.gcp.gateway_keys import GatewayKeys, GatewayKeysArgs
 from llmops_landing_zone.components.gcp.gpu_pool import GpuPool, GpuPoolArgs
 from llmops_landing_zone.components.gcp.keys import BOOT_DISK, DATA, GKE_SECRETS, LOGS, Keys, KeysArgs
 from llmops_landing_zone.components.gcp.mirror import RegistryMirror, RegistryMirrorArgs, mirror_repository
@@ -39,6 +40,9 @@ from llmops_landing_zone.components.gcp.serving import (
 )
 from llmops_landing_zone.components.gcp.vector_store import AlloyDbVectorStore, VectorSearch, VectorStoreArgs
 from llmops_landing_zone.components.k8s import ClusterAddons, images
+from llmops_landing_zone.components.k8s.gateway import AiGateway, AiGatewayArgs, load_balancer_annotations
+from llmops_landing_zone.components.k8s.meta import SERVING_NAMESPACE
+from llmops_landing_zone.components.k8s.vllm import PORT as VLLM_PORT
 from llmops_landing_zone.components.observability import rule_file
 from llmops_landing_zone.components.observability.managed import managed_alerts
 from llmops_landing_zone.components.observability.scaling import scaled_endpoints
@@ -55,7 +59,8 @@ def project_apis(cfg: ZoneConfig) -> list[str]:
     return required_apis(vector_engines=[s.engine for s in cfg.vector_stores.values()],
                          managed_serving=any(e.runtime == "managed" for e in cfg.endpoints.values()),
                          budget=cfg.budget is not None,
-                         binary_authorization=cfg.is_prod)  # prod clusters enforce the project's policy
+                         binary_authorization=cfg.is_prod,  # prod clusters enforce the project's policy
+                         secrets=bool(cfg.gateway.enabled and cfg.teams and cfg.gateway.authentication == "api-key"))
 
 
 def build(zone: pulumi.ComponentResource, cfg: ZoneConfig) -> dict[str, Any]:
@@ -142,6 +147,20 @@ def build(zone: pulumi.ComponentResource, cfg: ZoneConfig) -> dict[str, Any]:
                 depends_on=services.deps("aiplatform"), encryption_depends_on=keys.ready(DATA)), under())
             managed[key] = vertex.endpoint_id
 
+    # The AI gateway in front of the vLLM endpoints: one key per team in Secret Manager, limits per team.
+    gateway = None
+    if cfg.gateway.enabled:
+        routes, limits = resolve.gateway(cfg, SERVING_NAMESPACE, VLLM_PORT)
+        gateway_keys = GatewayKeys(f"{z}-gateway-keys", GatewayKeysArgs(
+            z, ctx.project, ctx.region, sorted(cfg.teams), labels=zone_labels(z, cfg.environment, cfg.tags),
+            depends_on=services.deps("secretmanager")), under()) if cfg.gateway.authentication == "api-key" else None
+        gateway = AiGateway(f"{z}-gateway", AiGatewayArgs(
+            routes, dict(gateway_keys.keys) if gateway_keys else {}, limits,
+            authenticate=gateway_keys is not None,
+            service_annotations=load_balancer_annotations("gcp", cfg.gateway.exposure),
+            tls_secret=cfg.gateway.tls.certificate_secret if cfg.gateway.tls else None, depends_on=[addons]),
+            pulumi.ResourceOptions(parent=zone, provider=cluster.provider))
+
     stores: dict[str, pulumi.Output[str]] = {}
     for key, store in cfg.vector_stores.items():
         args = VectorStoreArgs(
@@ -185,6 +204,8 @@ def build(zone: pulumi.ComponentResource, cfg: ZoneConfig) -> dict[str, Any]:
         "vectorStores": stores,
         "auditStore": audit.destination,
     }
+    if gateway is not None:
+        outputs["gatewayUrl"] = gateway.url
     budget: Budget | None = None
     if cfg.budget is not None:
         b = cfg.budget
