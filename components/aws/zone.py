@@ -209,7 +209,7 @@ def build(zone: pulumi.ComponentResource, cfg: ZoneConfig) -> dict[str, Any]:
         rule_file=rule_file(z, cfg.endpoints, cfg.observability.enabled), endpoints=scaled_endpoints(cfg.endpoints, cfg.observability.enabled),
         k8s_provider=cluster.provider, alert_topic_arn=budget.topic.arn if budget else None,
         tags=zone_tags(z, cfg.environment, cfg.tags), protect=protect, node_selector=dict(SYSTEM_LABEL),
-        kube_state_metrics=isinstance(cluster, Cluster),
+        kube_state_metrics=isinstance(cluster, Cluster), gateway=bool(cfg.gateway.enabled),
         depends_on=[*([cluster.system_nodes] if isinstance(cluster, Cluster) else []), addons]), child(zone)) \
         if observed else None
 

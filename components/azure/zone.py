@@ -178,7 +178,7 @@ def build(zone: pulumi.ComponentResource, cfg: ZoneConfig) -> dict[str, Any]:
         oidc_issuer_url=cluster.oidc_issuer_url, rule_file=rule_file(z, cfg.endpoints, cfg.observability.enabled),
         endpoints=scaled_endpoints(cfg.endpoints, cfg.observability.enabled), k8s_provider=cluster.provider,
         action_group_id=budget.action_group.id if budget else None, tags=zone_tags(z, cfg.environment, cfg.tags),
-        protect=protect, depends_on=[addons]), child(zone)) if cfg.observability.enabled else None
+        protect=protect, gateway=bool(cfg.gateway.enabled), depends_on=[addons]), child(zone)) if cfg.observability.enabled else None
 
     # The cluster pass of the deploy workflow runs here when the API server is private (components/deploy_path.py)
     app = cfg.deploy.github_app

@@ -220,7 +220,7 @@ def build(zone: pulumi.ComponentResource, cfg: ZoneConfig) -> dict[str, Any]:
             rule_file=rule_file(z, cfg.endpoints, cfg.observability.enabled),
             endpoints=scaled_endpoints(cfg.endpoints, cfg.observability.enabled), k8s_provider=cluster.provider,
             notification_channels=[c.id for c in budget.channels] if budget else [], labels=zone_labels(z, cfg.environment, cfg.tags),
-            api_depends_on=services.deps("monitoring", "iam"), depends_on=[addons]), under())
+            gateway=bool(cfg.gateway.enabled), api_depends_on=services.deps("monitoring", "iam"), depends_on=[addons]), under())
     for key, thresholds in managed_alerts(cfg.endpoints, cfg.observability.enabled).items():
         EndpointAlerts(f"{z}-alerts-{key}", EndpointAlertsArgs(
             ctx.project, z, managed[key], thresholds,
