@@ -183,7 +183,7 @@ def _gateway(cfg: ZoneConfig) -> Iterator[Issue]:
             yield "gateway.tls", "a public gateway needs TLS: set tls.certificateSecret (a kubernetes.io/tls Secret)"
         if gw.authentication == "none":
             yield "gateway.authentication", "a public gateway must authenticate every request; use api-key"
-    if gw.authentication == "none" and cfg.is_prod:
+    elif gw.authentication == "none" and cfg.is_prod:
         yield "gateway.authentication", "a prod gateway must authenticate every request; use api-key"
     for key, team in cfg.teams.items():
         allowed = vllm if team.models is None else team.models

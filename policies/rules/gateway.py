@@ -50,17 +50,22 @@ def gateway_authenticated(stack: Stack, ctx: Context) -> Iterator[tuple[str, str
             covered |= _targets(spec)
     for route in stack.of_type(*t.K8S_GATEWAY_ROUTES):
         kind, name = get(route.props, "kind"), get(route.props, "metadata.name")
+        if is_unknown(name):
+            continue
         if (kind, name) not in covered:
             yield f"gateway route {name} ({kind}) accepts requests without authentication", route.urn
 
 
-def limited_teams(stack: Stack) -> set[str]:
-    """Teams selected by a global rate-limit rule of a BackendTrafficPolicy (by the team header)."""
+def limited_teams(stack: Stack) -> set[str] | None:
+    """Teams selected by a global rate-limit rule of a BackendTrafficPolicy (by the team header); None when a
+    rule is not known until apply."""
     teams = set()
     for policy in stack.of_type(t.K8S_EG_BACKEND_TRAFFIC_POLICY):
         for rule in listed(get(policy.props, "spec.rateLimit.global.rules")):
             for selector in listed(get(rule, "clientSelectors")):
                 for header in listed(get(selector, "headers")):
+                    if is_unknown(header) or (isinstance(header, dict) and is_unknown(header.get("value"))):
+                        return None
                     if isinstance(header, dict) and header.get("name") == TEAM_HEADER and header.get("value"):
                         teams.add(header["value"])
     return teams
@@ -74,6 +79,8 @@ def limited_teams(stack: Stack) -> set[str]:
     config_path="teams.<name>.limits")
 def gateway_team_limits(stack: Stack, ctx: Context) -> Iterator[tuple[str, str | None]]:
     limited = limited_teams(stack)
+    if limited is None:
+        return
     for secret in stack.of_type(t.K8S_SECRET):
         name = get(secret.props, "metadata.name")
         if isinstance(name, str) and name.startswith(KEY_SECRET_PREFIX):
