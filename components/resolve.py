@@ -230,11 +230,16 @@ def gateway_backends(key: str, port: int) -> list[tuple[str, int, int]]:
 
 def gateway(cfg: ZoneConfig, namespace: str, port: int) -> tuple[list[gateway_routes.ModelRoute],
                                                                    list[gateway_routes.Limit]]:
-    """The AI gateway's routes (one per vLLM endpoint, with the teams allowed it) and the teams' limits."""
+    """The AI gateway's routes (one per vLLM endpoint, with the teams allowed it) and the teams' limits. Clients
+    name an endpoint by the model it serves; where several endpoints serve one model, by the endpoint's key (the
+    gateway rewrites it to the served name)."""
     specs = {k: s for k, s in endpoints(cfg).items() if s.runtime == "vllm"}
     allowed = {team: list(specs) if t.models is None else list(t.models) for team, t in cfg.teams.items()}
+    shared = {n for n in (s.served_name for s in specs.values())
+              if sum(s.served_name == n for s in specs.values()) > 1}
+    served = {k: k if s.served_name in shared else s.served_name for k, s in specs.items()}
     routes = [gateway_routes.endpoint_route(
-        key, spec.served_name, gateway_backends(key, port), namespace,
-        teams=[team for team, models in allowed.items() if key in models]) for key, spec in specs.items()]
-    served = {k: s.served_name for k, s in specs.items()}
+        key, served[key], gateway_backends(key, port), namespace,
+        teams=[team for team, models in allowed.items() if key in models],
+        upstream_model=spec.served_name if spec.served_name in shared else None) for key, spec in specs.items()]
     return routes, gateway_routes.team_limits({k: t.limits for k, t in cfg.teams.items()}, served)

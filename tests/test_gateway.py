@@ -300,3 +300,19 @@ def test_the_gateway_token_metrics_are_collected_on_every_cloud(plans: dict[str,
     (ama,) = [r for r in plans["azure-prod"].of_type(tokens.K8S_AZURE_POD_MONITOR)
               if r.inputs["metadata"]["namespace"] == "ingress"]
     assert ama.inputs["spec"]["selector"] == {"matchLabels": {"app.kubernetes.io/name": "envoy"}}
+
+
+def test_endpoints_serving_one_model_are_told_apart_by_their_keys() -> None:
+    from llmops_landing_zone.components import resolve
+
+    zone, provider = _zone("aws-dev")
+    (key, ep) = next((k, e) for k, e in zone["endpoints"].items() if e.get("runtime", "vllm") == "vllm")
+    zone["endpoints"]["twin"] = copy.deepcopy(ep)
+    for pool in zone["gpuPools"].values():
+        pool["maxNodes"] = 16  # room for both
+    routes, _ = resolve.gateway(parse_zone(zone, provider), "llm-serving", 8000)
+    by = {r.endpoint: r for r in routes}
+    assert (by[key].model, by["twin"].model) == (key, "twin")
+    spec = gr.ai_gateway_route_spec(by["twin"], "ai-gateway")
+    assert spec["rules"][0]["backendRefs"][0]["modelNameOverride"] == by["twin"].upstream_model
+    valid("aigateway.envoyproxy.io/v1beta1", "AIGatewayRoute", spec)

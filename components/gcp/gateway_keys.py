@@ -39,7 +39,7 @@ class GatewayKeys(pulumi.ComponentResource):
                 replication={"user_managed": {"replicas": [{"location": args.region}]}},
                 labels={**args.labels, "llmops-team": team},
                 opts=child(self, depends_on=args.depends_on or None))
-            gcp.secretmanager.SecretVersion(f"{name}-{team}-value", secret=secret.id, secret_data=key,
+            gcp.secretmanager.SecretVersion(f"{name}-{team}-value", secret=secret.id, secret_data=key, project=args.project,
                                             opts=child(self))
             self.keys[team], self.secrets[team] = key, secret
         self.register_outputs({"secrets": {t: s.id for t, s in self.secrets.items()}})

@@ -56,6 +56,7 @@ class ModelRoute:
     backends: tuple[Backend, ...]
     mirror: Backend | None = None
     teams: tuple[str, ...] = ()  # teams whose keys the route accepts
+    upstream_model: str | None = None  # the name the backends serve, when clients send another (``model``)
 
     def problems(self) -> list[str]:
         out = []
@@ -68,6 +69,8 @@ class ModelRoute:
         names = [b.service for b in self.backends] + ([self.mirror.service] if self.mirror else [])
         if len(set(names)) != len(names):
             out.append(f"backends and mirror must be distinct Services, got {names}")
+        if self.mirror and self.upstream_model:
+            out.append("a mirrored route (HTTPRoute) cannot rewrite the model name")
         return out
 
     @property
@@ -76,10 +79,13 @@ class ModelRoute:
 
 
 def endpoint_route(endpoint: str, model: str, backends: Iterable[tuple[str, int, int]], namespace: str,
-                   mirror: tuple[str, int] | None = None, teams: Iterable[str] = ()) -> ModelRoute:
-    """The route of one endpoint: ``backends`` are (Service name, port, weight); ``mirror`` (Service name, port)."""
+                   mirror: tuple[str, int] | None = None, teams: Iterable[str] = (),
+                   upstream_model: str | None = None) -> ModelRoute:
+    """The route of one endpoint: ``backends`` are (Service name, port, weight); ``mirror`` (Service name, port);
+    ``upstream_model`` rewrites the request's model for the backends (AIGatewayRoute's modelNameOverride)."""
     route = ModelRoute(endpoint, model, tuple(Backend(s, namespace, p, w) for s, p, w in backends),
-                       Backend(mirror[0], namespace, mirror[1], 0) if mirror else None, tuple(sorted(teams)))
+                       Backend(mirror[0], namespace, mirror[1], 0) if mirror else None, tuple(sorted(teams)),
+                       upstream_model)
     if problems := route.problems():
         raise ValueError(f"gateway route {endpoint!r}: " + "; ".join(problems))
     return route
@@ -106,7 +112,9 @@ def ai_gateway_route_spec(route: ModelRoute, gateway: str) -> dict[str, Any]:
     return {
         "parentRefs": [_parent(gateway)],
         "rules": [{"matches": [_model_match(route)],
-                   "backendRefs": [{"name": backend_name(route, b), "weight": b.weight} for b in route.backends]}],
+                   "backendRefs": [{"name": backend_name(route, b), "weight": b.weight,
+                                    **({"modelNameOverride": route.upstream_model} if route.upstream_model else {})}
+                                   for b in route.backends]}],
         "llmRequestCosts": [{"metadataKey": key, "type": kind} for key, kind in COSTS],
     }
 

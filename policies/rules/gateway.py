@@ -46,11 +46,14 @@ def gateway_authenticated(stack: Stack, ctx: Context) -> Iterator[tuple[str, str
         spec = get(policy.props, "spec", {})
         if is_unknown(spec):
             return  # not known until apply: nothing to judge
+        refs = listed(get(spec, "targetRefs"))
+        if any(is_unknown(r) or (isinstance(r, dict) and any(map(is_unknown, r.values()))) for r in refs):
+            return
         if isinstance(spec, dict) and _authenticates(spec):
             covered |= _targets(spec)
     for route in stack.of_type(*t.K8S_GATEWAY_ROUTES):
         kind, name = get(route.props, "kind"), get(route.props, "metadata.name")
-        if is_unknown(name):
+        if is_unknown(name) or is_unknown(kind):
             continue
         if (kind, name) not in covered:
             yield f"gateway route {name} ({kind}) accepts requests without authentication", route.urn
