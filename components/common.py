@@ -98,3 +98,14 @@ def tagging(tags: dict[str, str], labels: dict[str, str]) -> pulumi.ResourceTran
         return pulumi.ResourceTransformationResult(props, args.opts)
 
     return transform
+
+
+def api_key(logical: str, parent: pulumi.Resource) -> pulumi.Output[str]:
+    """A random 48-character API key (letters and digits: safe in a header), kept in Pulumi state as a secret.
+    pulumi_random generates it once and keeps it until the resource is replaced (rotation: ``pulumi up
+    --replace`` on it); no cloud generates a secret value inside its secret store's own resource."""
+    import pulumi_random as random  # only zones with a gateway need it
+
+    password = random.RandomPassword(logical, length=48, special=False,
+                                     opts=pulumi.ResourceOptions(parent=parent))
+    return pulumi.Output.secret(password.result)

@@ -14,6 +14,7 @@ from typing import TypeAlias
 
 from llmops_landing_zone.components import catalog, sizing
 from llmops_landing_zone.components.finops import per_token as finops_per_token
+from llmops_landing_zone.components.k8s import gateway_routes
 from llmops_landing_zone.components.config.models import (
     MAX_CANARY_WEIGHT,
     ArchitectureConfig,
@@ -283,3 +284,36 @@ def endpoint_per_token(cfg: ZoneConfig, key: str) -> finops_per_token.EndpointPe
 def zone_per_token(cfg: ZoneConfig) -> list[finops_per_token.EndpointPerToken]:
     """Every endpoint of the zone that declares a load, in config order."""
     return [e for key in cfg.endpoints if (e := endpoint_per_token(cfg, key)) is not None]
+
+
+def gateway_backends(spec: EndpointSpec, port: int) -> tuple[list[tuple[str, int, int]], tuple[str, int, int] | None]:
+    """An endpoint's backends at the AI gateway: weighted (Service, port, weight), and the mirror (Service, port,
+    percent copied). Its own Service (named by its key) takes every request unless an A/B canary takes
+    ``weight`` percent; a shadow canary gets a copy of ``weight`` percent and answers nobody. The canary's
+    Service is named by its key (``<endpoint>-canary``, components/k8s/vllm.py canary_service_name)."""
+    canary = spec.canary
+    if canary is None:
+        return [(spec.key, port, 100)], None
+    if canary.mirror:
+        return [(spec.key, port, 100)], (canary.key, port, canary.weight)
+    return [(spec.key, port, 100 - canary.weight), (canary.key, port, canary.weight)], None
+
+
+def gateway(cfg: ZoneConfig, namespace: str, port: int) -> tuple[list[gateway_routes.ModelRoute],
+                                                                   list[gateway_routes.Limit]]:
+    """The AI gateway's routes (one per vLLM endpoint, with the teams allowed it) and the teams' limits. Clients
+    name an endpoint by the model it serves; where several endpoints serve one model, by the endpoint's key (the
+    gateway rewrites it to the served name)."""
+    specs = {k: s for k, s in endpoints(cfg).items() if s.runtime == "vllm"}
+    allowed = {team: list(specs) if t.models is None else list(t.models) for team, t in cfg.teams.items()}
+    shared = {n for n in (s.served_name for s in specs.values())
+              if sum(s.served_name == n for s in specs.values()) > 1}
+    served = {k: k if s.served_name in shared else s.served_name for k, s in specs.items()}
+    routes = []
+    for key, spec in specs.items():
+        backends, mirror = gateway_backends(spec, port)
+        routes.append(gateway_routes.endpoint_route(
+            key, served[key], backends, namespace, mirror=mirror,
+            teams=[team for team, models in allowed.items() if key in models],
+            upstream_model=spec.served_name if spec.served_name in shared else None))
+    return routes, gateway_routes.team_limits({k: t.limits for k, t in cfg.teams.items()}, served)

@@ -39,6 +39,7 @@ AWS_FLOW_LOG = "aws:ec2/flowLog:FlowLog"
 KMS_KEY = "aws:kms/key:Key"
 AWS_KMS_ALIAS = "aws:kms/alias:Alias"
 AWS_SECRET = "aws:secretsmanager/secret:Secret"
+AWS_SECRET_VERSION = "aws:secretsmanager/secretVersion:SecretVersion"
 
 # ECR (registry mirror)
 AWS_ECR_PULL_THROUGH_CACHE_RULE = "aws:ecr/pullThroughCacheRule:PullThroughCacheRule"
@@ -180,6 +181,9 @@ GCP_GET_SUBNETWORK = "gcp:compute/getSubnetwork:getSubnetwork"
 GCP_GET_GLOBAL_ADDRESS = "gcp:compute/getGlobalAddress:getGlobalAddress"
 GCP_GET_CLUSTER = "gcp:container/getCluster:getCluster"
 
+GCP_SECRET = "gcp:secretmanager/secret:Secret"
+GCP_SECRET_VERSION = "gcp:secretmanager/secretVersion:SecretVersion"
+
 # --- Azure ----------------------------------------------------------------------------------------------------
 
 AZURE_RESOURCE_GROUP = "azure-native:resources:ResourceGroup"
@@ -211,6 +215,7 @@ AZURE_PRIVATE_ZONE_VIRTUAL_NETWORK_LINK = "azure-native:privatedns:VirtualNetwor
 # Key Vault, disk encryption, identities, authorization
 KEY_VAULT = "azure-native:keyvault:Vault"
 KEY_VAULT_KEY = "azure-native:keyvault:Key"
+AZURE_KEY_VAULT_SECRET = "azure-native:keyvault:Secret"
 AZURE_DISK_ENCRYPTION_SET = "azure-native:compute:DiskEncryptionSet"
 AZURE_USER_ASSIGNED_IDENTITY = "azure-native:managedidentity:UserAssignedIdentity"
 AZURE_FEDERATED_IDENTITY_CREDENTIAL = "azure-native:managedidentity:FederatedIdentityCredential"
@@ -300,6 +305,20 @@ K8S_KEDA_TRIGGER_AUTHENTICATION = "kubernetes:keda.sh/v1alpha1:TriggerAuthentica
 K8S_GMP_POD_MONITORING = "kubernetes:monitoring.googleapis.com/v1:PodMonitoring"
 K8S_GMP_CLUSTER_RULES = "kubernetes:monitoring.googleapis.com/v1:ClusterRules"
 K8S_AZURE_POD_MONITOR = "kubernetes:azmonitoring.coreos.com/v1:PodMonitor"
+# The AI gateway (components/k8s/gateway.py): Gateway API, Envoy Gateway and Envoy AI Gateway custom resources.
+K8S_GATEWAY_CLASS = "kubernetes:gateway.networking.k8s.io/v1:GatewayClass"
+K8S_GATEWAY = "kubernetes:gateway.networking.k8s.io/v1:Gateway"
+K8S_HTTP_ROUTE = "kubernetes:gateway.networking.k8s.io/v1:HTTPRoute"
+K8S_EG_ENVOY_PROXY = "kubernetes:gateway.envoyproxy.io/v1alpha1:EnvoyProxy"
+K8S_EG_BACKEND = "kubernetes:gateway.envoyproxy.io/v1alpha1:Backend"
+K8S_EG_SECURITY_POLICY = "kubernetes:gateway.envoyproxy.io/v1alpha1:SecurityPolicy"
+K8S_EG_BACKEND_TRAFFIC_POLICY = "kubernetes:gateway.envoyproxy.io/v1alpha1:BackendTrafficPolicy"
+K8S_AIGW_ROUTE = "kubernetes:aigateway.envoyproxy.io/v1beta1:AIGatewayRoute"
+K8S_AIGW_SERVICE_BACKEND = "kubernetes:aigateway.envoyproxy.io/v1beta1:AIServiceBackend"
+K8S_GATEWAY_ROUTES = (K8S_AIGW_ROUTE, K8S_HTTP_ROUTE)
+
+# --- random ---------------------------------------------------------------------------------------------------
+RANDOM_PASSWORD = "random:index/randomPassword:RandomPassword"
 
 # Managed Prometheus of serving observability (components/<cloud>/monitoring.py)
 AWS_AMP_WORKSPACE = "aws:amp/workspace:Workspace"

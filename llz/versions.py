@@ -36,6 +36,9 @@ NODE_AGENTS = {"aws": (images.DEVICE_PLUGIN, images.DCGM_EXPORTER),
 # Installed by the zone when observability is on (components/<cloud>/monitoring.py).
 OBSERVABILITY_CHARTS = (images.KEDA_CHART,)
 OBSERVABILITY_IMAGES = {"aws": (images.PROMETHEUS,), "gcp": (), "azure": ()}  # AWS: the remote-writing agent
+# Installed by the zone when the AI gateway is on (components/k8s/gateway.py), on every cloud.
+GATEWAY_CHARTS = images.GATEWAY_CHARTS
+GATEWAY_IMAGES = (images.GATEWAY_REDIS,)
 # The deploy runner's own pins where the zone builds the runner image's environment (components/azure/runner.py
 # and the workflow's kubelogin step); AWS runs CodeBuild's managed image, which AWS patches in place.
 DEPLOY_RUNNER_IMAGES = {"aws": (), "gcp": (), "azure": (images.DEPLOY_RUNNER, images.KUBELOGIN)}
@@ -151,6 +154,10 @@ def collect(configs: dict[str, ZoneConfig], on: date) -> list[Pin]:
             pins += [chart_pin(cloud, c, observed, on) for c in OBSERVABILITY_CHARTS]
             pins += [image_pin(cloud, i, i.repository.rsplit("/", 1)[-1], observed, on)
                      for i in OBSERVABILITY_IMAGES[cloud]]
+        gated = sorted(s for s, c in stacks.items() if c.gateway.enabled)
+        if gated:
+            pins += [chart_pin(cloud, c, gated, on) for c in GATEWAY_CHARTS]
+            pins += [image_pin(cloud, i, i.repository.rsplit("/", 1)[-1], gated, on) for i in GATEWAY_IMAGES]
         deploying = sorted(s for s, c in stacks.items() if runner_enabled(c))
         if deploying:
             for i in DEPLOY_RUNNER_IMAGES[cloud]:  # not in the cluster: kind "runner", not "image"

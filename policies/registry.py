@@ -33,6 +33,7 @@ from llmops_landing_zone.policies.base import (
 from llmops_landing_zone.policies.rules import (  # noqa: F401 - importing a rules module registers its rules
     encryption,
     finops,
+    gateway,
     gpu,
     hardening,
     identity,

@@ -537,6 +537,7 @@ GCP_ROLE_FOR = {
     "gcp:kms": "roles/cloudkms.admin", "gcp:logging": "roles/logging.configWriter",
     "gcp:monitoring/alertPolicy:AlertPolicy": "roles/monitoring.alertPolicyEditor",
     "gcp:monitoring/dashboard:Dashboard": "roles/monitoring.dashboardEditor",
+    "gcp:secretmanager": "roles/secretmanager.admin",
     "gcp:monitoring/notificationChannel:NotificationChannel": "roles/monitoring.notificationChannelEditor",
     "gcp:projects/iAMMember:IAMMember": "roles/resourcemanager.projectIamAdmin",
     "gcp:projects/iAMAuditConfig:IAMAuditConfig": "roles/resourcemanager.projectIamAdmin",

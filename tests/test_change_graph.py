@@ -89,7 +89,7 @@ def test_added_endpoint_is_added_and_the_rest_is_not_changed(tmp_path: Path) -> 
     # the pool's node range grew (its cost with it), the serving component got a resource for chat2 and the
     # monitoring component new rules for it
     assert {c.component.name for c in cg.of("changed")} == {"acme-llm-pool-l4-serving", "acme-llm-serving",
-                                                           "acme-llm-monitoring"}
+                                                           "acme-llm-monitoring", "acme-llm-gateway"}  # its route
     pool = comps["GpuPool acme-llm-pool-l4-serving"]
     assert pool.delta_min >= 0 and pool.delta_max > 0
     for c in cg.of("unchanged"):
@@ -120,7 +120,8 @@ def test_change_mermaid_parses_and_marks_each_status(tmp_path: Path) -> None:
     assert all(a in moved or b in moved for a, b in edges)
     # without context, only the changes
     _, _, only = parse_change_mermaid(graphs.change_mermaid(cg, context=False))
-    assert sorted(only.values()) == ["added", "added", "changed", "changed", "changed"]  # + scaler, monitoring
+    # + scaler, monitoring, the gateway (a route for chat2)
+    assert sorted(only.values()) == ["added", "added", "changed", "changed", "changed", "changed"]
 
 
 def test_no_change_draws_one_node() -> None:

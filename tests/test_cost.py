@@ -18,7 +18,7 @@ from llmops_landing_zone.components.plan import Plan, PlannedResource
 from llmops_landing_zone.llz import cost, offline
 
 H = 730
-FREE_TYPES = ("aws:iam/", "kubernetes:", "aws:ec2/subnet:", "aws:ec2/route", "aws:ec2/vpc:", "aws:ec2/securityGroup:",
+FREE_TYPES = ("aws:iam/", "kubernetes:", "random:", "aws:secretsmanager/secretVersion:", "aws:ec2/subnet:", "aws:ec2/route", "aws:ec2/vpc:", "aws:ec2/securityGroup:",
               "aws:ec2/internetGateway:", "aws:ec2/defaultSecurityGroup:", "aws:ec2/launchTemplate:", "aws:kms/alias:",
               "aws:s3/bucket", "aws:eks/addon:", "aws:eks/accessEntry:", "aws:eks/podIdentityAssociation:",
               "aws:opensearch/serverlessSecurityPolicy:", "aws:opensearch/serverlessAccessPolicy:", "aws:rds/subnetGroup:",
@@ -234,6 +234,8 @@ def expected_gcp(plan: Plan, stack: str) -> tuple[float, float, set[str]]:
         add(r, k, k)
     for r in plan.of_type("gcp:compute/forwardingRule:ForwardingRule"):
         add(r, g["private-endpoint-hour"] * H, g["private-endpoint-hour"] * H)
+    for r in plan.of_type("gcp:secretmanager/secretVersion:SecretVersion"):  # the AI gateway's team keys
+        add(r, g["secret-version-month"], g["secret-version-month"])
     s_lo, s_hi = usage("serving-metric-samples-10m")
     for r in plan.of_type("kubernetes:monitoring.googleapis.com/v1:PodMonitoring"):  # GMP samples ingested
         add(r, s_lo * g["prometheus-samples-10m"], s_hi * g["prometheus-samples-10m"])

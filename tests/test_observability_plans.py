@@ -67,7 +67,7 @@ def test_a_scaled_object_per_vllm_endpoint_and_no_cpu_hpa(stack: str, plans: dic
             assert t["metadata"]["serverAddress"].startswith("https://")
             assert int(t["metadata"]["threshold"]) >= 1
     assert plan.of_type(tokens.K8S_HPA) == []  # KEDA owns each endpoint's HPA
-    release = _one(plan, tokens.K8S_HELM_RELEASE)
+    (release,) = [r for r in plan.of_type(tokens.K8S_HELM_RELEASE) if r.inputs["name"] == "keda"]  # + the gateway's
     assert (release.inputs["chart"], release.inputs["version"]) == ("keda", "2.20.2")
 
 
@@ -105,7 +105,8 @@ def test_aws_collects_into_an_encrypted_amp_workspace_and_alerts_the_budget_topi
     # The agent scrapes vLLM, DCGM and kube-state-metrics and remote-writes to the workspace.
     (config,) = [r for r in plan.of_type(tokens.K8S_CONFIG_MAP) if r.inputs["metadata"]["name"] == "prometheus-agent"]
     prom = yaml.safe_load(config.inputs["data"]["prometheus.yml"])
-    assert [j["job_name"] for j in prom["scrape_configs"]] == ["vllm", "dcgm-exporter", "kube-state-metrics"]
+    assert [j["job_name"] for j in prom["scrape_configs"]] == ["vllm", "dcgm-exporter", "kube-state-metrics",
+                                                                "ai-gateway"]  # + the AI gateway's token usage
     assert prom["remote_write"][0]["url"].endswith("/api/v1/remote_write")
     assert any(a.inputs["addonName"] == "kube-state-metrics" for a in plan.of_type(tokens.AWS_EKS_ADDON))
     assert any(e.inputs["serviceName"].endswith(".aps-workspaces") for e in plan.of_type(tokens.AWS_VPC_ENDPOINT))
@@ -132,7 +133,8 @@ def test_gcp_alert_policies_notify_the_budget_channels(plans: dict[str, Plan]) -
     records = [r["record"] for g in _one(plan, tokens.K8S_GMP_CLUSTER_RULES).inputs["spec"]["groups"]
                for r in g["rules"]]
     assert records and all(r.startswith("llz:") for r in records)
-    assert {r.inputs["metadata"]["namespace"] for r in plan.of_type(tokens.K8S_GMP_POD_MONITORING)} == {"llm-serving"}
+    assert {r.inputs["metadata"]["namespace"] for r in plan.of_type(tokens.K8S_GMP_POD_MONITORING)} == \
+        {"llm-serving", "ingress"}  # vLLM, and the AI gateway's proxies
 
 
 def test_azure_collects_into_a_monitor_workspace_and_alerts_the_budget_action_group(plans: dict[str, Plan]) -> None:
@@ -150,7 +152,7 @@ def test_azure_collects_into_a_monitor_workspace_and_alerts_the_budget_action_gr
     assert alerts and all(group.urn in g.dependencies for g in plan.of_type(tokens.AZURE_PROMETHEUS_RULE_GROUP))
     assert all(len(r["actions"]) == 1 for r in alerts)
     assert {p.inputs["metadata"]["namespace"] for p in plan.of_type(tokens.K8S_AZURE_POD_MONITOR)} == \
-        {"llm-serving", "gpu-system"}
+        {"llm-serving", "gpu-system", "ingress"}  # + the AI gateway's proxies
 
 
 def test_observability_off_keeps_the_cpu_hpa_and_deploys_nothing_of_it() -> None:

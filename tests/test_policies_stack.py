@@ -239,6 +239,24 @@ CASES: list[StackCase] = [
               [Res(ct.AZURE_PROMETHEUS_RULE_GROUP, "group", {"rules": [
                   {"alert": "VllmTtftSlo", "actions": [{"actionGroupId": "ag"}]}]})],
               [edit("group", "rules", [{"alert": "VllmTtftSlo", "actions": []}])], [("group", "rules")], id="azure"),
+    StackCase("gateway-authenticated",
+              [Res(ct.K8S_AIGW_ROUTE, "route-chat", {"kind": "AIGatewayRoute", "metadata": {"name": "chat"}}),
+               Res(ct.K8S_EG_SECURITY_POLICY, "auth-chat", {"spec": {
+                   "targetRefs": [{"kind": "AIGatewayRoute", "name": "chat"}],
+                   "apiKeyAuth": {"credentialRefs": [{"kind": "Secret", "name": "gateway-key-research"}]}}})],
+              [remove("auth-chat"), edit("auth-chat", "spec.apiKeyAuth.credentialRefs", []),
+               edit("auth-chat", "spec.targetRefs", [{"kind": "AIGatewayRoute", "name": "other"}]),
+               add(Res(ct.K8S_HTTP_ROUTE, "httproute-x", {"kind": "HTTPRoute", "metadata": {"name": "x"}}))],
+              [("auth-chat", "spec.apiKeyAuth.credentialRefs"), ("route-chat", "metadata.name"),
+               ("auth-chat", "spec")]),
+    StackCase("gateway-team-limits",
+              [Res(ct.K8S_SECRET, "key-research", {"metadata": {"name": "gateway-key-research"}}),
+               Res(ct.K8S_EG_BACKEND_TRAFFIC_POLICY, "limits", {"spec": {"rateLimit": {"global": {"rules": [
+                   {"clientSelectors": [{"headers": [{"name": "x-llz-team", "type": "Exact", "value": "research"}]}],
+                    "limit": {"requests": 600, "unit": "Minute"}}]}}}})],
+              [remove("limits"), edit("limits", "spec.rateLimit.global.rules", []),
+               add(Res(ct.K8S_SECRET, "key-platform", {"metadata": {"name": "gateway-key-platform"}}))],
+              [("limits", "spec.rateLimit.global.rules"), ("key-research", "metadata.name")]),
 ]
 
 

@@ -19,9 +19,9 @@ import pytest
 from llmops_landing_zone.components import tokens
 
 ROOT = Path(__file__).resolve().parent.parent
-TOKEN = re.compile(r"^(aws|gcp|azure-native|kubernetes|grafana):[\w/.-]+:\w+$")
+TOKEN = re.compile(r"^(aws|gcp|azure-native|kubernetes|grafana|random):[\w/.-]+:\w+$")
 PACKAGES = {"aws": "pulumi_aws", "gcp": "pulumi_gcp", "azure-native": "pulumi_azure_native",
-            "kubernetes": "pulumi_kubernetes", "grafana": "pulumiverse_grafana"}
+            "kubernetes": "pulumi_kubernetes", "grafana": "pulumiverse_grafana", "random": "pulumi_random"}
 
 # Tokens the price rules still recognise although the pinned SDKs have no class for them; they are priced or
 # matched, never created. Token -> the constant whose SDK class lists it as an alias (plans recorded before
@@ -38,6 +38,15 @@ NO_SDK_CLASS: dict[str, str | None] = {
     tokens.K8S_GMP_POD_MONITORING: None,
     tokens.K8S_GMP_CLUSTER_RULES: None,
     tokens.K8S_AZURE_POD_MONITOR: None,
+    tokens.K8S_GATEWAY_CLASS: None,
+    tokens.K8S_GATEWAY: None,
+    tokens.K8S_HTTP_ROUTE: None,
+    tokens.K8S_EG_ENVOY_PROXY: None,
+    tokens.K8S_EG_BACKEND: None,
+    tokens.K8S_EG_SECURITY_POLICY: None,
+    tokens.K8S_EG_BACKEND_TRAFFIC_POLICY: None,
+    tokens.K8S_AIGW_ROUTE: None,
+    tokens.K8S_AIGW_SERVICE_BACKEND: None,
 }
 # Literals that match the token pattern without being type tokens.
 NOT_TOKENS = {

@@ -27,6 +27,7 @@ from llmops_landing_zone.components.common import child, stateful
 from llmops_landing_zone.components.k8s import keda
 from llmops_landing_zone.components.k8s import prometheus_agent as agent
 from llmops_landing_zone.components.k8s.addons import DCGM_EXPORTER
+from llmops_landing_zone.components.k8s import gateway as ai_gateway
 from llmops_landing_zone.components.k8s.meta import GPU_NAMESPACE
 from llmops_landing_zone.components.observability.scaling import ScaledEndpoint
 
@@ -39,6 +40,9 @@ TARGETS = [
     agent.ScrapeTarget("dcgm-exporter", DCGM_EXPORTER, "metrics", (GPU_NAMESPACE,), honor_labels=True),
     agent.ScrapeTarget("kube-state-metrics", "kube-state-metrics", "http", (KSM_ADDON,), honor_labels=True),
 ]
+# The AI gateway's token usage per team and model (gen_ai_client_token_usage ...), when the zone runs it.
+GATEWAY_TARGET = agent.ScrapeTarget("ai-gateway", ai_gateway.PROXY_APP, ai_gateway.METRICS_PORT_NAME,
+                                    (ai_gateway.NAMESPACE,))
 
 
 def alert_manager_definition(topic_arn: str, region: str) -> str:
@@ -72,6 +76,7 @@ class ServingMonitoringArgs:
     node_selector: dict[str, str] = field(default_factory=dict)  # where the agent runs (system nodes)
     # Install the kube-state-metrics EKS add-on; off on a cluster the zone does not own (its owner runs one).
     kube_state_metrics: bool = True
+    gateway: bool = False  # scrape the AI gateway's proxies (components/k8s/gateway.py)
     depends_on: list[pulumi.Resource] = field(default_factory=list)  # before in-cluster objects
 
 
@@ -104,7 +109,7 @@ class ServingMonitoring(pulumi.ComponentResource):
                                     ["aps:RemoteWrite"], agent.NAMESPACE, agent.APP, a)
         endpoint = self.workspace.prometheus_endpoint  # https://aps-workspaces.<region>.amazonaws.com/workspaces/<id>/
         self.agent = agent.PrometheusAgent(f"{z}-metrics-agent", agent.PrometheusAgentArgs(
-            TARGETS, remote_write_url=endpoint.apply(lambda e: f"{e.rstrip('/')}/api/v1/remote_write"),
+            TARGETS + ([GATEWAY_TARGET] if a.gateway else []), remote_write_url=endpoint.apply(lambda e: f"{e.rstrip('/')}/api/v1/remote_write"),
             region=ctx.region, external_labels={"zone": z}, node_selector=a.node_selector,
             depends_on=[writer, *([self.kube_state_metrics] if self.kube_state_metrics else []), *a.depends_on]), k8s)
 

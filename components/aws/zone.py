@@ -23,6 +23,7 @@ from llmops_landing_zone.components.aws.cluster import (
     ExistingClusterArgs,
     launch_template_tags,
 )
+from llmops_landing_zone.components.aws.gateway_keys import GatewayKeys, GatewayKeysArgs
 from llmops_landing_zone.components.aws.gpu_pool import GpuPool, GpuPoolArgs
 from llmops_landing_zone.components.aws.keys import Keys, KeysArgs
 from llmops_landing_zone.components.aws.mirror import RegistryMirror, RegistryMirrorArgs, mirror_repository
@@ -47,6 +48,9 @@ from llmops_landing_zone.components.common import child, zone_tags
 from llmops_landing_zone.components.config.deploy import runner_enabled
 from llmops_landing_zone.components.config.models import ZoneConfig
 from llmops_landing_zone.components.k8s import ClusterAddons, images
+from llmops_landing_zone.components.k8s.gateway import AiGateway, AiGatewayArgs, load_balancer_annotations
+from llmops_landing_zone.components.k8s.meta import SERVING_NAMESPACE
+from llmops_landing_zone.components.k8s.vllm import PORT as VLLM_PORT
 from llmops_landing_zone.components.k8s.prometheus_agent import NAMESPACE as METRICS_NAMESPACE
 from llmops_landing_zone.components.observability import rule_file
 from llmops_landing_zone.components.observability.dashboards import zone_dashboard
@@ -170,6 +174,21 @@ def build(zone: pulumi.ComponentResource, cfg: ZoneConfig) -> dict[str, Any]:
         for key in managed
     }
 
+    # The AI gateway in front of the vLLM endpoints: one key per team in Secrets Manager, limits per team.
+    gateway = None
+    if cfg.gateway.enabled:
+        routes, limits = resolve.gateway(cfg, SERVING_NAMESPACE, VLLM_PORT)
+        gateway_keys = GatewayKeys(f"{z}-gateway-keys", GatewayKeysArgs(
+            z, sorted(cfg.teams), keys.data.arn, tags=zone_tags(z, cfg.environment, cfg.tags)), child(zone)) \
+            if cfg.gateway.authentication == "api-key" else None
+        gateway = AiGateway(f"{z}-gateway", AiGatewayArgs(
+            routes, dict(gateway_keys.keys) if gateway_keys else {}, limits,
+            authenticate=gateway_keys is not None,
+            service_annotations=load_balancer_annotations("aws", cfg.gateway.exposure),
+            tls_secret=cfg.gateway.tls.certificate_secret if cfg.gateway.tls else None,
+            node_selector=dict(SYSTEM_LABEL), depends_on=[addons]),
+            pulumi.ResourceOptions(parent=zone, provider=cluster.provider))
+
     stores = {
         key: vector_store(f"{z}-vector-{key}", VectorStoreArgs(
             z, ctx, key, store.engine, store.dimensions, encryption_key=keys.data.arn, log_key_arn=keys.audit.arn,
@@ -196,7 +215,7 @@ def build(zone: pulumi.ComponentResource, cfg: ZoneConfig) -> dict[str, Any]:
         rule_file=rule_file(z, cfg.endpoints, cfg.observability.enabled), endpoints=scaled_endpoints(cfg.endpoints, cfg.observability.enabled),
         k8s_provider=cluster.provider, alert_topic_arn=budget.topic.arn if budget else None,
         tags=zone_tags(z, cfg.environment, cfg.tags), protect=protect, node_selector=dict(SYSTEM_LABEL),
-        kube_state_metrics=isinstance(cluster, Cluster),
+        kube_state_metrics=isinstance(cluster, Cluster), gateway=bool(cfg.gateway.enabled),
         depends_on=[*([cluster.system_nodes] if isinstance(cluster, Cluster) else []), addons]), child(zone)) \
         if observed else None
 
@@ -245,6 +264,8 @@ def build(zone: pulumi.ComponentResource, cfg: ZoneConfig) -> dict[str, Any]:
         "trailArn": audit.trail.arn,
         "kmsKeys": {"cluster": keys.cluster.arn, "audit": keys.audit.arn, "data": keys.data.arn},
     }
+    if gateway is not None:
+        outputs["gatewayUrl"] = gateway.url
     if autoscaler is not None:
         outputs["clusterAutoscalerRoleArn"] = autoscaler.role.arn
     if runner is not None:

@@ -38,6 +38,7 @@ from pulumi_kubernetes.apiextensions import CustomResource
 from llmops_landing_zone.components.azure.base import AzureContext, grant
 from llmops_landing_zone.components.azure.network import Network
 from llmops_landing_zone.components.common import child, stateful
+from llmops_landing_zone.components.k8s import gateway as ai_gateway
 from llmops_landing_zone.components.k8s import keda
 from llmops_landing_zone.components.k8s.addons import DCGM_EXPORTER
 from llmops_landing_zone.components.k8s.meta import GPU_NAMESPACE, labels, metadata
@@ -89,6 +90,7 @@ class ServingMonitoringArgs:
     log_workspace_id: pulumi.Input[str] | None = None  # the audit Log Analytics workspace, scoped with the DCE
     tags: dict[str, str] = field(default_factory=dict)
     protect: bool = False
+    gateway: bool = False  # scrape the AI gateway's proxies (components/k8s/gateway.py)
     depends_on: list[pulumi.Resource] = field(default_factory=list)  # before in-cluster objects
 
 
@@ -136,6 +138,9 @@ class ServingMonitoring(pulumi.ComponentResource):
         for ns in namespaces:
             self._pod_monitor(f"{z}-vllm-{ns}", "vllm", ns, "http", False, k8s)
         self._pod_monitor(f"{z}-dcgm", DCGM_EXPORTER, GPU_NAMESPACE, "metrics", True, k8s)
+        if a.gateway:  # the AI gateway's token usage per team and model
+            self._pod_monitor(f"{z}-ai-gateway", ai_gateway.PROXY_APP, ai_gateway.NAMESPACE,
+                              ai_gateway.METRICS_PORT_NAME, False, k8s)
 
         self.identity = azure.managedidentity.UserAssignedIdentity(
             name(z, "keda-id"), resource_name_=name(z, "keda"), resource_group_name=a.resource_group,

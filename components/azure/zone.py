@@ -18,6 +18,7 @@ from llmops_landing_zone.components.azure.base import AzureContext
 from llmops_landing_zone.components.azure.budget import Budget, BudgetArgs
 from llmops_landing_zone.components.azure.cluster import Cluster, ClusterArgs, ExistingCluster, ExistingClusterArgs
 from llmops_landing_zone.components.azure.endpoint_alerts import EndpointAlerts, EndpointAlertsArgs
+from llmops_landing_zone.components.azure.gateway_keys import GatewayKeys, GatewayKeysArgs
 from llmops_landing_zone.components.azure.gpu_pool import GpuPool, GpuPoolArgs
 from llmops_landing_zone.components.azure.keys import Keys, KeysArgs
 from llmops_landing_zone.components.azure.dashboards import ServingDashboards, ServingDashboardsArgs
@@ -47,6 +48,9 @@ from llmops_landing_zone.components.azure.mirror import (
     target_repository,
 )
 from llmops_landing_zone.components.k8s import ClusterAddons, images
+from llmops_landing_zone.components.k8s.gateway import AiGateway, AiGatewayArgs, load_balancer_annotations
+from llmops_landing_zone.components.k8s.meta import SERVING_NAMESPACE
+from llmops_landing_zone.components.k8s.vllm import PORT as VLLM_PORT
 from llmops_landing_zone.components.observability import rule_file
 from llmops_landing_zone.components.observability.managed import managed_alerts
 from llmops_landing_zone.components.observability.dashboards import zone_dashboard
@@ -135,6 +139,19 @@ def build(zone: pulumi.ComponentResource, cfg: ZoneConfig) -> dict[str, Any]:
             metrics_namespace="kube-system" if cfg.observability.enabled else None), child(zone))
         for key, spec in specs.items() if spec.pool is not None
     }
+    # The AI gateway in front of the vLLM endpoints: one key per team in the zone's Key Vault, limits per team.
+    gateway = None
+    if cfg.gateway.enabled:
+        routes, limits = resolve.gateway(cfg, SERVING_NAMESPACE, VLLM_PORT)
+        gateway_keys = GatewayKeys(f"{z}-gateway-keys", GatewayKeysArgs(
+            rg, keys.vault.name, sorted(cfg.teams), tags=zone_tags(z, cfg.environment, cfg.tags)), child(zone)) \
+            if cfg.gateway.authentication == "api-key" else None
+        gateway = AiGateway(f"{z}-gateway", AiGatewayArgs(
+            routes, dict(gateway_keys.keys) if gateway_keys else {}, limits,
+            authenticate=gateway_keys is not None,
+            service_annotations=load_balancer_annotations("azure", cfg.gateway.exposure),
+            tls_secret=cfg.gateway.tls.certificate_secret if cfg.gateway.tls else None, depends_on=[addons]),
+            pulumi.ResourceOptions(parent=zone, provider=cluster.provider))
     workspace = MlWorkspace(f"{z}-ml", MlWorkspaceArgs(
         z, ctx, network, keys, sink, protect=protect, deletion_protection=deletion_protection, prod=cfg.is_prod),
         child(zone)) \
@@ -169,7 +186,7 @@ def build(zone: pulumi.ComponentResource, cfg: ZoneConfig) -> dict[str, Any]:
         endpoints=scaled_endpoints(cfg.endpoints, cfg.observability.enabled), k8s_provider=cluster.provider,
         action_group_id=budget.action_group.id if budget else None, network=network,
         log_workspace_id=audit.workspace.id, tags=zone_tags(z, cfg.environment, cfg.tags),
-        protect=protect, depends_on=[addons]), child(zone)) if cfg.observability.enabled else None
+        protect=protect, gateway=bool(cfg.gateway.enabled), depends_on=[addons]), child(zone)) if cfg.observability.enabled else None
 
     for key, thresholds in managed_alerts({k: cfg.endpoints[k] for k in managed_endpoints},
                                           cfg.observability.enabled).items():
@@ -226,6 +243,8 @@ def build(zone: pulumi.ComponentResource, cfg: ZoneConfig) -> dict[str, Any]:
     }
     if dashboards is not None:
         outputs["grafanaUrl"] = dashboards.url
+    if gateway is not None:
+        outputs["gatewayUrl"] = gateway.url
     if workspace is not None:
         outputs["mlWorkspace"] = workspace.workspace_name
     if monitoring is not None:

@@ -208,6 +208,45 @@ def _teams(cfg: ZoneConfig) -> Iterator[Issue]:
                 yield f"teams.{key}.members.{i}", f"'{member}' is not {what}"
 
 
+def _gateway(cfg: ZoneConfig) -> Iterator[Issue]:
+    """The AI gateway's exposure, and the teams' models and limits against the zone's endpoints."""
+    gw = cfg.gateway
+    vllm = [k for k, ep in cfg.endpoints.items() if ep.runtime == "vllm"]
+    if gw.enabled and not vllm:
+        yield "gateway.enabled", "the AI gateway routes to vLLM endpoints and the zone has none; remove the key"
+    if gw.exposure == "public":
+        if gw.tls is None:
+            yield "gateway.tls", "a public gateway needs TLS: set tls.certificateSecret (a kubernetes.io/tls Secret)"
+        if gw.authentication == "none":
+            yield "gateway.authentication", "a public gateway must authenticate every request; use api-key"
+    elif gw.authentication == "none" and cfg.is_prod:
+        yield "gateway.authentication", "a prod gateway must authenticate every request; use api-key"
+    for key, team in cfg.teams.items():
+        allowed = vllm if team.models is None else team.models
+        for i, model in enumerate(team.models or []):
+            if model not in cfg.endpoints:
+                yield (f"teams.{key}.models.{i}", f"'{model}' is not an endpoint of the zone (endpoints: "
+                       f"{', '.join(sorted(cfg.endpoints)) or 'none'})")
+            elif model not in vllm:
+                yield (f"teams.{key}.models.{i}", f"'{model}' is a managed endpoint, reached through its cloud's "
+                       "SDK and IAM, not the gateway; list vLLM endpoints only")
+        if team.limits is None:
+            continue
+        if not gw.enabled:
+            yield f"teams.{key}.limits", "limits are enforced by the AI gateway, which this zone does not deploy"
+        if team.limits.tokens_per_minute is None and team.limits.requests_per_minute is None \
+                and not team.limits.models:
+            yield f"teams.{key}.limits", "set tokensPerMinute, requestsPerMinute or per-model limits (models)"
+        for model, limit in team.limits.models.items():
+            path = f"teams.{key}.limits.models.{model}"
+            if model not in cfg.endpoints:
+                yield path, f"'{model}' is not an endpoint of the zone"
+            elif model not in allowed:
+                yield path, f"the team may not call '{model}' (teams.{key}.models); add it there or remove this limit"
+            if limit.tokens_per_minute is None and limit.requests_per_minute is None:
+                yield path, "set tokensPerMinute or requestsPerMinute"
+
+
 def _audit_and_budget(cfg: ZoneConfig) -> Iterator[Issue]:
     if cfg.is_prod and cfg.audit.immutable is False:
         yield "audit.immutable", "prod audit logs must be immutable; remove the key or set it to true"
@@ -314,8 +353,8 @@ def _snake(camel: str) -> str:
 
 
 CHECKS: list[Check] = [
-    _placement, _region, _gpu_pools, _endpoints, _canaries, _network, _vector_stores, _teams, _audit_and_budget,
-    _observability, deploy_issues,
+    _placement, _region, _gpu_pools, _endpoints, _canaries, _network, _vector_stores, _teams, _gateway,
+    _audit_and_budget, _observability, deploy_issues,
 ]
 
 

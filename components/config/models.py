@@ -362,10 +362,55 @@ class VectorStoreConfig(Model):
     metric: Literal["cosine", "dot-product", "euclidean"] = "cosine"
 
 
+class RateLimit(Model):
+    """Limits of a team at the AI gateway; a request over either gets HTTP 429."""
+
+    tokens_per_minute: StrictInt | None = Field(
+        None, ge=1, le=1_000_000_000, description="prompt + completion tokens per minute (counted from each "
+                                                  "response's usage; the request that crosses the limit completes)")
+    requests_per_minute: StrictInt | None = Field(None, ge=1, le=10_000_000, description="requests per minute")
+
+
+class TeamLimits(RateLimit):
+    """``teams.<name>.limits``: the team's limits over every model, and optionally per model."""
+
+    models: dict[Key, RateLimit] = Field(
+        default_factory=dict, max_length=limits.MAX_ENDPOINTS,
+        description="per endpoint key: limits of the team on that model, counted on top of the team-wide ones")
+
+
 class TeamConfig(Model):
     role: TeamRole
     members: list[str] = Field(default_factory=list, max_length=limits.MAX_TEAM_MEMBERS)
     gpu_quota: StrictInt = Field(4, ge=0, le=4096, description="nvidia.com/gpu requests the namespace may hold")
+    models: list[Key] | None = Field(
+        None, max_length=limits.MAX_ENDPOINTS,
+        description="endpoint keys the team may call through the AI gateway; default: every vLLM endpoint of "
+                    "the zone; [] for none")
+    limits: TeamLimits | None = Field(
+        None, description="tokens and requests per minute at the AI gateway (HTTP 429 beyond them)")
+
+
+class GatewayTlsConfig(Model):
+    certificate_secret: str = Field(
+        pattern=r"^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$",
+        description="name of a kubernetes.io/tls Secret in the gateway's namespace (ingress), e.g. issued by "
+                    "cert-manager; the gateway's HTTPS listener serves it")
+
+
+class GatewayConfig(Model):
+    """The zone's AI gateway (Envoy Gateway + Envoy AI Gateway): one OpenAI-compatible entry routing by the
+    request's ``model`` to the vLLM endpoints, with a key and limits per team (README, "AI gateway")."""
+
+    enabled: StrictBool | None = Field(None, description="deploy the gateway (default: on when the zone has vLLM "
+                                                         "endpoints)")
+    exposure: Literal["internal", "public"] = Field(
+        "internal", description="internal: a load balancer inside the network; public: an internet-facing one, "
+                                "which needs tls and authentication")
+    authentication: Literal["api-key", "none"] = Field(
+        "api-key", description="api-key: every request carries a team's key (Authorization: Bearer <key>), kept "
+                               "in the cloud's secret manager; none: no authentication (dev only, never public)")
+    tls: GatewayTlsConfig | None = Field(None, description="HTTPS on the gateway's listener (required when public)")
 
 
 class AuditConfig(Model):
@@ -467,6 +512,7 @@ class ZoneConfig(Model):
     policy: PolicySettings = Field(default_factory=PolicySettings)
     observability: ObservabilityConfig = Field(default_factory=ObservabilityConfig)
     deploy: DeployConfig = Field(default_factory=DeployConfig)
+    gateway: GatewayConfig = Field(default_factory=GatewayConfig)
 
     @model_validator(mode="after")
     def resolve_defaults(self) -> ZoneConfig:
@@ -483,6 +529,8 @@ class ZoneConfig(Model):
             self.observability.grafana = (self.observability.enabled and self.cloud != "gcp"
                                           and self.environment in ("staging", "prod")
                                           and not (self.cloud == "aws" and self.network.existing is not None))
+        if self.gateway.enabled is None:
+            self.gateway.enabled = any(ep.runtime == "vllm" for ep in self.endpoints.values())
         return self
 
     @property

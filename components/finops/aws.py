@@ -207,6 +207,7 @@ AWS_RULES: dict[str, Rule] = {
     tokens.AWS_S3_BUCKET_V2: object_store("S3 Standard storage"),
     tokens.KMS_KEY: fixed("kms-key-month", "KMS customer managed key"),
     tokens.AWS_SECRET: fixed("secret-month", "Secrets Manager secret"),
+    tokens.AWS_SECRET_VERSION: no_charge("billed on its secret (per secret-month)"),
     tokens.AWS_METRIC_ALARM: _aws_alarm,
     tokens.CLOUDTRAIL: _aws_trail,
     tokens.AWS_BUDGET: no_charge("AWS Budgets without actions"),

@@ -234,6 +234,7 @@ AZURE_RULES: dict[str, Rule] = {
     tokens.LOG_ANALYTICS_WORKSPACE: _az_log_workspace,
     tokens.STORAGE_ACCOUNT: object_store("Blob Storage hot LRS"),
     tokens.KEY_VAULT_KEY: _az_key,
+    tokens.AZURE_KEY_VAULT_SECRET: no_charge("Key Vault bills secrets per 10,000 operations only"),
     tokens.KEY_VAULT: no_charge("a vault bills per operation and per HSM key only"),
     tokens.AZURE_CONSUMPTION_BUDGET: no_charge("Cost Management budgets"),
     tokens.AZURE_INSIGHTS_ACTION_GROUP: no_charge("email notifications within the free allowance"),

@@ -176,6 +176,8 @@ GCP_RULES: dict[str, Rule] = {
     tokens.GCP_FORWARDING_RULE: _gcp_forwarding_rule,
     tokens.GCP_BUDGET: no_charge("Cloud Billing budgets"),
     tokens.GCP_MONITORING_DASHBOARD: no_charge("Cloud Monitoring dashboards have no charge (GMP bills ingestion, priced on the PodMonitoring)"),
+    tokens.GCP_SECRET: no_charge("Secret Manager bills its active versions"),
+    tokens.GCP_SECRET_VERSION: fixed("secret-version-month", "Secret Manager active secret version"),
     tokens.GCP_PUBSUB_TOPIC: no_charge("Pub/Sub within the 10 GiB monthly free tier"),
     tokens.GCP_LOG_SINK: no_charge("a sink bills on its destination"),
 }

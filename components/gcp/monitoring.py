@@ -23,6 +23,7 @@ import pulumi_gcp as gcp
 from pulumi_kubernetes.apiextensions import CustomResource
 
 from llmops_landing_zone.components.common import child
+from llmops_landing_zone.components.k8s import gateway as ai_gateway
 from llmops_landing_zone.components.k8s import keda
 from llmops_landing_zone.components.k8s.meta import labels, metadata
 from llmops_landing_zone.components.observability.rules import seconds
@@ -80,6 +81,7 @@ class ServingMonitoringArgs:
     notification_channels: list[pulumi.Input[str]] = field(default_factory=list)  # the budget's channels
     labels: dict[str, str] = field(default_factory=dict)
     api_depends_on: list[pulumi.Resource] = field(default_factory=list)  # the monitoring and IAM APIs
+    gateway: bool = False  # scrape the AI gateway's proxies (components/k8s/gateway.py)
     depends_on: list[pulumi.Resource] = field(default_factory=list)  # before in-cluster objects
 
 
@@ -95,6 +97,14 @@ class ServingMonitoring(pulumi.ComponentResource):
             spec={"selector": {"matchLabels": {"app.kubernetes.io/name": "vllm"}},
                   "endpoints": [{"port": "http", "path": "/metrics", "interval": "30s"}]},
             opts=k8s) for ns in namespaces]
+        if a.gateway:  # the AI gateway's token usage per team and model
+            self.pod_monitorings.append(CustomResource(
+                f"{z}-ai-gateway", api_version="monitoring.googleapis.com/v1", kind="PodMonitoring",
+                metadata=metadata("ai-gateway", labels("ai-gateway", "ai-gateway", "pod-monitoring"),
+                                  ai_gateway.NAMESPACE),
+                spec={"selector": {"matchLabels": {"app.kubernetes.io/name": ai_gateway.PROXY_APP}},
+                      "endpoints": [{"port": ai_gateway.METRICS_PORT_NAME, "path": "/metrics", "interval": "30s"}]},
+                opts=k8s))
         groups = recording_groups(a.rule_file)
         self.rules = CustomResource(
             f"{z}-serving-rules", api_version="monitoring.googleapis.com/v1", kind="ClusterRules",

@@ -34,7 +34,7 @@ BASE_APIS = (
 
 
 def required_apis(*, vector_engines: Iterable[str] = (), managed_serving: bool = False, budget: bool = False,
-                  binary_authorization: bool = False) -> list[str]:
+                  binary_authorization: bool = False, secrets: bool = False) -> list[str]:
     """The base APIs plus those of what the zone runs: Vertex AI (Vector Search or managed endpoints), AlloyDB,
     billing budgets (with Pub/Sub for their alerts) and Binary Authorization (enforced by prod clusters)."""
     apis = list(BASE_APIS)
@@ -47,6 +47,8 @@ def required_apis(*, vector_engines: Iterable[str] = (), managed_serving: bool =
         apis += ["billingbudgets.googleapis.com", "pubsub.googleapis.com"]
     if binary_authorization:
         apis.append("binaryauthorization.googleapis.com")
+    if secrets:  # the AI gateway's team keys
+        apis.append("secretmanager.googleapis.com")
     return apis
 
 

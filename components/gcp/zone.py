@@ -18,6 +18,7 @@ from llmops_landing_zone.components.gcp.audit import Audit, AuditArgs
 from llmops_landing_zone.components.gcp.budget import Budget, BudgetArgs
 from llmops_landing_zone.components.config.versions import gke_channel
 from llmops_landing_zone.components.gcp.cluster import Cluster, ClusterArgs, ExistingCluster, ExistingClusterArgs
+from llmops_landing_zone.components.gcp.gateway_keys import GatewayKeys, GatewayKeysArgs
 from llmops_landing_zone.components.gcp.gpu_pool import GpuPool, GpuPoolArgs
 from llmops_landing_zone.components.gcp.keys import BOOT_DISK, DATA, GKE_SECRETS, LOGS, Keys, KeysArgs
 from llmops_landing_zone.components.gcp.mirror import RegistryMirror, RegistryMirrorArgs, mirror_repository
@@ -40,6 +41,9 @@ from llmops_landing_zone.components.gcp.serving import (
 )
 from llmops_landing_zone.components.gcp.vector_store import AlloyDbVectorStore, VectorSearch, VectorStoreArgs
 from llmops_landing_zone.components.k8s import ClusterAddons, images
+from llmops_landing_zone.components.k8s.gateway import AiGateway, AiGatewayArgs, load_balancer_annotations
+from llmops_landing_zone.components.k8s.meta import SERVING_NAMESPACE
+from llmops_landing_zone.components.k8s.vllm import PORT as VLLM_PORT
 from llmops_landing_zone.components.observability import rule_file
 from llmops_landing_zone.components.observability.dashboards import Scope, cloud_monitoring_json, zone_dashboard
 from llmops_landing_zone.components.observability.managed import managed_alerts
@@ -58,7 +62,8 @@ def project_apis(cfg: ZoneConfig) -> list[str]:
     return required_apis(vector_engines=[s.engine for s in cfg.vector_stores.values()],
                          managed_serving=any(e.runtime == "managed" for e in cfg.endpoints.values()),
                          budget=cfg.budget is not None,
-                         binary_authorization=cfg.is_prod)  # prod clusters enforce the project's policy
+                         binary_authorization=cfg.is_prod,  # prod clusters enforce the project's policy
+                         secrets=bool(cfg.gateway.enabled and cfg.teams and cfg.gateway.authentication == "api-key"))
 
 
 def build(zone: pulumi.ComponentResource, cfg: ZoneConfig) -> dict[str, Any]:
@@ -145,6 +150,20 @@ def build(zone: pulumi.ComponentResource, cfg: ZoneConfig) -> dict[str, Any]:
                 depends_on=services.deps("aiplatform"), encryption_depends_on=keys.ready(DATA)), under())
             managed[key] = vertex.endpoint_id
 
+    # The AI gateway in front of the vLLM endpoints: one key per team in Secret Manager, limits per team.
+    gateway = None
+    if cfg.gateway.enabled:
+        routes, limits = resolve.gateway(cfg, SERVING_NAMESPACE, VLLM_PORT)
+        gateway_keys = GatewayKeys(f"{z}-gateway-keys", GatewayKeysArgs(
+            z, ctx.project, ctx.region, sorted(cfg.teams), labels=zone_labels(z, cfg.environment, cfg.tags),
+            depends_on=services.deps("secretmanager")), under()) if cfg.gateway.authentication == "api-key" else None
+        gateway = AiGateway(f"{z}-gateway", AiGatewayArgs(
+            routes, dict(gateway_keys.keys) if gateway_keys else {}, limits,
+            authenticate=gateway_keys is not None,
+            service_annotations=load_balancer_annotations("gcp", cfg.gateway.exposure),
+            tls_secret=cfg.gateway.tls.certificate_secret if cfg.gateway.tls else None, depends_on=[addons]),
+            pulumi.ResourceOptions(parent=zone, provider=cluster.provider))
+
     stores: dict[str, pulumi.Output[str]] = {}
     for key, store in cfg.vector_stores.items():
         args = VectorStoreArgs(
@@ -188,6 +207,8 @@ def build(zone: pulumi.ComponentResource, cfg: ZoneConfig) -> dict[str, Any]:
         "vectorStores": stores,
         "auditStore": audit.destination,
     }
+    if gateway is not None:
+        outputs["gatewayUrl"] = gateway.url
     budget: Budget | None = None
     if cfg.budget is not None:
         b = cfg.budget
@@ -202,7 +223,8 @@ def build(zone: pulumi.ComponentResource, cfg: ZoneConfig) -> dict[str, Any]:
             rule_file=rule_file(z, cfg.endpoints, cfg.observability.enabled),
             endpoints=scaled_endpoints(cfg.endpoints, cfg.observability.enabled), k8s_provider=cluster.provider,
             notification_channels=[c.id for c in budget.channels] if budget else [], labels=zone_labels(z, cfg.environment, cfg.tags),
-            api_depends_on=services.deps("monitoring", "iam"), depends_on=[addons]), under())
+            gateway=bool(cfg.gateway.enabled), api_depends_on=services.deps("monitoring", "iam"),
+            depends_on=[addons]), under())
         # GMP answers for the whole project: every query names this cluster
         model = zone_dashboard(z, resolve.endpoints(cfg), "gcp", ctx.region, slo_targets(cfg.endpoints),
                                Scope(extra=f'cluster="{cluster.name}"'))

@@ -233,3 +233,39 @@ PROMETHEUS = Image(
     source="prometheus-operator pkg/operator/defaults.go (commit 6adcebc, 2026-08-08): default Prometheus",
     released=date(2026, 8, 8), refresh_days=OPERATOR_REFRESH_DAYS,
 )
+
+# --- The AI gateway (components/k8s/gateway.py) ----------------------------------------------------------
+# Envoy Gateway v1.9.0 (tag 2026-08-15): the project supports each minor for 6 months after its release and
+# publishes the end of life per line (site/content/en/news/releases/matrix.md at v1.9.0: v1.9 -> 2027-02-14,
+# Kubernetes 1.33-1.36, Gateway API v1.6.1, Envoy v1.39.0); the refresh window is that date. OCI chart, same
+# version as the release (README of charts/gateway-helm: oci://docker.io/envoyproxy/gateway-helm).
+GATEWAY_EOL_DAYS = 183
+ENVOY_GATEWAY_CHART = Chart(
+    "gateway-helm", "v1.9.0", "oci://docker.io/envoyproxy",
+    source="envoyproxy/gateway tag v1.9.0 (2026-08-15); release matrix: v1.9 end of life 2027-02-14",
+    released=date(2026, 8, 15), refresh_days=GATEWAY_EOL_DAYS,
+)
+# Envoy AI Gateway v1.1.0 (tag 2026-08-21), built against Envoy Gateway v1.8.1 (go.mod) and tested with v1.8.1+
+# (site/docs/compatibility.md); v1beta1 is its stable API since v1.0.0 (RELEASES.md). It publishes no end of
+# life per release: the refresh window is this project's policy for operators. Two OCI charts of the same
+# version: the CRDs first, then the controller (manifests/charts/ai-gateway-{crds-,}helm).
+AI_GATEWAY_CRDS_CHART = Chart(
+    "ai-gateway-crds-helm", "v1.1.0", "oci://docker.io/envoyproxy",
+    source="envoyproxy/ai-gateway tag v1.1.0 (2026-08-21), manifests/charts/ai-gateway-crds-helm",
+    released=date(2026, 8, 21), refresh_days=OPERATOR_REFRESH_DAYS,
+)
+AI_GATEWAY_CHART = Chart(
+    "ai-gateway-helm", "v1.1.0", "oci://docker.io/envoyproxy",
+    source="envoyproxy/ai-gateway tag v1.1.0 (2026-08-21), manifests/charts/ai-gateway-helm",
+    released=date(2026, 8, 21), refresh_days=OPERATOR_REFRESH_DAYS,
+)
+# Redis for the global rate limit's counters (nothing else is stored; a restart only resets the current
+# minute's counts). The tag Envoy AI Gateway v1.1.0 runs in its token rate-limit example
+# (examples/token_ratelimit/redis.yaml); its own release date was not re-read, so the clock runs from the
+# example's tag. Tag only: no two independent sources for its digest.
+GATEWAY_REDIS = Image(
+    "docker.io/library/redis", "8.2.4-alpine3.22",
+    source="envoyproxy/ai-gateway v1.1.0 examples/token_ratelimit/redis.yaml (2026-08-21)",
+    released=date(2026, 8, 21), refresh_days=OPERATOR_REFRESH_DAYS,
+)
+GATEWAY_CHARTS = (ENVOY_GATEWAY_CHART, AI_GATEWAY_CRDS_CHART, AI_GATEWAY_CHART)

@@ -19,11 +19,11 @@ from llmops_landing_zone.llz.mocks.base import (
 
 
 def tables() -> tuple[dict[str, OutputFn], dict[str, CallFn]]:
-    from llmops_landing_zone.llz.mocks import aws, azure, gcp, k8s
+    from llmops_landing_zone.llz.mocks import aws, azure, gcp, k8s, local
 
     outputs: dict[str, OutputFn] = {}
     calls: dict[str, CallFn] = {}
-    for mod in (aws, gcp, azure, k8s):
+    for mod in (aws, gcp, azure, k8s, local):
         outputs.update(mod.OUTPUTS)
         calls.update(mod.CALLS)
     return outputs, calls

@@ -52,6 +52,7 @@ ARM: dict[str, tuple[str, str]] = _by_module_type({
         "virtualNetworkLinkName"),
     tokens.KEY_VAULT: ("Microsoft.KeyVault/vaults/{vaultName}", "vaultName"),
     tokens.KEY_VAULT_KEY: ("Microsoft.KeyVault/vaults/{vaultName}/keys/{keyName}", "keyName"),
+    tokens.AZURE_KEY_VAULT_SECRET: ("Microsoft.KeyVault/vaults/{vaultName}/secrets/{secretName}", "secretName"),
     tokens.AZURE_DISK_ENCRYPTION_SET: (
         "Microsoft.Compute/diskEncryptionSets/{diskEncryptionSetName}", "diskEncryptionSetName"),
     tokens.AZURE_USER_ASSIGNED_IDENTITY: (
