@@ -332,10 +332,12 @@ def expected_azure(plan: Plan, stack: str) -> tuple[float, float, set[str]]:
             base + (ed_hi + vw_hi) * a["grafana-active-user-month"])
     for r in plan.of_type("azure-native:containerregistry:Registry"):  # the registry mirror (Premium)
         add(r, a["registry-day:Premium"] * 30, a["registry-day:Premium"] * 30)
-    for r in plan.of_type("azure-native:monitor:MetricAlert"):  # Azure ML endpoint alerts: one series each here
-        add(r, a["metric-alert-series-month"], a["metric-alert-series-month"])
+    for r in plan.of_type("azure-native:monitor:MetricAlert"):  # Azure ML endpoint alerts: a series per deployment
+        n = len(r.inputs["criteria"]["allOf"][0]["dimensions"][0]["values"])
+        add(r, n * a["metric-alert-series-month"], n * a["metric-alert-series-month"])
     for r in plan.of_type("azure-native:monitor:ScheduledQueryRule"):
-        add(r, a["log-alert-series-month:PT5M"], a["log-alert-series-month:PT5M"])
+        n = len(r.inputs["criteria"]["allOf"][0]["dimensions"][0]["values"])
+        add(r, n * a["log-alert-series-month:PT5M"], n * a["log-alert-series-month:PT5M"])
     min_lo, min_hi = usage("deploy-build-minutes-month")
     for r in plan.of_type("azure-native:app:Job"):  # the deploy runner: 2 vCPU + 4 GiB while a job runs
         per_min = 60 * (2 * a["container-apps-vcpu-second"] + 4 * a["container-apps-gib-second"])

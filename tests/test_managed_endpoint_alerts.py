@@ -152,3 +152,29 @@ def test_no_managed_endpoint_no_azure_alerts() -> None:
     assert not _managed("azure-dev")
     plan = offline.plan("azure-dev")
     assert not plan.of_type(tokens.AZURE_METRIC_ALERT) and not plan.of_type(tokens.AZURE_SCHEDULED_QUERY_RULE)
+
+
+def test_a_managed_canary_is_held_to_its_endpoints_slo() -> None:
+    """aws-prod and azure-prod shadow a managed endpoint: the canary's variant (SageMaker) or deployment (Azure ML)
+    is alerted with the endpoint's thresholds, next to the endpoint's own alerts, whose names do not change."""
+    from llmops_landing_zone.components.config.models import canary_key
+    from llmops_landing_zone.llz import offline
+
+    for stack in ("aws-prod", "azure-prod"):
+        plan = offline.plan(stack)
+        _, _, cfg = offline.load(stack)
+        keys = [k for k, e in cfg.endpoints.items() if e.runtime == "managed" and e.canary]
+        assert keys, stack
+        for key in keys:
+            if stack == "aws-prod":
+                alarms = {r.inputs["name"]: r for r in plan.of_type("aws:cloudwatch/metricAlarm:MetricAlarm")}
+                stable = alarms[f"{cfg.name}-{key}-latency-p95"]
+                canary = alarms[f"{cfg.name}-{canary_key(key)}-latency-p95"]
+                assert stable.inputs["dimensions"]["VariantName"] == "AllTraffic"
+                assert canary.inputs["dimensions"]["VariantName"] == "Canary"
+                assert canary.inputs["threshold"] == stable.inputs["threshold"]
+                assert f"{cfg.name}-{canary_key(key)}-error-ratio" in alarms
+            else:
+                (latency,) = [r for r in plan.of_type("azure-native:monitor:MetricAlert") if key in r.name]
+                dims = latency.inputs["criteria"]["allOf"][0]["dimensions"][0]
+                assert dims["values"] == ["primary", "canary"]

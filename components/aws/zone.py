@@ -6,6 +6,7 @@ access -> serving (vLLM on the cluster, SageMaker) -> vector stores -> audit -> 
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 import pulumi
@@ -41,12 +42,13 @@ from llmops_landing_zone.components.aws.serving import (
     ModelBucketArgs,
     Serving,
     ServingArgs,
+    CANARY_VARIANT,
     VARIANT,
 )
 from llmops_landing_zone.components.aws.vector_store import VectorStoreArgs, collection_names, vector_store
 from llmops_landing_zone.components.common import child, zone_tags
 from llmops_landing_zone.components.config.deploy import runner_enabled
-from llmops_landing_zone.components.config.models import ZoneConfig
+from llmops_landing_zone.components.config.models import ZoneConfig, canary_key
 from llmops_landing_zone.components.k8s import ClusterAddons, images
 from llmops_landing_zone.components.k8s.gateway import AiGateway, AiGatewayArgs, load_balancer_annotations
 from llmops_landing_zone.components.k8s.meta import SERVING_NAMESPACE
@@ -233,6 +235,12 @@ def build(zone: pulumi.ComponentResource, cfg: ZoneConfig) -> dict[str, Any]:
         EndpointAlerts(f"{z}-alerts-{key}", EndpointAlertsArgs(
             z, managed_endpoints[key].endpoint.name, VARIANT, thresholds,
             topic_arn=budget.topic.arn if budget else None, tags=zone_tags(z, cfg.environment, cfg.tags)), child(zone))
+        if cfg.endpoints[key].canary:  # its variant (production or shadow) is held to the endpoint's SLO
+            canary = canary_key(key)
+            EndpointAlerts(f"{z}-alerts-{canary}", EndpointAlertsArgs(
+                z, managed_endpoints[key].endpoint.name, CANARY_VARIANT, dataclasses.replace(thresholds, endpoint=canary),
+                topic_arn=budget.topic.arn if budget else None, tags=zone_tags(z, cfg.environment, cfg.tags)),
+                child(zone))
 
     # The cluster pass of the deploy workflow runs here when the API server is private (components/deploy_path.py)
     runner = DeployRunner(f"{z}-deploy-runner", DeployRunnerArgs(

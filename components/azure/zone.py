@@ -27,6 +27,7 @@ from llmops_landing_zone.components.azure.network import ExistingVnet, Network, 
 from llmops_landing_zone.components.azure.rbac import TeamAccess, TeamAccessArgs
 from llmops_landing_zone.components.azure.runner import DeployRunner, DeployRunnerArgs
 from llmops_landing_zone.components.azure.serving import (
+    CANARY_DEPLOYMENT,
     DEPLOYMENT_NAME,
     ManagedEndpoint,
     ManagedEndpointArgs,
@@ -192,7 +193,9 @@ def build(zone: pulumi.ComponentResource, cfg: ZoneConfig) -> dict[str, Any]:
                                           cfg.observability.enabled).items():
         EndpointAlerts(f"{z}-alerts-{key}", EndpointAlertsArgs(
             z, ctx.location, rg, managed_endpoints[key].endpoint_name, managed_endpoints[key].endpoint.id,
-            workspace_id=sink.workspace_id, thresholds=thresholds, deployments=[DEPLOYMENT_NAME],
+            workspace_id=sink.workspace_id, thresholds=thresholds,
+            # a canary deployment is held to the endpoint's SLO too (shadow or not: its errors are its own)
+            deployments=[DEPLOYMENT_NAME, *([CANARY_DEPLOYMENT] if cfg.endpoints[key].canary else [])],
             action_group_id=budget.action_group.id if budget else None,
             tags=zone_tags(z, cfg.environment, cfg.tags)), child(zone))
 
