@@ -2,9 +2,31 @@
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
 
+import pytest
+import yaml
+
+from llmops_landing_zone.components.config import ConfigError, parse_zone
 from llmops_landing_zone.components.plan import Plan
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def stack_zone(stack: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    """A reference stack's ``llmops:zone`` (a copy a test may change) and its whole config (provider keys)."""
+    config = yaml.safe_load((ROOT / "stacks" / f"Pulumi.{stack}.yaml").read_text())["config"]
+    return copy.deepcopy(config["llmops:zone"]), config
+
+
+def config_errors(zone: dict[str, Any], provider: dict[str, Any]) -> list[str]:
+    """The lines of the ConfigError ``zone`` must raise (the test fails if it parses)."""
+    with pytest.raises(ConfigError) as info:
+        parse_zone(zone, provider)
+    return info.value.lines
 
 
 def snake_case_keys(value: object, path: str, maps: Iterable[str]) -> list[str]:

@@ -5,7 +5,6 @@ are refused with their key path and exit 2."""
 
 from __future__ import annotations
 
-import copy
 import json
 from pathlib import Path
 from typing import Any
@@ -22,6 +21,7 @@ from llmops_landing_zone.components.observability.grafana import DATASOURCE_UID
 from llmops_landing_zone.components.observability.rules import slo_targets
 from llmops_landing_zone.components.plan import Plan, PlannedResource
 from llmops_landing_zone.llz import offline
+from plan_checks import stack_zone
 from llmops_landing_zone.llz.cli import app
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -155,10 +155,6 @@ def test_dev_has_no_grafana_by_default(stack: str, plans: dict[str, Plan]) -> No
 
 # --- config --------------------------------------------------------------------------------------------------
 
-def _raw(stack: str) -> tuple[dict[str, Any], dict[str, Any]]:
-    config = yaml.safe_load((ROOT / "stacks" / f"Pulumi.{stack}.yaml").read_text())["config"]
-    return copy.deepcopy(config["llmops:zone"]), config
-
 
 @pytest.mark.parametrize(("stack", "observability", "network", "fragment"), [
     ("gcp-prod", {"grafana": True}, None, "GCP needs no Grafana"),
@@ -170,7 +166,7 @@ def _raw(stack: str) -> tuple[dict[str, Any], dict[str, Any]]:
 ])
 def test_bad_grafana_settings_name_the_key(stack: str, observability: dict[str, Any], network: Any,
                                            fragment: str) -> None:
-    zone, provider = _raw(stack)
+    zone, provider = stack_zone(stack)
     zone["observability"] = observability
     if network is not None:
         zone["network"] = network
@@ -182,7 +178,7 @@ def test_bad_grafana_settings_name_the_key(stack: str, observability: dict[str, 
 @pytest.mark.parametrize(("stack", "environment", "expected"), [
     ("aws-prod", "staging", True), ("aws-prod", "dev", False), ("azure-prod", "prod", True), ("gcp-prod", "prod", False)])
 def test_grafana_default(stack: str, environment: str, expected: bool) -> None:
-    zone, provider = _raw(stack)
+    zone, provider = stack_zone(stack)
     zone["environment"] = environment
     zone.pop("observability", None)
     assert parse_zone(zone, provider).observability.grafana is expected

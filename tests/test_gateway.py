@@ -17,12 +17,13 @@ import yaml
 from typer.testing import CliRunner
 
 from llmops_landing_zone.components import resolve, tokens
-from llmops_landing_zone.components.config import ConfigError, parse_zone
+from llmops_landing_zone.components.config import parse_zone
 from llmops_landing_zone.components.k8s import gateway_routes as gr
 from llmops_landing_zone.components.k8s import images
 from llmops_landing_zone.components.k8s.vllm import canary_service_name
 from llmops_landing_zone.components.plan import Plan, PlannedResource
 from llmops_landing_zone.llz import offline
+from plan_checks import config_errors, stack_zone
 from llmops_landing_zone.llz.cli import app
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -43,19 +44,10 @@ def valid(api_version: str, kind: str, spec: dict[str, Any], name: str = "x") ->
 
 
 # --- config ---------------------------------------------------------------------------------------------------
-def _zone(stack: str) -> tuple[dict[str, Any], dict[str, Any]]:
-    config = yaml.safe_load((ROOT / "stacks" / f"Pulumi.{stack}.yaml").read_text())["config"]
-    return copy.deepcopy(config["llmops:zone"]), config
-
-
-def _errors(zone: dict[str, Any], provider: dict[str, Any]) -> list[str]:
-    with pytest.raises(ConfigError) as info:
-        parse_zone(zone, provider)
-    return info.value.lines
 
 
 def test_gateway_defaults_on_with_vllm_endpoints_and_every_vllm_endpoint_for_a_team() -> None:
-    zone, provider = _zone("aws-dev")
+    zone, provider = stack_zone("aws-dev")
     cfg = parse_zone(zone, provider)
     assert cfg.gateway.enabled and cfg.gateway.exposure == "internal" and cfg.gateway.authentication == "api-key"
     zone["endpoints"] = {k: v for k, v in zone["endpoints"].items() if v.get("runtime") == "managed"}
@@ -82,18 +74,18 @@ def test_gateway_defaults_on_with_vllm_endpoints_and_every_vllm_endpoint_for_a_t
     (lambda z: z.update(gateway={"enabled": False}), "teams.research.limits", "does not deploy"),
 ])
 def test_bad_gateway_and_team_config_is_refused_with_its_key_path(change: Any, path: str, words: str) -> None:
-    zone, provider = _zone("aws-prod")
+    zone, provider = stack_zone("aws-prod")
     zone["teams"]["analysts"]["limits"].setdefault("models", {})
     change(zone)
-    lines = _errors(zone, provider)
+    lines = config_errors(zone, provider)
     assert any(line.startswith(f"llmops:zone.{path}:") and words in line for line in lines), lines
 
 
 def test_a_gateway_without_vllm_endpoints_is_refused() -> None:
-    zone, provider = _zone("aws-dev")
+    zone, provider = stack_zone("aws-dev")
     zone["endpoints"] = {k: v for k, v in zone["endpoints"].items() if v.get("runtime") == "managed"}
     zone["gateway"] = {"enabled": True}
-    assert any(line.startswith("llmops:zone.gateway.enabled:") for line in _errors(zone, provider))
+    assert any(line.startswith("llmops:zone.gateway.enabled:") for line in config_errors(zone, provider))
 
 
 def test_the_cli_exits_2_on_a_bad_team_model(tmp_path: Path) -> None:
@@ -250,7 +242,7 @@ def test_the_canary_takes_its_configured_share_at_the_gateway(stack: str, plans:
 
 def test_a_shadow_canary_is_a_partial_request_mirror() -> None:
     """mirror: true copies the canary's weight in percent of the endpoint's requests; the endpoint keeps them all."""
-    zone, provider = _zone("aws-prod")
+    zone, provider = stack_zone("aws-prod")
     zone["endpoints"]["chat"]["canary"] = {"model": "mistral-7b", "weight": 20, "mirror": True, "replicas": {"min": 1, "max": 1}}
     cfg = parse_zone(zone, provider)
     routes = {r.endpoint: r for r in resolve.gateway(cfg, "llm-serving", 8000)[0]}
@@ -345,7 +337,7 @@ def test_the_gateway_token_metrics_are_collected_on_every_cloud(plans: dict[str,
 def test_endpoints_serving_one_model_are_told_apart_by_their_keys() -> None:
     from llmops_landing_zone.components import resolve
 
-    zone, provider = _zone("aws-dev")
+    zone, provider = stack_zone("aws-dev")
     (key, ep) = next((k, e) for k, e in zone["endpoints"].items() if e.get("runtime", "vllm") == "vllm")
     zone["endpoints"]["twin"] = copy.deepcopy(ep)
     for pool in zone["gpuPools"].values():

@@ -4,7 +4,6 @@ above its threshold and stays silent below (and for another endpoint's pods)."""
 
 from __future__ import annotations
 
-import copy
 import json
 import shutil
 import subprocess
@@ -16,11 +15,12 @@ import pytest
 import yaml
 
 from llmops_landing_zone.components.config.models import serving_workloads
-from llmops_landing_zone.components.config import ConfigError, load_stack_file, parse_zone
+from llmops_landing_zone.components.config import load_stack_file, parse_zone
 from llmops_landing_zone.components.config.models import EndpointConfig
 from llmops_landing_zone.components.k8s import images
 from llmops_landing_zone.components.observability import EndpointRules, SloTargets, metrics, rule_file, rule_groups, targets
 from llmops_landing_zone.components.observability import slo as slo_mod
+from plan_checks import config_errors, stack_zone
 
 ROOT = Path(__file__).resolve().parent.parent
 STACK_FILES = sorted((ROOT / "stacks").glob("Pulumi.*.yaml"))
@@ -43,15 +43,6 @@ def _exprs(doc: dict[str, Any]) -> list[str]:
     return [r["expr"] for r in _rules(doc)]
 
 
-def _raw(stack: str) -> tuple[dict[str, Any], dict[str, Any]]:
-    config = yaml.safe_load((ROOT / "stacks" / f"Pulumi.{stack}.yaml").read_text())["config"]
-    return copy.deepcopy(config["llmops:zone"]), config
-
-
-def _errors(zone: dict[str, Any], provider: dict[str, Any]) -> list[str]:
-    with pytest.raises(ConfigError) as info:
-        parse_zone(zone, provider)
-    return info.value.lines
 
 
 # --- metric names ---------------------------------------------------------------------------------------
@@ -99,7 +90,7 @@ def test_default_targets_follow_the_documented_formula() -> None:
 
 
 def test_configured_slo_overrides_each_default_separately() -> None:
-    zone, provider = _raw("aws-prod")
+    zone, provider = stack_zone("aws-prod")
     key = next(iter(zone["endpoints"]))
     zone["endpoints"][key]["slo"] = {"ttftP95Seconds": 2, "availability": 0.999}
     cfg = parse_zone(zone, provider)
@@ -121,19 +112,19 @@ def test_configured_slo_overrides_each_default_separately() -> None:
     ("p99", 1, "unknown key"),
 ])
 def test_slo_rejects_with_key_path(field: str, value: Any, fragment: str) -> None:
-    zone, provider = _raw("aws-prod")
+    zone, provider = stack_zone("aws-prod")
     key = next(iter(zone["endpoints"]))
     zone["endpoints"][key]["slo"] = {field: value}
-    lines = _errors(zone, provider)
+    lines = config_errors(zone, provider)
     assert any(f"endpoints.{key}.slo.{field}" in line and fragment in line for line in lines), lines
 
 
 def test_slo_on_a_managed_endpoint_is_rejected() -> None:
-    zone, provider = _raw("aws-prod")
+    zone, provider = stack_zone("aws-prod")
     key = next(iter(zone["endpoints"]))
     zone["endpoints"][key]["runtime"] = "managed"
     zone["endpoints"][key]["slo"] = {}
-    lines = _errors(zone, provider)
+    lines = config_errors(zone, provider)
     assert any(f"endpoints.{key}.slo" in line and "vLLM endpoints only" in line for line in lines), lines
 
 
@@ -144,14 +135,14 @@ def test_slo_on_a_managed_endpoint_is_rejected() -> None:
     ("dashboards", True, "unknown key"),
 ])
 def test_observability_rejects_with_key_path(field: str, value: Any, fragment: str) -> None:
-    zone, provider = _raw("gcp-dev")
+    zone, provider = stack_zone("gcp-dev")
     zone["observability"] = {field: value}
-    lines = _errors(zone, provider)
+    lines = config_errors(zone, provider)
     assert any(f"observability.{field}" in line and fragment in line for line in lines), lines
 
 
 def test_observability_defaults_and_opt_out() -> None:
-    zone, provider = _raw("gcp-dev")
+    zone, provider = stack_zone("gcp-dev")
     cfg = parse_zone(zone, provider)
     assert (cfg.observability.enabled, cfg.observability.retention_days, cfg.observability.grafana) == (
         True, 30, False)
