@@ -43,7 +43,7 @@ GATEWAY_IMAGES = (images.GATEWAY_REDIS,)
 # and the workflow's kubelogin step); AWS runs CodeBuild's managed image, which AWS patches in place.
 DEPLOY_RUNNER_IMAGES = {"aws": (), "gcp": (), "azure": (images.DEPLOY_RUNNER, images.KUBELOGIN)}
 PROVIDER_SDKS = {"aws": ("pulumi-aws",), "gcp": ("pulumi-gcp",), "azure": ("pulumi-azure-native",)}
-COMMON_SDKS = ("pulumi", "pulumi-kubernetes", "pulumi-policy")
+COMMON_SDKS = ("pulumi", "pulumi-kubernetes", "pulumi-policy", "pulumi-random", "pulumiverse-grafana")
 
 
 @dataclass
