@@ -461,7 +461,9 @@ def dot(plan: Plan) -> str:
     ids: dict[str, str] = {}
     resources = _visible(plan)
     urns = {r.urn for r in resources}
-    lines = [f'digraph "{dot_text(plan.stack)}" {{', "  rankdir=LR;", "  node [shape=box, fontsize=10];"]
+    # newrank: graphviz's older cluster ranking fails ("trouble in init_rank") on some orders of nested clusters
+    lines = [f'digraph "{dot_text(plan.stack)}" {{', "  rankdir=LR;", "  newrank=true;",
+             "  node [shape=box, fontsize=10];"]
 
     def emit(parent: str | None, indent: str) -> None:
         for r in resources:

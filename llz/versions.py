@@ -39,6 +39,8 @@ OBSERVABILITY_IMAGES = {"aws": (images.PROMETHEUS,), "gcp": (), "azure": ()}  # 
 # Installed by the zone when the AI gateway is on (components/k8s/gateway.py), on every cloud.
 GATEWAY_CHARTS = images.GATEWAY_CHARTS
 GATEWAY_IMAGES = (images.GATEWAY_REDIS,)
+# The gateway's access-record shipper where the cloud ships no container logs itself (components/k8s/gateway_logs.py).
+GATEWAY_CLOUD_IMAGES = {"aws": (images.GATEWAY_LOG_SHIPPER,), "gcp": (), "azure": ()}
 # The deploy runner's own pins where the zone builds the runner image's environment (components/azure/runner.py
 # and the workflow's kubelogin step); AWS runs CodeBuild's managed image, which AWS patches in place.
 DEPLOY_RUNNER_IMAGES = {"aws": (), "gcp": (), "azure": (images.DEPLOY_RUNNER, images.KUBELOGIN)}
@@ -157,7 +159,7 @@ def collect(configs: dict[str, ZoneConfig], on: date) -> list[Pin]:
         gated = sorted(s for s, c in stacks.items() if c.gateway.enabled)
         if gated:
             pins += [chart_pin(cloud, c, gated, on) for c in GATEWAY_CHARTS]
-            pins += [image_pin(cloud, i, i.repository.rsplit("/", 1)[-1], gated, on) for i in GATEWAY_IMAGES]
+            pins += [image_pin(cloud, i, i.repository.rsplit("/", 1)[-1], gated, on) for i in (*GATEWAY_IMAGES, *GATEWAY_CLOUD_IMAGES[cloud])]
         deploying = sorted(s for s, c in stacks.items() if runner_enabled(c))
         if deploying:
             for i in DEPLOY_RUNNER_IMAGES[cloud]:  # not in the cluster: kind "runner", not "image"

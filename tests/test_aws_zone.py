@@ -313,6 +313,7 @@ def test_every_zone_log_group_is_covered_by_the_audit_key(prod: Plan) -> None:
         "/aws/cloudtrail/acme-llm-trail",
         "/aws/rds/cluster/acme-llm-catalog/postgresql",
         "/aws/sagemaker/Endpoints/acme-llm-summarize",
+        "/aws/containers/acme-llm-gateway-access",  # the AI gateway's access records
     }
     for g in groups:
         arn = f"arn:aws:logs:{REGION}:{ACCOUNT_ID}:log-group:{g.inputs['name']}"

@@ -125,10 +125,12 @@ def expected_aws(plan: Plan, stack: str) -> tuple[float, float, set[str]]:
         if (canary := ep.canary_endpoint()) is not None:  # its variant runs on the endpoint's instance type
             low, high = low + canary.replicas.min, high + canary.replicas.max
         add(r, low * shape.usd_per_hour * H, high * shape.usd_per_hour * H)
-    log_lo, log_hi = usage("log-gb-month")
     for r in plan.of_type("aws:cloudwatch/logGroup:LogGroup"):
         days = r.inputs["retentionInDays"]
         per_gb = item("log-ingest-gb") + days / (H / 24) * item("log-storage-gb-month")
+        # the AI gateway's access records have a volume of their own (one line per request)
+        log_lo, log_hi = usage("gateway-access-log-gb-month" if r.inputs["name"].endswith("-gateway-access")
+                               else "log-gb-month")
         add(r, log_lo * per_gb, log_hi * per_gb)
     obj_lo, obj_hi = usage("object-gb")
     for r in plan.of_type("aws:s3/bucket:Bucket"):
@@ -225,6 +227,10 @@ def expected_gcp(plan: Plan, stack: str) -> tuple[float, float, set[str]]:
     for r in plan.of_type("gcp:logging/projectBucketConfig:ProjectBucketConfig"):
         per_gb = g["log-ingest-gb"] + max(0, r.inputs["retentionDays"] - 30) / (H / 24) * g["log-storage-gb-month"]
         add(r, log_lo * per_gb, log_hi * per_gb)
+        acc_lo, acc_hi = usage("gateway-access-log-gb-month")
+        for sink in plan.of_type("gcp:logging/projectSink:ProjectSink"):  # the gateway's records, copied in
+            if 'resource.labels.namespace_name="ingress"' in sink.inputs["filter"]:
+                add(sink, acc_lo * per_gb, acc_hi * per_gb)
     obj_lo, obj_hi = usage("object-gb")
     for r in plan.of_type("gcp:storage/bucket:Bucket"):
         add(r, obj_lo * g["object-storage-gb-month"], obj_hi * g["object-storage-gb-month"])
@@ -306,6 +312,10 @@ def expected_azure(plan: Plan, stack: str) -> tuple[float, float, set[str]]:
     for r in plan.of_type("azure-native:operationalinsights:Workspace"):
         per_gb = a["log-ingest-gb"] + max(0, r.inputs["retentionInDays"] - 31) / (H / 24) * a["log-storage-gb-month"]
         add(r, log_lo * per_gb, log_hi * per_gb)
+        acc_lo, acc_hi = usage("gateway-access-log-gb-month")
+        for dcr in plan.of_type("azure-native:monitor:DataCollectionRule"):  # the gateway's container logs
+            if "Microsoft-ContainerLogV2" in dcr.inputs["dataFlows"][0]["streams"]:
+                add(dcr, acc_lo * per_gb, acc_hi * per_gb)
     nat_lo, nat_hi = usage("nat-gb-month")
     for r in plan.of_type("azure-native:network:NatGateway"):
         base = a["nat-gateway-hour"] * H

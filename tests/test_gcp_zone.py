@@ -525,7 +525,7 @@ def test_data_access_audit_logs_to_a_locked_cmek_bucket(prod: Plan, dev: Plan) -
     bucket = prod.one("gcp:logging/projectBucketConfig:ProjectBucketConfig")
     assert bucket.inputs["retentionDays"] == 365 and bucket.inputs["locked"] is True
     assert bucket.inputs["cmekSettings"]["kmsKeyName"].endswith("/cryptoKeys/acme-llm-logs")
-    sink = prod.one("gcp:logging/projectSink:ProjectSink")
+    sink = prod.one("gcp:logging/projectSink:ProjectSink", "acme-llm-audit")  # gateway-access: its own test
     assert sink.inputs["destination"] == (
         "logging.googleapis.com/projects/acme-llm-prod/locations/us-central1/buckets/acme-llm-audit")
     assert "cloudaudit.googleapis.com" in sink.inputs["filter"] and bucket.urn in sink.dependencies

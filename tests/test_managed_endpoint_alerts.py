@@ -91,6 +91,7 @@ def test_vertex_alert_policies_to_the_budget_channels() -> None:
 
 def test_azure_ml_alerts_to_the_budget_action_group() -> None:
     plan = offline.plan("azure-prod")
+    _, _, cfg = offline.load("azure-prod")
     expected = _managed("azure-prod")
     assert expected, "azure-prod has a managed endpoint"
     (group,) = plan.of_type(tokens.AZURE_ACTION_GROUP)  # the budget's
@@ -110,7 +111,8 @@ def test_azure_ml_alerts_to_the_budget_action_group() -> None:
             "Microsoft.MachineLearningServices/workspaces/onlineEndpoints", "RequestLatency_P95", "Average",
             "GreaterThan")
         assert crit["threshold"] == pytest.approx(t.latency_p95_seconds * 1000)  # milliseconds
-        assert crit["dimensions"] == [{"name": "deployment", "operator": "Include", "values": ["primary"]}]
+        deployments = ["primary", *(["canary"] if cfg.endpoints[key].canary else [])]  # a canary is alerted too
+        assert crit["dimensions"] == [{"name": "deployment", "operator": "Include", "values": deployments}]
         (scope,) = latency.inputs["scopes"]
         assert scope.endswith(f"/onlineEndpoints/{endpoint_name}") and endpoint.urn in latency.dependencies
         # Metric alert windows are a fixed set: 15 minutes is the smallest that covers the 10-minute "for"
@@ -137,10 +139,13 @@ def test_azure_ml_alerts_to_the_budget_action_group() -> None:
 
 
 def test_azure_alerts_priced_per_time_series() -> None:
+    """One series per deployment the alert watches (the endpoint's, and its canary's when it has one)."""
     items = {i.urn.rsplit("::", 1)[-1]: i for i in estimate(offline.plan("azure-prod")).items}
+    _, _, cfg = offline.load("azure-prod")
     for key in _managed("azure-prod"):
-        assert items[f"acme-llm-{key}-latency"].monthly_min_usd == pytest.approx(0.10)
-        assert items[f"acme-llm-{key}-errors"].monthly_min_usd == pytest.approx(1.50)
+        series = 2 if cfg.endpoints[key].canary else 1
+        assert items[f"acme-llm-{key}-latency"].monthly_min_usd == pytest.approx(0.10 * series)
+        assert items[f"acme-llm-{key}-errors"].monthly_min_usd == pytest.approx(1.50 * series)
 
 
 def test_metric_alert_window_covers_the_for_duration() -> None:

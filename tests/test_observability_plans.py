@@ -142,11 +142,12 @@ def test_azure_collects_into_a_monitor_workspace_and_alerts_the_budget_action_gr
     aks = _one(plan, tokens.AKS_CLUSTER)
     assert aks.inputs["azureMonitorProfile"] == {"metrics": {"enabled": True}}
     ws = _one(plan, tokens.AZURE_MONITOR_WORKSPACE)
-    dcr = _one(plan, tokens.AZURE_DATA_COLLECTION_RULE)
+    dcr = plan.one(tokens.AZURE_DATA_COLLECTION_RULE, "acme-llm-prometheus-dcr")  # gateway-access: its own test
     assert dcr.inputs["dataFlows"] == [{"destinations": ["MonitoringAccount1"], "streams": ["Microsoft-PrometheusMetrics"]}]
     assert ws.urn in dcr.dependencies
     assert {a.inputs["associationName"] for a in plan.of_type(tokens.AZURE_DATA_COLLECTION_RULE_ASSOCIATION)} == \
-        {"ContainerInsightsMetricsExtension", "configurationAccessEndpoint"}
+        {"ContainerInsightsMetricsExtension", "configurationAccessEndpoint",
+         "ContainerInsightsExtension"}  # the last: the gateway's access records (tests/test_gateway_metering.py)
     group = _one(plan, tokens.AZURE_ACTION_GROUP)
     alerts = [r for g in plan.of_type(tokens.AZURE_PROMETHEUS_RULE_GROUP) for r in g.inputs["rules"] if "alert" in r]
     assert alerts and all(group.urn in g.dependencies for g in plan.of_type(tokens.AZURE_PROMETHEUS_RULE_GROUP))

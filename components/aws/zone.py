@@ -14,7 +14,7 @@ import pulumi
 from llmops_landing_zone.components import resolve
 from llmops_landing_zone.components.aws.audit import Audit, AuditArgs
 from llmops_landing_zone.components.aws.autoscaler import ClusterAutoscaler, ClusterAutoscalerArgs
-from llmops_landing_zone.components.aws.base import AwsContext, retention_days
+from llmops_landing_zone.components.aws.base import AwsContext, LogRetention, retention_days
 from llmops_landing_zone.components.aws.budget import Budget, BudgetArgs
 from llmops_landing_zone.components.aws.cluster import (
     SYSTEM_LABEL,
@@ -25,6 +25,7 @@ from llmops_landing_zone.components.aws.cluster import (
     launch_template_tags,
 )
 from llmops_landing_zone.components.aws.gateway_keys import GatewayKeys, GatewayKeysArgs
+from llmops_landing_zone.components.aws.gateway_logs import GatewayAccessLogs, GatewayAccessLogsArgs
 from llmops_landing_zone.components.aws.gpu_pool import GpuPool, GpuPoolArgs
 from llmops_landing_zone.components.aws.keys import Keys, KeysArgs
 from llmops_landing_zone.components.aws.mirror import RegistryMirror, RegistryMirrorArgs, mirror_repository
@@ -50,6 +51,7 @@ from llmops_landing_zone.components.common import child, zone_tags
 from llmops_landing_zone.components.config.deploy import runner_enabled
 from llmops_landing_zone.components.config.models import ZoneConfig, canary_key
 from llmops_landing_zone.components.k8s import ClusterAddons, images
+from llmops_landing_zone.components.k8s import gateway as ai_gateway
 from llmops_landing_zone.components.k8s.gateway import AiGateway, AiGatewayArgs, load_balancer_annotations
 from llmops_landing_zone.components.k8s.meta import SERVING_NAMESPACE
 from llmops_landing_zone.components.k8s.vllm import PORT as VLLM_PORT
@@ -190,6 +192,12 @@ def build(zone: pulumi.ComponentResource, cfg: ZoneConfig) -> dict[str, Any]:
             tls_secret=cfg.gateway.tls.certificate_secret if cfg.gateway.tls else None,
             node_selector=dict(SYSTEM_LABEL), depends_on=[addons]),
             pulumi.ResourceOptions(parent=zone, provider=cluster.provider))
+        # Usage metering: the proxies' access records into an audit-keyed log group (EKS ships no container logs).
+        GatewayAccessLogs(f"{z}-gateway-access", GatewayAccessLogsArgs(
+            z, ctx, cluster_name=cluster.cluster_name, cluster_arn=cluster_arn, k8s_provider=cluster.provider,
+            key_arn=keys.audit.arn, retention=LogRetention(z, cfg.audit.retention_days, protect),
+            source_namespace=ai_gateway.NAMESPACE, source_container=ai_gateway.PROXY_CONTAINER,
+            node_selector=dict(SYSTEM_LABEL), depends_on=[addons]), child(zone))
 
     stores = {
         key: vector_store(f"{z}-vector-{key}", VectorStoreArgs(

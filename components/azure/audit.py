@@ -79,8 +79,9 @@ class Audit(pulumi.ComponentResource):
             features={"disable_local_auth": True, "enable_log_access_using_only_resource_permissions": True},
             # Ingestion: nothing in the zone writes through the public ingestion endpoint. Resource logs arrive
             # through diagnostic settings, which Azure Monitor delivers over its own backbone whatever this
-            # setting says, there is no agent (no Container Insights / AMA), and App Insights ingests through
-            # its own endpoint. Query stays enabled on purpose: the zone's Private Link Scope
+            # setting says; the one agent (Container Insights for the AI gateway's access records,
+            # components/azure/gateway_logs.py) ingests through the zone's Private Link Scope; App Insights
+            # ingests through its own endpoint. Query stays enabled on purpose: the zone's Private Link Scope
             # (components/azure/monitoring.py) gives the VNet a private query path, but "Disabled" would lock out
             # readers outside it, the portal included; queries still need Entra ID (no local auth) and resource
             # permissions.

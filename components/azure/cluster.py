@@ -98,6 +98,9 @@ class ClusterArgs:
     system_node_max_count: int = 4
     zones: int = 3
     protect: bool = False
+    # The monitoring add-on (Azure Monitor Agent, Entra ID auth) sending container logs to this workspace; what
+    # it collects is a data collection rule's (components/azure/gateway_logs.py: the AI gateway's namespace only).
+    container_logs_workspace_id: pulumi.Input[str] | None = None
     managed_prometheus: bool = False  # the AKS metrics profile: Azure Monitor managed Prometheus collects
     tags: dict[str, str] = field(default_factory=dict)
 
@@ -170,7 +173,9 @@ class Cluster(pulumi.ComponentResource):
                 "outbound_type": args.outbound_type, "load_balancer_sku": "standard",
             },
             disk_encryption_set_id=args.disk_encryption_set_id,
-            addon_profiles={"azurepolicy": {"enabled": True}},
+            addon_profiles={"azurepolicy": {"enabled": True}, **({"omsagent": {"enabled": True, "config": {
+                "logAnalyticsWorkspaceResourceID": args.container_logs_workspace_id, "useAADAuth": "true"}}}
+                if args.container_logs_workspace_id is not None else {})},
             # Managed Prometheus collection (ama-metrics), when observability is on (components/azure/monitoring.py).
             **({"azure_monitor_profile": {"metrics": {"enabled": True}}} if args.managed_prometheus else {}),
             auto_scaler_profile={"expander": "least-waste", "balance_similar_node_groups": "true",

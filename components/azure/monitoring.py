@@ -109,7 +109,9 @@ class ServingMonitoring(pulumi.ComponentResource):
         dce = azure.monitor.DataCollectionEndpoint(
             name(z, "prometheus-dce"), data_collection_endpoint_name=name(z, "prometheus"), kind="Linux",
             network_acls={"public_network_access": public}, **where, opts=child(self))
-        private = self._private_link(a, dce) if a.network is not None else []
+        self.dce = dce  # also the ingestion endpoint of the gateway's access records (gateway_logs.py)
+        self.private: list[pulumi.Resource] = self._private_link(a, dce) if a.network is not None else []
+        private = self.private
         dcr = azure.monitor.DataCollectionRule(
             name(z, "prometheus-dcr"), data_collection_rule_name=name(z, "prometheus"), kind="Linux",
             data_collection_endpoint_id=dce.id,

@@ -19,6 +19,7 @@ from llmops_landing_zone.components.azure.budget import Budget, BudgetArgs
 from llmops_landing_zone.components.azure.cluster import Cluster, ClusterArgs, ExistingCluster, ExistingClusterArgs
 from llmops_landing_zone.components.azure.endpoint_alerts import EndpointAlerts, EndpointAlertsArgs
 from llmops_landing_zone.components.azure.gateway_keys import GatewayKeys, GatewayKeysArgs
+from llmops_landing_zone.components.azure.gateway_logs import GatewayAccessLogs, GatewayAccessLogsArgs
 from llmops_landing_zone.components.azure.gpu_pool import GpuPool, GpuPoolArgs
 from llmops_landing_zone.components.azure.keys import Keys, KeysArgs
 from llmops_landing_zone.components.azure.dashboards import ServingDashboards, ServingDashboardsArgs
@@ -49,6 +50,7 @@ from llmops_landing_zone.components.azure.mirror import (
     target_repository,
 )
 from llmops_landing_zone.components.k8s import ClusterAddons, images
+from llmops_landing_zone.components.k8s import gateway as ai_gateway
 from llmops_landing_zone.components.k8s.gateway import AiGateway, AiGatewayArgs, load_balancer_annotations
 from llmops_landing_zone.components.k8s.meta import SERVING_NAMESPACE
 from llmops_landing_zone.components.k8s.vllm import PORT as VLLM_PORT
@@ -85,6 +87,9 @@ def build(zone: pulumi.ComponentResource, cfg: ZoneConfig) -> dict[str, Any]:
     network.enable_diagnostics(sink)
     keys.enable_diagnostics(sink)
 
+    # The gateway's access records ride the monitoring's Private Link Scope into the audit workspace (which
+    # refuses public ingestion): with observability off there is no such path, and no record (README).
+    access_logs = bool(cfg.gateway.enabled and cfg.observability.enabled)
     cluster: Cluster | ExistingCluster
     aks = cfg.cluster.existing
     if aks is not None:
@@ -100,6 +105,7 @@ def build(zone: pulumi.ComponentResource, cfg: ZoneConfig) -> dict[str, Any]:
             outbound_type="userAssignedNATGateway" if network.nat_egress else "userDefinedRouting",
             extended_support=cfg.cluster.extended_support, uptime_sla=cfg.is_prod,
             managed_prometheus=cfg.observability.enabled,
+            container_logs_workspace_id=audit.workspace.id if access_logs else None,
             public_endpoint=cfg.cluster.public_endpoint, authorized_networks=cfg.cluster.authorized_networks,
             system_node_count=cfg.cluster.system_nodes.count,
             system_node_max_count=cfg.cluster.system_nodes.max_count, zones=cfg.network.zones,
@@ -188,6 +194,10 @@ def build(zone: pulumi.ComponentResource, cfg: ZoneConfig) -> dict[str, Any]:
         action_group_id=budget.action_group.id if budget else None, network=network,
         log_workspace_id=audit.workspace.id, tags=zone_tags(z, cfg.environment, cfg.tags),
         protect=protect, gateway=bool(cfg.gateway.enabled), depends_on=[addons]), child(zone)) if cfg.observability.enabled else None
+    if access_logs and monitoring is not None:  # usage metering: the gateway's access records
+        GatewayAccessLogs(f"{z}-gateway-access", GatewayAccessLogsArgs(
+            z, ctx.location, rg, cluster.cluster.id, audit.workspace.id, monitoring.dce.id, [ai_gateway.NAMESPACE],
+            tags=zone_tags(z, cfg.environment, cfg.tags), depends_on=monitoring.private), child(zone))
 
     for key, thresholds in managed_alerts({k: cfg.endpoints[k] for k in managed_endpoints},
                                           cfg.observability.enabled).items():

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from llmops_landing_zone.components import catalog, tokens
 from llmops_landing_zone.components.finops.model import (
+    ACCESS_LOG_USAGE,
     HOURS_PER_MONTH,
     Ctx,
     Price,
@@ -146,6 +147,9 @@ def _aws_sagemaker_endpoint(r: PlannedResource, ctx: Ctx) -> Result:
 
 
 def _aws_log_group(r: PlannedResource, ctx: Ctx) -> Result:
+    if str(r.inputs.get("name", "")).endswith("-gateway-access"):  # components/aws/gateway_logs.py
+        return logs_price(ctx, num(r.inputs.get("retentionInDays")) or None, 0,
+                          "CloudWatch Logs (AI gateway access records)", ACCESS_LOG_USAGE)
     return logs_price(ctx, num(r.inputs.get("retentionInDays")) or None, 0, "CloudWatch Logs")
 
 

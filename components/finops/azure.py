@@ -6,6 +6,7 @@ from typing import Any
 
 from llmops_landing_zone.components import catalog, tokens
 from llmops_landing_zone.components.finops.model import (
+    ACCESS_LOG_USAGE,
     prometheus_price,
     HOURS_PER_MONTH,
     Ctx,
@@ -122,6 +123,18 @@ def _az_log_workspace(r: PlannedResource, ctx: Ctx) -> Result:
     return logs_price(ctx, num(r.inputs.get("retentionInDays")) or 30, 31, "Log Analytics workspace")
 
 
+def _az_data_collection_rule(r: PlannedResource, ctx: Ctx) -> Result:
+    """Container logs (the AI gateway's access records, components/azure/gateway_logs.py) add their own volume to
+    the workspace they flow to; other rules' ingestion is priced with their destination."""
+    streams = {s for src in (get_path(r.inputs, "dataSources", "extensions") or []) for s in src.get("streams") or []}
+    if "Microsoft-ContainerLogV2" not in streams:
+        return free("data collection rule (ingestion priced with the workspace)")
+    workspace = ctx.dependencies(r, tokens.LOG_ANALYTICS_WORKSPACE)
+    days = num(workspace[0].inputs.get("retentionInDays")) if workspace else 30
+    return logs_price(ctx, days or 30, 31, "Log Analytics (AI gateway access records, ContainerLogV2)",
+                      ACCESS_LOG_USAGE)
+
+
 def _az_key(r: PlannedResource, ctx: Ctx) -> Result:
     kty = str(get_path(r.inputs, "properties", "kty", default=""))
     if kty.endswith("-HSM"):
@@ -197,7 +210,7 @@ AZURE_RULES: dict[str, Rule] = {
         "a workload-profiles environment with only the consumption profile has no environment fee"),
     tokens.AZURE_MONITOR_WORKSPACE: _az_prometheus,
     tokens.AZURE_DATA_COLLECTION_ENDPOINT: no_charge("data collection endpoint (ingestion priced with the workspace)"),
-    tokens.AZURE_DATA_COLLECTION_RULE: no_charge("data collection rule (ingestion priced with the workspace)"),
+    tokens.AZURE_DATA_COLLECTION_RULE: _az_data_collection_rule,
     tokens.AZURE_DATA_COLLECTION_RULE_ASSOCIATION: no_charge("association of a rule or endpoint with the cluster"),
     tokens.AZURE_MONITOR_PRIVATE_LINK_SCOPE: no_charge(
         "Azure Monitor Private Link Scope: no charge of its own (its private endpoint is billed)"),

@@ -6,6 +6,7 @@ from typing import Any
 
 from llmops_landing_zone.components import catalog, tokens
 from llmops_landing_zone.components.finops.model import (
+    ACCESS_LOG_USAGE,
     prometheus_price,
     HOURS_PER_MONTH,
     Ctx,
@@ -142,6 +143,17 @@ def _gcp_log_bucket(r: PlannedResource, ctx: Ctx) -> Result:
     return logs_price(ctx, num(r.inputs.get("retentionDays")) or 30, 30, "Cloud Logging bucket")
 
 
+def _gcp_log_sink(r: PlannedResource, ctx: Ctx) -> Result:
+    """A sink bills on its destination; one routing container logs (the AI gateway's access records,
+    components/gcp/gateway_logs.py) adds their volume to that bucket, which Cloud Logging bills again."""
+    if 'resource.type="k8s_container"' not in str(r.inputs.get("filter", "")):
+        return free("a sink bills on its destination")
+    bucket = ctx.dependencies(r, tokens.GCP_LOG_BUCKET)
+    days = num(bucket[0].inputs.get("retentionDays")) if bucket else 30
+    return logs_price(ctx, days or 30, 30, "Cloud Logging (AI gateway access records into the audit bucket)",
+                      ACCESS_LOG_USAGE)
+
+
 def _gcp_forwarding_rule(r: PlannedResource, ctx: Ctx) -> Result:
     if "serviceAttachments/" not in str(r.inputs.get("target", "")):
         return Unpriced("load-balancer forwarding rules have no price in the catalog")
@@ -179,7 +191,7 @@ GCP_RULES: dict[str, Rule] = {
     tokens.GCP_SECRET: no_charge("Secret Manager bills its active versions"),
     tokens.GCP_SECRET_VERSION: fixed("secret-version-month", "Secret Manager active secret version"),
     tokens.GCP_PUBSUB_TOPIC: no_charge("Pub/Sub within the 10 GiB monthly free tier"),
-    tokens.GCP_LOG_SINK: no_charge("a sink bills on its destination"),
+    tokens.GCP_LOG_SINK: _gcp_log_sink,
 }
 GCP_FREE_PREFIXES = {
     "gcp:projects/": "project setting or IAM", "gcp:serviceaccount/": "service account", "gcp:compute/network:": "VPC",

@@ -347,9 +347,14 @@ def usage_priced(ctx: Ctx, usage_key: str, unit_key: str, what: str) -> Price:
                  f"{what}: {u.min:g}-{u.max:g} {u.unit} (usage assumption) x {usd(ctx.unit(unit_key))}")
 
 
-def logs_price(ctx: Ctx, retention_days: float | None, included_days: float, what: str) -> Price:
+# The AI gateway's access records (usage metering): their own volume, one JSON line per request.
+ACCESS_LOG_USAGE = "gateway-access-log-gb-month"
+
+
+def logs_price(ctx: Ctx, retention_days: float | None, included_days: float, what: str,
+               usage_key: str = "log-gb-month") -> Price:
     """Log ingestion per month plus the steady-state stored volume beyond the included retention."""
-    u = ctx.usage("log-gb-month")
+    u = ctx.usage(usage_key)
     ingest, store = ctx.unit("log-ingest-gb"), ctx.unit("log-storage-gb-month")
     days = retention_days if retention_days and retention_days > 0 else 365.0
     stored_months = max(0.0, days - included_days) / DAYS_PER_MONTH

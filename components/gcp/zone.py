@@ -19,6 +19,7 @@ from llmops_landing_zone.components.gcp.budget import Budget, BudgetArgs
 from llmops_landing_zone.components.config.versions import gke_channel
 from llmops_landing_zone.components.gcp.cluster import Cluster, ClusterArgs, ExistingCluster, ExistingClusterArgs
 from llmops_landing_zone.components.gcp.gateway_keys import GatewayKeys, GatewayKeysArgs
+from llmops_landing_zone.components.gcp.gateway_logs import GatewayAccessLogs, GatewayAccessLogsArgs
 from llmops_landing_zone.components.gcp.gpu_pool import GpuPool, GpuPoolArgs
 from llmops_landing_zone.components.gcp.keys import BOOT_DISK, DATA, GKE_SECRETS, LOGS, Keys, KeysArgs
 from llmops_landing_zone.components.gcp.mirror import RegistryMirror, RegistryMirrorArgs, mirror_repository
@@ -41,6 +42,7 @@ from llmops_landing_zone.components.gcp.serving import (
 )
 from llmops_landing_zone.components.gcp.vector_store import AlloyDbVectorStore, VectorSearch, VectorStoreArgs
 from llmops_landing_zone.components.k8s import ClusterAddons, images
+from llmops_landing_zone.components.k8s import gateway as ai_gateway
 from llmops_landing_zone.components.k8s.gateway import AiGateway, AiGatewayArgs, load_balancer_annotations
 from llmops_landing_zone.components.k8s.meta import SERVING_NAMESPACE
 from llmops_landing_zone.components.k8s.vllm import PORT as VLLM_PORT
@@ -193,6 +195,10 @@ def build(zone: pulumi.ComponentResource, cfg: ZoneConfig) -> dict[str, Any]:
     audit = Audit(f"{z}-audit", AuditArgs(
         z, ctx, encryption_key=keys.key(LOGS), services=services, retention_days=cfg.audit.retention_days,
         immutable=bool(cfg.audit.immutable), protect=protect, depends_on=keys.ready(LOGS)), under())
+    if gateway is not None:  # the gateway's access records (usage metering) into the audit bucket
+        GatewayAccessLogs(f"{z}-gateway-access", GatewayAccessLogsArgs(
+            z, ctx.project, cluster.name, ai_gateway.NAMESPACE, ai_gateway.PROXY_CONTAINER, audit.destination,
+            depends_on=[audit.bucket]), under())
     outputs: dict[str, Any] = {
         "project": ctx.project,
         "region": ctx.region,

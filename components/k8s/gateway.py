@@ -56,6 +56,8 @@ AIGW_API = "aigateway.envoyproxy.io/v1beta1"
 # (labels of Envoy Gateway's proxy pods, internal/infrastructure/kubernetes/proxy/resource.go at v1.9.0) and
 # serves /metrics on its admin port (container port "aigw-admin", 1064: internal/controller/extproc_builder.go).
 PROXY_APP = "envoy"
+# The proxy pods' Envoy container (same source), whose stdout carries the JSON access log.
+PROXY_CONTAINER = "envoy"
 METRICS_PORT_NAME = "aigw-admin"
 METRICS_PORT = 1064
 

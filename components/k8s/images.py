@@ -269,3 +269,15 @@ GATEWAY_REDIS = Image(
     released=date(2026, 8, 21), refresh_days=OPERATOR_REFRESH_DAYS,
 )
 GATEWAY_CHARTS = (ENVOY_GATEWAY_CHART, AI_GATEWAY_CRDS_CHART, AI_GATEWAY_CHART)
+# AWS for Fluent Bit 3.4.17: ships the gateway's access records to CloudWatch Logs on EKS
+# (components/k8s/gateway_logs.py). The newest tag found pinned in public files (an ECS task definition, seen
+# 2026-12-02; 3.4.15 is pinned by digest elsewhere). AWS publishes no end of support per version: it fixes bugs
+# and CVEs only in new releases and asks users to pin a tag and follow AWS_FOR_FLUENT_BIT_STABLE_VERSION
+# (aws/aws-for-fluent-bit README, "Guidance on consuming versions"). Its release date was not re-read, so the
+# refresh clock runs from the day it was seen, with a short window for a log agent rebuilt for CVEs monthly.
+# Tag only: no two independent sources for its digest.
+GATEWAY_LOG_SHIPPER = Image(
+    "public.ecr.aws/aws-observability/aws-for-fluent-bit", "3.4.17",
+    source="aws/aws-for-fluent-bit release 3.4.17, pinned in public deployment files as of 2026-12-02",
+    released=date(2026, 12, 2), refresh_days=90,
+)
