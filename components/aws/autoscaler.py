@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_aws as aws
 
-from llmops_landing_zone.components.aws.base import AwsContext, Statement, document, service_trust, statement
+from llmops_landing_zone.components.aws.base import AwsContext, Statement, document, pod_identity_trust, statement
 from llmops_landing_zone.components.aws.cluster import SYSTEM_LABEL, Cluster
 from llmops_landing_zone.components.aws.gpu_pool import CA_ENABLED, auto_scaling_group, owner_tag, tag_auto_scaling_group
 from llmops_landing_zone.components.aws.names import AUTOSCALER_ROLE
@@ -89,14 +89,9 @@ class ClusterAutoscaler(pulumi.ComponentResource):
         ctx, cluster, z = args.ctx, args.cluster, args.name
         role_name = AUTOSCALER_ROLE.render(z)
 
-        # EKS Pod Identity trust, guarded against confused deputies by account and cluster
-        # (docs.aws.amazon.com/eks/latest/userguide/pod-id-role.html).
         self.role = aws.iam.Role(
             role_name, name=role_name, description=f"{z}: Cluster Autoscaler (EKS Pod Identity)",
-            assume_role_policy=service_trust(
-                ctx, "pods.eks", actions=["sts:AssumeRole", "sts:TagSession"],
-                condition={"StringEquals": {"aws:SourceAccount": ctx.account_id},
-                           "ArnEquals": {"aws:SourceArn": args.cluster_arn}}),
+            assume_role_policy=pod_identity_trust(ctx, args.cluster_arn),
             opts=child(self))
         policy = aws.iam.RolePolicy(role_name, name="scale-node-groups", role=self.role.id,
                                     policy=document(*policy_statements(ctx, cluster.name)), opts=child(self))

@@ -115,6 +115,14 @@ def service_trust(ctx: AwsContext, service: str, *, actions: Sequence[str] = ("s
                               condition=condition))
 
 
+def pod_identity_trust(ctx: AwsContext, cluster_arn: pulumi.Input[str]) -> pulumi.Output[str]:
+    """Trust policy of a role for EKS Pod Identity, guarded against confused deputies by account and cluster
+    (docs.aws.amazon.com/eks/latest/userguide/pod-id-role.html)."""
+    return pulumi.Output.from_input(cluster_arn).apply(lambda arn: service_trust(
+        ctx, "pods.eks", actions=["sts:AssumeRole", "sts:TagSession"],
+        condition={"StringEquals": {"aws:SourceAccount": ctx.account_id}, "ArnEquals": {"aws:SourceArn": arn}}))
+
+
 def deny_insecure_transport(bucket_arn: str) -> Statement:
     """S3 TLS-only guard (Security Hub S3.5): refuse every request not made over TLS."""
     return statement("DenyInsecureTransport", "s3:*", [bucket_arn, f"{bucket_arn}/*"], principal={"AWS": "*"},

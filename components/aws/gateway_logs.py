@@ -17,7 +17,7 @@ import pulumi
 import pulumi_aws as aws
 
 from llmops_landing_zone.components.aws.base import AwsContext, LogRetention, Statement, document, log_group
-from llmops_landing_zone.components.aws.base import service_trust, statement
+from llmops_landing_zone.components.aws.base import pod_identity_trust, statement
 from llmops_landing_zone.components.aws.names import GATEWAY_LOGS_ROLE
 from llmops_landing_zone.components.common import child
 from llmops_landing_zone.components.k8s import gateway_logs as shipper
@@ -59,14 +59,9 @@ class GatewayAccessLogs(pulumi.ComponentResource):
         group_name = log_group_name(z)
         self.group = log_group(f"{z}-gateway-access", group_name, a.retention, ctx, a.key_arn, self)
         role_name = GATEWAY_LOGS_ROLE.render(z)
-        # EKS Pod Identity trust, guarded against confused deputies by account and cluster
-        # (docs.aws.amazon.com/eks/latest/userguide/pod-id-role.html).
         self.role = aws.iam.Role(
             role_name, name=role_name, description=f"{z}: ships the AI gateway's access records (EKS Pod Identity)",
-            assume_role_policy=service_trust(
-                ctx, "pods.eks", actions=["sts:AssumeRole", "sts:TagSession"],
-                condition={"StringEquals": {"aws:SourceAccount": ctx.account_id},
-                           "ArnEquals": {"aws:SourceArn": a.cluster_arn}}),
+            assume_role_policy=pod_identity_trust(ctx, a.cluster_arn),
             opts=child(self))
         policy = aws.iam.RolePolicy(role_name, name="write-gateway-access-logs", role=self.role.id,
                                     policy=document(*policy_statements(ctx, group_name)), opts=child(self))

@@ -22,7 +22,7 @@ import pulumi
 import pulumi_aws as aws
 import yaml
 
-from llmops_landing_zone.components.aws.base import AwsContext, document, service_trust, statement
+from llmops_landing_zone.components.aws.base import AwsContext, document, pod_identity_trust, statement
 from llmops_landing_zone.components.common import child, stateful
 from llmops_landing_zone.components.k8s import keda
 from llmops_landing_zone.components.k8s import prometheus_agent as agent
@@ -138,10 +138,7 @@ class ServingMonitoring(pulumi.ComponentResource):
         ctx = a.ctx
         role = aws.iam.Role(
             role_name, name=role_name, description=f"{a.prefix}: {what} (EKS Pod Identity)",
-            assume_role_policy=service_trust(
-                ctx, "pods.eks", actions=["sts:AssumeRole", "sts:TagSession"],
-                condition={"StringEquals": {"aws:SourceAccount": ctx.account_id},
-                           "ArnEquals": {"aws:SourceArn": a.cluster_arn}}),
+            assume_role_policy=pod_identity_trust(ctx, a.cluster_arn),
             tags=a.tags, opts=child(self))
         policy = aws.iam.RolePolicy(
             role_name, name="serving-metrics", role=role.id,

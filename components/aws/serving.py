@@ -33,6 +33,7 @@ from llmops_landing_zone.components.aws.base import (
     document_of,
     log_group,
     private_bucket,
+    pod_identity_trust,
     service_trust,
     statement,
 )
@@ -172,14 +173,9 @@ class Serving(pulumi.ComponentResource):
     def __init__(self, name: str, args: ServingArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("llmops:aws:Serving", name, None, opts)
         ctx, z = args.ctx, args.prefix
-        # EKS Pod Identity trust, guarded against confused deputies by account and cluster
-        # (docs.aws.amazon.com/eks/latest/userguide/pod-id-role.html).
         self.role = aws.iam.Role(
             f"{z}-serving", name=f"{z}-serving", description=f"{z}: vLLM endpoints (EKS Pod Identity)",
-            assume_role_policy=service_trust(
-                ctx, "pods.eks", actions=["sts:AssumeRole", "sts:TagSession"],
-                condition={"StringEquals": {"aws:SourceAccount": ctx.account_id},
-                           "ArnEquals": {"aws:SourceArn": args.cluster_arn}}),
+            assume_role_policy=pod_identity_trust(ctx, args.cluster_arn),
             opts=child(self))
 
         def statements(key_arn: str) -> list[Statement]:
