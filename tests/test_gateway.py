@@ -276,7 +276,8 @@ def test_each_team_key_is_generated_once_and_kept_in_the_cloud_secret_manager(st
         assert {s.inputs["name"] for s in secrets} == {f"{cfg.name}/gateway/{t}" for t in cfg.teams}
     elif stack == "gcp-prod":
         assert len(plan.of_type(tokens.GCP_SECRET_VERSION)) == len(cfg.teams)
-        assert all(s.inputs["replication"]["userManaged"]["replicas"] == [{"location": cfg.region}] for s in secrets)
+        assert all([r["location"] for r in s.inputs["replication"]["userManaged"]["replicas"]] == [cfg.region]
+                   for s in secrets)
     else:
         assert {s.inputs["secretName"] for s in secrets} == {f"gateway-{t}" for t in cfg.teams}
 
@@ -348,3 +349,19 @@ def test_endpoints_serving_one_model_are_told_apart_by_their_keys() -> None:
     spec = gr.ai_gateway_route_spec(by["twin"], "ai-gateway")
     assert spec["rules"][0]["backendRefs"][0]["modelNameOverride"] == by["twin"].upstream_model
     valid("aigateway.envoyproxy.io/v1beta1", "AIGatewayRoute", spec)
+
+
+def test_gcp_team_keys_are_encrypted_with_the_zone_data_key(plans: dict[str, Plan]) -> None:
+    """Secret Manager encrypts each key with the zone's data key in the zone's region, after its service agent
+    may use that key."""
+    plan = plans["gcp-prod"]
+    (data_key,) = [r for r in plan.of_type("gcp:kms/cryptoKey:CryptoKey") if r.name.endswith("-data")]
+    (grant,) = [r for r in plan.of_type("gcp:kms/cryptoKeyIAMMember:CryptoKeyIAMMember")
+                if r.name.endswith("-data-secretmanager")]
+    secrets = plan.of_type(tokens.GCP_SECRET)
+    assert secrets
+    for secret in secrets:
+        (replica,) = secret.inputs["replication"]["userManaged"]["replicas"]
+        assert replica["location"] == plan.region
+        assert replica["customerManagedEncryption"]["kmsKeyName"].endswith(f"/cryptoKeys/{data_key.inputs['name']}")
+        assert grant.urn in secret.dependencies

@@ -182,7 +182,8 @@ def test_service_agents_get_encrypter_decrypter_on_their_key_only(prod: Plan, pr
         "data": {agent + d for d in ("gs-project-accounts.iam.gserviceaccount.com",
                                      "gcp-sa-aiplatform.iam.gserviceaccount.com",
                                      "gcp-sa-alloydb.iam.gserviceaccount.com",
-                                     "gcp-sa-pubsub.iam.gserviceaccount.com")},
+                                     "gcp-sa-pubsub.iam.gserviceaccount.com",
+                                     "gcp-sa-secretmanager.iam.gserviceaccount.com")},  # the gateway's team keys
     }
     grants: dict[str, set[str]] = {p: set() for p in PURPOSES}
     for g in prod.of_type(KEY_IAM):

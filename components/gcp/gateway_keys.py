@@ -1,8 +1,9 @@
 """GatewayKeys (GCP): one API key per team for the AI gateway, kept in Secret Manager in the zone's region.
 
-Secret ``<zone>-gateway-<team>``, replicated only in the zone's region (user-managed replication). Encrypted
-with Google-managed keys: a CMEK would need the Secret Manager service agent's grant on the zone key, which
-the zone's Keys component does not create yet. The gateway reads the same value from a Kubernetes Secret.
+Secret ``<zone>-gateway-<team>``, replicated only in the zone's region (user-managed replication) and encrypted
+with the zone's data key, which must be in that region (cloud.google.com/secret-manager/docs/cmek); the Secret
+Manager service agent's grant on the key (components/gcp/keys.py) comes first. The gateway reads the same value
+from a Kubernetes Secret.
 """
 
 from __future__ import annotations
@@ -23,8 +24,9 @@ class GatewayKeysArgs:
     project: str
     region: str
     teams: list[str]
+    encryption_key: pulumi.Input[str] | None = None  # a Cloud KMS key in ``region`` (None: Google-managed)
     labels: dict[str, str] = field(default_factory=dict)
-    depends_on: list[pulumi.Resource] = field(default_factory=list)  # the Secret Manager API
+    depends_on: list[pulumi.Resource] = field(default_factory=list)  # the Secret Manager API, the key's grants
 
 
 class GatewayKeys(pulumi.ComponentResource):
@@ -32,11 +34,12 @@ class GatewayKeys(pulumi.ComponentResource):
         super().__init__(TYPE, name, None, opts)
         self.keys: dict[str, pulumi.Output[str]] = {}
         self.secrets: dict[str, gcp.secretmanager.Secret] = {}
+        cmek = {"customer_managed_encryption": {"kms_key_name": args.encryption_key}} if args.encryption_key else {}
         for team in args.teams:
             key = api_key(f"{name}-{team}", self)
             secret = gcp.secretmanager.Secret(
                 f"{name}-{team}-secret", secret_id=f"{args.prefix}-gateway-{team}", project=args.project,
-                replication={"user_managed": {"replicas": [{"location": args.region}]}},
+                replication={"user_managed": {"replicas": [{"location": args.region, **cmek}]}},
                 labels={**args.labels, "llmops-team": team},
                 opts=child(self, depends_on=args.depends_on or None))
             gcp.secretmanager.SecretVersion(f"{name}-{team}-value", secret=secret.id, secret_data=key, project=args.project,

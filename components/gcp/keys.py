@@ -32,7 +32,7 @@ DESTROY_SCHEDULED = "2592000s"  # 30 days
 GKE_SECRETS = "gke-secrets"  # application-layer encryption of Kubernetes Secrets in etcd
 BOOT_DISK = "boot-disk"  # node boot disks
 LOGS = "logs"  # the audit log bucket
-DATA = "data"  # model bucket, Vertex AI endpoints and indexes, AlloyDB, the budget topic
+DATA = "data"  # model bucket, Vertex AI endpoints and indexes, AlloyDB, the budget topic, gateway keys
 PURPOSES = (GKE_SECRETS, BOOT_DISK, LOGS, DATA)
 # (purpose, agent, IAM member, resources the grant must wait for)
 Agent = tuple[str, str, pulumi.Input[str], list[pulumi.Resource]]
@@ -103,7 +103,7 @@ class Keys(pulumi.ComponentResource):
             project=ctx.project, opts=pulumi.InvokeOutputOptions(depends_on=services.deps("storage")))
         yield DATA, "storage", storage.member, []
         # Agents that exist only once generated: ServiceIdentity creates them before any grant.
-        for api in ("aiplatform", "alloydb", "pubsub"):
+        for api in ("aiplatform", "alloydb", "pubsub", "secretmanager"):
             deps = services.deps(api)
             if not deps:  # the zone does not use this service
                 continue

@@ -157,8 +157,10 @@ def build(zone: pulumi.ComponentResource, cfg: ZoneConfig) -> dict[str, Any]:
     if cfg.gateway.enabled:
         routes, limits = resolve.gateway(cfg, SERVING_NAMESPACE, VLLM_PORT)
         gateway_keys = GatewayKeys(f"{z}-gateway-keys", GatewayKeysArgs(
-            z, ctx.project, ctx.region, sorted(cfg.teams), labels=zone_labels(z, cfg.environment, cfg.tags),
-            depends_on=services.deps("secretmanager")), under()) if cfg.gateway.authentication == "api-key" else None
+            z, ctx.project, ctx.region, sorted(cfg.teams), encryption_key=keys.key(DATA),
+            labels=zone_labels(z, cfg.environment, cfg.tags),
+            depends_on=[*services.deps("secretmanager"), *keys.ready(DATA)]), under()) \
+            if cfg.gateway.authentication == "api-key" else None
         gateway = AiGateway(f"{z}-gateway", AiGatewayArgs(
             routes, dict(gateway_keys.keys) if gateway_keys else {}, limits,
             authenticate=gateway_keys is not None,
