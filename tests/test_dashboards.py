@@ -13,6 +13,7 @@ import promql_parser
 import pytest
 import yaml
 
+from llmops_landing_zone.components.config.models import canary_key
 from llmops_landing_zone.components import catalog, resolve
 from llmops_landing_zone.components.catalog import regions
 from llmops_landing_zone.components.config import load_stack_file
@@ -36,7 +37,9 @@ def _model(path: Path) -> tuple[d.DashboardModel, list[d.DashboardEndpoint], obj
 @pytest.mark.parametrize("path", STACK_FILES, ids=lambda p: p.name)
 def test_every_vllm_endpoint_and_its_pool_has_its_panels(path: Path) -> None:
     model, eps, cfg = _model(path)
-    vllm = [k for k, ep in cfg.endpoints.items() if ep.runtime == "vllm"]  # type: ignore[attr-defined]
+    # each vLLM endpoint, its canary's row right after it
+    vllm = [w for k, ep in cfg.endpoints.items() if ep.runtime == "vllm"  # type: ignore[attr-defined]
+            for w in (k, *([canary_key(k)] if ep.canary else []))]
     assert [e.endpoint for e in eps] == vllm
     rows = {r.title: [p.key for p in r.panels] for r in model.rows}
     for e in eps:
@@ -64,6 +67,7 @@ def test_every_expression_is_promql_with_current_metric_names(path: Path) -> Non
 def test_cost_per_token_uses_the_catalog_price_of_the_stack_region(path: Path) -> None:
     model, eps, cfg = _model(path)
     specs = resolve.endpoints(cfg)  # type: ignore[arg-type]
+    specs |= {s.canary.key: s.canary.spec for s in specs.values() if s.canary}
     for e in eps:
         spec = specs[e.endpoint]
         assert spec.pool is not None

@@ -60,8 +60,10 @@ def _titles(stack: str) -> set[str]:
 
 
 def _endpoint_pools(stack: str) -> list[tuple[str, str]]:
+    """Every vLLM endpoint's row, and its canary's (the reference prod stacks release one on chat)."""
     _, _, cfg = offline.load(stack)
-    return [(k, s.pool.key) for k, s in resolve.endpoints(cfg).items() if s.runtime == "vllm" and s.pool]
+    return [(w.key, s.pool.key) for s in resolve.endpoints(cfg).values() if s.runtime == "vllm" and s.pool
+            for w in (s, *([s.canary.spec] if s.canary else []))]
 
 
 def test_aws_prod_grafana_is_private_with_identity_center_sign_in(plans: dict[str, Plan]) -> None:

@@ -105,15 +105,18 @@ class Scope:
 
 def dashboard_endpoints(specs: Mapping[str, EndpointSpec], cloud: str, region: str,
                         slos: Mapping[str, SloTargets] | None = None) -> list[DashboardEndpoint]:
-    """One entry per vLLM endpoint of ``specs``, priced at the catalog's price of its pool's shape in ``region``
+    """One entry per vLLM endpoint of ``specs``, and one per canary right after its endpoint (held to the
+    endpoint's SLO, so the two rows compare), priced at the catalog's price of the pool's shape in ``region``
     (Spot on a Spot pool)."""
     out = []
     for key, spec in specs.items():
         if spec.runtime != "vllm" or spec.pool is None:
             continue
-        price = replica_price(cloud, region, spec.pool.shape, spec.gpus, spec.pool.spot)
-        out.append(DashboardEndpoint(key, spec.pool.key, (slos or {}).get(key),
-                                     price if isinstance(price, ReplicaPrice) else None))
+        for workload in (spec, *([spec.canary.spec] if spec.canary else [])):
+            pool = workload.pool or spec.pool
+            price = replica_price(cloud, region, pool.shape, workload.gpus, pool.spot)
+            out.append(DashboardEndpoint(workload.key, pool.key, (slos or {}).get(key),
+                                         price if isinstance(price, ReplicaPrice) else None))
     return out
 
 
