@@ -85,26 +85,30 @@ class ServingMonitoringArgs:
     depends_on: list[pulumi.Resource] = field(default_factory=list)  # before in-cluster objects
 
 
+def pod_monitoring(logical: str, name: str, app: str, port: str, namespace: str,
+                   opts: pulumi.ResourceOptions) -> CustomResource:
+    """A GMP PodMonitoring ``name`` scraping ``/metrics`` on ``port`` of the pods labelled
+    ``app.kubernetes.io/name: <app>`` in ``namespace``, every 30 s."""
+    return CustomResource(
+        logical, api_version="monitoring.googleapis.com/v1", kind="PodMonitoring",
+        metadata=metadata(name, labels(name, name, "pod-monitoring"), namespace),
+        spec={"selector": {"matchLabels": {"app.kubernetes.io/name": app}},
+              "endpoints": [{"port": port, "path": "/metrics", "interval": "30s"}]},
+        opts=opts)
+
+
 class ServingMonitoring(pulumi.ComponentResource):
     def __init__(self, name_: str, args: ServingMonitoringArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__(TYPE, name_, None, opts)
         a, z = args, args.prefix
         k8s = pulumi.ResourceOptions(parent=self, provider=a.k8s_provider, depends_on=a.depends_on)
         namespaces = sorted({e.namespace for e in a.endpoints})
-        self.pod_monitorings = [CustomResource(
-            f"{z}-vllm-{ns}", api_version="monitoring.googleapis.com/v1", kind="PodMonitoring",
-            metadata=metadata("vllm", labels("vllm", "vllm", "pod-monitoring"), ns),
-            spec={"selector": {"matchLabels": {"app.kubernetes.io/name": "vllm"}},
-                  "endpoints": [{"port": "http", "path": "/metrics", "interval": "30s"}]},
-            opts=k8s) for ns in namespaces]
+        self.pod_monitorings = [pod_monitoring(f"{z}-vllm-{ns}", "vllm", "vllm", "http", ns, k8s)
+                                for ns in namespaces]
         if a.gateway:  # the AI gateway's token usage per team and model
-            self.pod_monitorings.append(CustomResource(
-                f"{z}-ai-gateway", api_version="monitoring.googleapis.com/v1", kind="PodMonitoring",
-                metadata=metadata("ai-gateway", labels("ai-gateway", "ai-gateway", "pod-monitoring"),
-                                  ai_gateway.NAMESPACE),
-                spec={"selector": {"matchLabels": {"app.kubernetes.io/name": ai_gateway.PROXY_APP}},
-                      "endpoints": [{"port": ai_gateway.METRICS_PORT_NAME, "path": "/metrics", "interval": "30s"}]},
-                opts=k8s))
+            self.pod_monitorings.append(pod_monitoring(
+                f"{z}-ai-gateway", "ai-gateway", ai_gateway.PROXY_APP, ai_gateway.METRICS_PORT_NAME,
+                ai_gateway.NAMESPACE, k8s))
         groups = recording_groups(a.rule_file)
         self.rules = CustomResource(
             f"{z}-serving-rules", api_version="monitoring.googleapis.com/v1", kind="ClusterRules",

@@ -16,10 +16,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from llmops_landing_zone.components import sizing
 from llmops_landing_zone.components.config.models import EndpointConfig
 from llmops_landing_zone.components.observability.rules import BURN_RATE_WINDOWS
-from llmops_landing_zone.components.observability.slo import SloTargets, targets
+from llmops_landing_zone.components.observability.slo import SloTargets, endpoint_targets
 
 OUTPUT_TOKENS = 256  # a typical chat completion's length
 BURN_RATE = BURN_RATE_WINDOWS[0][2]  # 14.4: the fast page
@@ -46,5 +45,5 @@ def managed_alerts(endpoints: Mapping[str, EndpointConfig], enabled: bool = True
     """The thresholds of each managed endpoint (none unless observability is ``enabled``)."""
     if not enabled:
         return {}
-    return {key: ManagedAlerts.of(key, targets(ep, sizing.architecture(ep.model).parameters))
+    return {key: ManagedAlerts.of(key, endpoint_targets(ep))
             for key, ep in endpoints.items() if ep.runtime == "managed"}

@@ -42,11 +42,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from llmops_landing_zone.components import sizing
 from llmops_landing_zone.components.config.models import EndpointConfig, serving_workloads
 from llmops_landing_zone.components.k8s.meta import SERVING_NAMESPACE
 from llmops_landing_zone.components.observability import metrics as m
-from llmops_landing_zone.components.observability.slo import SloTargets, targets
+from llmops_landing_zone.components.observability.slo import SloTargets, endpoint_targets
 
 # (long window, short window, burn-rate factor, severity): Google SRE workbook, chapter 5, table 5-8.
 BURN_RATE_WINDOWS: tuple[tuple[str, str, float, str], ...] = (
@@ -226,5 +225,5 @@ def rule_file(zone: str, endpoints: Mapping[str, EndpointConfig], enabled: bool 
 
 def slo_targets(endpoints: Mapping[str, EndpointConfig]) -> dict[str, SloTargets]:
     """The SLO targets of each vLLM endpoint (defaults from the catalog model)."""
-    return {key: targets(ep, sizing.architecture(ep.model).parameters)
+    return {key: endpoint_targets(ep)
             for key, ep in endpoints.items() if ep.runtime == "vllm"}

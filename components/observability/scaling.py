@@ -24,12 +24,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from llmops_landing_zone.components import sizing
 from llmops_landing_zone.components.config.models import EndpointConfig, serving_workloads
 from llmops_landing_zone.components.k8s.meta import SERVING_NAMESPACE
 from llmops_landing_zone.components.observability import metrics as m
 from llmops_landing_zone.components.observability.rules import Labels, pod_selector
-from llmops_landing_zone.components.observability.slo import targets
+from llmops_landing_zone.components.observability.slo import endpoint_targets
 
 WAITING_SHARE = 0.25  # of the SLO's maxWaiting: scale out at a quarter of the queue that alerts
 COOLDOWN_SECONDS = 600  # quiet time before a min-0 endpoint is parked (the CPU HPA's scale-down window)
@@ -69,7 +68,7 @@ def scaled_endpoints(endpoints: Mapping[str, EndpointConfig], enabled: bool = Tr
     for key, ep in serving_workloads(dict(endpoints)).items():  # canaries scale on their own signals
         if ep.runtime != "vllm":
             continue
-        slo = targets(ep, sizing.architecture(ep.model).parameters)
+        slo = endpoint_targets(ep)
         out.append(ScaledEndpoint(key, ep.replicas.min, max(1, ep.replicas.min, ep.replicas.max),
                                   waiting_target(slo.max_waiting), ep.concurrency))
     return out

@@ -20,6 +20,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from llmops_landing_zone.components import sizing
 from llmops_landing_zone.components.config.models import EndpointConfig
 
 REFERENCE_CONTEXT = 8192
@@ -64,3 +65,8 @@ def targets(ep: EndpointConfig, parameters: int) -> SloTargets:
         availability=slo.availability if slo and slo.availability is not None else DEFAULT_AVAILABILITY,
         max_waiting=slo.max_waiting if slo and slo.max_waiting is not None else ep.concurrency,
     )
+
+
+def endpoint_targets(ep: EndpointConfig) -> SloTargets:
+    """``targets`` of an endpoint (or canary) config, sized from its model's parameter count in the catalog."""
+    return targets(ep, sizing.architecture(ep.model).parameters)
